@@ -1,0 +1,110 @@
+#define LOG_MODULE "app"
+#include "app.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "biz/routes.h"
+#include "cache/cache.h"
+#include "core/ids.h"
+#include "cron/cron.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "http/router.h"
+#include "store/store.h"
+
+static void warn_insecure_settings(const struct conf *cf)
+{
+    if (!cf->auth.server.enable)
+        log_warn("server auth is DISABLED (auth.server.enable: false): every /server route, "
+                 "token issuing included, is open to anyone who can reach this port");
+    if (strlen(cf->auth.jwt_key) < 32 || strcmp(cf->auth.jwt_key, "jwtkey") == 0)
+        log_warn("auth.jwt_key is short or a published sample: client and admin tokens can be "
+                 "forged; use a random secret of at least 32 bytes");
+}
+
+static bool cron_lock_acquire(void *ud, const char *key, const char *owner, int64_t ttl_ms,
+                              err_t *err)
+{
+    bool got = false;
+    *err = cache_lock_acquire(ud, key, owner, ttl_ms, &got);
+    return !*err && got;
+}
+
+static void cron_lock_release(void *ud, const char *key, const char *owner)
+{
+    if (cache_lock_release(ud, key, owner))
+        log_warn("cron lock %s not released; it expires by itself", key);
+}
+
+/* Singleton jobs run on cron.single_task_node; with a shared cache they also hold a lock there,
+ * so two nodes configured alike never run one job at the same time. */
+static struct cron *cron_for(struct app *a)
+{
+    struct cron_options o = {
+        .node_id = a->conf.node.node_id,
+        .single_task_node = a->conf.cron.single_task_node,
+    };
+    if (a->conf.cache.enabled) {
+        o.lock_acquire = cron_lock_acquire;
+        o.lock_release = cron_lock_release;
+        o.lock_ud = a->cache;
+    }
+    return cron_new(&o);
+}
+
+err_t app_open(struct app *a, char *errbuf, size_t errlen)
+{
+    err_t err;
+    a->started_at = (int64_t)time(NULL);
+    warn_insecure_settings(&a->conf);
+    if (ids_init(a->conf.node.node_id)) {
+        snprintf(errbuf, errlen, "node.node_id out of range");
+        return ERR_BAD_REQUEST;
+    }
+    err = store_open(&a->conf, &a->store);
+    if (err) {
+        snprintf(errbuf, errlen, "store (%s): %s", a->conf.mysql.enabled ? "mysql" : "sqlite",
+                 err_name(err));
+        return err;
+    }
+    err = cache_open(&a->conf, &a->cache);
+    if (err) {
+        snprintf(errbuf, errlen, "cache: %s", err_name(err));
+        return err;
+    }
+    if (a->conf.cache.enabled && cache_ping(a->cache))
+        log_warn("cache is not reachable yet; requests needing it fail until it is (W-29)");
+    a->router = router_new();
+    a->cron = cron_for(a);
+    biz_register_all(a);
+    log_info("store=%s cache=%s", store_backend_name(a->store), a->cache->ops->name);
+    return ERR_OK;
+}
+
+err_t app_ping(struct app *a)
+{
+    struct store_conn *c = NULL;
+    struct store_rows rows;
+    struct arena *ar = arena_new();
+    err_t err = store_acquire(a->store, false, &c);
+    if (!err)
+        err = store_query(c, ar, "SELECT 1", NULL, 0, &rows);
+    store_release(c);
+    arena_free(&ar);
+    if (!err)
+        err = cache_ping(a->cache);
+    return err;
+}
+
+void app_close(struct app *a)
+{
+    if (a->cron)
+        cron_stop(a->cron);
+    cron_free(&a->cron);
+    router_free(&a->router);
+    cache_close(&a->cache);
+    store_close(&a->store);
+    conf_free(&a->conf);
+}

@@ -1,0 +1,53 @@
+#ifndef QNLIVE_APP_H
+#define QNLIVE_APP_H
+
+/* The process-wide wiring: configuration, backends and clients. Created once by main, passed
+ * to every request (r->app) and job; never a global. Only app.c knows which backends are used. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/err.h"
+
+struct store;
+struct cache;
+struct router;
+struct cron;
+struct im_client;
+struct req;
+
+/* Lookups the auth middleware needs from business modules, installed by them at registration
+ * so that platform code never includes biz/. */
+struct app_auth_hooks {
+    /* Finds the live_users row of a client token: ERR_OK and *im_userid, ERR_NOT_FOUND, or a
+     * store error. */
+    err_t (*find_client_user)(struct req *r, const char *user_id, int64_t *im_userid);
+    /* Finds the admin_user row of an admin token: ERR_OK, ERR_NOT_FOUND or a store error. */
+    err_t (*find_admin_user)(struct req *r, const char *user_id);
+    /* Records one admin operation (operation_log); best effort. */
+    void (*log_admin_operation)(struct req *r, int status);
+};
+
+struct app {
+    struct conf conf;
+    struct store *store;
+    struct cache *cache;
+    struct router *router;
+    struct cron *cron;
+    struct im_client *im;
+    struct app_auth_hooks auth;
+    int64_t started_at; /* Unix seconds */
+};
+
+/* Opens every backend and client named by the config (store with migrations, cache, IM),
+ * registers every route and cron job. On failure writes a reason into errbuf. */
+err_t app_open(struct app *a, char *errbuf, size_t errlen) MUST_USE;
+
+/* Closes everything app_open opened, in reverse order; the conf is freed too. */
+void app_close(struct app *a);
+
+/* Pings the store and the cache: ERR_OK when both answer (readiness). */
+err_t app_ping(struct app *a) MUST_USE;
+
+#endif

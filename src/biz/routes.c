@@ -1,0 +1,16 @@
+/* The only file that lists every business module. */
+#include "biz/routes.h"
+
+#include "app.h"
+#include "biz/admin/admin.h"
+#include "biz/auth/auth.h"
+#include "biz/platform/platform.h"
+#include "biz/user/user.h"
+
+void biz_register_all(struct app *a)
+{
+    platform_module_register(a);
+    admin_module_register(a);
+    user_module_register(a);
+    auth_module_register(a);
+}

@@ -1,0 +1,129 @@
+#define LOG_MODULE "auth"
+#include "http/auth.h"
+
+#include <microhttpd.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "core/jwt.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/qiniu_mac.h"
+
+enum { X_HEADERS_MAX = 16 };
+
+struct x_headers {
+    const char *names[X_HEADERS_MAX];
+    const char *values[X_HEADERS_MAX];
+    size_t n;
+};
+
+static enum MHD_Result collect_x_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                        const char *value)
+{
+    struct x_headers *x = cls;
+    (void)kind;
+    if (strncasecmp(key, "X-Qiniu-", 8) == 0 && x->n < X_HEADERS_MAX) {
+        x->names[x->n] = key;
+        x->values[x->n] = value;
+        x->n++;
+    }
+    return MHD_YES;
+}
+
+static err_t check_server(struct req *r)
+{
+    const struct conf *cf = &r->app->conf;
+    if (!cf->auth.server.enable)
+        return ERR_OK;
+    struct x_headers x = {0};
+    MHD_get_connection_values(r->_conn, MHD_HEADER_KIND, collect_x_header, &x);
+    struct qiniu_mac_input in = {
+        .method = r->method,
+        .path = r->path,
+        .raw_query = r->raw_query,
+        .host = req_header(r, "Host"),
+        .content_type = req_header(r, "Content-Type"),
+        .x_names = x.names,
+        .x_values = x.values,
+        .n_x = x.n,
+        .body = r->body,
+        .body_len = r->body_len,
+    };
+    if (!qiniu_mac_verify(req_header(r, "Authorization"), cf->auth.server.access_key,
+                          cf->auth.server.secret_key, &in))
+        return req_fail(r, ERR_UNAUTHORIZED, NULL);
+    return ERR_OK;
+}
+
+/* Verifies the bearer-less JWT of the Authorization header (spec 01 §5.1 steps 1-4). */
+static err_t verify_token(struct req *r, struct jwt_claims *c)
+{
+    const char *token = req_header(r, "Authorization");
+    if (!token || !token[0])
+        return req_fail(r, ERR_UNAUTHORIZED, NULL);
+    err_t err = jwt_verify(r->app->conf.auth.jwt_key, token, (int64_t)time(NULL), c);
+    if (err)
+        return req_fail(r, err, NULL);
+    return ERR_OK;
+}
+
+static err_t check_client(struct req *r)
+{
+    struct jwt_claims c;
+    err_t err = verify_token(r, &c);
+    if (err)
+        return err;
+    if (!r->app->auth.find_client_user)
+        return req_fail(r, ERR_UNAUTHORIZED, NULL);
+    int64_t im_userid = 0;
+    err = r->app->auth.find_client_user(r, c.user_id, &im_userid);
+    if (err) {
+        if (err != ERR_NOT_FOUND)
+            log_warn("client user lookup failed user=%s err=%s", c.user_id, err_name(err));
+        return req_fail(r, ERR_UNAUTHORIZED, NULL);
+    }
+    r->user_id = arena_strdup(r->arena, c.user_id);
+    r->app_id = arena_strdup(r->arena, c.app_id);
+    r->device_id = arena_strdup(r->arena, c.device_id);
+    r->role = arena_strdup(r->arena, c.role);
+    r->im_userid = im_userid;
+    return ERR_OK;
+}
+
+static err_t check_admin(struct req *r)
+{
+    struct jwt_claims c;
+    err_t err = verify_token(r, &c);
+    if (err)
+        return err;
+    if (strcmp(c.role, "admin") != 0)
+        return req_fail(r, ERR_FORBIDDEN, NULL);
+    if (!r->app->auth.find_admin_user)
+        return req_fail(r, ERR_UNAUTHORIZED, NULL);
+    err = r->app->auth.find_admin_user(r, c.user_id);
+    if (err) {
+        if (err != ERR_NOT_FOUND)
+            log_warn("admin lookup failed user=%s err=%s", c.user_id, err_name(err));
+        return req_fail(r, ERR_UNAUTHORIZED, NULL);
+    }
+    r->user_id = arena_strdup(r->arena, c.user_id);
+    r->role = arena_strdup(r->arena, c.role);
+    return ERR_OK;
+}
+
+err_t auth_check(struct req *r)
+{
+    switch (r->match.route->auth) {
+    case AUTH_NONE:
+        return ERR_OK;
+    case AUTH_CLIENT:
+        return check_client(r);
+    case AUTH_SERVER:
+        return check_server(r);
+    case AUTH_ADMIN:
+        return check_admin(r);
+    }
+    return req_fail(r, ERR_INTERNAL, NULL);
+}

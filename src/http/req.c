@@ -1,0 +1,107 @@
+#define LOG_MODULE "http"
+#include "http/req.h"
+
+#include <microhttpd.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/str.h"
+
+const char *req_param(const struct req *r, const char *name)
+{
+    size_t len = strlen(name);
+    for (size_t i = 0; i < r->match.n_params; i++) {
+        if (r->match.name_lens[i] == len && memcmp(r->match.names[i], name, len) == 0)
+            return r->match.values[i];
+    }
+    return NULL;
+}
+
+const char *req_header(const struct req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->_conn, MHD_HEADER_KIND, name);
+}
+
+const char *req_query(const struct req *r, const char *name)
+{
+    const char *v = MHD_lookup_connection_value(r->_conn, MHD_GET_ARGUMENT_KIND, name);
+    /* MHD reports "?k" (no '=') as present with a NULL value; the reference reads it as "" */
+    if (!v && MHD_lookup_connection_value_n(r->_conn, MHD_GET_ARGUMENT_KIND, name, strlen(name),
+                                            NULL, NULL) == MHD_YES)
+        return "";
+    return v;
+}
+
+err_t req_query_i64(struct req *r, const char *name, int64_t def, int64_t min, int64_t max,
+                    int64_t *out)
+{
+    const char *v = req_query(r, name);
+    if (!v) {
+        *out = def;
+        return ERR_OK;
+    }
+    if (!str_to_i64(v, INT64_MIN, INT64_MAX, out))
+        return req_fail(r, ERR_BAD_REQUEST, "%s: invalid integer", name);
+    if (*out < min || *out > max)
+        return req_fail(r, ERR_BAD_REQUEST, "%s: out of range", name);
+    return ERR_OK;
+}
+
+err_t req_json(struct req *r, json_t **out)
+{
+    if (r->_json) {
+        *out = r->_json;
+        return ERR_OK;
+    }
+    if (!r->body || r->body_len == 0)
+        return req_fail(r, ERR_BAD_REQUEST, "EOF");
+    json_error_t je;
+    r->_json = json_loadb(r->body, r->body_len, JSON_DECODE_ANY, &je);
+    if (!r->_json)
+        return req_fail(r, ERR_BAD_REQUEST, "invalid JSON at line %d column %d: %s", je.line,
+                        je.column, je.text);
+    *out = r->_json;
+    return ERR_OK;
+}
+
+err_t req_json_object(struct req *r, json_t **out)
+{
+    err_t err = req_json(r, out);
+    if (!err && !json_is_object(*out))
+        return req_fail(r, ERR_BAD_REQUEST, "request body must be a JSON object");
+    return err;
+}
+
+err_t req_fail(struct req *r, err_t e, const char *fmt, ...)
+{
+    r->err = e;
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        char buf[512];
+        vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        r->err_message = arena_strdup(r->arena, buf);
+    } else {
+        r->err_message = NULL;
+    }
+    return e;
+}
+
+err_t req_ok(struct req *r, json_t *data)
+{
+    json_decref(r->_data);
+    r->_data = data;
+    r->_has_data = true;
+    return ERR_OK;
+}
+
+err_t req_ok_empty(struct req *r)
+{
+    json_decref(r->_data);
+    r->_data = NULL;
+    r->_has_data = false;
+    return ERR_OK;
+}

@@ -1,0 +1,87 @@
+#ifndef QNLIVE_HTTP_REQ_H
+#define QNLIVE_HTTP_REQ_H
+
+/* One HTTP request as handlers see it. Everything hanging off a request (params, parsed body,
+ * response JSON) lives in r->arena or is freed with the request. Handlers parse, call a
+ * service, then render with req_ok(); errors go through req_fail(). */
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "http/router.h"
+
+struct app;
+struct arena;
+struct MHD_Connection;
+
+enum { REQID_MAX = 64 };
+
+struct req {
+    struct app *app;
+    struct arena *arena;
+    struct MHD_Connection *_conn;
+    const char *method;      /* as received */
+    enum http_method method_bit;
+    const char *path;        /* percent-decoded */
+    const char *raw_query;   /* as received, "" when none */
+    char reqid[REQID_MAX + 1];
+    char client_ip[64];
+
+    char *body;              /* raw request body, NUL-terminated (heap) */
+    size_t body_len;
+    bool _body_too_large;
+    json_t *_json;           /* parsed body, owned */
+
+    struct route_match match;
+
+    /* identity set by the auth middleware */
+    const char *user_id;
+    const char *app_id;
+    const char *device_id;
+    const char *role;
+    int64_t im_userid;
+
+    /* response state */
+    err_t err;
+    const char *err_message; /* arena */
+    json_t *_data;           /* owned; NULL = no data key */
+    bool _has_data;
+    int status;              /* final HTTP status */
+};
+
+/* A path parameter by name (":live_id" → "live_id"); NULL when the route has none. */
+const char *req_param(const struct req *r, const char *name);
+
+/* A request header (case-insensitive); NULL when absent. */
+const char *req_header(const struct req *r, const char *name);
+
+/* A query parameter (first value); NULL when absent ("" when given empty). */
+const char *req_query(const struct req *r, const char *name);
+
+/* Integer query parameter in [min, max]; `def` when absent. ERR_BAD_REQUEST (with a message
+ * naming the key) when not an integer or out of range. */
+err_t req_query_i64(struct req *r, const char *name, int64_t def, int64_t min, int64_t max,
+                    int64_t *out) MUST_USE;
+
+/* The body parsed as JSON (any Content-Type, any method). Borrowed. ERR_BAD_REQUEST with the
+ * parser's message when empty or malformed. */
+err_t req_json(struct req *r, json_t **out) MUST_USE;
+
+/* The body as a JSON object (ERR_BAD_REQUEST otherwise). */
+err_t req_json_object(struct req *r, json_t **out) MUST_USE;
+
+/* Records the error message for the response body and returns `e`, so handlers can write
+ * `return req_fail(r, ERR_BAD_REQUEST, "live status error");`. NULL fmt = default message. */
+err_t req_fail(struct req *r, err_t e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Success with `data` (reference stolen; NULL renders "data":null). */
+err_t req_ok(struct req *r, json_t *data);
+
+/* Success without a data key. */
+err_t req_ok_empty(struct req *r);
+
+#endif

@@ -1,0 +1,25 @@
+#ifndef QNLIVE_HTTP_REQID_H
+#define QNLIVE_HTTP_REQID_H
+
+/* Request ids (spec 01 §4.4) and client address resolution (§4.9). */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/config.h"
+
+/* Uses the client's X-Reqid when it is 1..64 characters of [A-Za-z0-9_-] (anything else could
+ * inject into logs, W-18); otherwise generates one: 12 bytes (4-byte process tag + 8-byte
+ * strictly increasing nanosecond stamp, little-endian) in base64url = 16 characters. */
+void reqid_assign(const char *client_value, char out[65]);
+
+/* Generates a fresh id into out (16 characters + NUL). */
+void reqid_generate(char out[17]);
+
+/* Replaces ip (the TCP peer) with the client address from X-Forwarded-For / X-Real-IP, but only
+ * when the peer is listed in httpq.trusted_proxies. XFF is walked right to left, skipping
+ * trusted proxies; the first untrusted valid address is the client. */
+void reqid_client_ip(const struct conf *cf, char *ip, size_t iplen, const char *xff,
+                     const char *x_real_ip);
+
+#endif

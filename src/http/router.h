@@ -1,0 +1,72 @@
+#ifndef QNLIVE_HTTP_ROUTER_H
+#define QNLIVE_HTTP_ROUTER_H
+
+/* The route table: modules declare their routes as data and register them; lookup matches the
+ * percent-decoded path segment by segment (`:name` captures one segment, static segments beat
+ * parameters at the same depth). A trailing slash and doubled slashes are tolerated so both
+ * client spellings of a route are served directly (spec 05 §1.7). */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/err.h"
+
+struct req;
+
+typedef err_t route_fn(struct req *r);
+
+enum route_auth {
+    AUTH_NONE = 0, /* root routes: /status, /manager/login */
+    AUTH_CLIENT,   /* client JWT (spec 01 §5.1) */
+    AUTH_SERVER,   /* Qiniu MAC when auth.server.enable (§5.2) */
+    AUTH_ADMIN,    /* admin JWT + role check + operation log (§5.3) */
+};
+
+enum http_method {
+    HTTP_GET = 1 << 0,
+    HTTP_POST = 1 << 1,
+    HTTP_PUT = 1 << 2,
+    HTTP_DELETE = 1 << 3,
+    HTTP_PATCH = 1 << 4,
+    HTTP_HEAD = 1 << 5,
+    HTTP_OPTIONS = 1 << 6,
+    HTTP_OTHER = 1 << 7,
+    HTTP_ANY = 0xff,
+};
+
+struct route {
+    unsigned methods; /* bit set of enum http_method */
+    const char *path; /* template, e.g. "/client/live/room/info/:live_id" */
+    route_fn *handler;
+    enum route_auth auth;
+};
+
+enum { ROUTE_PARAMS_MAX = 8, ROUTE_SEGMENTS_MAX = 16 };
+
+struct route_match {
+    const struct route *route;
+    size_t n_params;
+    const char *names[ROUTE_PARAMS_MAX];  /* borrowed from the template: NOT NUL-terminated */
+    size_t name_lens[ROUTE_PARAMS_MAX];
+    char *values[ROUTE_PARAMS_MAX];       /* arena- or caller-owned copies */
+};
+
+struct router;
+struct arena;
+
+struct router *router_new(void);
+void router_free(struct router **rt);
+
+/* Registers `n` routes; the array must outlive the router (static tables). */
+void router_add(struct router *rt, const struct route *routes, size_t n);
+
+/* Parses "GET", "POST", ... into an http_method bit (HTTP_OTHER for anything else). */
+enum http_method http_method_parse(const char *m);
+
+/* Finds the route for method + decoded path. Parameter values are copied into `a`.
+ * ERR_NOT_FOUND when no route matches (also when only another method matches: the reference
+ * never answers 405). */
+err_t router_match(const struct router *rt, enum http_method m, const char *path, struct arena *a,
+                   struct route_match *out) MUST_USE;
+
+#endif

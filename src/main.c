@@ -1,0 +1,144 @@
+/* qnlive: startup order, signals and graceful drain; nothing else. */
+#define LOG_MODULE "main"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "clients/httpc.h"
+#include "core/log.h"
+#include "cron/cron.h"
+#include "http/server.h"
+#include "metrics/metrics.h"
+
+struct options {
+    const char *config;
+    const char *overlay;
+    bool check_config;
+    bool migrate_only;
+};
+
+static void usage(FILE *f)
+{
+    fputs("usage: qnlive -f config.yaml [-e overlay.yaml]\n"
+          "       qnlive --check-config -f config.yaml [-e overlay.yaml]\n"
+          "       qnlive migrate -f config.yaml [-e overlay.yaml]\n"
+          "       qnlive --version\n",
+          f);
+}
+
+/* Returns -1 to continue, or an exit status. */
+static int parse_args(int argc, char **argv, struct options *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--version") == 0) {
+            printf("qnlive %s\n", QNLIVE_VERSION);
+            return 0;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--check-config") == 0) {
+            o->check_config = true;
+        } else if (strcmp(a, "migrate") == 0) {
+            o->migrate_only = true;
+        } else if (strcmp(a, "-f") == 0 && i + 1 < argc) {
+            o->config = argv[++i];
+        } else if (strcmp(a, "-e") == 0 && i + 1 < argc) {
+            o->overlay = argv[++i];
+        } else {
+            fprintf(stderr, "qnlive: unexpected argument '%s'\n", a);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!o->config || !o->config[0]) {
+        fputs("qnlive: empty config path (-f is required)\n", stderr);
+        usage(stderr);
+        return 2;
+    }
+    return -1;
+}
+
+/* Blocks the shutdown signals in every thread (threads inherit the mask), so that only the
+ * main thread's sigwait sees them. */
+static void block_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGHUP);
+    sigaddset(set, SIGQUIT);
+    pthread_sigmask(SIG_BLOCK, set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static int serve(struct app *a, sigset_t *set)
+{
+    char err[512];
+    struct http_server *srv = NULL;
+    if (http_server_start(a, &srv, err, sizeof(err))) {
+        log_error("%s", err);
+        return 1;
+    }
+    if (metrics_start(&a->conf))
+        log_error("metrics exporter could not start; continuing without it");
+    if (a->cron && cron_start(a->cron)) {
+        log_error("cron runner could not start");
+        http_server_stop(&srv, 0);
+        return 1;
+    }
+    log_info("qnlive %s listening on port %d", QNLIVE_VERSION, http_server_port(srv));
+
+    int sig = 0;
+    while (sigwait(set, &sig) == 0 && sig == SIGHUP)
+        log_info("SIGHUP ignored (restart to reload the config)");
+    log_info("signal %d: draining", sig);
+    http_server_stop(&srv, (int)a->conf.httpq.drain_timeout_s);
+    metrics_stop();
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o = {0};
+    int rc = parse_args(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+
+    struct app a = {0};
+    char err[1024];
+    if (conf_load(o.config, o.overlay, &a.conf, err, sizeof(err))) {
+        fprintf(stderr, "qnlive: config error: %s\n", err);
+        return 2;
+    }
+    if (o.check_config) {
+        conf_dump(&a.conf, stdout);
+        conf_free(&a.conf);
+        return 0;
+    }
+    enum log_level lvl;
+    if (log_parse_level(a.conf.log.level, &lvl))
+        log_set_level(lvl);
+
+    sigset_t set;
+    block_signals(&set);
+    httpc_global_init();
+    metrics_init();
+    if (app_open(&a, err, sizeof(err))) {
+        log_error("startup failed: %s", err);
+        app_close(&a);
+        httpc_global_cleanup();
+        return 1;
+    }
+    rc = o.migrate_only ? 0 : serve(&a, &set);
+    if (o.migrate_only)
+        log_info("migrations applied");
+    app_close(&a);
+    httpc_global_cleanup();
+    log_info("bye");
+    return rc;
+}

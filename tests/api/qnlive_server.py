@@ -1,0 +1,128 @@
+"""Starts the real qnlive binary on a free loopback port with a generated config.
+
+The backend comes from QNLIVE_TEST_BACKEND: "sqlite" (embedded SQLite + memory cache) or
+"mysql" (the MariaDB and Redis that scripts/test.sh started, found through QNLIVE_TEST_MYSQL and
+QNLIVE_TEST_REDIS). Each server gets its own SQLite file or its own MariaDB database, so tests
+never see each other's rows.
+"""
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.environ.get("QNLIVE_BIN", os.path.join(ROOT, "build", "debug", "qnlive"))
+BACKEND = os.environ.get("QNLIVE_TEST_BACKEND", "sqlite")
+
+JWT_KEY = "test-jwt-key-0123456789-abcdefghijklmnop"
+SERVER_AK = "test-ak"
+SERVER_SK = "test-sk"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def mysql_params():
+    """QNLIVE_TEST_MYSQL is host:port:user:password:database."""
+    host, port, user, password, database = os.environ["QNLIVE_TEST_MYSQL"].split(":", 4)
+    return host, int(port), user, password, database
+
+
+def create_mysql_database():
+    host, port, user, password, _ = mysql_params()
+    name = "t_" + uuid.uuid4().hex[:12]
+    cmd = ["mariadb", "--no-defaults", "-h", host, "-P", str(port), "-u", user]
+    if password:
+        cmd.append("-p" + password)
+    subprocess.run(cmd + ["-e", "CREATE DATABASE %s CHARACTER SET utf8mb4" % name], check=True)
+    return name
+
+
+def backend_yaml(tmpdir):
+    if BACKEND != "mysql":
+        return "sqlite:\n  path: %s/qnlive.db\n" % tmpdir
+    host, port, user, password, _ = mysql_params()
+    db = create_mysql_database()
+    entry = ("    - host: %s\n      port: %d\n      username: %s\n      password: \"%s\"\n"
+             "      database: %s\n      max_open_conns: 16\n      max_idle_conns: 8\n"
+             "      default: live\n") % (host, port, user, password, db)
+    redis = os.environ["QNLIVE_TEST_REDIS"]
+    return ("mysql:\n  databases:\n" + entry + entry + "      read_only: true\n"
+            "cache:\n  type: node\n  addr: %s\n" % redis)
+
+
+class Server:
+    """One qnlive process. `extra` is YAML appended to the generated config."""
+
+    def __init__(self, extra="", server_auth=True, env=None):
+        self.tmp = tempfile.mkdtemp(prefix="qnlive-api-")
+        self.port = free_port()
+        self.base = "http://127.0.0.1:%d" % self.port
+        self.config = os.path.join(self.tmp, "qnlive.yaml")
+        with open(self.config, "w") as f:
+            f.write(self.render_config(server_auth) + backend_yaml(self.tmp) + extra)
+        self.env = dict(os.environ, **(env or {}))
+        self.proc = None
+        self.log_path = os.path.join(self.tmp, "qnlive.log")
+
+    def render_config(self, server_auth):
+        return (
+            "node:\n  node_id: 1\n"
+            "account:\n  access_key: acct-ak\n  secret_key: acct-sk\n"
+            "httpq:\n  addr: 127.0.0.1:%d\n  workers: 4\n  body_max: 65536\n"
+            "  drain_timeout_s: 10\n"
+            "auth:\n  jwt_key: %s\n  server:\n    enable: %s\n"
+            "    access_key: %s\n    secret_key: %s\n"
+            "rtc:\n  app_id: rtc-app\n"
+            "cron:\n  single_task_node: 1\n"
+            % (self.port, JWT_KEY, "true" if server_auth else "false", SERVER_AK, SERVER_SK))
+
+    def start(self, timeout=30):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([BIN, "-f", self.config], stdout=self.log,
+                                     stderr=subprocess.STDOUT, env=self.env, cwd=self.tmp)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("qnlive exited with %s:\n%s" % (self.proc.returncode,
+                                                                   self.read_log()))
+            try:
+                requests.get(self.base + "/status", timeout=1)
+                return self
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("qnlive did not start:\n" + self.read_log())
+
+    def read_log(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        """Stops the server and returns its exit status; sanitizer reports fail the test."""
+        if not self.proc:
+            return 0
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        self.proc = None
+        self.log.close()
+        log = self.read_log()
+        assert "ERROR: AddressSanitizer" not in log, log
+        assert "runtime error:" not in log, log
+        assert "ERROR: LeakSanitizer" not in log, log
+        return rc
+
+    def url(self, path):
+        return self.base + path
