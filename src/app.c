@@ -7,6 +7,7 @@
 
 #include "biz/routes.h"
 #include "cache/cache.h"
+#include "clients/im.h"
 #include "core/ids.h"
 #include "cron/cron.h"
 #include "core/log.h"
@@ -76,6 +77,7 @@ err_t app_open(struct app *a, char *errbuf, size_t errlen)
     }
     if (a->conf.cache.enabled && cache_ping(a->cache))
         log_warn("cache is not reachable yet; requests needing it fail until it is (W-29)");
+    a->im = im_client_new(&a->conf);
     a->router = router_new();
     a->cron = cron_for(a);
     biz_register_all(a);
@@ -104,6 +106,7 @@ void app_close(struct app *a)
         cron_stop(a->cron);
     cron_free(&a->cron);
     router_free(&a->router);
+    im_client_free(&a->im);
     cache_close(&a->cache);
     store_close(&a->store);
     conf_free(&a->conf);

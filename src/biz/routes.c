@@ -4,6 +4,7 @@
 #include "app.h"
 #include "biz/admin/admin.h"
 #include "biz/auth/auth.h"
+#include "biz/censor/censor.h"
 #include "biz/platform/platform.h"
 #include "biz/user/user.h"
 
@@ -13,4 +14,5 @@ void biz_register_all(struct app *a)
     admin_module_register(a);
     user_module_register(a);
     auth_module_register(a);
+    censor_module_register(a);
 }

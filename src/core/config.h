@@ -72,6 +72,7 @@ struct conf {
         char *app_id;
         char *endpoint; /* base URL of the Maxim API */
         char *token;    /* secret: the IM admin token */
+        int64_t register_retry_s; /* period of the IM-registration retry job; default 5 */
     } im;
     struct {
         bool enabled;

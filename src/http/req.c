@@ -34,6 +34,40 @@ const char *req_query(const struct req *r, const char *name)
     return v;
 }
 
+struct query_collect {
+    struct req *r;
+    const char *name;
+    const char **vals;
+    size_t n, cap;
+};
+
+static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    struct query_collect *q = cls;
+    (void)kind;
+    if (strcmp(key, q->name) != 0)
+        return MHD_YES;
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 8;
+        const char **vals = arena_alloc(q->r->arena, cap * sizeof(*vals));
+        if (q->n)
+            memcpy(vals, q->vals, q->n * sizeof(*vals));
+        q->vals = vals;
+        q->cap = cap;
+    }
+    q->vals[q->n++] = arena_strdup(q->r->arena, value ? value : "");
+    return MHD_YES;
+}
+
+void req_query_all(struct req *r, const char *name, const char ***out, size_t *n)
+{
+    struct query_collect q = {.r = r, .name = name};
+    MHD_get_connection_values(r->_conn, MHD_GET_ARGUMENT_KIND, collect_query, &q);
+    *out = q.vals;
+    *n = q.n;
+}
+
 err_t req_query_i64(struct req *r, const char *name, int64_t def, int64_t min, int64_t max,
                     int64_t *out)
 {

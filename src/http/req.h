@@ -62,6 +62,10 @@ const char *req_header(const struct req *r, const char *name);
 /* A query parameter (first value); NULL when absent ("" when given empty). */
 const char *req_query(const struct req *r, const char *name);
 
+/* Every value of a repeated query parameter (`?ids=a&ids=b`), in order, copied into the
+ * arena. *n is 0 when the key is absent. */
+void req_query_all(struct req *r, const char *name, const char ***out, size_t *n);
+
 /* Integer query parameter in [min, max]; `def` when absent. ERR_BAD_REQUEST (with a message
  * naming the key) when not an integer or out of range. */
 err_t req_query_i64(struct req *r, const char *name, int64_t def, int64_t min, int64_t max,

@@ -68,10 +68,30 @@ void reqid_assign(const char *client_value, char out[65])
     reqid_generate(out);
 }
 
+/* True when ip equals `entry`, or falls inside it when entry is an IPv4 CIDR block. */
+static bool ip_in(const char *entry, const char *ip)
+{
+    const char *slash = strchr(entry, '/');
+    int64_t bits;
+    char net[INET_ADDRSTRLEN];
+    struct in_addr a, n;
+    if (!slash)
+        return strcmp(entry, ip) == 0;
+    size_t len = (size_t)(slash - entry);
+    if (len >= sizeof(net) || !str_to_i64(slash + 1, 0, 32, &bits))
+        return false;
+    memcpy(net, entry, len);
+    net[len] = '\0';
+    if (inet_pton(AF_INET, net, &n) != 1 || inet_pton(AF_INET, ip, &a) != 1)
+        return false;
+    uint32_t mask = bits == 0 ? 0 : htonl(~(uint32_t)0 << (32 - bits));
+    return (a.s_addr & mask) == (n.s_addr & mask);
+}
+
 static bool is_trusted(const struct conf *cf, const char *ip)
 {
     for (size_t i = 0; i < cf->httpq.n_trusted_proxies; i++) {
-        if (strcmp(cf->httpq.trusted_proxies[i], ip) == 0)
+        if (ip_in(cf->httpq.trusted_proxies[i], ip))
             return true;
     }
     return false;

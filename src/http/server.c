@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -29,8 +30,45 @@ struct http_server {
 
 static const char CONTENT_TYPE_JSON[] = "application/json; charset=utf-8";
 
-/* One cached arena per worker thread: a steady-state request allocates no arena at all. */
-static _Thread_local struct arena *spare_arena;
+/* One cached arena per worker thread: a steady-state request allocates no arena at all. The
+ * key's destructor frees it when MHD's worker thread exits. */
+static pthread_key_t spare_arena_key;
+static pthread_once_t spare_arena_once = PTHREAD_ONCE_INIT;
+
+static void spare_arena_destroy(void *p)
+{
+    struct arena *a = p;
+    arena_free(&a);
+}
+
+static void spare_arena_init(void)
+{
+    pthread_key_create(&spare_arena_key, spare_arena_destroy);
+}
+
+static struct arena *arena_take(void)
+{
+    pthread_once(&spare_arena_once, spare_arena_init);
+    struct arena *a = pthread_getspecific(spare_arena_key);
+    if (!a)
+        return arena_new();
+    pthread_setspecific(spare_arena_key, NULL);
+    return a;
+}
+
+static void arena_give_back(struct arena *a)
+{
+    if (pthread_getspecific(spare_arena_key)) {
+        arena_free(&a);
+        return;
+    }
+    arena_reset(a);
+    pthread_setspecific(spare_arena_key, a);
+}
+
+/* Bodies over the cap are read and dropped up to this size, so that the client receives the
+ * 413; beyond it the answer goes out at once and the connection is closed. */
+static const int64_t BODY_DISCARD_MAX = 64 * 1024 * 1024;
 
 static double now_seconds(void)
 {
@@ -45,6 +83,7 @@ struct conn_req {
     double t_start;
     bool started;    /* first access-handler call seen */
     bool responded;
+    bool body_hopeless; /* declared length beyond BODY_DISCARD_MAX: answer without reading */
     size_t body_cap;
 };
 
@@ -54,8 +93,7 @@ static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     struct http_server *srv = cls;
     struct conn_req *cr = xcalloc(1, sizeof(*cr));
-    struct arena *a = spare_arena ? spare_arena : arena_new();
-    spare_arena = NULL;
+    struct arena *a = arena_take();
     cr->srv = srv;
     cr->t_start = now_seconds();
     cr->r.arena = a;
@@ -80,12 +118,7 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
     json_decref(cr->r._json);
     json_decref(cr->r._data);
     free(cr->r.body);
-    if (spare_arena) {
-        arena_free(&cr->r.arena);
-    } else {
-        arena_reset(cr->r.arena);
-        spare_arena = cr->r.arena;
-    }
+    arena_give_back(cr->r.arena);
     free(cr);
     *con_cls = NULL;
     log_set_reqid(NULL);
@@ -239,8 +272,10 @@ static void begin_request(struct conn_req *cr, const char *url, const char *meth
     const char *cl = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
     int64_t n;
     cr->body_cap = (size_t)r->app->conf.httpq.body_max;
-    if (cl && str_to_i64(cl, 0, INT64_MAX, &n) && (uint64_t)n > cr->body_cap)
+    if (cl && str_to_i64(cl, 0, INT64_MAX, &n) && (uint64_t)n > cr->body_cap) {
         r->_body_too_large = true;
+        cr->body_hopeless = n > BODY_DISCARD_MAX;
+    }
 }
 
 static void append_body(struct conn_req *cr, const char *data, size_t n)
@@ -277,9 +312,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     if (*upload_data_size > 0) {
         append_body(cr, upload_data, *upload_data_size);
         *upload_data_size = 0;
-        /* answer an over-cap body at once instead of reading it all; MHD closes afterwards */
-        if (cr->r._body_too_large)
-            return dispatch(cr);
+        if (cr->body_hopeless)
+            return dispatch(cr); /* MHD closes the connection after this answer */
         return MHD_YES;
     }
     if (cr->r.method_bit == HTTP_OPTIONS && origin_is_foreign(&cr->r))

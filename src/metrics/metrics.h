@@ -10,8 +10,12 @@
 #include "core/config.h"
 #include "core/err.h"
 
-/* Prepares the registry. Must be called once before threads start. */
+/* Prepares the registry (records the process start time and turns recording on). Must be
+ * called once before threads start. */
 void metrics_init(void);
+
+/* For tests: forgets every series and zeroes the gauges. Not safe while other threads record. */
+void metrics_reset(void);
 
 /* One served request: method, route template ("" for 404), status, latency. Feeds
  * qnlive_http_requests_total and the qnlive_http_api latency histogram. */
@@ -29,14 +33,28 @@ void metrics_observe_upstream(const char *service, const char *outcome, double s
 void metrics_observe_cron(const char *job, int failed, double seconds);
 
 /* Writes every metric in the Prometheus text exposition format (version 0.0.4) into a heap
- * buffer; *len receives its length. */
+ * buffer the caller frees with free(); *len (may be NULL) receives its length. Series are sorted
+ * by label values, so the output is deterministic. */
 char *metrics_render(size_t *len);
 
+/* Builds the Pushgateway target `<url>/metrics/job/<job>/instance/<instance>` (spec 01 §9.2):
+ * "http://" is prepended when `url` has no scheme, trailing '/' are removed, a value containing
+ * '/' becomes `<name>@base64/<base64url>` and an empty one `<name>@base64/=`; other values are
+ * URL-escaped. Returns a heap string (caller frees with free()). */
+char *metrics_push_url(const char *url, const char *job, const char *instance);
+
 /* Starts the exporter listener or the pusher thread per the `prome` section (no-op when the
- * section is absent). ERR_UNAVAILABLE when the exporter cannot bind. */
+ * section is absent). Exporter: `listen_addr` is "host:port", ":port" (all interfaces) or
+ * "[v6]:port"; port 0 binds a free port (see metrics_exporter_port). Pusher: pushes every
+ * `push_interval_s` through httpc (service label "prome"), first push one interval after start.
+ * Errors: ERR_BAD_REQUEST for a malformed address, mode or pusher settings, ERR_UNAVAILABLE when
+ * the exporter cannot bind, ERR_EXISTS when already started, ERR_INTERNAL if no thread starts. */
 err_t metrics_start(const struct conf *cf) MUST_USE;
 
 /* Stops the exporter / pusher (a final push is attempted in pusher mode). */
 void metrics_stop(void);
+
+/* TCP port the exporter listens on (useful after binding port 0), or 0 when it is not running. */
+int metrics_exporter_port(void);
 
 #endif

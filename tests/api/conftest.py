@@ -3,8 +3,11 @@ import sys
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "fakes"))
 
+from fake_client import FakeQiniu  # noqa: E402
 from qnlive_server import Server  # noqa: E402
 
 
@@ -29,3 +32,24 @@ def make_server():
     yield make
     for s in started:
         s.stop()
+
+
+@pytest.fixture(scope="module")
+def fake():
+    """The fake Qiniu services (IM, RTC, Pili, callbacks, payment), recording every call."""
+    f = FakeQiniu().start()
+    yield f
+    f.stop()
+
+
+def im_yaml(fake, retry_s=1):
+    return ("im:\n  app_id: %s\n  endpoint: %s\n  token: %s\n  register_retry_s: %d\n"
+            % (fake.im_app_id, fake.url("im"), fake.im_token, retry_s))
+
+
+@pytest.fixture(scope="module")
+def im_server(fake):
+    """qnlive with IM on (the fake Maxim) and MAC auth on /server."""
+    s = Server(extra=im_yaml(fake)).start()
+    yield s
+    assert s.stop() == 0

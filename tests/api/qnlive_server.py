@@ -46,11 +46,10 @@ def create_mysql_database():
     return name
 
 
-def backend_yaml(tmpdir):
+def backend_yaml(tmpdir, db):
     if BACKEND != "mysql":
         return "sqlite:\n  path: %s/qnlive.db\n" % tmpdir
     host, port, user, password, _ = mysql_params()
-    db = create_mysql_database()
     entry = ("    - host: %s\n      port: %d\n      username: %s\n      password: \"%s\"\n"
              "      database: %s\n      max_open_conns: 16\n      max_idle_conns: 8\n"
              "      default: live\n") % (host, port, user, password, db)
@@ -67,8 +66,9 @@ class Server:
         self.port = free_port()
         self.base = "http://127.0.0.1:%d" % self.port
         self.config = os.path.join(self.tmp, "qnlive.yaml")
+        self.db = create_mysql_database() if BACKEND == "mysql" else None
         with open(self.config, "w") as f:
-            f.write(self.render_config(server_auth) + backend_yaml(self.tmp) + extra)
+            f.write(self.render_config(server_auth) + backend_yaml(self.tmp, self.db) + extra)
         self.env = dict(os.environ, **(env or {}))
         self.proc = None
         self.log_path = os.path.join(self.tmp, "qnlive.log")
@@ -126,3 +126,17 @@ class Server:
 
     def url(self, path):
         return self.base + path
+
+    def sql(self, statement):
+        """Runs SQL on this server's database (for fixtures the API cannot create, such as
+        admin accounts); returns the output rows as lists of strings."""
+        if BACKEND == "mysql":
+            host, port, user, password, _ = mysql_params()
+            cmd = ["mariadb", "--no-defaults", "-N", "-B", "-h", host, "-P", str(port), "-u", user]
+            if password:
+                cmd.append("-p" + password)
+            cmd += [self.db, "-e", statement]
+        else:
+            cmd = ["sqlite3", "-separator", "\t", os.path.join(self.tmp, "qnlive.db"), statement]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        return [line.split("\t") for line in out.splitlines() if line]

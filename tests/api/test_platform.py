@@ -146,17 +146,46 @@ def test_client_token_failures(server):
     assert_error(client_call(server, "GET", "/client/app/config", nouser), 401, 401)
 
 
-def test_admin_token_needs_admin_role(server):
-    tok = user_token(server, "plat_a1")
+CENSOR_YAML = "censor:\n  bucket: b\n  addr: http://127.0.0.1:9/censor\n"
+
+
+def test_admin_role_and_login(make_server):
+    s = make_server(extra=CENSOR_YAML).start()
+    s.sql("INSERT INTO admin_user (user_name, user_id, password, description) "
+          "VALUES ('root', 'admin_1', 'pw-1', 'test')")
+    tok = user_token(s, "plat_a1")
     # the reference's /server/auth/admin/token issues a plain user token (W-5, kept)
-    r = server_call(server, "GET", "/server/auth/admin/token?app_id=a&user_id=plat_a2")
-    admin_route_tok = assert_ok(r)["access_token"]
+    admin_route_tok = assert_ok(server_call(s, "GET", "/server/auth/admin/token?app_id=a"
+                                            "&user_id=plat_a2"))["access_token"]
     for t in (tok, admin_route_tok):
-        assert_error(client_call(server, "GET", "/admin/censor/config", t), 403, 403, "Forbidden")
+        assert_error(client_call(s, "GET", "/admin/censor/config", t), 403, 403, "Forbidden")
     role_admin = make_jwt({"exp": now() + 100, "AppId": "", "UserId": "no-admin-row",
                            "DeviceId": "", "Role": "admin"})
-    assert_error(client_call(server, "GET", "/admin/censor/config", role_admin), 401, 401)
-    assert_error(requests.get(server.url("/admin/censor/config")), 401, 401)
+    assert_error(client_call(s, "GET", "/admin/censor/config", role_admin), 401, 401)
+    assert_error(requests.get(s.url("/admin/censor/config")), 401, 401)
+
+    r = requests.post(s.url("/manager/login"), json={"user_name": "root", "password": "bad"})
+    assert_error(r, 403, 403, "Invalid username or password")
+    r = requests.post(s.url("/manager/login"), json={"user_name": "root", "password": "pw-1"})
+    data = assert_ok(r)
+    assert abs(data["expires_at"] - (now() + 7 * 86400)) < 10
+    admin_tok = data["access_token"]
+    cfg = assert_ok(client_call(s, "GET", "/admin/censor/config", admin_tok))
+    assert cfg == {"enable": True, "pulp": True, "terror": False, "politician": False,
+                   "ads": False, "interval": 20}
+    new = {"enable": True, "pulp": False, "terror": True, "politician": False, "ads": True,
+           "interval": 30}
+    assert assert_ok(client_call(s, "POST", "/admin/censor/config", admin_tok, new)) == new
+    assert assert_ok(client_call(s, "GET", "/admin/censor/config", admin_tok)) == new
+    assert_error(client_call(s, "POST", "/admin/censor/config", admin_tok,
+                             dict(new, interval=61)), 400, 400)
+    # every admin call, rejected or not, after auth succeeded is in the operation log
+    rows = s.sql("SELECT user_id, method, url, status_code FROM operation_log ORDER BY id")
+    assert ["admin_1", "POST", "/admin/censor/config", "400"] in rows
+    assert ["admin_1", "GET", "/admin/censor/config", "200"] in rows
+    # deleting the admin row revokes its token
+    s.sql("DELETE FROM admin_user WHERE user_id = 'admin_1'")
+    assert_error(client_call(s, "GET", "/admin/censor/config", admin_tok), 401, 401)
 
 
 def test_manager_login_errors(server):

@@ -1,12 +1,24 @@
 #define LOG_MODULE "user"
 #include "biz/user/user.h"
 
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "app.h"
 #include "biz/user/user_store.h"
+#include "clients/im.h"
+#include "core/jv.h"
+#include "cron/cron.h"
+#include "core/log.h"
+#include "core/mem.h"
 #include "http/req.h"
 #include "store/store.h"
+
+static int64_t now_s(void)
+{
+    return (int64_t)time(NULL);
+}
 
 err_t user_find(struct app *a, struct arena *ar, const char *user_id, struct user_row *out)
 {
@@ -30,21 +42,153 @@ static err_t find_primary(struct app *a, struct arena *ar, const char *user_id,
     return err;
 }
 
+/* One IM registration attempt for a user (spec 02 §6.3). Off the auth path: called once when
+ * the user is created and then by the retry job only. On success the row (and *u when given)
+ * gets the IM id and credentials. */
+static err_t register_im(struct app *a, const char *user_id, struct user_row *u)
+{
+    char password[IM_PASSWORD_SIZE];
+    int64_t im_id = 0;
+    if (!im_enabled(a->im))
+        return ERR_OK;
+    err_t err = im_password_generate(password);
+    if (err)
+        return err;
+    char *username = im_username_dup(user_id);
+    err = im_register_user(a->im, username, password, &im_id);
+    struct store_conn *c = NULL;
+    if (!err)
+        err = store_acquire(a->store, false, &c);
+    if (!err)
+        err = user_store_set_im(c, user_id, im_id, username, password, now_s());
+    store_release(c);
+    if (!err && u) {
+        u->im_userid = im_id;
+        u->im_username = "";
+        u->im_password = "";
+    }
+    if (err)
+        log_warn("IM registration of %s failed (%s); the retry job will try again", user_id,
+                 err_name(err));
+    free(username);
+    return err;
+}
+
+/* Inserts the user and gives it its one inline IM attempt. */
+static err_t create_user(struct app *a, struct arena *ar, const char *user_id,
+                         const struct user_update *in, bool *created)
+{
+    struct store_conn *c = NULL;
+    char *ext = in && in->extends ? jv_extends_dump(in->extends) : NULL;
+    err_t err = store_acquire(a->store, false, &c);
+    if (!err)
+        err = user_store_insert(c, user_id, in ? in->nick : NULL, in ? in->avatar : NULL, ext,
+                                now_s(), created);
+    store_release(c);
+    free(ext);
+    if (!err && *created && im_enabled(a->im))
+        (void)register_im(a, user_id, NULL);
+    (void)ar;
+    return err;
+}
+
 err_t user_find_or_create(struct app *a, struct arena *ar, const char *user_id,
                           struct user_row *out)
 {
     err_t err = user_find(a, ar, user_id, out);
     if (err != ERR_NOT_FOUND)
         return err;
-    struct store_conn *c = NULL;
     bool created = false;
+    err = create_user(a, ar, user_id, NULL, &created);
+    if (!err)
+        err = find_primary(a, ar, user_id, out);
+    return err;
+}
+
+err_t user_register(struct app *a, struct arena *ar, const char *user_id,
+                    const struct user_update *in)
+{
+    bool created = false;
+    err_t err = create_user(a, ar, user_id, in, &created);
+    if (!err && !created)
+        err = ERR_EXISTS;
+    return err;
+}
+
+err_t user_update_profile(struct app *a, struct arena *ar, const char *user_id,
+                          const struct user_update *in)
+{
+    struct user_row u;
+    err_t err = find_primary(a, ar, user_id, &u);
+    if (err)
+        return err;
+    const char *nick = in->nick && in->nick[0] ? in->nick : NULL;
+    const char *avatar = in->avatar && in->avatar[0] ? in->avatar : NULL;
+    bool has_ext = in->extends && json_object_size(in->extends) > 0;
+    if (!nick && !avatar && !has_ext)
+        return ERR_OK; /* nothing to change: the reference writes nothing either */
+    char *ext = has_ext ? jv_extends_merge(u.extends_json, in->extends) : NULL;
+    struct store_conn *c = NULL;
     err = store_acquire(a->store, false, &c);
     if (!err)
-        err = user_store_insert_bare(c, user_id, (int64_t)time(NULL), &created);
+        err = user_store_update(c, user_id, nick, avatar, ext, now_s());
+    store_release(c);
+    free(ext);
+    return err;
+}
+
+err_t user_list_by_ids(struct app *a, struct arena *ar, const char *const *ids, size_t n,
+                       struct user_row **out, size_t *n_out)
+{
+    struct sql_arg *args = arena_alloc(ar, n * sizeof(*args));
+    for (size_t i = 0; i < n; i++)
+        args[i] = SQL_STR(ids[i]);
+    struct store_conn *c = NULL;
+    err_t err = store_acquire(a->store, true, &c);
     if (!err)
-        err = user_store_find(c, ar, user_id, out);
+        err = user_store_list(c, ar, "user_id", args, n, out, n_out);
     store_release(c);
     return err;
+}
+
+err_t user_list_by_im_ids(struct app *a, struct arena *ar, const int64_t *im_ids, size_t n,
+                          struct user_row **out, size_t *n_out)
+{
+    struct sql_arg *args = arena_alloc(ar, n * sizeof(*args));
+    for (size_t i = 0; i < n; i++)
+        args[i] = SQL_I64(im_ids[i]);
+    struct store_conn *c = NULL;
+    err_t err = store_acquire(a->store, true, &c);
+    if (!err)
+        err = user_store_list(c, ar, "im_userid", args, n, out, n_out);
+    store_release(c);
+    return err;
+}
+
+json_t *user_brief_json(const struct user_row *u, bool with_im_username)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "user_id", jv_str(u->user_id));
+    json_object_set_new(o, "nick", jv_str(u->nick));
+    json_object_set_new(o, "avatar", jv_str(u->avatar));
+    json_object_set_new(o, "im_userid", json_integer(u->im_userid));
+    if (with_im_username && u->im_username && u->im_username[0])
+        json_object_set_new(o, "im_username", jv_str(u->im_username));
+    json_object_set_new(o, "extends", jv_extends_load(u->extends_json));
+    return o;
+}
+
+json_t *user_profile_json(const struct user_row *u)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "user_id", jv_str(u->user_id));
+    json_object_set_new(o, "nick", jv_str(u->nick));
+    json_object_set_new(o, "avatar", jv_str(u->avatar));
+    json_object_set_new(o, "extends", jv_extends_load(u->extends_json));
+    json_object_set_new(o, "im_userid", json_integer(u->im_userid));
+    json_object_set_new(o, "im_username", jv_str(u->im_username));
+    json_object_set_new(o, "im_password", jv_str(u->im_password));
+    return o;
 }
 
 static err_t find_client_user(struct req *r, const char *user_id, int64_t *im_userid)
@@ -58,7 +202,59 @@ static err_t find_client_user(struct req *r, const char *user_id, int64_t *im_us
     return err;
 }
 
+/* Consecutive failed runs of the retry job; it sleeps 2^failures ticks (capped) so that an IM
+ * outage is not hammered, and starts over at the first success. */
+static int retry_failures;
+static int retry_skip;
+
+enum { IM_RETRY_BATCH = 50, IM_RETRY_MAX_BACKOFF_TICKS = 64 };
+
+/* Cron job: registers users whose IM account is still missing (created while IM was down, or
+ * before IM was configured). The rows themselves are the queue, so nothing is lost across
+ * restarts. */
+static err_t im_retry_job(void *ud)
+{
+    struct app *a = ud;
+    if (retry_skip > 0) {
+        retry_skip--;
+        return ERR_OK;
+    }
+    struct arena *ar = arena_new();
+    struct store_conn *c = NULL;
+    const char **ids = NULL;
+    size_t n = 0;
+    err_t err = store_acquire(a->store, false, &c);
+    if (!err)
+        err = user_store_list_unregistered(c, ar, IM_RETRY_BATCH, &ids, &n);
+    store_release(c);
+    for (size_t i = 0; !err && i < n; i++)
+        err = register_im(a, ids[i], NULL);
+    if (err) {
+        retry_failures = retry_failures < 6 ? retry_failures + 1 : 6;
+        retry_skip = (1 << retry_failures) < IM_RETRY_MAX_BACKOFF_TICKS ? (1 << retry_failures)
+                                                                        : IM_RETRY_MAX_BACKOFF_TICKS;
+    } else {
+        retry_failures = 0;
+    }
+    arena_free(&ar);
+    return err;
+}
+
+void user_http_register(struct app *a);
+
 void user_module_register(struct app *a)
 {
     a->auth.find_client_user = find_client_user;
+    user_http_register(a);
+    if (!im_enabled(a->im))
+        return;
+    struct cron_job job = {
+        .name = "im_register_retry",
+        .period_ms = (a->conf.im.register_retry_s > 0 ? a->conf.im.register_retry_s : 5) * 1000,
+        .fn = im_retry_job,
+        .ud = a,
+        .singleton = true,
+    };
+    if (cron_add(a->cron, &job))
+        log_error("cannot schedule the IM registration retry job");
 }

@@ -1,0 +1,124 @@
+#include "core/jv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+err_t jv_opt_str(json_t *o, const char *key, size_t max, const char **out)
+{
+    json_t *v = json_object_get(o, key);
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return ERR_OK;
+    if (!json_is_string(v) || json_string_length(v) > max)
+        return ERR_BAD_REQUEST;
+    *out = json_string_value(v);
+    return ERR_OK;
+}
+
+err_t jv_opt_i64(json_t *o, const char *key, int64_t *out, bool *present)
+{
+    json_t *v = json_object_get(o, key);
+    *present = false;
+    if (!v || json_is_null(v))
+        return ERR_OK;
+    if (!json_is_integer(v))
+        return ERR_BAD_REQUEST;
+    *out = json_integer_value(v);
+    *present = true;
+    return ERR_OK;
+}
+
+err_t jv_opt_extends(json_t *o, const char *key, json_t **out)
+{
+    json_t *v = json_object_get(o, key);
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return ERR_OK;
+    if (!json_is_object(v) || json_object_size(v) > JV_EXTENDS_MAX_KEYS)
+        return ERR_BAD_REQUEST;
+    size_t total = 0;
+    const char *k;
+    json_t *val;
+    json_object_foreach(v, k, val)
+    {
+        if (!json_is_string(val))
+            return ERR_BAD_REQUEST;
+        total += strlen(k) + json_string_length(val);
+    }
+    if (total > JV_EXTENDS_MAX_BYTES)
+        return ERR_BAD_REQUEST;
+    *out = v;
+    return ERR_OK;
+}
+
+char *jv_extends_dump(json_t *map)
+{
+    if (!map || json_is_null(map))
+        return NULL;
+    return json_dumps(map, JSON_COMPACT | JSON_SORT_KEYS);
+}
+
+static int cmp_keys(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Rebuilds an object with keys inserted in sorted order, so that a later dump with
+ * JSON_PRESERVE_ORDER (the envelope) emits them sorted like Go's encoder. */
+static json_t *sorted_copy(json_t *obj)
+{
+    size_t n = json_object_size(obj);
+    const char **keys = calloc(n ? n : 1, sizeof(*keys));
+    size_t i = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(obj, k, v)
+    {
+        keys[i++] = k;
+    }
+    qsort(keys, n, sizeof(*keys), cmp_keys);
+    json_t *out = json_object();
+    for (i = 0; i < n; i++)
+        json_object_set(out, keys[i], json_object_get(obj, keys[i]));
+    free(keys);
+    return out;
+}
+
+json_t *jv_extends_load(const char *text)
+{
+    if (!text || !text[0])
+        return json_null();
+    json_t *v = json_loads(text, 0, NULL);
+    if (!json_is_object(v)) {
+        json_decref(v);
+        return json_null();
+    }
+    json_t *sorted = sorted_copy(v);
+    json_decref(v);
+    return sorted;
+}
+
+char *jv_extends_merge(const char *stored_text, json_t *update)
+{
+    json_t *base = jv_extends_load(stored_text);
+    if (json_is_null(base)) {
+        json_decref(base);
+        base = json_object();
+    }
+    json_object_update(base, update);
+    char *out = jv_extends_dump(base);
+    json_decref(base);
+    return out;
+}
+
+json_t *jv_str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+json_t *jv_str(const char *s)
+{
+    json_t *v = json_string(s ? s : "");
+    /* invalid UTF-8 from an old row must not drop the key: fall back to the empty string */
+    return v ? v : json_string("");
+}

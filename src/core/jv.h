@@ -1,0 +1,44 @@
+#ifndef QNLIVE_CORE_JV_H
+#define QNLIVE_CORE_JV_H
+
+/* JSON value helpers shared by business modules (jansson underneath): typed field reads that
+ * tell "absent" from "wrong type", and the `extends` string maps of spec 02 §0.4. */
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+enum { JV_EXTENDS_MAX_BYTES = 4096, JV_EXTENDS_MAX_KEYS = 64 };
+
+/* Reads an optional string field: absent or null leaves *out NULL. ERR_BAD_REQUEST when the
+ * value is not a string or is longer than max bytes. */
+err_t jv_opt_str(json_t *o, const char *key, size_t max, const char **out) MUST_USE;
+
+/* Reads an optional integer field (absent / null → *present false). ERR_BAD_REQUEST for a
+ * non-integer (a fraction or a string). */
+err_t jv_opt_i64(json_t *o, const char *key, int64_t *out, bool *present) MUST_USE;
+
+/* Validates an `extends` value: absent/null is fine (*out NULL); otherwise an object of
+ * string values within the size caps. *out is borrowed from o. */
+err_t jv_opt_extends(json_t *o, const char *key, json_t **out) MUST_USE;
+
+/* Serialises a string map compactly with sorted keys (heap). NULL/null → NULL. */
+char *jv_extends_dump(json_t *map);
+
+/* Parses stored extends text into an object with sorted keys, or json null when the text is
+ * NULL, "null", empty or not an object. New reference. */
+json_t *jv_extends_load(const char *text);
+
+/* Stored map merged with `update` (update's keys win); returns sorted text (heap). */
+char *jv_extends_merge(const char *stored_text, json_t *update);
+
+/* json_string of s, or json null when s is NULL (new reference). */
+json_t *jv_str_or_null(const char *s);
+
+/* json_string of s, "" when s is NULL (new reference). */
+json_t *jv_str(const char *s);
+
+#endif
