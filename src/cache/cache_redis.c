@@ -1,0 +1,63 @@
+#define LOG_MODULE "cache.redis"
+
+/* The single-node Redis backend (`cache.type: node`): one connection pool to `cache.addr`. */
+
+#include <stdlib.h>
+
+#include "cache/cache.h"
+#include "cache/cache_int.h"
+#include "core/log.h"
+#include "core/mem.h"
+
+struct cache_node {
+    struct cache_resp resp;
+    struct rpool *pool;
+};
+
+static err_t node_run(struct cache_resp *r, const char *key, int argc, const char **argv,
+                      const size_t *lens, redisReply **out)
+{
+    struct cache_node *n = (struct cache_node *)r;
+    err_t err;
+
+    (void)key;
+    err = rpool_command(n->pool, false, argc, argv, lens, out);
+    if (!err && (*out)->type == REDIS_REPLY_ERROR) {
+        err = rpool_error_reply(n->pool, *out);
+        freeReplyObject(*out);
+        *out = NULL;
+    }
+    return err;
+}
+
+static void node_destroy(struct cache_resp *r)
+{
+    struct cache_node *n = (struct cache_node *)r;
+
+    rpool_free(&n->pool);
+    free(n);
+}
+
+err_t cache_redis_new(const char *addr, const char *password, struct cache **out)
+{
+    char host[CACHE_HOST_MAX];
+    int port;
+    struct cache_node *n;
+
+    *out = NULL;
+    if (!cache_parse_addr(addr, host, sizeof(host), &port)) {
+        log_error("cache.addr: cannot parse \"%s\"", addr);
+        return ERR_BAD_REQUEST;
+    }
+    cache_ignore_sigpipe();
+    n = xcalloc(1, sizeof(*n));
+    n->resp.base.ops = &cache_resp_node_ops;
+    n->resp.run = node_run;
+    n->resp.destroy = node_destroy;
+    n->pool = rpool_new(host, port, password);
+    *out = &n->resp.base;
+    /* Connections are lazy (as in the reference), but an outage is worth a line at start-up. */
+    if (cache_ping(*out))
+        log_warn("redis %s not reachable at start-up; will retry on use", rpool_addr(n->pool));
+    return ERR_OK;
+}

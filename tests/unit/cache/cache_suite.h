@@ -1,0 +1,350 @@
+#ifndef QNLIVE_TESTS_CACHE_SUITE_H
+#define QNLIVE_TESTS_CACHE_SUITE_H
+
+/* The cache semantics every backend must share, written once against the public interface of
+ * cache/cache.h. Each test file opens one backend in its group setup and runs
+ * cache_suite_tests; a backend whose server is not configured leaves fx->c NULL and every test
+ * skips. Keys carry a per-process prefix so test binaries can share one Redis. */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache/cache.h"
+#include "core/config.h"
+#include "core/mem.h"
+
+struct fixture {
+    struct cache *c;
+    struct arena *a;
+    char key[128];
+};
+
+static struct fixture suite_fx;
+
+/* A key unique to this process and test: "qt:<pid>:<name>". */
+static const char *K(struct fixture *fx, const char *name)
+{
+    snprintf(fx->key, sizeof(fx->key), "qt:%ld:%s", (long)getpid(), name);
+    return fx->key;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+    nanosleep(&ts, NULL);
+}
+
+/* Opens the cache described by a hand-built config into suite_fx; the caller's group setup
+ * prints why and leaves suite_fx.c NULL when the backend is not available. */
+static int suite_open(const struct conf *cf)
+{
+    suite_fx.a = arena_new();
+    if (cache_open(cf, &suite_fx.c) != ERR_OK)
+        return -1;
+    return 0;
+}
+
+static int suite_teardown(void **state)
+{
+    (void)state;
+    cache_close(&suite_fx.c);
+    arena_free(&suite_fx.a);
+    return 0;
+}
+
+static struct fixture *fx_of(void **state)
+{
+    struct fixture *fx = *state;
+
+    if (!fx->c)
+        skip();
+    arena_reset(fx->a);
+    return fx;
+}
+
+static void del_key(struct fixture *fx, const char *name)
+{
+    assert_int_equal(cache_del(fx->c, K(fx, name), NULL), ERR_OK);
+}
+
+static void test_get_set_del(void **state)
+{
+    struct fixture *fx = fx_of(state);
+    static const char bin[] = { 'v', '\0', 'x', '\n' };
+    char *data = (char *)1;
+    size_t len = 99;
+    bool found = true;
+    bool deleted = false;
+
+    del_key(fx, "gsd");
+    assert_int_equal(cache_get(fx->c, K(fx, "gsd"), fx->a, &data, &len, &found), ERR_OK);
+    assert_false(found);
+    assert_null(data);
+    assert_int_equal(cache_set(fx->c, K(fx, "gsd"), "first", 5, 0), ERR_OK);
+    assert_int_equal(cache_set(fx->c, K(fx, "gsd"), bin, sizeof(bin), 0), ERR_OK);
+    assert_int_equal(cache_get(fx->c, K(fx, "gsd"), fx->a, &data, &len, &found), ERR_OK);
+    assert_true(found);
+    assert_int_equal(len, sizeof(bin));
+    assert_memory_equal(data, bin, sizeof(bin));
+    assert_int_equal(data[len], '\0');
+    assert_int_equal(cache_exists(fx->c, K(fx, "gsd"), &found), ERR_OK);
+    assert_true(found);
+    assert_int_equal(cache_del(fx->c, K(fx, "gsd"), &deleted), ERR_OK);
+    assert_true(deleted);
+    assert_int_equal(cache_exists(fx->c, K(fx, "gsd"), &found), ERR_OK);
+    assert_false(found);
+    assert_int_equal(cache_del(fx->c, K(fx, "gsd"), &deleted), ERR_OK);
+    assert_false(deleted);
+    assert_int_equal(cache_ping(fx->c), ERR_OK);
+}
+
+static void test_ttl_expiry(void **state)
+{
+    struct fixture *fx = fx_of(state);
+    bool found = false;
+
+    assert_int_equal(cache_set(fx->c, K(fx, "ttl1"), "a", 1, 150), ERR_OK);
+    assert_int_equal(cache_set(fx->c, K(fx, "ttl2"), "b", 1, 0), ERR_OK);
+    assert_int_equal(cache_expire(fx->c, K(fx, "ttl2"), 150, &found), ERR_OK);
+    assert_true(found);
+    /* A plain SET after a SET with TTL clears the TTL. */
+    assert_int_equal(cache_set(fx->c, K(fx, "ttl3"), "c", 1, 150), ERR_OK);
+    assert_int_equal(cache_set(fx->c, K(fx, "ttl3"), "c", 1, 0), ERR_OK);
+    assert_int_equal(cache_exists(fx->c, K(fx, "ttl1"), &found), ERR_OK);
+    assert_true(found);
+    sleep_ms(400);
+    assert_int_equal(cache_exists(fx->c, K(fx, "ttl1"), &found), ERR_OK);
+    assert_false(found);
+    assert_int_equal(cache_exists(fx->c, K(fx, "ttl2"), &found), ERR_OK);
+    assert_false(found);
+    assert_int_equal(cache_exists(fx->c, K(fx, "ttl3"), &found), ERR_OK);
+    assert_true(found);
+    assert_int_equal(cache_expire(fx->c, K(fx, "ttl-missing"), 1000, &found), ERR_OK);
+    assert_false(found);
+    assert_int_equal(cache_expire(fx->c, K(fx, "ttl3"), 0, &found), ERR_BAD_REQUEST);
+    del_key(fx, "ttl3");
+}
+
+static void test_incrby(void **state)
+{
+    struct fixture *fx = fx_of(state);
+    int64_t v = 0;
+    char *data;
+    size_t len;
+    bool found;
+
+    del_key(fx, "ctr");
+    assert_int_equal(cache_incrby(fx->c, K(fx, "ctr"), 5, &v), ERR_OK);
+    assert_int_equal(v, 5);
+    assert_int_equal(cache_incrby(fx->c, K(fx, "ctr"), -7, &v), ERR_OK);
+    assert_int_equal(v, -2);
+    assert_int_equal(cache_get(fx->c, K(fx, "ctr"), fx->a, &data, &len, &found), ERR_OK);
+    assert_true(found);
+    assert_string_equal(data, "-2");
+    assert_int_equal(cache_set(fx->c, K(fx, "ctr"), "abc", 3, 0), ERR_OK);
+    assert_int_equal(cache_incrby(fx->c, K(fx, "ctr"), 1, &v), ERR_INTERNAL);
+    assert_int_equal(cache_set(fx->c, K(fx, "ctr"), "9223372036854775807", 19, 0), ERR_OK);
+    assert_int_equal(cache_incrby(fx->c, K(fx, "ctr"), 1, &v), ERR_INTERNAL);
+    del_key(fx, "ctr");
+}
+
+static int cmp_field(const void *a, const void *b)
+{
+    return strcmp(((const struct cache_field *)a)->name, ((const struct cache_field *)b)->name);
+}
+
+static void test_hash(void **state)
+{
+    struct fixture *fx = fx_of(state);
+    const char *fields[] = { "f1", "nope", "f2" };
+    struct cache_val vals[3];
+    struct cache_field *all;
+    size_t n, len;
+    int64_t v = 0;
+    char *data;
+    bool found;
+
+    del_key(fx, "h");
+    assert_int_equal(cache_hincrby(fx->c, K(fx, "h"), "f1", 3, &v), ERR_OK);
+    assert_int_equal(v, 3);
+    assert_int_equal(cache_hincrby(fx->c, K(fx, "h"), "f1", 2, &v), ERR_OK);
+    assert_int_equal(v, 5);
+    assert_int_equal(cache_hincrby(fx->c, K(fx, "h"), "f2", -1, &v), ERR_OK);
+    assert_int_equal(v, -1);
+    assert_int_equal(cache_hset(fx->c, K(fx, "h"), "f3", "a\0b", 3), ERR_OK);
+    assert_int_equal(cache_hget(fx->c, K(fx, "h"), "f1", fx->a, &data, &len, &found), ERR_OK);
+    assert_true(found);
+    assert_string_equal(data, "5");
+    assert_int_equal(cache_hget(fx->c, K(fx, "h"), "f9", fx->a, &data, &len, &found), ERR_OK);
+    assert_false(found);
+    assert_int_equal(cache_hmget(fx->c, K(fx, "h"), fields, 3, fx->a, vals), ERR_OK);
+    assert_true(vals[0].found);
+    assert_string_equal(vals[0].data, "5");
+    assert_false(vals[1].found);
+    assert_null(vals[1].data);
+    assert_true(vals[2].found);
+    assert_string_equal(vals[2].data, "-1");
+    assert_int_equal(cache_hgetall(fx->c, K(fx, "h"), fx->a, &all, &n), ERR_OK);
+    assert_int_equal(n, 3);
+    qsort(all, n, sizeof(*all), cmp_field);
+    assert_string_equal(all[0].name, "f1");
+    assert_string_equal(all[1].data, "-1");
+    assert_int_equal(all[2].len, 3);
+    assert_memory_equal(all[2].data, "a\0b", 3);
+    /* Type confusion is an error, not a silent miss. */
+    assert_int_equal(cache_get(fx->c, K(fx, "h"), fx->a, &data, &len, &found), ERR_INTERNAL);
+    del_key(fx, "h");
+    assert_int_equal(cache_hmget(fx->c, K(fx, "h"), fields, 3, fx->a, vals), ERR_OK);
+    assert_false(vals[0].found || vals[1].found || vals[2].found);
+    assert_int_equal(cache_hgetall(fx->c, K(fx, "h"), fx->a, &all, &n), ERR_OK);
+    assert_int_equal(n, 0);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void test_sets(void **state)
+{
+    struct fixture *fx = fx_of(state);
+    char **m;
+    size_t n;
+    bool b;
+
+    del_key(fx, "s");
+    assert_int_equal(cache_sadd(fx->c, K(fx, "s"), "u2", &b), ERR_OK);
+    assert_true(b);
+    assert_int_equal(cache_sadd(fx->c, K(fx, "s"), "u2", &b), ERR_OK);
+    assert_false(b);
+    assert_int_equal(cache_sadd(fx->c, K(fx, "s"), "u1", NULL), ERR_OK);
+    assert_int_equal(cache_smembers(fx->c, K(fx, "s"), fx->a, &m, &n), ERR_OK);
+    assert_int_equal(n, 2);
+    qsort(m, n, sizeof(*m), cmp_str);
+    assert_string_equal(m[0], "u1");
+    assert_string_equal(m[1], "u2");
+    assert_int_equal(cache_srem(fx->c, K(fx, "s"), "u1", &b), ERR_OK);
+    assert_true(b);
+    assert_int_equal(cache_srem(fx->c, K(fx, "s"), "u1", &b), ERR_OK);
+    assert_false(b);
+    assert_int_equal(cache_smembers(fx->c, K(fx, "s"), fx->a, &m, &n), ERR_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(m[0], "u2");
+    /* Removing the last member removes the set, as in Redis. */
+    assert_int_equal(cache_srem(fx->c, K(fx, "s"), "u2", NULL), ERR_OK);
+    assert_int_equal(cache_exists(fx->c, K(fx, "s"), &b), ERR_OK);
+    assert_false(b);
+    assert_int_equal(cache_smembers(fx->c, K(fx, "s"), fx->a, &m, &n), ERR_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(cache_sadd(fx->c, K(fx, "s"), "u3", NULL), ERR_OK);
+    assert_int_equal(cache_expire(fx->c, K(fx, "s"), 150, &b), ERR_OK);
+    assert_true(b);
+    sleep_ms(400);
+    assert_int_equal(cache_smembers(fx->c, K(fx, "s"), fx->a, &m, &n), ERR_OK);
+    assert_int_equal(n, 0);
+}
+
+static void test_lock(void **state)
+{
+    struct fixture *fx = fx_of(state);
+    bool got = false;
+    bool released = true;
+    bool found = false;
+
+    del_key(fx, "lock");
+    assert_int_equal(cache_lock_acquire(fx->c, K(fx, "lock"), "owner-1", 5000, &got), ERR_OK);
+    assert_true(got);
+    assert_int_equal(cache_lock_acquire(fx->c, K(fx, "lock"), "owner-2", 5000, &got), ERR_OK);
+    assert_false(got);
+    /* Someone else's release does nothing. */
+    assert_int_equal(cache_lock_release(fx->c, K(fx, "lock"), "owner-2"), ERR_OK);
+    assert_int_equal(cache_lock_release_ex(fx->c, K(fx, "lock"), "owner-", &released), ERR_OK);
+    assert_false(released);
+    assert_int_equal(cache_exists(fx->c, K(fx, "lock"), &found), ERR_OK);
+    assert_true(found);
+    assert_int_equal(cache_lock_acquire(fx->c, K(fx, "lock"), "owner-2", 5000, &got), ERR_OK);
+    assert_false(got);
+    assert_int_equal(cache_lock_release_ex(fx->c, K(fx, "lock"), "owner-1", &released), ERR_OK);
+    assert_true(released);
+    assert_int_equal(cache_lock_acquire(fx->c, K(fx, "lock"), "owner-2", 150, &got), ERR_OK);
+    assert_true(got);
+    /* An abandoned lock frees itself when its TTL runs out. */
+    sleep_ms(400);
+    assert_int_equal(cache_lock_acquire(fx->c, K(fx, "lock"), "owner-3", 5000, &got), ERR_OK);
+    assert_true(got);
+    assert_int_equal(cache_lock_release(fx->c, K(fx, "lock"), "owner-3"), ERR_OK);
+    assert_int_equal(cache_exists(fx->c, K(fx, "lock"), &found), ERR_OK);
+    assert_false(found);
+    assert_int_equal(cache_lock_acquire(fx->c, K(fx, "lock"), "o", 0, &got), ERR_BAD_REQUEST);
+}
+
+enum { SUITE_THREADS = 8, SUITE_INCRS = 10000 };
+
+struct incr_job {
+    struct cache *c;
+    char key[128];
+    char hkey[128];
+    int errors;
+};
+
+static void *incr_thread(void *arg)
+{
+    struct incr_job *job = arg;
+
+    for (int i = 0; i < SUITE_INCRS; i++) {
+        if (cache_incrby(job->c, job->key, 1, NULL) != ERR_OK)
+            __atomic_add_fetch(&job->errors, 1, __ATOMIC_RELAXED);
+        if (cache_hincrby(job->c, job->hkey, "_", 1, NULL) != ERR_OK)
+            __atomic_add_fetch(&job->errors, 1, __ATOMIC_RELAXED);
+    }
+    return NULL;
+}
+
+static void test_concurrent_increments(void **state)
+{
+    struct fixture *fx = fx_of(state);
+    pthread_t th[SUITE_THREADS];
+    struct incr_job job = { .c = fx->c };
+    int64_t v = 0;
+
+    snprintf(job.key, sizeof(job.key), "%s", K(fx, "par"));
+    snprintf(job.hkey, sizeof(job.hkey), "%s", K(fx, "hpar"));
+    del_key(fx, "par");
+    del_key(fx, "hpar");
+    for (int i = 0; i < SUITE_THREADS; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, incr_thread, &job), 0);
+    for (int i = 0; i < SUITE_THREADS; i++)
+        pthread_join(th[i], NULL);
+    assert_int_equal(job.errors, 0);
+    assert_int_equal(cache_incrby(fx->c, job.key, 0, &v), ERR_OK);
+    assert_int_equal(v, SUITE_THREADS * SUITE_INCRS);
+    assert_int_equal(cache_hincrby(fx->c, job.hkey, "_", 0, &v), ERR_OK);
+    assert_int_equal(v, SUITE_THREADS * SUITE_INCRS);
+    del_key(fx, "par");
+    del_key(fx, "hpar");
+}
+
+static const struct CMUnitTest cache_suite_tests[] = {
+    cmocka_unit_test_prestate(test_get_set_del, &suite_fx),
+    cmocka_unit_test_prestate(test_ttl_expiry, &suite_fx),
+    cmocka_unit_test_prestate(test_incrby, &suite_fx),
+    cmocka_unit_test_prestate(test_hash, &suite_fx),
+    cmocka_unit_test_prestate(test_sets, &suite_fx),
+    cmocka_unit_test_prestate(test_lock, &suite_fx),
+    cmocka_unit_test_prestate(test_concurrent_increments, &suite_fx),
+};
+
+#endif
