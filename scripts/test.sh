@@ -32,6 +32,9 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
 (cd build/debug && ctest --output-on-failure -j2)
 
+echo "== fake upstream self-test"
+/usr/bin/python3 -m pytest -q tests/fakes -p no:cacheprovider
+
 export QNLIVE_BIN="$ROOT/build/debug/qnlive"
 echo "== API suite: SQLite + memory cache"
 QNLIVE_TEST_BACKEND=sqlite /usr/bin/python3 -m pytest -q tests/api -p no:cacheprovider
