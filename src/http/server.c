@@ -17,6 +17,7 @@
 #include "core/mem.h"
 #include "core/str.h"
 #include "http/auth.h"
+#include "http/envelope.h"
 #include "http/req.h"
 #include "http/reqid.h"
 #include "metrics/metrics.h"
@@ -174,37 +175,6 @@ static enum MHD_Result queue_preflight(struct conn_req *cr)
     return ret;
 }
 
-/* Renders the envelope of spec 01 §4.6 into a heap string. */
-static char *render_envelope(struct req *r, size_t *len)
-{
-    const char *msg;
-    char *data = NULL;
-    if (r->err) {
-        msg = r->err_message ? r->err_message : err_default_message(r->err);
-    } else {
-        msg = r->err_message ? r->err_message : "";
-        if (r->_has_data)
-            data = r->_data ? json_dumps(r->_data, JSON_COMPACT | JSON_PRESERVE_ORDER |
-                                                       JSON_ENCODE_ANY)
-                            : xstrdup("null");
-    }
-    json_t *m = json_string(msg);
-    char *msg_json = json_dumps(m ? m : json_string(""), JSON_ENCODE_ANY);
-    json_decref(m);
-    int code = r->err ? err_body_code(r->err) : 0;
-    char *out;
-    if (data)
-        out = xasprintf("{\"request_id\":\"%s\",\"code\":%d,\"message\":%s,\"data\":%s}", r->reqid,
-                        code, msg_json, data);
-    else
-        out = xasprintf("{\"request_id\":\"%s\",\"code\":%d,\"message\":%s}", r->reqid, code,
-                        msg_json);
-    free(msg_json);
-    free(data);
-    *len = strlen(out);
-    return out;
-}
-
 static void access_log(struct conn_req *cr, const char *route)
 {
     double secs = now_seconds() - cr->t_start;
@@ -239,7 +209,7 @@ static enum MHD_Result dispatch(struct conn_req *cr)
         r->role)
         r->app->auth.log_admin_operation(r, r->status);
     size_t len;
-    char *body = render_envelope(r, &len);
+    char *body = envelope_render(r, &len);
     enum MHD_Result ret = queue(cr, r->status, body, len);
     access_log(cr, r->match.route ? r->match.route->path : "");
     return ret;

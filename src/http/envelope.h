@@ -1,0 +1,16 @@
+#ifndef QNLIVE_HTTP_ENVELOPE_H
+#define QNLIVE_HTTP_ENVELOPE_H
+
+/* The JSON envelope of every answer (spec 01 §4.6):
+ *   success  {"request_id":…,"code":0,"message":"","data":…}   (no data key without data)
+ *   error    {"request_id":…,"code":<code>,"message":"<text>"} (never a data key) */
+
+#include <stddef.h>
+
+#include "http/req.h"
+
+/* Renders r's outcome (r->err, r->err_message, the data set by req_ok) into a heap string;
+ * *len receives its length. */
+char *envelope_render(const struct req *r, size_t *len);
+
+#endif
