@@ -126,12 +126,14 @@ int main(int argc, char **argv)
 
     sigset_t set;
     block_signals(&set);
+    log_start_async();
     httpc_global_init();
     metrics_init();
     if (app_open(&a, err, sizeof(err))) {
         log_error("startup failed: %s", err);
         app_close(&a);
         httpc_global_cleanup();
+        log_stop();
         return 1;
     }
     rc = o.migrate_only ? 0 : serve(&a, &set);
@@ -140,5 +142,6 @@ int main(int argc, char **argv)
     app_close(&a);
     httpc_global_cleanup();
     log_info("bye");
+    log_stop();
     return rc;
 }

@@ -1,9 +1,12 @@
 #include "core/log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 enum log_level log_min_level = LOG_INFO;
 
@@ -37,6 +40,109 @@ const char *log_reqid(void)
     return thread_reqid ? thread_reqid : "-";
 }
 
+/* The queue of the async writer; `lock` guards everything below it. */
+enum { LOG_QUEUE_FLUSH_AT = 64 * 1024, LOG_QUEUE_MAX = 4 * 1024 * 1024, LOG_FLUSH_MS = 50 };
+
+static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t queue_cond = PTHREAD_COND_INITIALIZER;
+static char *queue_buf;
+static size_t queue_len;
+static size_t queue_dropped;
+static bool async_on;
+static bool async_stopping;
+static pthread_t writer_thread;
+
+static void write_all(const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(STDERR_FILENO, p, n);
+        if (w <= 0)
+            return; /* nowhere to report a failing stderr */
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+/* Writes the queue out; called with queue_lock held. */
+static void flush_locked(void)
+{
+    if (queue_len)
+        write_all(queue_buf, queue_len);
+    queue_len = 0;
+    if (queue_dropped) {
+        char note[96];
+        int n = snprintf(note, sizeof(note), "log queue full: %zu lines dropped\n", queue_dropped);
+        write_all(note, (size_t)n);
+        queue_dropped = 0;
+    }
+}
+
+static void emit(enum log_level lvl, const char *line, size_t len)
+{
+    pthread_mutex_lock(&queue_lock);
+    if (!async_on || lvl >= LOG_WARN) {
+        flush_locked(); /* keep order: queued lines first */
+        write_all(line, len);
+    } else if (queue_len + len > LOG_QUEUE_MAX) {
+        queue_dropped++; /* a stuck stderr must not grow memory without bound */
+    } else {
+        memcpy(queue_buf + queue_len, line, len);
+        queue_len += len;
+        if (queue_len >= LOG_QUEUE_FLUSH_AT)
+            pthread_cond_signal(&queue_cond);
+    }
+    pthread_mutex_unlock(&queue_lock);
+}
+
+static void *writer_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&queue_lock);
+    while (!async_stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += LOG_FLUSH_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&queue_cond, &queue_lock, &until);
+        flush_locked();
+    }
+    flush_locked();
+    pthread_mutex_unlock(&queue_lock);
+    return NULL;
+}
+
+void log_start_async(void)
+{
+    pthread_mutex_lock(&queue_lock);
+    if (!async_on) {
+        queue_buf = malloc(LOG_QUEUE_MAX);
+        async_on = queue_buf && pthread_create(&writer_thread, NULL, writer_main, NULL) == 0;
+    }
+    pthread_mutex_unlock(&queue_lock);
+}
+
+void log_stop(void)
+{
+    pthread_mutex_lock(&queue_lock);
+    bool was_on = async_on;
+    async_stopping = true;
+    pthread_cond_signal(&queue_cond);
+    pthread_mutex_unlock(&queue_lock);
+    if (!was_on)
+        return;
+    pthread_join(writer_thread, NULL);
+    pthread_mutex_lock(&queue_lock);
+    flush_locked();
+    async_on = false;
+    async_stopping = false;
+    free(queue_buf);
+    queue_buf = NULL;
+    pthread_mutex_unlock(&queue_lock);
+}
+
 void log_write(enum log_level lvl, const char *module, const char *fmt, ...)
 {
     char line[2048];
@@ -52,15 +158,13 @@ void log_write(enum log_level lvl, const char *module, const char *fmt, ...)
     if (n > 0 && (size_t)n < sizeof(line))
         vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
     va_end(ap);
-    /* one fputs per line keeps lines from different threads whole */
     size_t len = strlen(line);
     for (size_t i = 0; i < len; i++) {
         if (line[i] == '\n' || line[i] == '\r')
             line[i] = ' '; /* no log injection through values */
     }
-    if (len + 1 < sizeof(line)) {
-        line[len] = '\n';
-        line[len + 1] = '\0';
-    }
-    fputs(line, stderr);
+    if (len + 1 >= sizeof(line))
+        len = sizeof(line) - 2; /* truncated: keep room for the newline */
+    line[len++] = '\n';
+    emit(lvl, line, len);
 }

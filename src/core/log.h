@@ -23,6 +23,15 @@ const char *log_reqid(void);
 void log_write(enum log_level lvl, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Switches to buffered output: info and debug lines are queued in memory and written by a
+ * background thread about every 50 ms (or as soon as 64 KiB are queued), so a busy request path
+ * pays no write syscall per line. Warnings and errors still go out at once, after everything
+ * queued before them. Call log_stop() before exit to write what is left. */
+void log_start_async(void);
+
+/* Writes every queued line and stops the background writer (idempotent). */
+void log_stop(void);
+
 #ifndef LOG_MODULE
 #define LOG_MODULE "qnlive"
 #endif
