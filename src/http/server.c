@@ -338,7 +338,7 @@ err_t http_server_start(struct app *app, struct http_server **out, char *errbuf,
         MHD_OPTION_THREAD_POOL_SIZE, worker_count(&app->conf), MHD_OPTION_URI_LOG_CALLBACK,
         uri_logger, s, MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)16 * 1024, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+        (size_t)32 * 1024, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(errbuf, errlen, "httpq.addr: cannot listen on '%s'", app->conf.httpq.addr);
         free(s);
