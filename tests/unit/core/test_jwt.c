@@ -17,9 +17,9 @@ static const char SPEC_VECTOR[] =
 static struct jwt_claims spec_claims(void)
 {
     struct jwt_claims c = {.exp = 1700000000};
-    strcpy(c.app_id, "app1");
-    strcpy(c.user_id, "user1");
-    strcpy(c.device_id, "dev1");
+    snprintf(c.app_id, sizeof(c.app_id), "%s", "app1");
+    snprintf(c.user_id, sizeof(c.user_id), "%s", "user1");
+    snprintf(c.device_id, sizeof(c.device_id), "%s", "dev1");
     return c;
 }
 
@@ -81,7 +81,7 @@ static void test_round_trip_admin_role(void **state)
 {
     (void)state;
     struct jwt_claims c = spec_claims(), out;
-    strcpy(c.role, "admin");
+    snprintf(c.role, sizeof(c.role), "%s", "admin");
     c.exp = 0;
     char *tok = jwt_sign("k", &c);
     assert_int_equal(jwt_verify("k", tok, 4000000000, &out), ERR_OK);

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -13,7 +14,7 @@ static struct req *new_req(void)
 {
     struct req *r = xcalloc(1, sizeof(*r));
     r->arena = arena_new();
-    strcpy(r->reqid, "Fc1bBxVJItgpAGoX");
+    snprintf(r->reqid, sizeof(r->reqid), "%s", "Fc1bBxVJItgpAGoX");
     return r;
 }
 
