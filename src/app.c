@@ -8,12 +8,20 @@
 #include "biz/routes.h"
 #include "cache/cache.h"
 #include "clients/im.h"
+#include "clients/pili.h"
+#include "clients/rtc.h"
 #include "core/ids.h"
+#include "core/ttlmap.h"
 #include "cron/cron.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "http/router.h"
 #include "store/store.h"
+
+/* Users are never deleted by the API and their IM id only goes from 0 to its final value, so
+ * a short-lived positive cache is safe; an admin deleting a row by hand takes effect within
+ * AUTH_USERS_TTL_MS. */
+enum { AUTH_USERS_CAPACITY = 65536, AUTH_USERS_TTL_MS = 5000 };
 
 static void warn_insecure_settings(const struct conf *cf)
 {
@@ -78,6 +86,13 @@ err_t app_open(struct app *a, char *errbuf, size_t errlen)
     if (a->conf.cache.enabled && cache_ping(a->cache))
         log_warn("cache is not reachable yet; requests needing it fail until it is (W-29)");
     a->im = im_client_new(&a->conf);
+    a->rtc = rtc_client_new(&a->conf);
+    if (a->conf.pili.enabled) {
+        err = pili_client_new(&a->conf, &a->pili, errbuf, errlen);
+        if (err)
+            return err;
+    }
+    a->auth_users = ttlmap_new(AUTH_USERS_CAPACITY, AUTH_USERS_TTL_MS);
     a->router = router_new();
     a->cron = cron_for(a);
     biz_register_all(a);
@@ -106,6 +121,9 @@ void app_close(struct app *a)
         cron_stop(a->cron);
     cron_free(&a->cron);
     router_free(&a->router);
+    ttlmap_free(&a->auth_users);
+    pili_client_free(&a->pili);
+    rtc_client_free(&a->rtc);
     im_client_free(&a->im);
     cache_close(&a->cache);
     store_close(&a->store);

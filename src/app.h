@@ -15,7 +15,10 @@ struct cache;
 struct router;
 struct cron;
 struct im_client;
+struct rtc_client;
+struct pili_client;
 struct req;
+struct ttlmap;
 
 /* Lookups the auth middleware needs from business modules, installed by them at registration
  * so that platform code never includes biz/. */
@@ -36,7 +39,12 @@ struct app {
     struct router *router;
     struct cron *cron;
     struct im_client *im;
+    struct rtc_client *rtc;   /* never NULL after app_open: room tokens are computed locally */
+    struct pili_client *pili; /* NULL without a pili section: stream URLs are then empty */
     struct app_auth_hooks auth;
+    /* user_id -> im_userid of recent successful client-token lookups (a few seconds): keeps a
+     * database round trip off every authenticated request */
+    struct ttlmap *auth_users;
     int64_t started_at; /* Unix seconds */
 };
 

@@ -4,8 +4,12 @@
 #include "app.h"
 #include "biz/admin/admin.h"
 #include "biz/auth/auth.h"
+#include "biz/callback/callback.h"
 #include "biz/censor/censor.h"
+#include "biz/live/live.h"
+#include "biz/like/like.h"
 #include "biz/platform/platform.h"
+#include "biz/stats/stats.h"
 #include "biz/user/user.h"
 
 void biz_register_all(struct app *a)
@@ -15,4 +19,8 @@ void biz_register_all(struct app *a)
     user_module_register(a);
     auth_module_register(a);
     censor_module_register(a);
+    callback_module_register(a);
+    like_module_register(a);
+    stats_module_register(a);
+    live_module_register(a);
 }

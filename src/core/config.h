@@ -129,6 +129,7 @@ struct conf {
     struct {
         int64_t room_timeout_s;  /* anchor heartbeat timeout; default 600 */
         int64_t user_timeout_s;  /* audience heartbeat timeout; default 20 */
+        int64_t timeout_check_s; /* period of both timeout scans; default 3 */
     } live;
     struct {
         char *level; /* "debug" | "info" | "warn" | "error"; default "info" */

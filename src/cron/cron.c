@@ -464,6 +464,11 @@ bool cron_stop(struct cron *c)
     signal_stop_locked(c);
     pthread_mutex_unlock(&c->mu);
     c->leaked = !join_threads(c, true);
+    /* Final runs (e.g. flushing buffered counters) happen once no worker can race them. */
+    for (size_t i = 0; i < c->n_jobs && !c->leaked; i++) {
+        if (c->jobs[i]->enabled && c->jobs[i]->job.run_at_stop)
+            (void)run_job(c, c->jobs[i]);
+    }
     return !c->leaked;
 }
 

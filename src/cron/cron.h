@@ -24,6 +24,8 @@ struct cron_job {
     void *ud;
     bool singleton;     /* one node only (see struct cron_options) */
     int64_t timeout_ms; /* expected upper bound of one run, for the lock TTL; 0 = 60 s */
+    bool run_at_stop;   /* also run once more by cron_stop, after the workers ended (flushing
+                         * buffered state on a graceful shutdown) */
 };
 
 /* Distributed lock provider (the cache module's SET NX PX lock, behind plain function pointers
@@ -74,6 +76,7 @@ err_t cron_add(struct cron *c, const struct cron_job *job) MUST_USE;
 err_t cron_start(struct cron *c) MUST_USE;
 
 /* Wakes the runner, drops pending ticks and waits up to stop_timeout_ms for running jobs.
+ * Then runs each enabled job marked run_at_stop one last time in the calling thread.
  * Returns false (and logs) when a job was still running at the deadline; the runner then stays
  * allocated until that job returns, so cron_free is still safe. Idempotent. */
 bool cron_stop(struct cron *c);

@@ -604,6 +604,38 @@ const struct store_migration store_migrations[] = {
             ");\n"
             "CREATE INDEX IF NOT EXISTS outbox_idx_pending ON outbox (delivered_at, next_attempt_at);\n",
     },
+    {
+        .version = 3,
+        .name = "0003_outbox_room.sql",
+        .mysql =
+            "-- Per-room ordering of business callbacks: the delivery worker looks for the oldest undelivered\n"
+            "-- event of each room (NOT EXISTS an older undelivered one), which this index serves.\n"
+            "ALTER TABLE `outbox` ADD KEY `idx_room` (`live_id`, `delivered_at`, `id`);\n",
+        .sqlite =
+            "-- Per-room ordering of business callbacks; see db/mysql/0003_outbox_room.sql.\n"
+            "CREATE INDEX IF NOT EXISTS outbox_idx_room ON outbox (live_id, delivered_at, id);\n",
+    },
+    {
+        .version = 4,
+        .name = "0004_presence_unique.sql",
+        .mysql =
+            "-- One presence row per user (spec 02 \302\24710.2, \302\24712 #32) and an index for the audience-timeout scan\n"
+            "-- (\302\24712 #28). Duplicates a reference database may hold are dropped first, keeping the oldest row\n"
+            "-- of each user (the one the reference itself reads).\n"
+            "DELETE FROM `live_room_user_entities` WHERE `id` NOT IN (\n"
+            "    SELECT `id` FROM (SELECT MIN(`id`) AS `id` FROM `live_room_user_entities` GROUP BY `user_id`) AS `keep`);\n"
+            "ALTER TABLE `live_room_user_entities`\n"
+            "    ADD UNIQUE KEY `uix_user` (`user_id`),\n"
+            "    ADD KEY `idx_status_heart_beat` (`status`, `heart_beat_at`);\n",
+        .sqlite =
+            "-- One presence row per user and an index for the audience-timeout scan; see\n"
+            "-- db/mysql/0004_presence_unique.sql.\n"
+            "DELETE FROM live_room_user_entities WHERE id NOT IN (\n"
+            "    SELECT id FROM (SELECT MIN(id) AS id FROM live_room_user_entities GROUP BY user_id) AS keep);\n"
+            "CREATE UNIQUE INDEX IF NOT EXISTS live_room_user_entities_uix_user ON live_room_user_entities (user_id);\n"
+            "CREATE INDEX IF NOT EXISTS live_room_user_entities_idx_status_heart_beat\n"
+            "    ON live_room_user_entities (status, heart_beat_at);\n",
+    },
 };
 
 const size_t store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

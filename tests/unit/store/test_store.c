@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/mem.h"
+#include "store/migrations.h"
 #include "store/store.h"
 #include "store_testutil.h"
 
@@ -370,9 +371,9 @@ static void test_migrations_idempotent_and_recorded(void **state)
     assert_int_equal(store_query(c, f->a, "SELECT version, applied_at FROM schema_migrations ORDER BY version",
                                  NULL, 0, &r),
                      ERR_OK);
-    assert_int_equal(r.nrows, 2);
-    assert_int_equal(store_rows_i64(&r, 0, 0), 1);
-    assert_int_equal(store_rows_i64(&r, 1, 0), 2);
+    assert_int_equal(r.nrows, store_n_migrations); /* one row per embedded migration, in order */
+    for (size_t i = 0; i < r.nrows; i++)
+        assert_int_equal(store_rows_i64(&r, i, 0), (int64_t)i + 1);
     assert_true(store_rows_time(&r, 0, 1) > 1700000000);
     for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
         char *sql = xasprintf("SELECT COUNT(*) FROM %s", tables[i]);

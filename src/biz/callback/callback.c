@@ -1,0 +1,125 @@
+/* Business callbacks: the outbox writer (callback_emit) and the delivery worker, a cron job
+ * that runs every second on every node. Nodes share the work through row claims
+ * (locked_by/locked_until), so an event is never delivered by two nodes at once, and a claim
+ * left by a crashed node expires by itself. */
+#define LOG_MODULE "callback"
+
+#include "biz/callback/callback.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "biz/callback/callback_store.h"
+#include "clients/webhook.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "cron/cron.h"
+#include "store/store.h"
+
+enum {
+    DELIVER_PERIOD_MS = 1000,
+    BATCH = 32,          /* rooms served per round */
+    MAX_ROUNDS = 50,     /* rounds per run, so one run stays short */
+    CLAIM_S = 60,        /* claim length: well above one webhook timeout */
+    BACKOFF_MAX_S = 60,  /* retry delays 1, 2, 4, ... 60 s */
+    RETENTION_S = 86400, /* delivered rows are kept a day for audits */
+};
+
+err_t callback_emit(struct app *a, struct store_conn *c, const char *type, const char *live_id,
+                    json_t *body)
+{
+    err_t err = ERR_OK;
+    char *text;
+
+    if (!a->conf.callback.addr || !a->conf.callback.addr[0]) {
+        json_decref(body);
+        return ERR_OK;
+    }
+    text = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    err = outbox_insert(c, type, live_id ? live_id : "", text ? text : "{}", (int64_t)time(NULL));
+    free(text);
+    json_decref(body);
+    return err;
+}
+
+/* Delay before attempt number `attempts + 1` after a failure. */
+static int64_t backoff_s(int64_t attempts)
+{
+    int64_t d = 1;
+    for (int64_t i = 0; i < attempts && d < BACKOFF_MAX_S; i++)
+        d *= 2;
+    return d < BACKOFF_MAX_S ? d : BACKOFF_MAX_S;
+}
+
+/* Claims, posts and records one event. Returns a store error only; a failed delivery is
+ * recorded for a later retry. */
+static err_t deliver_one(struct app *a, struct store_conn *c, const struct outbox_row *ev,
+                         const char *owner)
+{
+    char reason[256] = "";
+    bool got = false;
+    int64_t now = (int64_t)time(NULL);
+    err_t err = outbox_claim(c, ev->id, owner, now, now + CLAIM_S, &got);
+    if (err || !got)
+        return err;
+    err_t sent =
+        webhook_post(a->conf.callback.addr, ev->id, ev->topic, ev->payload, reason, sizeof(reason));
+    now = (int64_t)time(NULL);
+    if (!sent)
+        return outbox_done(c, ev->id, owner, now);
+    log_warn("event id=%" PRId64 " type=%s live_id=%s attempt=%" PRId64 " failed: %s", ev->id,
+             ev->topic, ev->live_id, ev->attempts + 1, reason);
+    return outbox_retry(c, ev->id, owner, now + backoff_s(ev->attempts), reason);
+}
+
+/* One round: the head event of up to BATCH rooms. *more is true when a full batch was found. */
+static err_t deliver_round(struct app *a, struct store_conn *c, struct arena *ar, bool *more)
+{
+    struct outbox_row *rows = NULL;
+    size_t n = 0;
+    err_t err = outbox_due(c, ar, (int64_t)time(NULL), BATCH, &rows, &n);
+
+    for (size_t i = 0; i < n && !err; i++)
+        err = deliver_one(a, c, &rows[i], cron_owner(a->cron));
+    *more = !err && n > 0;
+    return err;
+}
+
+/* The cron job: rounds until nothing is due (a room's next event becomes due as soon as its
+ * predecessor is delivered), then the retention purge. */
+static err_t deliver_job(void *ud)
+{
+    struct app *a = ud;
+    struct store_conn *c = NULL;
+    struct arena *ar = arena_new();
+    bool more = true;
+    err_t err = store_acquire(a->store, false, &c);
+
+    for (int i = 0; i < MAX_ROUNDS && more && !err; i++) {
+        arena_reset(ar);
+        err = deliver_round(a, c, ar, &more);
+    }
+    if (!err)
+        err = outbox_purge(c, (int64_t)time(NULL) - RETENTION_S);
+    store_release(c);
+    arena_free(&ar);
+    return err;
+}
+
+void callback_module_register(struct app *a)
+{
+    if (!a->conf.callback.addr || !a->conf.callback.addr[0])
+        return;
+    struct cron_job job = {
+        .name = "DeliverCallbacks",
+        .period_ms = DELIVER_PERIOD_MS,
+        .fn = deliver_job,
+        .ud = a,
+        .timeout_ms = 120000,
+    };
+    if (cron_add(a->cron, &job))
+        log_error("cannot schedule the callback delivery job");
+}

@@ -1,0 +1,28 @@
+#ifndef QNLIVE_BIZ_CALLBACK_CALLBACK_H
+#define QNLIVE_BIZ_CALLBACK_CALLBACK_H
+
+/* Business callbacks (spec 03 §7): events such as live_created are written to the durable
+ * `outbox` table inside the caller's transaction and delivered later, at least once and in
+ * order per room, by a background worker that POSTs {"type": T, "body": B} to callback.addr
+ * with retries and capped exponential back-off. The request that caused an event never waits
+ * for its delivery. Each POST carries the header `X-Qnlive-Event-Id: <outbox id>` on which
+ * the receiver can deduplicate. */
+
+#include <jansson.h>
+
+#include "core/err.h"
+
+struct app;
+struct store_conn;
+
+/* Stores one event row (topic `type`, room `live_id`, payload `body`) through the caller's
+ * store connection c, so that it commits or rolls back with the caller's transaction. body is
+ * stolen (decref'd in every case, may be NULL for an empty object). A no-op returning ERR_OK
+ * when cf->callback.addr is empty: nothing is stored then. Store errors are returned. */
+err_t callback_emit(struct app *a, struct store_conn *c, const char *type, const char *live_id,
+                    json_t *body) MUST_USE;
+
+/* Registers the delivery worker (a cron job) when callback.addr is configured. */
+void callback_module_register(struct app *a);
+
+#endif

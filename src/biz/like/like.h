@@ -1,0 +1,50 @@
+#ifndef QNLIVE_BIZ_LIKE_LIKE_H
+#define QNLIVE_BIZ_LIKE_LIKE_H
+
+/* Likes (spec 02 §3.14, §4.8). Counters live in the cache:
+ *   like:<live_id>                 hash: field <user_id> = the user's cumulative likes in the
+ *                                  room, field "_" = the room total (TTL 7 days)
+ *   like_rooms:<sec>               set of rooms liked during that second (TTL 1 h)
+ *   like_users:<live_id>:<sec>     set of users who liked that room in that second (TTL 1 h)
+ * and are copied to stats_single_live (type 6, biz_id "") by the FlushCacheLikes job, which
+ * writes each user's cumulative count and never lowers a stored one, so re-flushing is
+ * harmless and several nodes may share the cache and the database. A room whose hash is gone
+ * (memory cache after a restart, eviction, expiry) is re-seeded from the database before its
+ * next like, so counts continue instead of restarting at zero. */
+
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct app;
+struct arena;
+
+enum {
+    LIKE_COUNT_MAX = 1000, /* likes one request may add; 0 or absent means 1 */
+    LIKE_TTL_S = 7 * 86400,
+    LIKE_INDEX_TTL_S = 3600,
+    LIKE_STATS_TYPE = 6,
+};
+
+/* Result of one like: the caller's and the room's cumulative likes. */
+struct like_result {
+    int64_t count;
+    int64_t total;
+};
+
+/* Adds `count` (1..LIKE_COUNT_MAX) likes of user_id to the room's counters and returns the new
+ * cumulative values. No room or membership checks here (the route does them). ERR_BAD_REQUEST
+ * for a count out of range or the reserved user id "_"; ERR_UNAVAILABLE when the cache or the
+ * database (re-seeding) is unreachable. */
+err_t like_add(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
+               int64_t count, struct like_result *out) MUST_USE;
+
+/* One pass of the flush job (also run at shutdown): copies the counters of recently liked
+ * rooms to stats_single_live and advances the watermark. Store/cache errors are returned; the
+ * next pass retries. */
+err_t like_flush(struct app *a) MUST_USE;
+
+/* Registers the like route and the FlushCacheLikes / KeepCacheLikes jobs. */
+void like_module_register(struct app *a);
+
+#endif

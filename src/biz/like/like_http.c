@@ -1,0 +1,86 @@
+/* L14 PUT /client/live/room/:live_id/like (spec 02 §3.14). */
+#define LOG_MODULE "like"
+
+#include <string.h>
+
+#include "app.h"
+#include "biz/like/like.h"
+#include "biz/like/like_int.h"
+#include "biz/live/live.h"
+#include "clients/im.h"
+#include "core/log.h"
+#include "http/req.h"
+
+/* The optional body {"count": n}. Like the reference, a missing, empty or undecodable body
+ * counts as one like (the web client sends none), and 0 means 1; unlike it, a count that is
+ * not an integer in 1..LIKE_COUNT_MAX is refused (§12 #18). */
+static err_t parse_count(struct req *r, int64_t *count)
+{
+    json_t *root = r->body_len ? json_loadb(r->body, r->body_len, 0, NULL) : NULL;
+    json_t *v = json_is_object(root) ? json_object_get(root, "count") : NULL;
+    err_t err = ERR_OK;
+
+    *count = 1;
+    if (v && !json_is_null(v)) {
+        if (!json_is_integer(v))
+            err = ERR_BAD_REQUEST;
+        else if (json_integer_value(v) != 0)
+            *count = (int64_t)json_integer_value(v);
+    }
+    if (!err && (*count < 1 || *count > LIKE_COUNT_MAX))
+        err = ERR_BAD_REQUEST;
+    json_decref(root);
+    if (err)
+        return req_fail(r, err, "count must be an integer from 1 to %d", (int)LIKE_COUNT_MAX);
+    return ERR_OK;
+}
+
+/* The room's chat hears about the like, sent as the liker; a failure never fails the like. */
+static void notify(struct req *r, const struct live_room *room, int64_t count)
+{
+    if (!r->app->im || room->chat_id == 0 || r->im_userid == 0)
+        return;
+    err_t err =
+        im_notify_like(r->app->im, room->chat_id, r->im_userid, room->live_id, r->user_id, count);
+    if (err)
+        log_warn("like_notify live_id=%s failed err=%s", room->live_id, err_name(err));
+}
+
+static err_t handle_like(struct req *r)
+{
+    const char *live_id = req_param(r, "live_id");
+    struct live_room room;
+    struct like_result res;
+    int64_t count = 0;
+    err_t err = parse_count(r, &count);
+
+    if (err)
+        return err;
+    err = live_find(r->app, r->arena, live_id, &room);
+    if (err == ERR_NOT_FOUND)
+        return req_fail(r, ERR_INTERNAL, "record not found");
+    if (err)
+        return req_fail(r, err == ERR_UNAVAILABLE ? err : ERR_INTERNAL, NULL);
+    if (strcmp(room.anchor_id, r->user_id) == 0)
+        return req_fail(r, ERR_BAD_REQUEST, "anchor can not like self");
+    if (!live_user_in_room(r->app, r->arena, live_id, r->user_id))
+        return req_fail(r, ERR_INTERNAL, "user not in live room");
+    err = like_add(r->app, r->arena, live_id, r->user_id, count, &res);
+    if (err == ERR_BAD_REQUEST)
+        return req_fail(r, err, "invalid user id");
+    if (err)
+        return req_fail(r, err == ERR_UNAVAILABLE ? err : ERR_INTERNAL, NULL);
+    notify(r, &room, count);
+    return req_ok(
+        r, json_pack("{s:I, s:I}", "count", (json_int_t)res.count, "total", (json_int_t)res.total));
+}
+
+static const struct route like_routes[] = {
+    {HTTP_PUT, "/client/live/room/:live_id/like", handle_like, AUTH_CLIENT},
+};
+
+void like_module_register(struct app *a)
+{
+    router_add(a->router, like_routes, sizeof(like_routes) / sizeof(like_routes[0]));
+    like_jobs_register(a);
+}

@@ -1,0 +1,36 @@
+#ifndef QNLIVE_BIZ_LIKE_LIKE_STORE_H
+#define QNLIVE_BIZ_LIKE_LIKE_STORE_H
+
+/* SQL of the like module: the live_like_flush watermark and the type-6 stats rows. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct arena;
+struct store_conn;
+
+/* One user's stored like total. */
+struct like_user_count {
+    const char *user_id; /* arena */
+    int64_t count;
+};
+
+/* Reads the watermark (row id 1), creating it as `dflt` when missing. */
+err_t like_store_watermark(struct store_conn *c, struct arena *ar, int64_t dflt,
+                           int64_t *out) MUST_USE;
+
+/* Saves the watermark. */
+err_t like_store_set_watermark(struct store_conn *c, int64_t last) MUST_USE;
+
+/* Writes a user's cumulative count unless the stored one is already larger (counts only grow,
+ * so an older or repeated flush can never lower it). */
+err_t like_store_put(struct store_conn *c, struct arena *ar, const char *live_id,
+                     const char *user_id, int64_t count, int64_t now) MUST_USE;
+
+/* Every stored per-user like count of a room (for re-seeding the cache). */
+err_t like_store_room(struct store_conn *c, struct arena *ar, const char *live_id,
+                      struct like_user_count **out, size_t *n) MUST_USE;
+
+#endif

@@ -1,0 +1,607 @@
+/* The live-room service: state machine (spec 02 §4.2), presence (§4.4) and the public API of
+ * live.h. Each state change is one guarded statement plus its callback event in one
+ * transaction, so an event is stored exactly when the change happened. */
+#define LOG_MODULE "live"
+#include "biz/live/live.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "biz/callback/callback.h"
+#include "biz/live/live_int.h"
+#include "biz/live/live_store.h"
+#include "clients/im.h"
+#include "clients/pili.h"
+#include "clients/rtc.h"
+#include "core/ids.h"
+#include "core/jv.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "store/store.h"
+
+static const char MSG_STATUS[] = "live status error";
+static const char MSG_NOT_ANCHOR[] = "user not anchor";
+static const char MSG_NOT_IN_ROOM[] = "user not in live room";
+
+static int64_t now_s(void)
+{
+    return (int64_t)time(NULL);
+}
+
+static json_t *id_body(const char *live_id)
+{
+    return json_pack("{s:s}", "live_id", live_id);
+}
+
+err_t live_find(struct app *a, struct arena *ar, const char *live_id, struct live_room *out)
+{
+    struct store_conn *c = NULL;
+    err_t err = store_acquire(a->store, true, &c);
+    if (!err)
+        err = live_store_find(c, ar, live_id, out);
+    store_release(c);
+    return err;
+}
+
+/* The room as the primary sees it (right after a write). */
+static err_t find_primary(struct app *a, struct arena *ar, const char *live_id,
+                          struct live_room *out)
+{
+    struct store_conn *c = NULL;
+    err_t err = store_acquire(a->store, false, &c);
+    if (!err)
+        err = live_store_find(c, ar, live_id, out);
+    store_release(c);
+    return err;
+}
+
+err_t live_presence_of(struct app *a, struct arena *ar, const char *user_id, char **live_id_out)
+{
+    struct store_conn *c = NULL;
+    int status;
+    err_t err = store_acquire(a->store, false, &c);
+    if (!err)
+        err = presence_store_get(c, ar, user_id, live_id_out, &status);
+    store_release(c);
+    return err;
+}
+
+bool live_user_in_room(struct app *a, struct arena *ar, const char *live_id, const char *user_id)
+{
+    char *in = NULL;
+    return !live_presence_of(a, ar, user_id, &in) && in && strcmp(in, live_id) == 0;
+}
+
+err_t live_online_count(struct app *a, const char *live_id, int64_t *out)
+{
+    struct store_conn *c = NULL;
+    err_t err = store_acquire(a->store, true, &c);
+    if (!err)
+        err = presence_store_count(c, live_id, out);
+    store_release(c);
+    return err;
+}
+
+err_t live_list_online_ids(struct app *a, struct arena *ar, char ***ids, size_t *n)
+{
+    struct store_conn *c = NULL;
+    *n = 0;
+    err_t err = store_acquire(a->store, true, &c);
+    if (!err)
+        err = live_store_on_air(c, ar, 0, ids, n);
+    store_release(c);
+    return err;
+}
+
+/* Stops in one transaction with its live_stopped event; *stopped false when the guard
+ * (status 1, owner) did not hold. */
+static err_t stop_tx(struct app *a, const char *live_id, const char *anchor_id,
+                     const char *reason, const char *stop_user_id, bool *stopped)
+{
+    struct store_conn *c = NULL;
+    int64_t n = 0;
+    err_t err = store_acquire(a->store, false, &c);
+    if (err)
+        return err;
+    err = store_begin(c);
+    if (err)
+        goto out;
+    err = live_store_stop(c, live_id, anchor_id, now_s(), reason, stop_user_id, &n);
+    if (!err && n > 0)
+        err = callback_emit(a, c, "live_stopped", live_id, id_body(live_id));
+    err = store_tx_end(c, err);
+out:
+    store_release(c);
+    *stopped = !err && n > 0;
+    return err;
+}
+
+/* Explains a failed guard from the current row: missing, wrong status or wrong owner. */
+static err_t explain_stop(struct app *a, struct arena *ar, const char *live_id,
+                          const char *user_id, const char **msg)
+{
+    struct live_room l;
+    err_t err = find_primary(a, ar, live_id, &l);
+    if (err)
+        return err;
+    if (l.status != LIVE_STATUS_ON)
+        *msg = MSG_STATUS;
+    else if (user_id && strcmp(l.anchor_id, user_id) != 0)
+        *msg = MSG_NOT_ANCHOR;
+    else
+        *msg = MSG_STATUS; /* changed under us: someone else stopped it first */
+    return ERR_INTERNAL;
+}
+
+err_t live_stop(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
+                const char **msg)
+{
+    bool stopped = false;
+    *msg = NULL;
+    err_t err = stop_tx(a, live_id, user_id, NULL, NULL, &stopped);
+    if (!err && !stopped)
+        err = explain_stop(a, ar, live_id, user_id, msg);
+    return err;
+}
+
+err_t live_stop_by_system(struct app *a, const char *live_id, const char *reason,
+                          const char *stop_user_id)
+{
+    struct arena *ar = arena_new();
+    const char *msg = NULL;
+    bool stopped = false;
+    err_t err = stop_tx(a, live_id, NULL, reason, stop_user_id, &stopped);
+    if (!err && !stopped)
+        err = explain_stop(a, ar, live_id, NULL, &msg);
+    arena_free(&ar);
+    return err;
+}
+
+err_t live_delete(struct app *a, struct arena *ar, const char *live_id, const char *anchor_id)
+{
+    struct live_room l;
+    struct store_conn *c = NULL;
+    int64_t n = 0, stopped = 0, now = now_s();
+    err_t err = find_primary(a, ar, live_id, &l);
+    if (err)
+        return err;
+    if (anchor_id && strcmp(l.anchor_id, anchor_id) != 0)
+        return ERR_FORBIDDEN;
+    err = store_acquire(a->store, false, &c);
+    if (!err)
+        err = store_begin(c);
+    if (err)
+        goto out;
+    /* an on-air room is stopped first, so it never stays on air invisibly (§12 #10) */
+    err = live_store_stop(c, live_id, NULL, now, NULL, NULL, &stopped);
+    if (!err && stopped)
+        err = callback_emit(a, c, "live_stopped", live_id, id_body(live_id));
+    if (!err)
+        err = live_store_delete(c, live_id, anchor_id, now, &n);
+    if (!err && n == 0)
+        err = ERR_NOT_FOUND; /* deleted concurrently */
+    if (!err)
+        err = callback_emit(a, c, "live_deleted", live_id, id_body(live_id));
+    err = store_tx_end(c, err);
+out:
+    store_release(c);
+    return err;
+}
+
+/* The raw row of a live_created event (spec 02 §5.4): times are Unix seconds or null. */
+static json_t *entity_json(const struct live_room *l)
+{
+    json_t *ext = jv_extends_load(l->extends_json);
+    json_t *o = json_object();
+#define T(x) ((x) > 0 ? json_integer(x) : json_null())
+    json_object_set_new(o, "id", json_integer(l->id));
+    json_object_set_new(o, "live_id", json_string(l->live_id));
+    json_object_set_new(o, "title", jv_str(l->title));
+    json_object_set_new(o, "notice", jv_str(l->notice));
+    json_object_set_new(o, "cover_url", jv_str(l->cover_url));
+    json_object_set_new(o, "extends", ext ? ext : json_null());
+    json_object_set_new(o, "anchor_id", jv_str(l->anchor_id));
+    json_object_set_new(o, "live_status", json_integer(l->status));
+    json_object_set_new(o, "pk_id", jv_str(l->pk_id));
+    json_object_set_new(o, "online_count", json_integer(l->online_count));
+    json_object_set_new(o, "start_at", T(l->start_at));
+    json_object_set_new(o, "end_at", T(l->end_at));
+    json_object_set_new(o, "chat_id", json_integer(l->chat_id));
+    json_object_set_new(o, "push_url", jv_str(l->push_url));
+    json_object_set_new(o, "rtmp_play_url", jv_str(l->rtmp_play_url));
+    json_object_set_new(o, "flv_play_url", jv_str(l->flv_play_url));
+    json_object_set_new(o, "hls_play_url", jv_str(l->hls_play_url));
+    json_object_set_new(o, "last_heartbeat_at", T(l->last_heartbeat_at));
+    json_object_set_new(o, "created_at", T(l->created_at));
+    json_object_set_new(o, "updated_at", T(l->updated_at));
+    json_object_set_new(o, "deleted_at", json_null());
+    json_object_set_new(o, "stop_reason", jv_str(l->stop_reason));
+    json_object_set_new(o, "stop_user_id", jv_str(l->stop_user_id));
+    json_object_set_new(o, "stop_at", T(l->stop_at));
+    json_object_set_new(o, "unreview_censor_count", json_integer(l->unreview_censor_count));
+    json_object_set_new(o, "last_censor_time", json_integer(l->last_censor_time));
+#undef T
+    return o;
+}
+
+/* Stream URLs of a new room; all "" without a pili section. */
+static void fill_urls(struct app *a, struct arena *ar, struct live_room *l, int64_t expire_req,
+                      int64_t now)
+{
+    struct pili_live_urls u = {0};
+    l->push_url = l->rtmp_play_url = l->flv_play_url = l->hls_play_url = "";
+    if (!a->pili)
+        return;
+    pili_live_urls(a->pili, l->live_id, pili_push_expire_at(a->pili, expire_req, now), &u);
+    l->push_url = arena_strdup(ar, u.push ? u.push : "");
+    l->rtmp_play_url = arena_strdup(ar, u.rtmp ? u.rtmp : "");
+    l->flv_play_url = arena_strdup(ar, u.flv ? u.flv : "");
+    l->hls_play_url = arena_strdup(ar, u.hls ? u.hls : "");
+    pili_live_urls_free(&u);
+}
+
+static err_t insert_tx(struct app *a, struct live_room *l, int64_t now)
+{
+    struct store_conn *c = NULL;
+    err_t err = store_acquire(a->store, false, &c);
+    if (!err)
+        err = store_begin(c);
+    if (err)
+        goto out;
+    err = live_store_insert(c, l, now, &l->id);
+    if (!err)
+        err = callback_emit(a, c, "live_created", l->live_id, entity_json(l));
+    err = store_tx_end(c, err);
+out:
+    store_release(c);
+    return err;
+}
+
+err_t live_create(struct app *a, struct arena *ar, const char *anchor_id,
+                  const struct live_create_in *in, struct live_view *out)
+{
+    struct live_room *l = &out->room;
+    int64_t now = now_s();
+    memset(out, 0, sizeof(*out));
+    err_t err = user_find(a, ar, anchor_id, &out->anchor);
+    if (err)
+        return err;
+    out->has_anchor = true;
+    out->room_token = "";
+    l->live_id = arena_printf(ar, "%lld", (long long)ids_next());
+    l->title = in->title ? in->title : "";
+    l->notice = in->notice ? in->notice : "";
+    l->cover_url = in->cover_url ? in->cover_url : "";
+    l->extends_json = in->extends_json;
+    l->anchor_id = out->anchor.user_id;
+    l->pk_id = l->stop_reason = l->stop_user_id = "";
+    l->start_at = in->start_at;
+    l->end_at = in->end_at;
+    l->created_at = l->updated_at = now;
+    /* IM off gives chat id 0; an IM failure stores nothing (spec 04 §3.5) */
+    if (im_create_chatroom(a->im, out->anchor.im_userid, l->live_id, &l->chat_id))
+        return ERR_INTERNAL;
+    fill_urls(a, ar, l, in->publish_expire_at, now);
+    return insert_tx(a, l, now);
+}
+
+/* Guarded start plus the anchor's presence and the live_started event, in one transaction. */
+static err_t start_tx(struct app *a, const char *live_id, const char *user_id, int64_t now,
+                      int64_t *n)
+{
+    struct store_conn *c = NULL;
+    err_t err = store_acquire(a->store, false, &c);
+    if (!err)
+        err = store_begin(c);
+    if (err)
+        goto out;
+    err = live_store_start(c, live_id, user_id, now, n);
+    if (!err && *n > 0)
+        err = presence_store_enter(c, user_id, live_id, now);
+    if (!err && *n > 0)
+        err = callback_emit(a, c, "live_started", live_id, id_body(live_id));
+    err = store_tx_end(c, err);
+out:
+    store_release(c);
+    return err;
+}
+
+err_t live_start(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
+                 struct live_view *out, const char **msg)
+{
+    struct live_room l;
+    int64_t n = 0, now = now_s();
+    char *token = NULL;
+    *msg = NULL;
+    err_t err = find_primary(a, ar, live_id, &l);
+    if (err)
+        return err;
+    if (l.status == LIVE_STATUS_OFF)
+        return *msg = MSG_STATUS, ERR_INTERNAL;
+    if (strcmp(l.anchor_id, user_id) != 0)
+        return *msg = MSG_NOT_ANCHOR, ERR_INTERNAL;
+    err = start_tx(a, live_id, user_id, now, &n);
+    if (err)
+        return err;
+    /* MySQL counts changed rows only: a re-start within the same second changes nothing */
+    err = live_view_load(a, ar, live_id, 0, out);
+    if (err)
+        return err;
+    if (n == 0 && out->room.status != LIVE_STATUS_ON)
+        return *msg = MSG_STATUS, ERR_INTERNAL;
+    if (rtc_room_token(a->rtc, live_id, user_id, now, &token))
+        return ERR_INTERNAL;
+    out->room_token = arena_strdup(ar, token);
+    free(token);
+    out->anchor_status = 1;
+    return ERR_OK;
+}
+
+err_t live_join(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
+                struct live_view *out, const char **msg)
+{
+    struct store_conn *c = NULL;
+    struct live_room l;
+    int64_t now = now_s();
+    *msg = NULL;
+    /* the room is checked before the presence moves (§12 #8) */
+    err_t err = find_primary(a, ar, live_id, &l);
+    if (err)
+        return err;
+    if (l.status == LIVE_STATUS_OFF)
+        return *msg = MSG_STATUS, ERR_INTERNAL;
+    /* the single presence row moves: joining B leaves A in the same statement */
+    err = store_acquire(a->store, false, &c);
+    if (!err)
+        err = presence_store_enter(c, user_id, live_id, now);
+    if (!err && live_store_count_view(c, ar, live_id, user_id, now))
+        log_warn("viewing counter not updated live=%s user=%s", live_id, user_id);
+    store_release(c);
+    if (!err)
+        err = live_view_load(a, ar, live_id, LIVE_WANT_ANCHOR_STATUS, out);
+    if (!err)
+        out->online_count = 0; /* as the reference: join shows the column */
+    return err;
+}
+
+err_t live_leave(struct app *a, const char *live_id, const char *user_id)
+{
+    struct store_conn *c = NULL;
+    int64_t n = 0;
+    err_t err = store_acquire(a->store, false, &c);
+    if (!err)
+        err = presence_store_leave(c, user_id, live_id, now_s(), &n);
+    store_release(c);
+    return err;
+}
+
+err_t live_heartbeat(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
+                     int *status, const char **msg)
+{
+    struct store_conn *c = NULL;
+    struct live_room l;
+    char *in = NULL;
+    int pst = 0;
+    int64_t n = 0, now = now_s();
+    *msg = NULL;
+    err_t err = store_acquire(a->store, false, &c);
+    if (!err)
+        err = presence_store_get(c, ar, user_id, &in, &pst);
+    if (!err && (!in || strcmp(in, live_id) != 0)) {
+        *msg = MSG_NOT_IN_ROOM; /* HTTP 500: Android re-joins on it (spec 05 §1.5) */
+        err = ERR_INTERNAL;
+    }
+    if (!err)
+        err = live_store_find(c, ar, live_id, &l);
+    if (!err)
+        err = presence_store_touch(c, user_id, live_id, now, &n);
+    if (!err && strcmp(l.anchor_id, user_id) == 0)
+        err = live_store_heartbeat(c, live_id, now);
+    store_release(c);
+    if (!err)
+        *status = l.status;
+    return err;
+}
+
+err_t live_set_extends(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
+                       const char *extends_json)
+{
+    struct store_conn *c = NULL;
+    struct live_room l;
+    int64_t n = 0;
+    err_t err = store_acquire(a->store, false, &c);
+    if (!err)
+        err = live_store_set_extends(c, live_id, user_id, extends_json, now_s(), &n);
+    /* nothing changed: unknown room, not the anchor, or (MySQL) the same map again */
+    if (!err && n == 0) {
+        err = live_store_find(c, ar, live_id, &l);
+        if (!err && strcmp(l.anchor_id, user_id) != 0)
+            err = ERR_FORBIDDEN; /* only the anchor (§12 #16) */
+    }
+    store_release(c);
+    return err;
+}
+
+/* Fills the computed fields of a loaded room. */
+static err_t view_compute(struct store_conn *c, struct live_view *v, int want)
+{
+    err_t err = ERR_OK;
+    v->online_count = v->room.online_count;
+    v->anchor_status = 0;
+    if (want & LIVE_WANT_ONLINE)
+        err = presence_store_count(c, v->room.live_id, &v->online_count);
+    if (!err && (want & LIVE_WANT_ANCHOR_STATUS))
+        err = presence_store_status_in(c, v->room.live_id, v->room.anchor_id, &v->anchor_status);
+    return err;
+}
+
+err_t live_view_load(struct app *a, struct arena *ar, const char *live_id, int want,
+                     struct live_view *out)
+{
+    struct store_conn *c = NULL;
+    memset(out, 0, sizeof(*out));
+    out->room_token = "";
+    err_t err = store_acquire(a->store, false, &c);
+    if (!err)
+        err = live_store_find(c, ar, live_id, &out->room);
+    if (!err)
+        err = view_compute(c, out, want);
+    store_release(c);
+    if (err)
+        return err;
+    /* a room whose anchor profile is gone still loads; callers decide (info answers 404) */
+    err = user_find(a, ar, out->room.anchor_id, &out->anchor);
+    out->has_anchor = !err;
+    return err == ERR_NOT_FOUND ? ERR_OK : err;
+}
+
+/* Anchors of a page in one query (§12 #26), matched back by user id. */
+static err_t attach_anchors(struct app *a, struct arena *ar, struct live_view *v, size_t n)
+{
+    const char **ids = arena_zalloc(ar, (n + 1) * sizeof(char *));
+    struct user_row *users = NULL;
+    size_t nu = 0;
+    for (size_t i = 0; i < n; i++)
+        ids[i] = v[i].room.anchor_id;
+    err_t err = n ? user_list_by_ids(a, ar, ids, n, &users, &nu) : ERR_OK;
+    for (size_t i = 0; !err && i < n; i++)
+        for (size_t j = 0; j < nu && !v[i].has_anchor; j++)
+            if (strcmp(users[j].user_id, v[i].room.anchor_id) == 0) {
+                v[i].anchor = users[j];
+                v[i].has_anchor = true;
+            }
+    return err;
+}
+
+err_t live_list(struct app *a, struct arena *ar, int kind, const char *sarg, int64_t iarg,
+                int64_t page_num, int64_t page_size, int want, struct live_page *out)
+{
+    struct store_conn *c = NULL;
+    struct live_room *rooms = NULL;
+    size_t n = 0;
+    memset(out, 0, sizeof(*out));
+    err_t err = store_acquire(a->store, true, &c);
+    if (!err)
+        err = live_store_page(c, ar, (enum live_list_kind)kind, sarg, iarg, page_size,
+                              (page_num - 1) * page_size, &rooms, &n, &out->total);
+    out->fetched = n;
+    out->views = arena_zalloc(ar, (n + 1) * sizeof(*out->views));
+    for (size_t i = 0; !err && i < n; i++) {
+        out->views[i].room = rooms[i];
+        out->views[i].room_token = "";
+        err = view_compute(c, &out->views[i], want);
+    }
+    store_release(c);
+    if (!err)
+        err = attach_anchors(a, ar, out->views, n);
+    /* rooms whose anchor profile is gone are skipped, as the reference does */
+    for (size_t i = 0; !err && i < n; i++)
+        if (out->views[i].has_anchor)
+            out->views[out->n++] = out->views[i];
+    return err;
+}
+
+err_t live_list_users(struct app *a, struct arena *ar, const char *live_id, int64_t page_num,
+                      int64_t page_size, struct live_page *out)
+{
+    struct store_conn *c = NULL;
+    const char **ids = NULL;
+    struct user_row *users = NULL;
+    size_t n = 0, nu = 0;
+    memset(out, 0, sizeof(*out));
+    err_t err = store_acquire(a->store, true, &c);
+    if (!err)
+        err = presence_store_page(c, ar, live_id, page_size, (page_num - 1) * page_size, &ids,
+                                  &n, &out->total);
+    store_release(c);
+    if (!err && n)
+        err = user_list_by_ids(a, ar, ids, n, &users, &nu);
+    if (err)
+        return err;
+    /* keep the presence order (most recently active first); unknown users are dropped */
+    out->users = arena_zalloc(ar, (n + 1) * sizeof(*out->users));
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < nu; j++)
+            if (strcmp(users[j].user_id, ids[i]) == 0) {
+                out->users[out->n++] = users[j];
+                break;
+            }
+    out->fetched = out->n; /* the reference counts the items kept here (spec 02 §3.13) */
+    return ERR_OK;
+}
+
+json_t *live_info_json(const struct live_view *v)
+{
+    const struct live_room *l = &v->room;
+    json_t *ext = jv_extends_load(l->extends_json);
+    json_t *o = json_object();
+    json_object_set_new(o, "live_id", json_string(l->live_id));
+    json_object_set_new(o, "title", jv_str(l->title));
+    json_object_set_new(o, "notice", jv_str(l->notice));
+    json_object_set_new(o, "cover_url", jv_str(l->cover_url));
+    json_object_set_new(o, "extends", ext ? ext : json_null());
+    json_object_set_new(o, "anchor_info", v->has_anchor ? user_brief_json(&v->anchor, false)
+                                                        : json_object());
+    json_object_set_new(o, "anchor_status", json_integer(v->anchor_status));
+    json_object_set_new(o, "room_token", jv_str(v->room_token));
+    json_object_set_new(o, "pk_id", jv_str(l->pk_id));
+    json_object_set_new(o, "online_count", json_integer(v->online_count));
+    /* unset times are 0, not Go's zero time (§12 #3) */
+    json_object_set_new(o, "start_time", json_integer(l->start_at));
+    json_object_set_new(o, "end_time", json_integer(l->end_at));
+    json_object_set_new(o, "chat_id", json_integer(l->chat_id));
+    json_object_set_new(o, "push_url", jv_str(l->push_url));
+    json_object_set_new(o, "hls_url", jv_str(l->hls_play_url));
+    json_object_set_new(o, "rtmp_url", jv_str(l->rtmp_play_url));
+    json_object_set_new(o, "flv_url", jv_str(l->flv_play_url));
+    json_object_set_new(o, "pv", json_integer(0));
+    json_object_set_new(o, "uv", json_integer(0));
+    json_object_set_new(o, "total_count", json_integer(0));
+    json_object_set_new(o, "total_mics", json_integer(0));
+    json_object_set_new(o, "live_status", json_integer(l->status));
+    if (l->stop_reason && *l->stop_reason)
+        json_object_set_new(o, "stop_reason", json_string(l->stop_reason));
+    if (l->stop_user_id && *l->stop_user_id)
+        json_object_set_new(o, "stop_user_id", json_string(l->stop_user_id));
+    if (l->stop_at > 0)
+        json_object_set_new(o, "stop_at", json_integer(l->stop_at));
+    return o;
+}
+
+err_t live_expire_rooms(struct app *a)
+{
+    struct store_conn *c = NULL;
+    struct arena *ar = arena_new();
+    char **ids = NULL;
+    size_t n = 0;
+    bool stopped;
+    err_t err = store_acquire(a->store, false, &c);
+    if (!err)
+        err = live_store_on_air(c, ar, now_s() - a->conf.live.room_timeout_s, &ids, &n);
+    store_release(c);
+    /* each stop re-checks status 1 in its own guarded statement, so a manual stop in between
+     * is not repeated and emits no second live_stopped */
+    for (size_t i = 0; !err && i < n; i++) {
+        err = stop_tx(a, ids[i], NULL, NULL, NULL, &stopped);
+        if (!err && stopped)
+            log_info("live %s stopped: no anchor heartbeat for %llds", ids[i],
+                     (long long)a->conf.live.room_timeout_s);
+    }
+    arena_free(&ar);
+    return err;
+}
+
+err_t live_expire_users(struct app *a)
+{
+    struct store_conn *c = NULL;
+    int64_t n = 0, now = now_s();
+    err_t err = store_acquire(a->store, false, &c);
+    if (!err)
+        err = presence_store_expire(c, now - a->conf.live.user_timeout_s, now, &n);
+    store_release(c);
+    if (!err && n > 0)
+        log_info("%lld users left their rooms: no heartbeat", (long long)n);
+    return err;
+}

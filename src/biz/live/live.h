@@ -1,0 +1,90 @@
+#ifndef QNLIVE_BIZ_LIVE_H
+#define QNLIVE_BIZ_LIVE_H
+
+/* The live-room service: live_entities rows (spec 02 §1.1), the per-user presence rows of
+ * live_room_user_entities (§1.2), the room state machine (§4.2) and its timeout jobs (§4.3).
+ * Strings of a live_room live in the arena passed to the call. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct app;
+struct arena;
+
+enum {
+    LIVE_ID_MAX = 64,
+    LIVE_TITLE_MAX = 128,
+    LIVE_NOTICE_MAX = 255,
+    LIVE_COVER_MAX = 255,
+    LIVE_EXTENDS_MAX = 1024,
+};
+
+/* live_entities.status (spec 02 §4.1). */
+enum live_status {
+    LIVE_STATUS_PREPARE = 0,
+    LIVE_STATUS_ON = 1,
+    LIVE_STATUS_OFF = 2,
+};
+
+/* One live_entities row. Times are Unix seconds, 0 when the column is NULL. */
+struct live_room {
+    int64_t id;
+    const char *live_id;
+    const char *title;
+    const char *notice;
+    const char *cover_url;
+    const char *extends_json; /* JSON object text or NULL (SQL NULL / "null") */
+    const char *anchor_id;
+    int status; /* enum live_status */
+    const char *pk_id;
+    int64_t online_count; /* DB column; computed counts come from live_online_count */
+    int64_t start_at;
+    int64_t end_at;
+    int64_t chat_id;
+    const char *push_url;
+    const char *rtmp_play_url;
+    const char *flv_play_url;
+    const char *hls_play_url;
+    int64_t last_heartbeat_at;
+    int64_t created_at;
+    int64_t updated_at;
+    const char *stop_reason;
+    const char *stop_user_id;
+    int64_t stop_at;
+    int64_t unreview_censor_count;
+    int64_t last_censor_time;
+};
+
+/* Finds a room that is not soft-deleted. ERR_NOT_FOUND when absent or deleted,
+ * ERR_UNAVAILABLE when the database is unreachable. */
+err_t live_find(struct app *a, struct arena *ar, const char *live_id, struct live_room *out) MUST_USE;
+
+/* Reads the caller's presence: *live_id_out is the room the user is online in (arena string),
+ * or NULL when the user is in no room (no row, or status 0). ERR_UNAVAILABLE on store errors. */
+err_t live_presence_of(struct app *a, struct arena *ar, const char *user_id,
+                       char **live_id_out) MUST_USE;
+
+/* True when the user is online (presence status 1) in exactly this room; false on any error. */
+bool live_user_in_room(struct app *a, struct arena *ar, const char *live_id, const char *user_id);
+
+/* Number of users online in the room (presence status 1), anchor included. */
+err_t live_online_count(struct app *a, const char *live_id, int64_t *out) MUST_USE;
+
+/* Ids of the rooms on air (status 1, not deleted), as arena strings in *ids (n entries; an
+ * empty result gives *n = 0). Used by the like-TTL keep-alive job. */
+err_t live_list_online_ids(struct app *a, struct arena *ar, char ***ids, size_t *n) MUST_USE;
+
+/* Stops an on-air room (status 1 → 2, end_at now) as its anchor would; when `reason` is non-NULL
+ * also records stop_reason / stop_user_id / stop_at (admin censor stop). Emits live_stopped.
+ * ERR_NOT_FOUND for an unknown or deleted room; ERR_INTERNAL when the room is not on air (the
+ * reference's 500 "live status error"). */
+err_t live_stop_by_system(struct app *a, const char *live_id, const char *reason,
+                          const char *stop_user_id) MUST_USE;
+
+/* Registers the live routes (spec 02 §3 except the like) and the room/presence timeout jobs. */
+void live_module_register(struct app *a);
+
+#endif

@@ -1,0 +1,417 @@
+/* Live routes L1-L13 and L15-L18 (spec 02 §3; the like, L14, belongs to the likes code):
+ * parse, call the live service, render. */
+#define LOG_MODULE "live"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "biz/live/live_int.h"
+#include "biz/live/live_store.h"
+#include "core/jv.h"
+#include "core/mem.h"
+#include "core/str.h"
+#include "http/req.h"
+
+static const int64_t PAGE_SIZE_MAX = 1000;
+
+/* The reference's untyped errors are 500 with their text; a missing room on a client route is
+ * its ORM's 500 "record not found", which the clients handle (an Android heartbeat re-joins). */
+static err_t fail(struct req *r, err_t err, const char *msg)
+{
+    if (msg)
+        return req_fail(r, err, "%s", msg);
+    switch (err) {
+    case ERR_NOT_FOUND:
+        return req_fail(r, ERR_INTERNAL, "record not found");
+    case ERR_FORBIDDEN:
+        return req_fail(r, ERR_FORBIDDEN, "user not anchor");
+    case ERR_UNAVAILABLE:
+    case ERR_BAD_REQUEST:
+        return req_fail(r, err, NULL);
+    default:
+        return req_fail(r, ERR_INTERNAL, NULL);
+    }
+}
+
+/* Server routes answer a missing room with 404 (§12 #5): no SDK reads them. */
+static err_t fail_server(struct req *r, err_t err, const char *msg)
+{
+    if (err == ERR_NOT_FOUND && !msg)
+        return req_fail(r, ERR_NOT_FOUND, NULL);
+    return fail(r, err, msg);
+}
+
+/* Digit count of a positive integer. */
+static int digits(int64_t v)
+{
+    int n = 1;
+    while (v >= 10) {
+        v /= 10;
+        n++;
+    }
+    return n;
+}
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* Wall-clock UTC+8 fields to Unix seconds (the reference's default zone, spec 02 §0.4). */
+static bool civil_to_unix(const int64_t f[6], int64_t *out)
+{
+    if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60)
+        return false;
+    *out = days_from_civil(f[0], f[1], f[2]) * 86400 + f[3] * 3600 + f[4] * 60 + f[5] - 8 * 3600;
+    return true;
+}
+
+/* A numeric timestamp by its digit count: s, ms, µs, ns, yyyymmdd, yyyyMMddhhmmss. */
+static bool number_time(int64_t v, int64_t *out)
+{
+    int64_t f[6] = {0};
+    switch (v > 0 ? digits(v) : 0) {
+    case 8:
+        f[0] = v / 10000, f[1] = v / 100 % 100, f[2] = v % 100;
+        return civil_to_unix(f, out);
+    case 13:
+        return *out = v / 1000, true;
+    case 14:
+        f[0] = v / 10000000000, f[1] = v / 100000000 % 100, f[2] = v / 1000000 % 100;
+        f[3] = v / 10000 % 100, f[4] = v / 100 % 100, f[5] = v % 100;
+        return civil_to_unix(f, out);
+    case 16:
+        return *out = v / 1000000, true;
+    case 19:
+        return *out = v / 1000000000, true;
+    default:
+        return *out = v > 0 ? v : 0, true;
+    }
+}
+
+/* "2023-1-5 20:30:00", "2023/01/05T20:30", "2023-01-05": up to six numbers. */
+static bool text_time(const char *s, int64_t *out)
+{
+    int64_t f[6] = {0};
+    int nf = 0;
+    while (*s && nf < 6) {
+        size_t n = strspn(s, "0123456789");
+        if (n == 0 || n > 4 || !strn_to_i64(s, n, 0, 9999, &f[nf]))
+            return false;
+        nf++;
+        s += n;
+        if (*s && !strchr("-/ T:", *s))
+            return false;
+        if (*s)
+            s++;
+    }
+    return !*s && nf >= 3 && civil_to_unix(f, out);
+}
+
+/* A request timestamp (spec 02 §0.4): absent / null / 0 / "0" → 0. */
+static bool parse_time(json_t *o, const char *key, int64_t *out)
+{
+    json_t *v = json_object_get(o, key);
+    int64_t num;
+    *out = 0;
+    if (!v || json_is_null(v))
+        return true;
+    if (json_is_integer(v))
+        return number_time(json_integer_value(v), out);
+    if (!json_is_string(v) || json_string_length(v) == 0)
+        return false;
+    const char *s = json_string_value(v);
+    if (str_to_i64(s, 0, INT64_MAX, &num))
+        return number_time(num, out);
+    return text_time(s, out);
+}
+
+static err_t parse_create(struct req *r, json_t *o, struct live_create_in *in)
+{
+    json_t *ext = NULL;
+    memset(in, 0, sizeof(*in));
+    if (jv_opt_str(o, "title", LIVE_TITLE_MAX, &in->title) ||
+        jv_opt_str(o, "notice", LIVE_NOTICE_MAX, &in->notice) ||
+        jv_opt_str(o, "cover_url", LIVE_COVER_MAX, &in->cover_url))
+        return req_fail(r, ERR_BAD_REQUEST, "title, notice or cover_url is not a string or too "
+                                            "long");
+    if (jv_opt_extends(o, "extends", &ext))
+        return req_fail(r, ERR_BAD_REQUEST, "extends must be an object of string values");
+    if (!parse_time(o, "start_at", &in->start_at) || !parse_time(o, "end_at", &in->end_at) ||
+        !parse_time(o, "publish_expire_at", &in->publish_expire_at))
+        return req_fail(r, ERR_BAD_REQUEST, "bad timestamp");
+    char *text = jv_extends_dump(ext);
+    in->extends_json = text ? arena_strdup(r->arena, text) : NULL;
+    free(text);
+    if (in->extends_json && strlen(in->extends_json) > LIVE_EXTENDS_MAX)
+        return req_fail(r, ERR_BAD_REQUEST, "extends is too long");
+    return ERR_OK;
+}
+
+static err_t create_for(struct req *r, const char *anchor_id, json_t *o)
+{
+    struct live_create_in in;
+    struct live_view v;
+    err_t err = parse_create(r, o, &in);
+    if (err)
+        return err;
+    err = live_create(r->app, r->arena, anchor_id, &in, &v);
+    if (err == ERR_NOT_FOUND)
+        return req_fail(r, ERR_NOT_FOUND, NULL);
+    return err ? fail(r, err, NULL) : req_ok(r, live_info_json(&v));
+}
+
+static err_t handle_create(struct req *r)
+{
+    json_t *o;
+    err_t err = req_json_object(r, &o);
+    return err ? err : create_for(r, r->user_id, o);
+}
+
+static err_t handle_server_create(struct req *r)
+{
+    json_t *o;
+    const char *anchor = NULL;
+    err_t err = req_json_object(r, &o);
+    if (err)
+        return err;
+    if (jv_opt_str(o, "anchor_id", LIVE_ID_MAX, &anchor))
+        return req_fail(r, ERR_BAD_REQUEST, "anchor_id must be a string");
+    return create_for(r, anchor ? anchor : "", o);
+}
+
+static err_t handle_delete(struct req *r)
+{
+    err_t err = live_delete(r->app, r->arena, req_param(r, "live_id"), r->user_id);
+    /* deleting a room that is already gone is not an error for the owner's client */
+    if (err == ERR_NOT_FOUND)
+        return req_ok_empty(r);
+    return err ? fail(r, err, NULL) : req_ok_empty(r);
+}
+
+static err_t handle_server_delete(struct req *r)
+{
+    err_t err = live_delete(r->app, r->arena, req_param(r, "id"), NULL);
+    return err ? fail_server(r, err, NULL) : req_ok_empty(r);
+}
+
+static err_t render_view(struct req *r, const char *live_id, int want, bool server)
+{
+    struct live_view v;
+    err_t err = live_view_load(r->app, r->arena, live_id, want, &v);
+    if (err)
+        return server ? fail_server(r, err, NULL) : fail(r, err, NULL);
+    if (!v.has_anchor)
+        return req_fail(r, ERR_NOT_FOUND, NULL);
+    return req_ok(r, live_info_json(&v));
+}
+
+static err_t handle_info(struct req *r)
+{
+    return render_view(r, req_param(r, "live_id"), LIVE_WANT_ANCHOR_STATUS | LIVE_WANT_ONLINE,
+                       false);
+}
+
+static err_t handle_server_info(struct req *r)
+{
+    return render_view(r, req_param(r, "id"), 0, true);
+}
+
+static err_t handle_start(struct req *r)
+{
+    struct live_view v;
+    const char *msg = NULL;
+    err_t err = live_start(r->app, r->arena, req_param(r, "live_id"), r->user_id, &v, &msg);
+    return err ? fail(r, err, msg) : req_ok(r, live_info_json(&v));
+}
+
+static err_t handle_stop(struct req *r)
+{
+    const char *msg = NULL;
+    err_t err = live_stop(r->app, r->arena, req_param(r, "live_id"), r->user_id, &msg);
+    return err ? fail(r, err, msg) : req_ok_empty(r);
+}
+
+static err_t handle_server_stop(struct req *r)
+{
+    const char *msg = NULL;
+    err_t err = live_stop(r->app, r->arena, req_param(r, "id"), NULL, &msg);
+    return err ? fail_server(r, err, msg) : req_ok_empty(r);
+}
+
+static err_t handle_join(struct req *r)
+{
+    struct live_view v;
+    const char *msg = NULL;
+    err_t err = live_join(r->app, r->arena, req_param(r, "live_id"), r->user_id, &v, &msg);
+    return err ? fail(r, err, msg) : req_ok(r, live_info_json(&v));
+}
+
+static err_t handle_leave(struct req *r)
+{
+    err_t err = live_leave(r->app, req_param(r, "live_id"), r->user_id);
+    return err ? fail(r, err, NULL) : req_ok_empty(r);
+}
+
+static err_t handle_heartbeat(struct req *r)
+{
+    const char *id = req_param(r, "live_id"), *msg = NULL;
+    int status = 0;
+    err_t err = live_heartbeat(r->app, r->arena, id, r->user_id, &status, &msg);
+    if (err)
+        return fail(r, err, msg);
+    return req_ok(r, json_pack("{s:s,s:i}", "live_id", id, "live_status", status));
+}
+
+static err_t handle_extends(struct req *r)
+{
+    json_t *o, *ext = NULL;
+    const char *id = NULL;
+    err_t err = req_json_object(r, &o);
+    if (err)
+        return err;
+    if (jv_opt_str(o, "live_id", LIVE_ID_MAX, &id) || !id || !*id)
+        return req_fail(r, ERR_BAD_REQUEST, "live_id is empty");
+    if (jv_opt_extends(o, "extends", &ext))
+        return req_fail(r, ERR_BAD_REQUEST, "extends must be an object of string values");
+    char *text = jv_extends_dump(ext);
+    bool too_long = text && strlen(text) > LIVE_EXTENDS_MAX;
+    if (!too_long)
+        err = live_set_extends(r->app, r->arena, id, r->user_id, text);
+    free(text);
+    if (too_long)
+        return req_fail(r, ERR_BAD_REQUEST, "extends is too long");
+    if (err)
+        return fail(r, err, NULL);
+    return req_ok_empty(r);
+}
+
+/* An integer query value; absent → def, anything but a decimal integer → 400 `bad`. */
+static err_t query_int(struct req *r, const char *name, int64_t def, const char *bad,
+                       int64_t *out)
+{
+    const char *v = req_query(r, name);
+    *out = def;
+    if (v && !str_to_i64(v, INT32_MIN, INT32_MAX, out))
+        return req_fail(r, ERR_BAD_REQUEST, "%s", bad);
+    return ERR_OK;
+}
+
+/* page_num / page_size with the two spellings of the reference's messages; values <= 0 are
+ * refused everywhere (§12 #13). */
+static err_t query_page(struct req *r, bool spaced, int64_t *num, int64_t *size)
+{
+    err_t err = query_int(r, "page_num", 1, spaced ? "page num is not int" : "page_num is not int",
+                          num);
+    if (!err)
+        err = query_int(r, "page_size", 10,
+                        spaced ? "page size is not int" : "page_size is not int", size);
+    if (!err && (*num <= 0 || *size <= 0 || *size > PAGE_SIZE_MAX))
+        err = req_fail(r, ERR_BAD_REQUEST, "page num or page size is not right");
+    return err;
+}
+
+static json_t *page_json(const struct live_page *p, int64_t size, json_t *list)
+{
+    return json_pack("{s:I,s:I,s:b,s:o}", "total_count", (json_int_t)p->total, "page_total",
+                     (json_int_t)((p->total + size - 1) / size), "end_page",
+                     (int64_t)p->fetched < size, "list", list);
+}
+
+static err_t render_rooms(struct req *r, int kind, const char *sarg, int64_t iarg, int want,
+                          int64_t num, int64_t size)
+{
+    struct live_page p;
+    err_t err = live_list(r->app, r->arena, kind, sarg, iarg, num, size, want, &p);
+    if (err)
+        return fail(r, err, NULL);
+    json_t *list = json_array();
+    for (size_t i = 0; i < p.n; i++)
+        json_array_append_new(list, live_info_json(&p.views[i]));
+    return req_ok(r, page_json(&p, size, list));
+}
+
+static err_t handle_search(struct req *r)
+{
+    const char *kw = req_query(r, "keyword");
+    int64_t num, size;
+    err_t err = query_page(r, false, &num, &size);
+    return err ? err : render_rooms(r, LIVE_LIST_SEARCH, kw ? kw : "", 0,
+                                    LIVE_WANT_ANCHOR_STATUS, num, size);
+}
+
+static err_t handle_list(struct req *r)
+{
+    int64_t num, size, status;
+    err_t err = query_page(r, true, &num, &size);
+    if (!err)
+        err = query_int(r, "live_status", -1, "live status is not int", &status);
+    if (err)
+        return err;
+    if (status < -1 || status > 2)
+        return req_fail(r, ERR_BAD_REQUEST, "live status is not right");
+    return render_rooms(r, status == -1 ? LIVE_LIST_OPEN : LIVE_LIST_STATUS, NULL, status,
+                        LIVE_WANT_ANCHOR_STATUS | LIVE_WANT_ONLINE, num, size);
+}
+
+static err_t handle_list_anchor(struct req *r)
+{
+    int64_t num, size;
+    err_t err = query_page(r, true, &num, &size);
+    return err ? err : render_rooms(r, LIVE_LIST_ANCHOR, r->user_id, 0, LIVE_WANT_ANCHOR_STATUS,
+                                    num, size);
+}
+
+static err_t handle_user_list(struct req *r)
+{
+    const char *id = req_query(r, "live_id");
+    struct live_page p;
+    int64_t num, size;
+    if (!id || !*id)
+        return req_fail(r, ERR_BAD_REQUEST, "live_id is empty");
+    err_t err = query_page(r, false, &num, &size);
+    if (!err)
+        err = live_list_users(r->app, r->arena, id, num, size, &p);
+    if (err)
+        return r->err_message ? err : fail(r, err, NULL);
+    json_t *list = json_array();
+    for (size_t i = 0; i < p.n; i++)
+        json_array_append_new(list, user_brief_json(&p.users[i], true));
+    return req_ok(r, page_json(&p, size, list));
+}
+
+static const struct route live_routes[] = {
+    {HTTP_POST, "/client/live/room/instance", handle_create, AUTH_CLIENT},
+    {HTTP_DELETE, "/client/live/room/instance/:live_id", handle_delete, AUTH_CLIENT},
+    /* Android's spelling without the /client prefix (spec 05 §2.12) */
+    {HTTP_DELETE, "/live/room/instance/:live_id", handle_delete, AUTH_CLIENT},
+    {HTTP_GET, "/client/live/room/info/:live_id", handle_info, AUTH_CLIENT},
+    {HTTP_PUT, "/client/live/room/:live_id", handle_start, AUTH_CLIENT},
+    {HTTP_DELETE, "/client/live/room/:live_id", handle_stop, AUTH_CLIENT},
+    {HTTP_GET, "/client/live/room", handle_search, AUTH_CLIENT},
+    {HTTP_POST, "/client/live/room/user/:live_id", handle_join, AUTH_CLIENT},
+    {HTTP_GET, "/client/live/room/list", handle_list, AUTH_CLIENT},
+    {HTTP_GET, "/client/live/room/list/anchor", handle_list_anchor, AUTH_CLIENT},
+    {HTTP_DELETE, "/client/live/room/user/:live_id", handle_leave, AUTH_CLIENT},
+    {HTTP_GET, "/client/live/room/heartbeat/:live_id", handle_heartbeat, AUTH_CLIENT},
+    {HTTP_PUT, "/client/live/room/extends", handle_extends, AUTH_CLIENT},
+    {HTTP_GET, "/client/live/room/user_list", handle_user_list, AUTH_CLIENT},
+    {HTTP_POST, "/server/live", handle_server_create, AUTH_SERVER},
+    {HTTP_GET, "/server/live/:id", handle_server_info, AUTH_SERVER},
+    {HTTP_POST, "/server/live/:id/stop", handle_server_stop, AUTH_SERVER},
+    {HTTP_DELETE, "/server/live/:id", handle_server_delete, AUTH_SERVER},
+};
+
+void live_http_register(struct app *a);
+
+void live_http_register(struct app *a)
+{
+    router_add(a->router, live_routes, ARRAY_LEN(live_routes));
+}

@@ -1,0 +1,366 @@
+/* SQL of the live module. Times are bound with SQL_TIME (never the database's NOW()), strings
+ * are always bound, and every state change is a single guarded UPDATE (spec 02 §10.1). */
+#define LOG_MODULE "live"
+#include "biz/live/live_store.h"
+
+#include <string.h>
+
+#include "core/mem.h"
+#include "store/store.h"
+
+#define LIVE_COLUMNS                                                                               \
+    "id, live_id, title, notice, cover_url, extends, anchor_id, status, pk_id, online_count, "     \
+    "start_at, end_at, chat_id, push_url, rtmp_play_url, flv_play_url, hls_play_url, "             \
+    "last_heartbeat_at, created_at, updated_at, stop_reason, stop_user_id, stop_at, "              \
+    "unreview_censor_count, last_censor_time"
+
+static const char *str_or_empty(const struct store_rows *rows, size_t i, size_t col)
+{
+    const char *s = store_rows_str(rows, i, col);
+    return s ? s : "";
+}
+
+static void row_to_live(const struct store_rows *rows, size_t i, struct live_room *l)
+{
+    l->id = store_rows_i64(rows, i, 0);
+    l->live_id = str_or_empty(rows, i, 1);
+    l->title = str_or_empty(rows, i, 2);
+    l->notice = str_or_empty(rows, i, 3);
+    l->cover_url = str_or_empty(rows, i, 4);
+    l->extends_json = store_rows_str(rows, i, 5);
+    l->anchor_id = str_or_empty(rows, i, 6);
+    l->status = (int)store_rows_i64(rows, i, 7);
+    l->pk_id = str_or_empty(rows, i, 8);
+    l->online_count = store_rows_i64(rows, i, 9);
+    l->start_at = store_rows_time(rows, i, 10);
+    l->end_at = store_rows_time(rows, i, 11);
+    l->chat_id = store_rows_i64(rows, i, 12);
+    l->push_url = str_or_empty(rows, i, 13);
+    l->rtmp_play_url = str_or_empty(rows, i, 14);
+    l->flv_play_url = str_or_empty(rows, i, 15);
+    l->hls_play_url = str_or_empty(rows, i, 16);
+    l->last_heartbeat_at = store_rows_time(rows, i, 17);
+    l->created_at = store_rows_time(rows, i, 18);
+    l->updated_at = store_rows_time(rows, i, 19);
+    l->stop_reason = str_or_empty(rows, i, 20);
+    l->stop_user_id = str_or_empty(rows, i, 21);
+    l->stop_at = store_rows_time(rows, i, 22);
+    l->unreview_censor_count = store_rows_i64(rows, i, 23);
+    l->last_censor_time = store_rows_i64(rows, i, 24);
+}
+
+static struct sql_arg time_or_null(int64_t t)
+{
+    return t > 0 ? SQL_TIME(t) : SQL_NULL;
+}
+
+err_t live_store_find(struct store_conn *c, struct arena *ar, const char *live_id,
+                      struct live_room *out)
+{
+    static const char sql[] = "SELECT " LIVE_COLUMNS " FROM live_entities WHERE deleted_at IS NULL "
+                              "AND live_id = ? ORDER BY id LIMIT 1";
+    struct sql_arg args[] = {SQL_STR(live_id)};
+    struct store_rows rows;
+    err_t err = store_query_first(c, ar, sql, args, ARRAY_LEN(args), &rows);
+    if (!err)
+        row_to_live(&rows, 0, out);
+    return err;
+}
+
+err_t live_store_insert(struct store_conn *c, const struct live_room *l, int64_t now, int64_t *id)
+{
+    static const char sql[] =
+        "INSERT INTO live_entities (live_id, title, notice, cover_url, extends, anchor_id, status, "
+        "pk_id, online_count, start_at, end_at, chat_id, push_url, rtmp_play_url, flv_play_url, "
+        "hls_play_url, created_at, updated_at, stop_reason, stop_user_id, unreview_censor_count, "
+        "last_censor_time) VALUES (?, ?, ?, ?, ?, ?, 0, '', 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', "
+        "0, 0)";
+    struct sql_arg args[] = {
+        SQL_STR(l->live_id),       SQL_STR(l->title),         SQL_STR(l->notice),
+        SQL_STR(l->cover_url),     SQL_STR(l->extends_json ? l->extends_json : "null"),
+        SQL_STR(l->anchor_id),     time_or_null(l->start_at), time_or_null(l->end_at),
+        SQL_I64(l->chat_id),       SQL_STR(l->push_url),      SQL_STR(l->rtmp_play_url),
+        SQL_STR(l->flv_play_url),  SQL_STR(l->hls_play_url),  SQL_TIME(now),
+        SQL_TIME(now),
+    };
+    return store_insert(c, sql, args, ARRAY_LEN(args), id);
+}
+
+err_t live_store_start(struct store_conn *c, const char *live_id, const char *anchor_id,
+                       int64_t now, int64_t *affected)
+{
+    static const char sql[] = "UPDATE live_entities SET status = 1, start_at = ?, "
+                              "last_heartbeat_at = ?, updated_at = ? WHERE deleted_at IS NULL AND "
+                              "live_id = ? AND anchor_id = ? AND status IN (0, 1)";
+    struct sql_arg args[] = {SQL_TIME(now), SQL_TIME(now), SQL_TIME(now), SQL_STR(live_id),
+                             SQL_STR(anchor_id)};
+    return store_exec(c, sql, args, ARRAY_LEN(args), affected);
+}
+
+err_t live_store_stop(struct store_conn *c, const char *live_id, const char *anchor_id,
+                      int64_t now, const char *reason, const char *stop_user_id,
+                      int64_t *affected)
+{
+    /* COALESCE keeps the stop_* columns of normal and timeout stops as they are */
+    static const char sql[] =
+        "UPDATE live_entities SET status = 2, end_at = ?, updated_at = ?, "
+        "stop_reason = COALESCE(?, stop_reason), stop_user_id = COALESCE(?, stop_user_id), "
+        "stop_at = COALESCE(?, stop_at) WHERE deleted_at IS NULL AND live_id = ? AND status = 1 "
+        "AND (? IS NULL OR anchor_id = ?)";
+    struct sql_arg args[] = {
+        SQL_TIME(now),        SQL_TIME(now),     SQL_STR(reason),
+        SQL_STR(reason ? stop_user_id : NULL),   reason ? SQL_TIME(now) : SQL_NULL,
+        SQL_STR(live_id),     SQL_STR(anchor_id), SQL_STR(anchor_id),
+    };
+    return store_exec(c, sql, args, ARRAY_LEN(args), affected);
+}
+
+err_t live_store_delete(struct store_conn *c, const char *live_id, const char *anchor_id,
+                        int64_t now, int64_t *affected)
+{
+    static const char sql[] = "UPDATE live_entities SET deleted_at = ? WHERE deleted_at IS NULL "
+                              "AND live_id = ? AND (? IS NULL OR anchor_id = ?)";
+    struct sql_arg args[] = {SQL_TIME(now), SQL_STR(live_id), SQL_STR(anchor_id),
+                             SQL_STR(anchor_id)};
+    return store_exec(c, sql, args, ARRAY_LEN(args), affected);
+}
+
+err_t live_store_set_extends(struct store_conn *c, const char *live_id, const char *anchor_id,
+                             const char *text, int64_t now, int64_t *affected)
+{
+    static const char sql[] = "UPDATE live_entities SET extends = ?, updated_at = ? WHERE "
+                              "deleted_at IS NULL AND live_id = ? AND anchor_id = ?";
+    struct sql_arg args[] = {SQL_STR(text ? text : "null"), SQL_TIME(now), SQL_STR(live_id),
+                             SQL_STR(anchor_id)};
+    return store_exec(c, sql, args, ARRAY_LEN(args), affected);
+}
+
+err_t live_store_heartbeat(struct store_conn *c, const char *live_id, int64_t now)
+{
+    static const char sql[] = "UPDATE live_entities SET last_heartbeat_at = ?, updated_at = ? "
+                              "WHERE deleted_at IS NULL AND live_id = ?";
+    struct sql_arg args[] = {SQL_TIME(now), SQL_TIME(now), SQL_STR(live_id)};
+    return store_exec(c, sql, args, ARRAY_LEN(args), NULL);
+}
+
+/* WHERE and ORDER BY of each list; the parameter count is the same for the page and the count
+ * query. Search matches prefixes with '!' as the LIKE escape character (valid in both dialects,
+ * unlike a backslash). */
+static const char *const list_where[] = {
+    [LIVE_LIST_OPEN] = "(status = 1 OR status = 0)",
+    [LIVE_LIST_STATUS] = "status = ?",
+    [LIVE_LIST_ANCHOR] = "anchor_id = ?",
+    [LIVE_LIST_SEARCH] = "status = 1 AND (title LIKE ? ESCAPE '!' OR live_id LIKE ? ESCAPE '!' "
+                         "OR anchor_id LIKE ? ESCAPE '!')",
+};
+static const char *const list_order[] = {
+    [LIVE_LIST_OPEN] = "status DESC, updated_at DESC, id DESC",
+    [LIVE_LIST_STATUS] = "updated_at DESC, id DESC",
+    [LIVE_LIST_ANCHOR] = "start_at IS NULL, start_at DESC, id DESC",
+    [LIVE_LIST_SEARCH] = "updated_at DESC, id DESC",
+};
+
+/* keyword with %, _ and ! escaped, followed by % */
+static const char *like_prefix(struct arena *ar, const char *kw)
+{
+    size_t n = strlen(kw);
+    char *p = arena_alloc(ar, 2 * n + 2), *o = p;
+    for (size_t i = 0; i < n; i++) {
+        if (kw[i] == '%' || kw[i] == '_' || kw[i] == '!')
+            *o++ = '!';
+        *o++ = kw[i];
+    }
+    *o++ = '%';
+    *o = '\0';
+    return p;
+}
+
+static size_t list_args(struct arena *ar, enum live_list_kind kind, const char *sarg,
+                        int64_t iarg, struct sql_arg *args)
+{
+    switch (kind) {
+    case LIVE_LIST_OPEN:
+        return 0;
+    case LIVE_LIST_STATUS:
+        args[0] = SQL_I64(iarg);
+        return 1;
+    case LIVE_LIST_ANCHOR:
+        args[0] = SQL_STR(sarg);
+        return 1;
+    case LIVE_LIST_SEARCH:
+        args[0] = args[1] = args[2] = SQL_STR(like_prefix(ar, sarg));
+        return 3;
+    }
+    return 0;
+}
+
+err_t live_store_page(struct store_conn *c, struct arena *ar, enum live_list_kind kind,
+                      const char *sarg, int64_t iarg, int64_t limit, int64_t offset,
+                      struct live_room **out, size_t *n, int64_t *total)
+{
+    struct sql_arg args[5];
+    size_t na = list_args(ar, kind, sarg, iarg, args);
+    struct store_rows rows;
+    const char *count_sql = arena_printf(
+        ar, "SELECT count(*) FROM live_entities WHERE deleted_at IS NULL AND %s", list_where[kind]);
+    err_t err = store_query(c, ar, count_sql, args, na, &rows);
+    if (err)
+        return err;
+    *total = rows.nrows ? store_rows_i64(&rows, 0, 0) : 0;
+    const char *sql = arena_printf(ar,
+                                   "SELECT " LIVE_COLUMNS " FROM live_entities WHERE deleted_at IS "
+                                   "NULL AND %s ORDER BY %s LIMIT ? OFFSET ?",
+                                   list_where[kind], list_order[kind]);
+    args[na] = SQL_I64(limit);
+    args[na + 1] = SQL_I64(offset);
+    err = store_query(c, ar, sql, args, na + 2, &rows);
+    if (err)
+        return err;
+    *out = arena_zalloc(ar, (rows.nrows + 1) * sizeof(**out));
+    for (size_t i = 0; i < rows.nrows; i++)
+        row_to_live(&rows, i, &(*out)[i]);
+    *n = rows.nrows;
+    return ERR_OK;
+}
+
+err_t live_store_on_air(struct store_conn *c, struct arena *ar, int64_t before, char ***ids,
+                        size_t *n)
+{
+    static const char sql[] = "SELECT live_id FROM live_entities WHERE deleted_at IS NULL AND "
+                              "status = 1 AND (? = 0 OR last_heartbeat_at IS NULL OR "
+                              "last_heartbeat_at < ?) ORDER BY id";
+    struct sql_arg args[] = {SQL_I64(before > 0), time_or_null(before)};
+    struct store_rows rows;
+    err_t err = store_query(c, ar, sql, args, ARRAY_LEN(args), &rows);
+    if (err)
+        return err;
+    *ids = arena_zalloc(ar, (rows.nrows + 1) * sizeof(char *));
+    for (size_t i = 0; i < rows.nrows; i++)
+        (*ids)[i] = arena_strdup(ar, str_or_empty(&rows, i, 0));
+    *n = rows.nrows;
+    return ERR_OK;
+}
+
+err_t presence_store_get(struct store_conn *c, struct arena *ar, const char *user_id,
+                         char **live_id, int *status)
+{
+    static const char sql[] = "SELECT live_id, status FROM live_room_user_entities WHERE "
+                              "deleted_at IS NULL AND user_id = ? ORDER BY id LIMIT 1";
+    struct sql_arg args[] = {SQL_STR(user_id)};
+    struct store_rows rows;
+    err_t err = store_query(c, ar, sql, args, ARRAY_LEN(args), &rows);
+    *live_id = NULL;
+    *status = 0;
+    if (err || rows.nrows == 0)
+        return err;
+    *status = (int)store_rows_i64(&rows, 0, 1);
+    const char *id = store_rows_str(&rows, 0, 0);
+    if (*status == 1 && id && *id)
+        *live_id = arena_strdup(ar, id);
+    return ERR_OK;
+}
+
+err_t presence_store_enter(struct store_conn *c, const char *user_id, const char *live_id,
+                           int64_t now)
+{
+    /* the unique key on user_id (migration 0004) makes this the user's single row */
+    struct arena *ar = arena_new();
+    const char *sql = store_sql_upsert(
+        c, ar, "live_room_user_entities", "live_id, user_id, status, heart_beat_at, created_at, "
+        "updated_at", "user_id", "live_id = NEW(live_id), status = 1, heart_beat_at = "
+        "NEW(heart_beat_at), updated_at = NEW(updated_at), deleted_at = NULL");
+    struct sql_arg args[] = {SQL_STR(live_id), SQL_STR(user_id), SQL_I64(1),
+                             SQL_TIME(now),    SQL_TIME(now),    SQL_TIME(now)};
+    err_t err = store_exec(c, sql, args, ARRAY_LEN(args), NULL);
+    arena_free(&ar);
+    return err;
+}
+
+err_t presence_store_leave(struct store_conn *c, const char *user_id, const char *live_id,
+                           int64_t now, int64_t *affected)
+{
+    static const char sql[] = "UPDATE live_room_user_entities SET live_id = '', status = 0, "
+                              "updated_at = ? WHERE user_id = ? AND live_id = ? AND status = 1";
+    struct sql_arg args[] = {SQL_TIME(now), SQL_STR(user_id), SQL_STR(live_id)};
+    return store_exec(c, sql, args, ARRAY_LEN(args), affected);
+}
+
+err_t presence_store_touch(struct store_conn *c, const char *user_id, const char *live_id,
+                           int64_t now, int64_t *affected)
+{
+    static const char sql[] = "UPDATE live_room_user_entities SET heart_beat_at = ?, "
+                              "updated_at = ? WHERE user_id = ? AND live_id = ? AND status = 1";
+    struct sql_arg args[] = {SQL_TIME(now), SQL_TIME(now), SQL_STR(user_id), SQL_STR(live_id)};
+    return store_exec(c, sql, args, ARRAY_LEN(args), affected);
+}
+
+err_t presence_store_expire(struct store_conn *c, int64_t before, int64_t now, int64_t *affected)
+{
+    /* one statement: a heartbeat committed before it keeps the user, none is lost in between */
+    static const char sql[] = "UPDATE live_room_user_entities SET live_id = '', status = 0, "
+                              "updated_at = ? WHERE status = 1 AND deleted_at IS NULL AND "
+                              "(heart_beat_at IS NULL OR heart_beat_at < ?)";
+    struct sql_arg args[] = {SQL_TIME(now), SQL_TIME(before)};
+    return store_exec(c, sql, args, ARRAY_LEN(args), affected);
+}
+
+err_t presence_store_status_in(struct store_conn *c, const char *live_id, const char *user_id,
+                               int *status)
+{
+    static const char sql[] = "SELECT status FROM live_room_user_entities WHERE deleted_at IS "
+                              "NULL AND live_id = ? AND user_id = ? ORDER BY id LIMIT 1";
+    struct sql_arg args[] = {SQL_STR(live_id), SQL_STR(user_id)};
+    struct store_rows rows;
+    struct arena *ar = arena_new();
+    err_t err = store_query(c, ar, sql, args, ARRAY_LEN(args), &rows);
+    *status = !err && rows.nrows ? (int)store_rows_i64(&rows, 0, 0) : 0;
+    arena_free(&ar);
+    return err;
+}
+
+err_t presence_store_count(struct store_conn *c, const char *live_id, int64_t *n)
+{
+    static const char sql[] = "SELECT count(*) FROM live_room_user_entities WHERE deleted_at IS "
+                              "NULL AND live_id = ? AND status = 1";
+    struct sql_arg args[] = {SQL_STR(live_id)};
+    struct store_rows rows;
+    struct arena *ar = arena_new();
+    err_t err = store_query(c, ar, sql, args, ARRAY_LEN(args), &rows);
+    *n = !err && rows.nrows ? store_rows_i64(&rows, 0, 0) : 0;
+    arena_free(&ar);
+    return err;
+}
+
+err_t presence_store_page(struct store_conn *c, struct arena *ar, const char *live_id,
+                          int64_t limit, int64_t offset, const char ***ids, size_t *n,
+                          int64_t *total)
+{
+    static const char sql[] = "SELECT user_id FROM live_room_user_entities WHERE deleted_at IS "
+                              "NULL AND live_id = ? AND status = 1 ORDER BY updated_at DESC, id "
+                              "DESC LIMIT ? OFFSET ?";
+    struct sql_arg args[] = {SQL_STR(live_id), SQL_I64(limit), SQL_I64(offset)};
+    struct store_rows rows;
+    err_t err = presence_store_count(c, live_id, total);
+    if (!err)
+        err = store_query(c, ar, sql, args, ARRAY_LEN(args), &rows);
+    if (err)
+        return err;
+    *ids = arena_zalloc(ar, (rows.nrows + 1) * sizeof(char *));
+    for (size_t i = 0; i < rows.nrows; i++)
+        (*ids)[i] = str_or_empty(&rows, i, 0);
+    *n = rows.nrows;
+    return ERR_OK;
+}
+
+err_t live_store_count_view(struct store_conn *c, struct arena *ar, const char *live_id,
+                            const char *user_id, int64_t now)
+{
+    /* atomic increment (spec 02 §10.6); type 1 = viewing */
+    const char *sql = store_sql_upsert(c, ar, "stats_single_live",
+                                       "live_id, biz_id, user_id, type, count, updated_at",
+                                       "type, live_id, user_id, biz_id",
+                                       "count = count + 1, updated_at = NEW(updated_at)");
+    struct sql_arg args[] = {SQL_STR(live_id), SQL_STR(""), SQL_STR(user_id),
+                             SQL_I64(1),       SQL_I64(1),  SQL_TIME(now)};
+    return store_exec(c, sql, args, ARRAY_LEN(args), NULL);
+}

@@ -1,0 +1,99 @@
+#ifndef QNLIVE_BIZ_LIVE_STORE_H
+#define QNLIVE_BIZ_LIVE_STORE_H
+
+/* SQL of the live module (spec 02 §8): live_entities and live_room_user_entities. Every write is
+ * one guarded statement (§10.1); callers check *affected to learn whether the guard held. All
+ * functions return the store's errors (ERR_UNAVAILABLE, ERR_INTERNAL). */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "biz/live/live.h"
+#include "core/err.h"
+
+struct store_conn;
+struct arena;
+
+/* A page query: which rooms, in which order. */
+enum live_list_kind {
+    LIVE_LIST_OPEN,      /* status 0 or 1, on air first */
+    LIVE_LIST_STATUS,    /* status = arg */
+    LIVE_LIST_ANCHOR,    /* anchor_id = arg, newest start first */
+    LIVE_LIST_SEARCH,    /* on air, title / live_id / anchor_id starting with arg */
+};
+
+/* The room (not soft-deleted); ERR_NOT_FOUND when absent. */
+err_t live_store_find(struct store_conn *c, struct arena *ar, const char *live_id,
+                      struct live_room *out) MUST_USE;
+
+/* Inserts a new room; *id gets its row id. */
+err_t live_store_insert(struct store_conn *c, const struct live_room *l, int64_t now,
+                        int64_t *id) MUST_USE;
+
+/* status 0|1 → 1 for the room's anchor, start_at = last_heartbeat_at = now. */
+err_t live_store_start(struct store_conn *c, const char *live_id, const char *anchor_id,
+                       int64_t now, int64_t *affected) MUST_USE;
+
+/* status 1 → 2, end_at = now; anchor_id NULL = any anchor; reason NULL = no stop_* columns. */
+err_t live_store_stop(struct store_conn *c, const char *live_id, const char *anchor_id,
+                      int64_t now, const char *reason, const char *stop_user_id,
+                      int64_t *affected) MUST_USE;
+
+/* Soft-deletes the room; anchor_id NULL = any anchor. */
+err_t live_store_delete(struct store_conn *c, const char *live_id, const char *anchor_id,
+                        int64_t now, int64_t *affected) MUST_USE;
+
+/* Replaces extends (text NULL = SQL "null") when the caller is the anchor. */
+err_t live_store_set_extends(struct store_conn *c, const char *live_id, const char *anchor_id,
+                             const char *text, int64_t now, int64_t *affected) MUST_USE;
+
+/* The anchor's heartbeat: last_heartbeat_at = now. */
+err_t live_store_heartbeat(struct store_conn *c, const char *live_id, int64_t now) MUST_USE;
+
+/* One page of rooms plus the total count of the query. */
+err_t live_store_page(struct store_conn *c, struct arena *ar, enum live_list_kind kind,
+                      const char *sarg, int64_t iarg, int64_t limit, int64_t offset,
+                      struct live_room **out, size_t *n, int64_t *total) MUST_USE;
+
+/* Live ids of on-air rooms; with before > 0 only those whose anchor heartbeat is older. */
+err_t live_store_on_air(struct store_conn *c, struct arena *ar, int64_t before, char ***ids,
+                        size_t *n) MUST_USE;
+
+/* The user's presence: *live_id (arena, NULL when in no room) and *status. */
+err_t presence_store_get(struct store_conn *c, struct arena *ar, const char *user_id,
+                         char **live_id, int *status) MUST_USE;
+
+/* Puts the user online in live_id (creating its single row when needed). */
+err_t presence_store_enter(struct store_conn *c, const char *user_id, const char *live_id,
+                           int64_t now) MUST_USE;
+
+/* Takes the user offline when it is online in live_id. */
+err_t presence_store_leave(struct store_conn *c, const char *user_id, const char *live_id,
+                           int64_t now, int64_t *affected) MUST_USE;
+
+/* Refreshes heart_beat_at when the user is online in live_id. */
+err_t presence_store_touch(struct store_conn *c, const char *user_id, const char *live_id,
+                           int64_t now, int64_t *affected) MUST_USE;
+
+/* Takes offline every user whose heartbeat is older than `before`. */
+err_t presence_store_expire(struct store_conn *c, int64_t before, int64_t now,
+                            int64_t *affected) MUST_USE;
+
+/* Presence status (0/1) of user_id in live_id; 0 when there is no such row. */
+err_t presence_store_status_in(struct store_conn *c, const char *live_id, const char *user_id,
+                               int *status) MUST_USE;
+
+/* Number of users online in the room. */
+err_t presence_store_count(struct store_conn *c, const char *live_id, int64_t *n) MUST_USE;
+
+/* A page of user ids online in the room, most recently active first, plus the total. */
+err_t presence_store_page(struct store_conn *c, struct arena *ar, const char *live_id,
+                          int64_t limit, int64_t offset, const char ***ids, size_t *n,
+                          int64_t *total) MUST_USE;
+
+/* Adds one to the viewing counter (stats type 1) of the user in the room. */
+err_t live_store_count_view(struct store_conn *c, struct arena *ar, const char *live_id,
+                            const char *user_id, int64_t now) MUST_USE;
+
+#endif
