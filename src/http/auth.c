@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/qiniu_mac.h"
+#include "core/ttlmap.h"
 
 enum { X_HEADERS_MAX = 16 };
 
@@ -69,16 +70,29 @@ static err_t verify_token(struct req *r, struct jwt_claims *c)
     return ERR_OK;
 }
 
+/* The live_users row behind a client token, through the short-lived positive cache. Users
+ * without an IM account yet are not cached, so their registration shows up at once. */
+static err_t find_client_user(struct req *r, const char *user_id, int64_t *im_userid)
+{
+    struct app *a = r->app;
+    if (a->auth_users && ttlmap_get(a->auth_users, user_id, im_userid))
+        return ERR_OK;
+    if (!a->auth.find_client_user)
+        return ERR_NOT_FOUND;
+    err_t err = a->auth.find_client_user(r, user_id, im_userid);
+    if (!err && *im_userid != 0 && a->auth_users)
+        ttlmap_put(a->auth_users, user_id, *im_userid);
+    return err;
+}
+
 static err_t check_client(struct req *r)
 {
     struct jwt_claims c;
     err_t err = verify_token(r, &c);
     if (err)
         return err;
-    if (!r->app->auth.find_client_user)
-        return req_fail(r, ERR_UNAUTHORIZED, NULL);
     int64_t im_userid = 0;
-    err = r->app->auth.find_client_user(r, c.user_id, &im_userid);
+    err = find_client_user(r, c.user_id, &im_userid);
     if (err) {
         if (err != ERR_NOT_FOUND)
             log_warn("client user lookup failed user=%s err=%s", c.user_id, err_name(err));
