@@ -3,30 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* Inverse of days_from_civil. */
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
+#include "core/civil.h"
 
 /* floor division, because C's `/` truncates toward zero for negative instants. */
 static int64_t floor_div(int64_t a, int64_t b)
@@ -37,8 +14,8 @@ static int64_t floor_div(int64_t a, int64_t b)
 
 void sqltime_from_unix(int64_t unix_s, struct sqltime *out)
 {
-    const int64_t min_s = days_from_civil(0, 1, 1) * 86400 - SQLTIME_OFFSET_S;
-    const int64_t max_s = days_from_civil(10000, 1, 1) * 86400 - 1 - SQLTIME_OFFSET_S;
+    const int64_t min_s = civil_days_from_date(0, 1, 1) * 86400 - SQLTIME_OFFSET_S;
+    const int64_t max_s = civil_days_from_date(10000, 1, 1) * 86400 - 1 - SQLTIME_OFFSET_S;
     int64_t y;
 
     if (unix_s < min_s)
@@ -48,7 +25,7 @@ void sqltime_from_unix(int64_t unix_s, struct sqltime *out)
     int64_t local = unix_s + SQLTIME_OFFSET_S;
     int64_t days = floor_div(local, 86400);
     int64_t secs = local - days * 86400;
-    civil_from_days(days, &y, &out->month, &out->day);
+    civil_date_from_days(days, &y, &out->month, &out->day);
     out->year = (int)y;
     out->hour = (int)(secs / 3600);
     out->minute = (int)(secs / 60 % 60);
@@ -57,7 +34,7 @@ void sqltime_from_unix(int64_t unix_s, struct sqltime *out)
 
 int64_t sqltime_to_unix(const struct sqltime *t)
 {
-    int64_t days = days_from_civil(t->year, t->month, t->day);
+    int64_t days = civil_days_from_date(t->year, t->month, t->day);
     return days * 86400 + t->hour * 3600 + t->minute * 60 + t->second - SQLTIME_OFFSET_S;
 }
 

@@ -8,6 +8,7 @@
 #include "app.h"
 #include "biz/live/live_int.h"
 #include "biz/live/live_store.h"
+#include "core/civil.h"
 #include "core/jv.h"
 #include "core/mem.h"
 #include "core/str.h"
@@ -53,23 +54,13 @@ static int digits(int64_t v)
     return n;
 }
 
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 /* Wall-clock UTC+8 fields to Unix seconds (the reference's default zone, spec 02 §0.4). */
 static bool civil_to_unix(const int64_t f[6], int64_t *out)
 {
     if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60)
         return false;
-    *out = days_from_civil(f[0], f[1], f[2]) * 86400 + f[3] * 3600 + f[4] * 60 + f[5] - 8 * 3600;
+    *out = civil_days_from_date(f[0], (int)f[1], (int)f[2]) * 86400 + f[3] * 3600 + f[4] * 60 + f[5] -
+           CIVIL_UTC8_OFFSET_S;
     return true;
 }
 
