@@ -116,11 +116,13 @@ def seed(api):
     return users, rooms, onair, audience
 
 
-def plans(api, users, rooms, onair, audience):
+def plans(api, users, rooms, onair, audience, connections):
     """One request list per workload: METHOD, PATH, TOKEN, BODY."""
     members = [(live, u) for live, us in audience.items() for u in us]
     tok = {u: api.token(u) for _, u in members}
     viewers = users[N_ROOMS:N_ROOMS + 2000]
+    # a whole number of sessions per wrk thread, so no two threads ever walk the same user
+    n_sessions = 2000 // connections * connections
     return {
         "status": [("GET", "/status", "", "")],
         "room info": [("GET", "/client/live/room/info/" + onair[i % len(onair)],
@@ -136,7 +138,7 @@ def plans(api, users, rooms, onair, audience):
                       for live, u in members],
         "like": [("PUT", "/client/live/room/%s/like" % live, tok[u], '{"count":1}')
                  for live, u in members],
-        "audience session": [r for live, u in members[:2000] for r in (
+        "audience session": [r for live, u in members[:n_sessions] for r in (
             ("POST", "/client/live/room/user/" + live, tok[u], ""),
             ("GET", "/client/live/room/info/" + live, tok[u], ""),
             ("GET", "/client/live/room/heartbeat/" + live, tok[u], ""),
@@ -161,16 +163,21 @@ def proc_stats(pid):
         return None, None
 
 
-def run_wrk(base, plan, args, tmp):
+SESSION_STEPS = 6
+
+
+def run_wrk(base, plan, args, tmp, group=0):
     path = os.path.join(tmp, "plan.tsv")
     with open(path, "w") as f:
         for m, p, t, b in plan:
             f.write("%s\t%s\t%s\t%s\n" % (m, p, t, b))
-    cmd = ["wrk", "-t%d" % args.threads, "-c%d" % args.connections, "-d%ds" % args.duration,
+    # ordered sessions need one connection per wrk thread (see lua/common.lua)
+    threads = args.connections if group else args.threads
+    cmd = ["wrk", "-t%d" % threads, "-c%d" % args.connections, "-d%ds" % args.duration,
            "--latency", "-s", os.path.join(HERE, "lua", "common.lua"), base]
-    out = subprocess.run(cmd, capture_output=True, text=True,
-                         env=dict(os.environ, BENCH_PLAN=path), cwd=os.path.join(HERE, "lua"),
-                         timeout=args.duration + 60).stdout
+    env = dict(os.environ, BENCH_PLAN=path, BENCH_GROUP=str(group), BENCH_THREADS=str(threads))
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env,
+                         cwd=os.path.join(HERE, "lua"), timeout=args.duration + 60).stdout
     m = re.search(r"^BENCH (\{.*\})$", out, re.M)
     if not m:
         raise RuntimeError("wrk gave no summary:\n" + out)
@@ -179,7 +186,7 @@ def run_wrk(base, plan, args, tmp):
 
 def measure(name, base, plan, pid, args, tmp):
     rss0, cpu0 = proc_stats(pid)
-    s = run_wrk(base, plan, args, tmp)
+    s = run_wrk(base, plan, args, tmp, SESSION_STEPS if name == "audience session" else 0)
     rss1, cpu1 = proc_stats(pid)
     rps = s["requests"] / (s["duration_us"] / 1e6)
     cpu_us = (cpu1 - cpu0) * 1e6 / s["requests"] if cpu0 is not None and s["requests"] else None
@@ -303,7 +310,7 @@ def main():
             base = "http://127.0.0.1:%d" % port
         api = Api(base, args.jwt_key, args.ak, args.sk)
         users, rooms, onair, audience = seed(api)
-        workloads, _ = plans(api, users, rooms, onair, audience)
+        workloads, _ = plans(api, users, rooms, onair, audience, args.connections)
         status_body = urllib.request.urlopen(base + "/status").read().decode()
         ng_port = free_port()
         servers.nginx(ng_port, status_body.replace("'", ""))
