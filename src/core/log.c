@@ -143,28 +143,84 @@ void log_stop(void)
     pthread_mutex_unlock(&queue_lock);
 }
 
+/* "YYYY-MM-DDTHH:MM:SS" of the current second, formatted once per second per thread: the
+ * timestamp is most of the cost of a log line otherwise. */
+static size_t format_stamp(char *out)
+{
+    static _Thread_local time_t cached_sec = -1;
+    static _Thread_local char cached[64];
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (ts.tv_sec != cached_sec) {
+        struct tm tm;
+        gmtime_r(&ts.tv_sec, &tm);
+        snprintf(cached, sizeof(cached), "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        cached_sec = ts.tv_sec;
+    }
+    int ms = (int)(ts.tv_nsec / 1000000);
+    memcpy(out, cached, 19);
+    out[19] = '.';
+    out[20] = (char)('0' + ms / 100);
+    out[21] = (char)('0' + ms / 10 % 10);
+    out[22] = (char)('0' + ms % 10);
+    out[23] = 'Z';
+    return 24;
+}
+
+/* Appends s to line at *n, bounded by cap (the last byte is kept for the newline). */
+static void put(char *line, size_t *n, size_t cap, const char *s)
+{
+    size_t len = strlen(s);
+    if (*n + len > cap - 2)
+        len = cap - 2 - *n;
+    memcpy(line + *n, s, len);
+    *n += len;
+}
+
+/* "<ts> <level> <module> <reqid> " */
+static size_t format_prefix(char *line, size_t cap, enum log_level lvl, const char *module)
+{
+    size_t n = format_stamp(line);
+    line[n++] = ' ';
+    put(line, &n, cap, level_names[lvl]);
+    put(line, &n, cap, " ");
+    put(line, &n, cap, module);
+    put(line, &n, cap, " ");
+    put(line, &n, cap, log_reqid());
+    put(line, &n, cap, " ");
+    return n;
+}
+
+/* Ends the line: no raw newlines from values (log injection), then exactly one newline. */
+static void finish_line(enum log_level lvl, char *line, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (line[i] == '\n' || line[i] == '\r')
+            line[i] = ' ';
+    }
+    line[len++] = '\n';
+    emit(lvl, line, len);
+}
+
 void log_write(enum log_level lvl, const char *module, const char *fmt, ...)
 {
     char line[2048];
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    int n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s %s ",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, ts.tv_nsec / 1000000, level_names[lvl], module, log_reqid());
+    size_t n = format_prefix(line, sizeof(line), lvl, module);
     va_list ap;
     va_start(ap, fmt);
-    if (n > 0 && (size_t)n < sizeof(line))
-        vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+    int m = vsnprintf(line + n, sizeof(line) - 1 - n, fmt, ap);
     va_end(ap);
-    size_t len = strlen(line);
-    for (size_t i = 0; i < len; i++) {
-        if (line[i] == '\n' || line[i] == '\r')
-            line[i] = ' '; /* no log injection through values */
-    }
-    if (len + 1 >= sizeof(line))
-        len = sizeof(line) - 2; /* truncated: keep room for the newline */
-    line[len++] = '\n';
-    emit(lvl, line, len);
+    if (m > 0)
+        n += (size_t)m < sizeof(line) - 1 - n ? (size_t)m : sizeof(line) - 2 - n;
+    finish_line(lvl, line, n);
+}
+
+void log_write_parts(enum log_level lvl, const char *module, const char *const *parts, size_t n)
+{
+    char line[2048];
+    size_t len = format_prefix(line, sizeof(line), lvl, module);
+    for (size_t i = 0; i < n; i++)
+        put(line, &len, sizeof(line), parts[i] ? parts[i] : "");
+    finish_line(lvl, line, len);
 }

@@ -7,6 +7,7 @@
  * Never log secrets, tokens or auth request bodies. */
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_OFF };
 
@@ -22,6 +23,10 @@ const char *log_reqid(void);
 
 void log_write(enum log_level lvl, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Writes one line made of the concatenated parts, without printf: for the per-request access
+ * log, the hottest log line. */
+void log_write_parts(enum log_level lvl, const char *module, const char *const *parts, size_t n);
 
 /* Switches to buffered output: info and debug lines are queued in memory and written by a
  * background thread about every 50 ms (or as soon as 64 KiB are queued), so a busy request path
