@@ -217,3 +217,40 @@ def test_sigterm_lets_slow_request_finish(make_server):
     assert reply.startswith(b"HTTP/1.1 200"), reply
     assert b"30001" in reply
     assert s.stop() == 0
+
+
+def test_client_ip_only_from_trusted_proxies(make_server):
+    trusted = make_server(extra="").start()
+    requests.get(trusted.url("/status"), headers={"X-Forwarded-For": "203.0.113.9"})
+    time.sleep(0.2)
+    assert "ip=203.0.113.9" not in trusted.read_log()
+    s = make_server()
+    with open(s.config) as f:
+        cfg = f.read()
+    with open(s.config, "w") as f:
+        f.write(cfg.replace("  body_max: 65536\n",
+                            "  body_max: 65536\n  trusted_proxies: [127.0.0.0/8]\n"))
+    s.start()
+    requests.get(s.url("/status"), headers={"X-Forwarded-For": "198.51.100.7, 127.0.0.1"})
+    requests.get(s.url("/status"), headers={"X-Real-IP": "192.0.2.4"})
+    deadline = time.time() + 5
+    while time.time() < deadline and "ip=192.0.2.4" not in s.read_log():
+        time.sleep(0.1)
+    log = s.read_log()
+    assert "ip=198.51.100.7" in log and "ip=192.0.2.4" in log
+
+
+def test_metrics_exporter(make_server):
+    from qnlive_server import free_port
+    port = free_port()
+    s = make_server(extra="prome:\n  client_mode: exporter\n  exporter_config:\n"
+                          "    listen_addr: 127.0.0.1:%d\n" % port).start()
+    for _ in range(3):
+        requests.get(s.url("/status"))
+    requests.get(s.url("/no/such"))
+    text = requests.get("http://127.0.0.1:%d/metrics" % port).text
+    assert 'qnlive_http_api_count{code="200",handler="/status",method="GET"}' in text
+    assert 'handler=""' in text  # 404s are labelled with an empty route, never the raw path
+    assert "/no/such" not in text
+    assert "qnlive_http_requests_in_flight" in text
+    assert requests.get("http://127.0.0.1:%d/debug/pprof/" % port).status_code == 404
