@@ -50,13 +50,35 @@ static err_t apply(struct store_conn *c, const struct store_migration *m)
     return err;
 }
 
+/* MySQL DDL cannot run in a transaction, and some migrations (ALTER TABLE ... ADD KEY) are not
+ * idempotent: nodes starting together serialise on a named server lock instead, and each one
+ * re-reads schema_migrations once it holds it. SQLite's transaction already serialises them. */
+static err_t migration_lock(struct store_conn *c, struct arena *a, bool take)
+{
+    struct store_rows rows;
+    if (store_dialect(c) != STORE_DIALECT_MYSQL)
+        return ERR_OK;
+    if (!take)
+        return store_query(c, a, "SELECT RELEASE_LOCK('qnlive_migrate')", NULL, 0, &rows);
+    err_t err = store_query(c, a, "SELECT GET_LOCK('qnlive_migrate', 120)", NULL, 0, &rows);
+    if (!err && store_rows_i64(&rows, 0, 0) != 1) {
+        log_error("another node held the migration lock for 120 s");
+        err = ERR_UNAVAILABLE;
+    }
+    return err;
+}
+
 err_t store_migrate(struct store *s)
 {
     struct store_conn *c = NULL;
     struct arena *a = arena_new();
+    bool locked = false;
     err_t err;
 
     err = store_acquire(s, false, &c);
+    if (!err)
+        err = migration_lock(c, a, true);
+    locked = !err;
     if (!err)
         err = store_exec(c, BOOKKEEPING_SQL, NULL, 0, NULL);
     for (size_t i = 0; !err && i < store_n_migrations; i++) {
@@ -66,6 +88,8 @@ err_t store_migrate(struct store *s)
             err = apply(c, &store_migrations[i]);
         arena_reset(a);
     }
+    if (locked && migration_lock(c, a, false))
+        log_warn("migration lock not released; it goes with the connection");
     store_release(c);
     arena_free(&a);
     return err;

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,6 +248,48 @@ static void test_adopts_reference_database_with_rows(void **state)
     test_mysql_drop_db(&m, fresh);
 }
 
+static void *open_and_close(void *arg)
+{
+    struct store *s = NULL;
+    err_t err = store_open(arg, &s);
+    store_close(&s);
+    return (void *)(intptr_t)err;
+}
+
+/* Nodes starting together on an empty database: every one comes up, each migration applied once
+ * (some are ALTER TABLEs that would fail the second time). */
+static void test_concurrent_starts_migrate_once(void **state)
+{
+    char db[64];
+    struct conf cf;
+    pthread_t t[3];
+    struct arena *a = arena_new();
+    struct store *s = NULL;
+    struct store_conn *c = NULL;
+    struct store_rows r;
+
+    (void)state;
+    assert_true(test_mysql_create_db(&m, "qnlive_t_race", db, sizeof(db)));
+    conf_one(&cf, db);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, open_and_close, &cf), 0);
+    for (int i = 0; i < 3; i++) {
+        void *ret;
+        pthread_join(t[i], &ret);
+        assert_int_equal((err_t)(intptr_t)ret, ERR_OK);
+    }
+    assert_int_equal(store_open(&cf, &s), ERR_OK);
+    assert_int_equal(store_acquire(s, false, &c), ERR_OK);
+    assert_int_equal(store_query(c, a, "SELECT COUNT(*) FROM schema_migrations", NULL, 0, &r),
+                     ERR_OK);
+    assert_int_equal(store_rows_i64(&r, 0, 0), (int64_t)store_n_migrations);
+    store_release(c);
+    store_close(&s);
+    arena_free(&a);
+    test_conf_free(&cf);
+    test_mysql_drop_db(&m, db);
+}
+
 static void test_read_write_split(void **state)
 {
     char db[64], user[64], *sql;
@@ -338,6 +381,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_migration_creates_reference_schema),
         cmocka_unit_test(test_adopts_reference_database_with_rows),
+        cmocka_unit_test(test_concurrent_starts_migrate_once),
         cmocka_unit_test(test_read_write_split),
         cmocka_unit_test(test_unreachable_server_is_unavailable),
     };
