@@ -636,6 +636,23 @@ const struct store_migration store_migrations[] = {
             "CREATE INDEX IF NOT EXISTS live_room_user_entities_idx_status_heart_beat\n"
             "    ON live_room_user_entities (status, heart_beat_at);\n",
     },
+    {
+        .version = 5,
+        .name = "0005_hot_path_indexes.sql",
+        .mysql =
+            "-- Indexes of the hot read paths. A room list orders by (status, updated_at) and reads only the\n"
+            "-- page instead of sorting every open room; a room's online count is read from the index alone.\n"
+            "ALTER TABLE `live_entities`\n"
+            "    ADD KEY `idx_status_updated_at` (`status`, `updated_at`);\n"
+            "ALTER TABLE `live_room_user_entities`\n"
+            "    ADD KEY `idx_live_status` (`live_id`, `status`, `deleted_at`);\n",
+        .sqlite =
+            "-- Indexes of the hot read paths; see db/mysql/0005_hot_path_indexes.sql.\n"
+            "CREATE INDEX IF NOT EXISTS live_entities_idx_status_updated_at\n"
+            "    ON live_entities (status, updated_at);\n"
+            "CREATE INDEX IF NOT EXISTS live_room_user_entities_idx_live_status\n"
+            "    ON live_room_user_entities (live_id, status, deleted_at);\n",
+    },
 };
 
 const size_t store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

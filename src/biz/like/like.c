@@ -50,9 +50,12 @@ static err_t seed_from_store(struct app *a, struct arena *ar, const char *live_i
         sum += rows[i].count;
         err = cache_hincrby(a->cache, key, rows[i].user_id, rows[i].count, NULL);
     }
-    /* The total last: its field is what makes the hash exist for later likes. */
+    /* The total last: its field is what makes the hash exist for later likes. The TTL at once:
+     * the like that follows only sets it on a hash its own increment created. */
     if (!err)
         err = cache_hincrby(a->cache, key, TOTAL_FIELD, sum, NULL);
+    if (!err)
+        err = cache_expire(a->cache, key, LIKE_TTL_S * 1000LL, NULL);
     if (!err && n > 0)
         log_info("re-seeded like counters of live_id=%s users=%zu total=%" PRId64, live_id, n, sum);
     return err;
@@ -89,18 +92,21 @@ static err_t ensure_seeded(struct app *a, struct arena *ar, const char *live_id)
     return err;
 }
 
-/* Records that user_id liked the room during second `sec`, for the flush job. */
+/* Records that user_id liked the room during second `sec`, for the flush job. A set gets its
+ * TTL from the SADD that added a member: one that added nothing found the set existing, so the
+ * set's creator (whose SADD did add) has set the TTL already. */
 static err_t index_like(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
                         int64_t sec)
 {
     const char *users = arena_printf(ar, "like_users:%s:%" PRId64, live_id, sec);
     const char *rooms = arena_printf(ar, "like_rooms:%" PRId64, sec);
-    err_t err = cache_sadd(a->cache, users, user_id, NULL);
-    if (!err)
+    bool added = false;
+    err_t err = cache_sadd(a->cache, users, user_id, &added);
+    if (!err && added)
         err = cache_expire(a->cache, users, LIKE_INDEX_TTL_S * 1000LL, NULL);
     if (!err)
-        err = cache_sadd(a->cache, rooms, live_id, NULL);
-    if (!err)
+        err = cache_sadd(a->cache, rooms, live_id, &added);
+    if (!err && added)
         err = cache_expire(a->cache, rooms, LIKE_INDEX_TTL_S * 1000LL, NULL);
     return err;
 }
@@ -118,7 +124,10 @@ err_t like_add(struct app *a, struct arena *ar, const char *live_id, const char 
         err = cache_hincrby(a->cache, key, user_id, count, &out->count);
     if (!err)
         err = cache_hincrby(a->cache, key, TOTAL_FIELD, count, &out->total);
-    if (!err)
+    /* A total equal to this like's count means the field was absent (or 0): the hash may have
+     * been (re)created by these increments (expired after the seed check) and needs its TTL.
+     * A seeded hash got its TTL from the seed; KeepCacheLikes renews those of on-air rooms. */
+    if (!err && out->total == count)
         err = cache_expire(a->cache, key, LIKE_TTL_S * 1000LL, NULL);
     /* The second is taken after the increments: a flush that sees this second in the index
      * then also sees the new count. */

@@ -51,19 +51,20 @@ static err_t handle_like(struct req *r)
     const char *live_id = req_param(r, "live_id");
     struct live_room room;
     struct like_result res;
+    bool in_room = false;
     int64_t count = 0;
     err_t err = parse_count(r, &count);
 
     if (err)
         return err;
-    err = live_find(r->app, r->arena, live_id, &room);
+    err = live_find_for(r->app, r->arena, live_id, r->user_id, &room, &in_room);
     if (err == ERR_NOT_FOUND)
         return req_fail(r, ERR_INTERNAL, "record not found");
     if (err)
         return req_fail(r, err == ERR_UNAVAILABLE ? err : ERR_INTERNAL, NULL);
     if (strcmp(room.anchor_id, r->user_id) == 0)
         return req_fail(r, ERR_BAD_REQUEST, "anchor can not like self");
-    if (!live_user_in_room(r->app, r->arena, live_id, r->user_id))
+    if (!in_room)
         return req_fail(r, ERR_INTERNAL, "user not in live room");
     err = like_add(r->app, r->arena, live_id, r->user_id, count, &res);
     if (err == ERR_BAD_REQUEST)

@@ -74,13 +74,28 @@ bool live_user_in_room(struct app *a, struct arena *ar, const char *live_id, con
     return !live_presence_of(a, ar, user_id, &in) && in && strcmp(in, live_id) == 0;
 }
 
+err_t live_find_for(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
+                    struct live_room *out, bool *in_room)
+{
+    struct store_conn *c = NULL;
+    *in_room = false;
+    /* the primary: the presence must be as fresh as live_user_in_room's */
+    err_t err = store_acquire(a->store, false, &c);
+    if (!err)
+        err = live_store_find_for(c, ar, live_id, user_id, out, in_room);
+    store_release(c);
+    return err;
+}
+
 err_t live_online_count(struct app *a, const char *live_id, int64_t *out)
 {
     struct store_conn *c = NULL;
+    struct arena *ar = arena_new();
     err_t err = store_acquire(a->store, true, &c);
     if (!err)
-        err = presence_store_count(c, live_id, out);
+        err = presence_store_count(c, ar, live_id, out);
     store_release(c);
+    arena_free(&ar);
     return err;
 }
 
@@ -288,8 +303,8 @@ err_t live_create(struct app *a, struct arena *ar, const char *anchor_id,
 }
 
 /* Guarded start plus the anchor's presence and the live_started event, in one transaction. */
-static err_t start_tx(struct app *a, const char *live_id, const char *user_id, int64_t now,
-                      int64_t *n)
+static err_t start_tx(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
+                      int64_t now, int64_t *n)
 {
     struct store_conn *c = NULL;
     err_t err = store_acquire(a->store, false, &c);
@@ -299,7 +314,7 @@ static err_t start_tx(struct app *a, const char *live_id, const char *user_id, i
         goto out;
     err = live_store_start(c, live_id, user_id, now, n);
     if (!err && *n > 0)
-        err = presence_store_enter(c, user_id, live_id, now);
+        err = presence_store_enter(c, ar, user_id, live_id, now);
     if (!err && *n > 0)
         err = callback_emit(a, c, "live_started", live_id, id_body(live_id));
     err = store_tx_end(c, err);
@@ -322,7 +337,7 @@ err_t live_start(struct app *a, struct arena *ar, const char *live_id, const cha
         return *msg = MSG_STATUS, ERR_INTERNAL;
     if (strcmp(l.anchor_id, user_id) != 0)
         return *msg = MSG_NOT_ANCHOR, ERR_INTERNAL;
-    err = start_tx(a, live_id, user_id, now, &n);
+    err = start_tx(a, ar, live_id, user_id, now, &n);
     if (err)
         return err;
     /* MySQL counts changed rows only: a re-start within the same second changes nothing */
@@ -339,31 +354,44 @@ err_t live_start(struct app *a, struct arena *ar, const char *live_id, const cha
     return ERR_OK;
 }
 
+/* The presence move and the viewing counter in one transaction: one commit. */
+static err_t join_tx(struct store_conn *c, struct arena *ar, const char *live_id,
+                     const char *user_id, int64_t now)
+{
+    err_t err = store_begin(c);
+    if (err)
+        return err;
+    /* the single presence row moves: joining B leaves A in the same statement */
+    err = presence_store_enter(c, ar, user_id, live_id, now);
+    /* a failed counter only costs the statistic, never the join */
+    if (!err && live_store_count_view(c, ar, live_id, user_id, now))
+        log_warn("viewing counter not updated live=%s user=%s", live_id, user_id);
+    return store_tx_end(c, err);
+}
+
 err_t live_join(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
                 struct live_view *out, const char **msg)
 {
     struct store_conn *c = NULL;
-    struct live_room l;
-    int64_t now = now_s();
     *msg = NULL;
-    /* the room is checked before the presence moves (§12 #8) */
-    err_t err = find_primary(a, ar, live_id, &l);
+    /* the room, its anchor and the anchor's presence in one read, checked before the presence
+     * moves (§12 #8) */
+    err_t err = store_acquire(a->store, false, &c);
+    if (!err)
+        err = live_store_view(c, ar, live_id, LIVE_WANT_ANCHOR_STATUS, out);
+    if (!err && out->room.status == LIVE_STATUS_OFF) {
+        *msg = MSG_STATUS;
+        err = ERR_INTERNAL;
+    }
+    if (!err)
+        err = join_tx(c, ar, live_id, user_id, now_s());
+    store_release(c);
     if (err)
         return err;
-    if (l.status == LIVE_STATUS_OFF)
-        return *msg = MSG_STATUS, ERR_INTERNAL;
-    /* the single presence row moves: joining B leaves A in the same statement */
-    err = store_acquire(a->store, false, &c);
-    if (!err)
-        err = presence_store_enter(c, user_id, live_id, now);
-    if (!err && live_store_count_view(c, ar, live_id, user_id, now))
-        log_warn("viewing counter not updated live=%s user=%s", live_id, user_id);
-    store_release(c);
-    if (!err)
-        err = live_view_load(a, ar, live_id, LIVE_WANT_ANCHOR_STATUS, out);
-    if (!err)
-        out->online_count = 0; /* as the reference: join shows the column */
-    return err;
+    if (strcmp(user_id, out->room.anchor_id) == 0)
+        out->anchor_status = 1; /* the anchor just (re-)entered its own room */
+    out->online_count = 0;      /* as the reference: join shows the column */
+    return ERR_OK;
 }
 
 err_t live_leave(struct app *a, const char *live_id, const char *user_id)
@@ -377,31 +405,51 @@ err_t live_leave(struct app *a, const char *live_id, const char *user_id)
     return err;
 }
 
+/* How long a stored heartbeat counts as fresh: a quarter of its timeout, at most
+ * HEARTBEAT_COALESCE_MAX_S. A heartbeat within that window writes nothing, so a user is taken
+ * offline after (timeout - window) .. timeout seconds of silence instead of exactly timeout. */
+static int64_t coalesce_window(int64_t timeout_s)
+{
+    enum { HEARTBEAT_COALESCE_MAX_S = 5 };
+    int64_t w = timeout_s / 4;
+    return w < HEARTBEAT_COALESCE_MAX_S ? w : HEARTBEAT_COALESCE_MAX_S;
+}
+
+/* The heartbeat's writes, each skipped while the stored time is fresh and guarded by it in SQL
+ * so that concurrent nodes do not both write. */
+static err_t heartbeat_write(struct app *a, struct store_conn *c, const char *live_id,
+                             const char *user_id, const struct presence_room *p, int64_t now)
+{
+    int64_t n = 0, uw = coalesce_window(a->conf.live.user_timeout_s);
+    int64_t rw = coalesce_window(a->conf.live.room_timeout_s);
+    err_t err = ERR_OK;
+    if (now - p->heart_beat_at >= uw)
+        err = presence_store_touch(c, user_id, live_id, now, now - uw, &n);
+    if (!err && strcmp(p->anchor_id, user_id) == 0 && now - p->last_heartbeat_at >= rw)
+        err = live_store_heartbeat(c, live_id, now, now - rw);
+    return err;
+}
+
 err_t live_heartbeat(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
                      int *status, const char **msg)
 {
     struct store_conn *c = NULL;
-    struct live_room l;
-    char *in = NULL;
-    int pst = 0;
-    int64_t n = 0, now = now_s();
+    struct presence_room p;
     *msg = NULL;
     err_t err = store_acquire(a->store, false, &c);
     if (!err)
-        err = presence_store_get(c, ar, user_id, &in, &pst);
-    if (!err && (!in || strcmp(in, live_id) != 0)) {
+        err = presence_store_get_room(c, ar, user_id, &p);
+    if (!err && (!p.live_id || strcmp(p.live_id, live_id) != 0)) {
         *msg = MSG_NOT_IN_ROOM; /* HTTP 500: Android re-joins on it (spec 05 §1.5) */
         err = ERR_INTERNAL;
     }
+    if (!err && !p.has_room)
+        err = ERR_NOT_FOUND;
     if (!err)
-        err = live_store_find(c, ar, live_id, &l);
-    if (!err)
-        err = presence_store_touch(c, user_id, live_id, now, &n);
-    if (!err && strcmp(l.anchor_id, user_id) == 0)
-        err = live_store_heartbeat(c, live_id, now);
+        err = heartbeat_write(a, c, live_id, user_id, &p, now_s());
     store_release(c);
     if (!err)
-        *status = l.status;
+        *status = p.room_status;
     return err;
 }
 
@@ -424,54 +472,15 @@ err_t live_set_extends(struct app *a, struct arena *ar, const char *live_id, con
     return err;
 }
 
-/* Fills the computed fields of a loaded room. */
-static err_t view_compute(struct store_conn *c, struct live_view *v, int want)
-{
-    err_t err = ERR_OK;
-    v->online_count = v->room.online_count;
-    v->anchor_status = 0;
-    if (want & LIVE_WANT_ONLINE)
-        err = presence_store_count(c, v->room.live_id, &v->online_count);
-    if (!err && (want & LIVE_WANT_ANCHOR_STATUS))
-        err = presence_store_status_in(c, v->room.live_id, v->room.anchor_id, &v->anchor_status);
-    return err;
-}
-
 err_t live_view_load(struct app *a, struct arena *ar, const char *live_id, int want,
                      struct live_view *out)
 {
     struct store_conn *c = NULL;
-    memset(out, 0, sizeof(*out));
-    out->room_token = "";
+    /* a room whose anchor profile is gone still loads; callers decide (info answers 404) */
     err_t err = store_acquire(a->store, false, &c);
     if (!err)
-        err = live_store_find(c, ar, live_id, &out->room);
-    if (!err)
-        err = view_compute(c, out, want);
+        err = live_store_view(c, ar, live_id, want, out);
     store_release(c);
-    if (err)
-        return err;
-    /* a room whose anchor profile is gone still loads; callers decide (info answers 404) */
-    err = user_find(a, ar, out->room.anchor_id, &out->anchor);
-    out->has_anchor = !err;
-    return err == ERR_NOT_FOUND ? ERR_OK : err;
-}
-
-/* Anchors of a page in one query (§12 #26), matched back by user id. */
-static err_t attach_anchors(struct app *a, struct arena *ar, struct live_view *v, size_t n)
-{
-    const char **ids = arena_zalloc(ar, (n + 1) * sizeof(char *));
-    struct user_row *users = NULL;
-    size_t nu = 0;
-    for (size_t i = 0; i < n; i++)
-        ids[i] = v[i].room.anchor_id;
-    err_t err = n ? user_list_by_ids(a, ar, ids, n, &users, &nu) : ERR_OK;
-    for (size_t i = 0; !err && i < n; i++)
-        for (size_t j = 0; j < nu && !v[i].has_anchor; j++)
-            if (strcmp(users[j].user_id, v[i].room.anchor_id) == 0) {
-                v[i].anchor = users[j];
-                v[i].has_anchor = true;
-            }
     return err;
 }
 
@@ -479,23 +488,14 @@ err_t live_list(struct app *a, struct arena *ar, int kind, const char *sarg, int
                 int64_t page_num, int64_t page_size, int want, struct live_page *out)
 {
     struct store_conn *c = NULL;
-    struct live_room *rooms = NULL;
     size_t n = 0;
     memset(out, 0, sizeof(*out));
     err_t err = store_acquire(a->store, true, &c);
     if (!err)
         err = live_store_page(c, ar, (enum live_list_kind)kind, sarg, iarg, page_size,
-                              (page_num - 1) * page_size, &rooms, &n, &out->total);
-    out->fetched = n;
-    out->views = arena_zalloc(ar, (n + 1) * sizeof(*out->views));
-    for (size_t i = 0; !err && i < n; i++) {
-        out->views[i].room = rooms[i];
-        out->views[i].room_token = "";
-        err = view_compute(c, &out->views[i], want);
-    }
+                              (page_num - 1) * page_size, want, &out->views, &n, &out->total);
     store_release(c);
-    if (!err)
-        err = attach_anchors(a, ar, out->views, n);
+    out->fetched = n;
     /* rooms whose anchor profile is gone are skipped, as the reference does */
     for (size_t i = 0; !err && i < n; i++)
         if (out->views[i].has_anchor)

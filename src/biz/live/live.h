@@ -67,6 +67,11 @@ err_t live_find(struct app *a, struct arena *ar, const char *live_id, struct liv
 err_t live_presence_of(struct app *a, struct arena *ar, const char *user_id,
                        char **live_id_out) MUST_USE;
 
+/* live_find plus live_user_in_room in one database round trip (the like's checks): *in_room
+ * tells whether user_id is online in the room. Same errors as live_find. */
+err_t live_find_for(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
+                    struct live_room *out, bool *in_room) MUST_USE;
+
 /* True when the user is online (presence status 1) in exactly this room; false on any error. */
 bool live_user_in_room(struct app *a, struct arena *ar, const char *live_id, const char *user_id);
 

@@ -5,14 +5,28 @@
 
 #include <string.h>
 
+#include "biz/user/user.h"
 #include "core/mem.h"
 #include "store/store.h"
 
+/* The room's columns under the alias `l` (queries join presence and anchor rows to it). */
 #define LIVE_COLUMNS                                                                               \
-    "id, live_id, title, notice, cover_url, extends, anchor_id, status, pk_id, online_count, "     \
-    "start_at, end_at, chat_id, push_url, rtmp_play_url, flv_play_url, hls_play_url, "             \
-    "last_heartbeat_at, created_at, updated_at, stop_reason, stop_user_id, stop_at, "              \
-    "unreview_censor_count, last_censor_time"
+    "l.id, l.live_id, l.title, l.notice, l.cover_url, l.extends, l.anchor_id, l.status, l.pk_id, " \
+    "l.online_count, l.start_at, l.end_at, l.chat_id, l.push_url, l.rtmp_play_url, "               \
+    "l.flv_play_url, l.hls_play_url, l.last_heartbeat_at, l.created_at, l.updated_at, "            \
+    "l.stop_reason, l.stop_user_id, l.stop_at, l.unreview_censor_count, l.last_censor_time"
+enum { LIVE_NCOLS = 25 };
+
+/* What LiveInfo shows besides the row, computed in the same statement: the room's online
+ * count, the anchor's presence status in it and the anchor's profile (NULL cells when the
+ * profile is gone). The subqueries use live_room_user_entities (live_id, status) and the unique
+ * user_id key; live_users is joined on its unique user_id key. */
+#define VIEW_SELECT                                                                                \
+    "SELECT " LIVE_COLUMNS ", (SELECT count(*) FROM live_room_user_entities p WHERE "              \
+    "p.live_id = l.live_id AND p.status = 1 AND p.deleted_at IS NULL), (SELECT p.status FROM "     \
+    "live_room_user_entities p WHERE p.user_id = l.anchor_id AND p.live_id = l.live_id AND "       \
+    "p.deleted_at IS NULL ORDER BY p.id LIMIT 1), " USER_ROW_COLUMNS_U " FROM live_entities l "    \
+    "LEFT JOIN live_users u ON u.user_id = l.anchor_id AND u.deleted_at IS NULL "
 
 static const char *str_or_empty(const struct store_rows *rows, size_t i, size_t col)
 {
@@ -57,13 +71,42 @@ static struct sql_arg time_or_null(int64_t t)
 err_t live_store_find(struct store_conn *c, struct arena *ar, const char *live_id,
                       struct live_room *out)
 {
-    static const char sql[] = "SELECT " LIVE_COLUMNS " FROM live_entities WHERE deleted_at IS NULL "
-                              "AND live_id = ? ORDER BY id LIMIT 1";
+    static const char sql[] = "SELECT " LIVE_COLUMNS " FROM live_entities l WHERE l.deleted_at IS "
+                              "NULL AND l.live_id = ? ORDER BY l.id LIMIT 1";
     struct sql_arg args[] = {SQL_STR(live_id)};
     struct store_rows rows;
     err_t err = store_query_first(c, ar, sql, args, ARRAY_LEN(args), &rows);
     if (!err)
         row_to_live(&rows, 0, out);
+    return err;
+}
+
+/* Row i of a VIEW_SELECT result as a view with the computed fields `want` asks for. */
+static void row_to_view(const struct store_rows *rows, size_t i, int want, struct live_view *v)
+{
+    memset(v, 0, sizeof(*v));
+    row_to_live(rows, i, &v->room);
+    v->room_token = "";
+    v->online_count = v->room.online_count;
+    if (want & LIVE_WANT_ONLINE)
+        v->online_count = store_rows_i64(rows, i, LIVE_NCOLS);
+    if (want & LIVE_WANT_ANCHOR_STATUS)
+        v->anchor_status = (int)store_rows_i64(rows, i, LIVE_NCOLS + 1);
+    v->has_anchor = !store_rows_is_null(rows, i, LIVE_NCOLS + 3); /* u.user_id */
+    if (v->has_anchor)
+        user_row_from(rows, i, LIVE_NCOLS + 2, &v->anchor);
+}
+
+err_t live_store_view(struct store_conn *c, struct arena *ar, const char *live_id, int want,
+                      struct live_view *out)
+{
+    static const char sql[] = VIEW_SELECT "WHERE l.deleted_at IS NULL AND l.live_id = ? "
+                                          "ORDER BY l.id LIMIT 1";
+    struct sql_arg args[] = {SQL_STR(live_id)};
+    struct store_rows rows;
+    err_t err = store_query_first(c, ar, sql, args, ARRAY_LEN(args), &rows);
+    if (!err)
+        row_to_view(&rows, 0, want, out);
     return err;
 }
 
@@ -135,11 +178,14 @@ err_t live_store_set_extends(struct store_conn *c, const char *live_id, const ch
     return store_exec(c, sql, args, ARRAY_LEN(args), affected);
 }
 
-err_t live_store_heartbeat(struct store_conn *c, const char *live_id, int64_t now)
+err_t live_store_heartbeat(struct store_conn *c, const char *live_id, int64_t now,
+                           int64_t older_than)
 {
+    /* the guard makes concurrent nodes skip a write another one has just made */
     static const char sql[] = "UPDATE live_entities SET last_heartbeat_at = ?, updated_at = ? "
-                              "WHERE deleted_at IS NULL AND live_id = ?";
-    struct sql_arg args[] = {SQL_TIME(now), SQL_TIME(now), SQL_STR(live_id)};
+                              "WHERE deleted_at IS NULL AND live_id = ? AND (last_heartbeat_at "
+                              "IS NULL OR last_heartbeat_at <= ?)";
+    struct sql_arg args[] = {SQL_TIME(now), SQL_TIME(now), SQL_STR(live_id), SQL_TIME(older_than)};
     return store_exec(c, sql, args, ARRAY_LEN(args), NULL);
 }
 
@@ -147,17 +193,17 @@ err_t live_store_heartbeat(struct store_conn *c, const char *live_id, int64_t no
  * query. Search matches prefixes with '!' as the LIKE escape character (valid in both dialects,
  * unlike a backslash). */
 static const char *const list_where[] = {
-    [LIVE_LIST_OPEN] = "(status = 1 OR status = 0)",
-    [LIVE_LIST_STATUS] = "status = ?",
-    [LIVE_LIST_ANCHOR] = "anchor_id = ?",
-    [LIVE_LIST_SEARCH] = "status = 1 AND (title LIKE ? ESCAPE '!' OR live_id LIKE ? ESCAPE '!' "
-                         "OR anchor_id LIKE ? ESCAPE '!')",
+    [LIVE_LIST_OPEN] = "(l.status = 1 OR l.status = 0)",
+    [LIVE_LIST_STATUS] = "l.status = ?",
+    [LIVE_LIST_ANCHOR] = "l.anchor_id = ?",
+    [LIVE_LIST_SEARCH] = "l.status = 1 AND (l.title LIKE ? ESCAPE '!' OR l.live_id LIKE ? "
+                         "ESCAPE '!' OR l.anchor_id LIKE ? ESCAPE '!')",
 };
 static const char *const list_order[] = {
-    [LIVE_LIST_OPEN] = "status DESC, updated_at DESC, id DESC",
-    [LIVE_LIST_STATUS] = "updated_at DESC, id DESC",
-    [LIVE_LIST_ANCHOR] = "start_at IS NULL, start_at DESC, id DESC",
-    [LIVE_LIST_SEARCH] = "updated_at DESC, id DESC",
+    [LIVE_LIST_OPEN] = "l.status DESC, l.updated_at DESC, l.id DESC",
+    [LIVE_LIST_STATUS] = "l.updated_at DESC, l.id DESC",
+    [LIVE_LIST_ANCHOR] = "l.start_at IS NULL, l.start_at DESC, l.id DESC",
+    [LIVE_LIST_SEARCH] = "l.updated_at DESC, l.id DESC",
 };
 
 /* keyword with %, _ and ! escaped, followed by % */
@@ -195,21 +241,21 @@ static size_t list_args(struct arena *ar, enum live_list_kind kind, const char *
 }
 
 err_t live_store_page(struct store_conn *c, struct arena *ar, enum live_list_kind kind,
-                      const char *sarg, int64_t iarg, int64_t limit, int64_t offset,
-                      struct live_room **out, size_t *n, int64_t *total)
+                      const char *sarg, int64_t iarg, int64_t limit, int64_t offset, int want,
+                      struct live_view **out, size_t *n, int64_t *total)
 {
     struct sql_arg args[5];
     size_t na = list_args(ar, kind, sarg, iarg, args);
     struct store_rows rows;
-    const char *count_sql = arena_printf(
-        ar, "SELECT count(*) FROM live_entities WHERE deleted_at IS NULL AND %s", list_where[kind]);
+    const char *count_sql =
+        arena_printf(ar, "SELECT count(*) FROM live_entities l WHERE l.deleted_at IS NULL AND %s",
+                     list_where[kind]);
     err_t err = store_query(c, ar, count_sql, args, na, &rows);
     if (err)
         return err;
     *total = rows.nrows ? store_rows_i64(&rows, 0, 0) : 0;
-    const char *sql = arena_printf(ar,
-                                   "SELECT " LIVE_COLUMNS " FROM live_entities WHERE deleted_at IS "
-                                   "NULL AND %s ORDER BY %s LIMIT ? OFFSET ?",
+    const char *sql = arena_printf(ar, VIEW_SELECT "WHERE l.deleted_at IS NULL AND %s ORDER BY %s "
+                                       "LIMIT ? OFFSET ?",
                                    list_where[kind], list_order[kind]);
     args[na] = SQL_I64(limit);
     args[na + 1] = SQL_I64(offset);
@@ -218,7 +264,7 @@ err_t live_store_page(struct store_conn *c, struct arena *ar, enum live_list_kin
         return err;
     *out = arena_zalloc(ar, (rows.nrows + 1) * sizeof(**out));
     for (size_t i = 0; i < rows.nrows; i++)
-        row_to_live(&rows, i, &(*out)[i]);
+        row_to_view(&rows, i, want, &(*out)[i]);
     *n = rows.nrows;
     return ERR_OK;
 }
@@ -260,20 +306,60 @@ err_t presence_store_get(struct store_conn *c, struct arena *ar, const char *use
     return ERR_OK;
 }
 
-err_t presence_store_enter(struct store_conn *c, const char *user_id, const char *live_id,
-                           int64_t now)
+err_t presence_store_get_room(struct store_conn *c, struct arena *ar, const char *user_id,
+                              struct presence_room *out)
+{
+    static const char sql[] = "SELECT p.live_id, p.status, p.heart_beat_at, l.live_id, l.status, "
+                              "l.anchor_id, l.last_heartbeat_at FROM live_room_user_entities p "
+                              "LEFT JOIN live_entities l ON l.live_id = p.live_id AND "
+                              "l.deleted_at IS NULL WHERE p.deleted_at IS NULL AND p.user_id = ? "
+                              "ORDER BY p.id LIMIT 1";
+    struct sql_arg args[] = {SQL_STR(user_id)};
+    struct store_rows rows;
+    err_t err = store_query(c, ar, sql, args, ARRAY_LEN(args), &rows);
+    memset(out, 0, sizeof(*out));
+    if (err || rows.nrows == 0)
+        return err;
+    const char *id = store_rows_str(&rows, 0, 0);
+    if (store_rows_i64(&rows, 0, 1) == 1 && id && *id)
+        out->live_id = id;
+    out->heart_beat_at = store_rows_time(&rows, 0, 2);
+    out->has_room = !store_rows_is_null(&rows, 0, 3);
+    out->room_status = (int)store_rows_i64(&rows, 0, 4);
+    out->anchor_id = str_or_empty(&rows, 0, 5);
+    out->last_heartbeat_at = store_rows_time(&rows, 0, 6);
+    return ERR_OK;
+}
+
+err_t live_store_find_for(struct store_conn *c, struct arena *ar, const char *live_id,
+                          const char *user_id, struct live_room *out, bool *in_room)
+{
+    static const char sql[] = "SELECT " LIVE_COLUMNS ", (SELECT count(*) FROM "
+                              "live_room_user_entities p WHERE p.user_id = ? AND p.live_id = "
+                              "l.live_id AND p.status = 1 AND p.deleted_at IS NULL) FROM "
+                              "live_entities l WHERE l.deleted_at IS NULL AND l.live_id = ? "
+                              "ORDER BY l.id LIMIT 1";
+    struct sql_arg args[] = {SQL_STR(user_id), SQL_STR(live_id)};
+    struct store_rows rows;
+    err_t err = store_query_first(c, ar, sql, args, ARRAY_LEN(args), &rows);
+    if (err)
+        return err;
+    row_to_live(&rows, 0, out);
+    *in_room = store_rows_i64(&rows, 0, LIVE_NCOLS) > 0;
+    return ERR_OK;
+}
+
+err_t presence_store_enter(struct store_conn *c, struct arena *ar, const char *user_id,
+                           const char *live_id, int64_t now)
 {
     /* the unique key on user_id (migration 0004) makes this the user's single row */
-    struct arena *ar = arena_new();
     const char *sql = store_sql_upsert(
         c, ar, "live_room_user_entities", "live_id, user_id, status, heart_beat_at, created_at, "
         "updated_at", "user_id", "live_id = NEW(live_id), status = 1, heart_beat_at = "
         "NEW(heart_beat_at), updated_at = NEW(updated_at), deleted_at = NULL");
     struct sql_arg args[] = {SQL_STR(live_id), SQL_STR(user_id), SQL_I64(1),
                              SQL_TIME(now),    SQL_TIME(now),    SQL_TIME(now)};
-    err_t err = store_exec(c, sql, args, ARRAY_LEN(args), NULL);
-    arena_free(&ar);
-    return err;
+    return store_exec(c, sql, args, ARRAY_LEN(args), NULL);
 }
 
 err_t presence_store_leave(struct store_conn *c, const char *user_id, const char *live_id,
@@ -286,11 +372,14 @@ err_t presence_store_leave(struct store_conn *c, const char *user_id, const char
 }
 
 err_t presence_store_touch(struct store_conn *c, const char *user_id, const char *live_id,
-                           int64_t now, int64_t *affected)
+                           int64_t now, int64_t older_than, int64_t *affected)
 {
+    /* the guard makes concurrent nodes skip a write another one has just made */
     static const char sql[] = "UPDATE live_room_user_entities SET heart_beat_at = ?, "
-                              "updated_at = ? WHERE user_id = ? AND live_id = ? AND status = 1";
-    struct sql_arg args[] = {SQL_TIME(now), SQL_TIME(now), SQL_STR(user_id), SQL_STR(live_id)};
+                              "updated_at = ? WHERE user_id = ? AND live_id = ? AND status = 1 "
+                              "AND (heart_beat_at IS NULL OR heart_beat_at <= ?)";
+    struct sql_arg args[] = {SQL_TIME(now), SQL_TIME(now), SQL_STR(user_id), SQL_STR(live_id),
+                             SQL_TIME(older_than)};
     return store_exec(c, sql, args, ARRAY_LEN(args), affected);
 }
 
@@ -304,30 +393,15 @@ err_t presence_store_expire(struct store_conn *c, int64_t before, int64_t now, i
     return store_exec(c, sql, args, ARRAY_LEN(args), affected);
 }
 
-err_t presence_store_status_in(struct store_conn *c, const char *live_id, const char *user_id,
-                               int *status)
-{
-    static const char sql[] = "SELECT status FROM live_room_user_entities WHERE deleted_at IS "
-                              "NULL AND live_id = ? AND user_id = ? ORDER BY id LIMIT 1";
-    struct sql_arg args[] = {SQL_STR(live_id), SQL_STR(user_id)};
-    struct store_rows rows;
-    struct arena *ar = arena_new();
-    err_t err = store_query(c, ar, sql, args, ARRAY_LEN(args), &rows);
-    *status = !err && rows.nrows ? (int)store_rows_i64(&rows, 0, 0) : 0;
-    arena_free(&ar);
-    return err;
-}
-
-err_t presence_store_count(struct store_conn *c, const char *live_id, int64_t *n)
+err_t presence_store_count(struct store_conn *c, struct arena *ar, const char *live_id,
+                           int64_t *n)
 {
     static const char sql[] = "SELECT count(*) FROM live_room_user_entities WHERE deleted_at IS "
                               "NULL AND live_id = ? AND status = 1";
     struct sql_arg args[] = {SQL_STR(live_id)};
     struct store_rows rows;
-    struct arena *ar = arena_new();
     err_t err = store_query(c, ar, sql, args, ARRAY_LEN(args), &rows);
     *n = !err && rows.nrows ? store_rows_i64(&rows, 0, 0) : 0;
-    arena_free(&ar);
     return err;
 }
 
@@ -340,7 +414,7 @@ err_t presence_store_page(struct store_conn *c, struct arena *ar, const char *li
                               "DESC LIMIT ? OFFSET ?";
     struct sql_arg args[] = {SQL_STR(live_id), SQL_I64(limit), SQL_I64(offset)};
     struct store_rows rows;
-    err_t err = presence_store_count(c, live_id, total);
+    err_t err = presence_store_count(c, ar, live_id, total);
     if (!err)
         err = store_query(c, ar, sql, args, ARRAY_LEN(args), &rows);
     if (err)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "biz/live/live.h"
+#include "biz/live/live_int.h"
 #include "core/err.h"
 
 struct store_conn;
@@ -26,6 +27,32 @@ enum live_list_kind {
 /* The room (not soft-deleted); ERR_NOT_FOUND when absent. */
 err_t live_store_find(struct store_conn *c, struct arena *ar, const char *live_id,
                       struct live_room *out) MUST_USE;
+
+/* The room with, in the same statement, the computed fields `want` asks for (LIVE_WANT_*) and
+ * its anchor's profile (out->has_anchor false when the profile is gone); ERR_NOT_FOUND when the
+ * room is absent. */
+err_t live_store_view(struct store_conn *c, struct arena *ar, const char *live_id, int want,
+                      struct live_view *out) MUST_USE;
+
+/* The room plus whether user_id is online in it (*in_room), in one statement; ERR_NOT_FOUND
+ * when the room is absent. */
+err_t live_store_find_for(struct store_conn *c, struct arena *ar, const char *live_id,
+                          const char *user_id, struct live_room *out, bool *in_room) MUST_USE;
+
+/* A user's presence joined with the room it points at. */
+struct presence_room {
+    const char *live_id;       /* the room the user is online in, NULL when none */
+    int64_t heart_beat_at;     /* of the presence row, 0 when NULL */
+    bool has_room;             /* the presence's room exists (not soft-deleted) */
+    int room_status;           /* of that room */
+    const char *anchor_id;     /* of that room, "" when none */
+    int64_t last_heartbeat_at; /* of that room, 0 when NULL */
+};
+
+/* The user's presence and its room in one statement (the heartbeat's read). */
+err_t presence_store_get_room(struct store_conn *c, struct arena *ar, const char *user_id,
+                              struct presence_room *out) MUST_USE;
+
 
 /* Inserts a new room; *id gets its row id. */
 err_t live_store_insert(struct store_conn *c, const struct live_room *l, int64_t now,
@@ -48,13 +75,15 @@ err_t live_store_delete(struct store_conn *c, const char *live_id, const char *a
 err_t live_store_set_extends(struct store_conn *c, const char *live_id, const char *anchor_id,
                              const char *text, int64_t now, int64_t *affected) MUST_USE;
 
-/* The anchor's heartbeat: last_heartbeat_at = now. */
-err_t live_store_heartbeat(struct store_conn *c, const char *live_id, int64_t now) MUST_USE;
+/* The anchor's heartbeat: last_heartbeat_at = now unless it is newer than older_than already
+ * (pass now to always write). */
+err_t live_store_heartbeat(struct store_conn *c, const char *live_id, int64_t now,
+                           int64_t older_than) MUST_USE;
 
-/* One page of rooms plus the total count of the query. */
+/* One page of rooms as views (see live_store_view) plus the total count of the query. */
 err_t live_store_page(struct store_conn *c, struct arena *ar, enum live_list_kind kind,
-                      const char *sarg, int64_t iarg, int64_t limit, int64_t offset,
-                      struct live_room **out, size_t *n, int64_t *total) MUST_USE;
+                      const char *sarg, int64_t iarg, int64_t limit, int64_t offset, int want,
+                      struct live_view **out, size_t *n, int64_t *total) MUST_USE;
 
 /* Live ids of on-air rooms; with before > 0 only those whose anchor heartbeat is older. */
 err_t live_store_on_air(struct store_conn *c, struct arena *ar, int64_t before, char ***ids,
@@ -65,27 +94,25 @@ err_t presence_store_get(struct store_conn *c, struct arena *ar, const char *use
                          char **live_id, int *status) MUST_USE;
 
 /* Puts the user online in live_id (creating its single row when needed). */
-err_t presence_store_enter(struct store_conn *c, const char *user_id, const char *live_id,
-                           int64_t now) MUST_USE;
+err_t presence_store_enter(struct store_conn *c, struct arena *ar, const char *user_id,
+                           const char *live_id, int64_t now) MUST_USE;
 
 /* Takes the user offline when it is online in live_id. */
 err_t presence_store_leave(struct store_conn *c, const char *user_id, const char *live_id,
                            int64_t now, int64_t *affected) MUST_USE;
 
-/* Refreshes heart_beat_at when the user is online in live_id. */
+/* Refreshes heart_beat_at when the user is online in live_id and the stored value is not newer
+ * than older_than (pass now to always write). */
 err_t presence_store_touch(struct store_conn *c, const char *user_id, const char *live_id,
-                           int64_t now, int64_t *affected) MUST_USE;
+                           int64_t now, int64_t older_than, int64_t *affected) MUST_USE;
 
 /* Takes offline every user whose heartbeat is older than `before`. */
 err_t presence_store_expire(struct store_conn *c, int64_t before, int64_t now,
                             int64_t *affected) MUST_USE;
 
-/* Presence status (0/1) of user_id in live_id; 0 when there is no such row. */
-err_t presence_store_status_in(struct store_conn *c, const char *live_id, const char *user_id,
-                               int *status) MUST_USE;
-
 /* Number of users online in the room. */
-err_t presence_store_count(struct store_conn *c, const char *live_id, int64_t *n) MUST_USE;
+err_t presence_store_count(struct store_conn *c, struct arena *ar, const char *live_id,
+                           int64_t *n) MUST_USE;
 
 /* A page of user ids online in the room, most recently active first, plus the total. */
 err_t presence_store_page(struct store_conn *c, struct arena *ar, const char *live_id,

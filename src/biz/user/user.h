@@ -13,6 +13,7 @@
 
 struct app;
 struct arena;
+struct store_rows;
 
 enum {
     USER_ID_MAX = 64,
@@ -65,6 +66,16 @@ err_t user_list_by_ids(struct app *a, struct arena *ar, const char *const *ids, 
 /* Loads the users whose im_userid is among `im_ids`. */
 err_t user_list_by_im_ids(struct app *a, struct arena *ar, const int64_t *im_ids, size_t n,
                           struct user_row **out, size_t *n_out) MUST_USE;
+
+/* The live_users columns of a user_row under the table alias `u`, in the order user_row_from
+ * decodes them: another module's store joins live_users with it instead of a second query. */
+#define USER_ROW_COLUMNS_U                                                                         \
+    "u.id, u.user_id, u.nick, u.avatar, u.extends, u.im_userid, u.im_username, u.im_password, "    \
+    "u.created_at, u.updated_at"
+
+/* Decodes the USER_ROW_COLUMNS_U cells starting at column col0 of row i (strings borrowed from
+ * the rows' arena). */
+void user_row_from(const struct store_rows *rows, size_t i, size_t col0, struct user_row *u);
 
 /* UserBrief JSON (spec 02 §2.2); im_username only when asked and non-empty. */
 json_t *user_brief_json(const struct user_row *u, bool with_im_username);

@@ -10,18 +10,23 @@
     "id, user_id, nick, avatar, extends, im_userid, im_username, im_password, created_at, "        \
     "updated_at"
 
+void user_row_from(const struct store_rows *rows, size_t i, size_t col0, struct user_row *u)
+{
+    u->id = store_rows_i64(rows, i, col0 + 0);
+    u->user_id = store_rows_str(rows, i, col0 + 1);
+    u->nick = store_rows_str(rows, i, col0 + 2);
+    u->avatar = store_rows_str(rows, i, col0 + 3);
+    u->extends_json = store_rows_str(rows, i, col0 + 4);
+    u->im_userid = store_rows_i64(rows, i, col0 + 5);
+    u->im_username = store_rows_str(rows, i, col0 + 6);
+    u->im_password = store_rows_str(rows, i, col0 + 7);
+    u->created_at = store_rows_time(rows, i, col0 + 8);
+    u->updated_at = store_rows_time(rows, i, col0 + 9);
+}
+
 static void row_to_user(const struct store_rows *rows, size_t i, struct user_row *u)
 {
-    u->id = store_rows_i64(rows, i, 0);
-    u->user_id = store_rows_str(rows, i, 1);
-    u->nick = store_rows_str(rows, i, 2);
-    u->avatar = store_rows_str(rows, i, 3);
-    u->extends_json = store_rows_str(rows, i, 4);
-    u->im_userid = store_rows_i64(rows, i, 5);
-    u->im_username = store_rows_str(rows, i, 6);
-    u->im_password = store_rows_str(rows, i, 7);
-    u->created_at = store_rows_time(rows, i, 8);
-    u->updated_at = store_rows_time(rows, i, 9);
+    user_row_from(rows, i, 0, u);
 }
 
 err_t user_store_find(struct store_conn *c, struct arena *ar, const char *user_id,
