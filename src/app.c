@@ -2,6 +2,7 @@
 #include "app.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -115,11 +116,20 @@ err_t app_ping(struct app *a)
     return err;
 }
 
+void app_on_close(struct app *a, void (*fn)(struct app *a))
+{
+    if (a->n_on_close == ARRAY_LEN(a->on_close))
+        abort(); /* more modules with teardown than slots: a programmer bug */
+    a->on_close[a->n_on_close++] = fn;
+}
+
 void app_close(struct app *a)
 {
     if (a->cron)
         cron_stop(a->cron);
     cron_free(&a->cron);
+    while (a->n_on_close > 0)
+        a->on_close[--a->n_on_close](a);
     router_free(&a->router);
     ttlmap_free(&a->auth_users);
     pili_client_free(&a->pili);

@@ -19,6 +19,7 @@ struct rtc_client;
 struct pili_client;
 struct req;
 struct ttlmap;
+struct textcache;
 
 /* Lookups the auth middleware needs from business modules, installed by them at registration
  * so that platform code never includes biz/. */
@@ -45,6 +46,10 @@ struct app {
     /* user_id -> im_userid of recent successful client-token lookups (a few seconds): keeps a
      * database round trip off every authenticated request */
     struct ttlmap *auth_users;
+    struct textcache *live_views; /* rendered room views, when live.view_cache_ms > 0 */
+    /* module teardown, run by app_close in reverse order of registration */
+    void (*on_close[8])(struct app *a);
+    size_t n_on_close;
     int64_t started_at; /* Unix seconds */
 };
 
@@ -54,6 +59,9 @@ err_t app_open(struct app *a, char *errbuf, size_t errlen) MUST_USE;
 
 /* Closes everything app_open opened, in reverse order; the conf is freed too. */
 void app_close(struct app *a);
+
+/* Registers fn to run when the app closes (before its backends are closed). */
+void app_on_close(struct app *a, void (*fn)(struct app *a));
 
 /* Pings the store and the cache: ERR_OK when both answer (readiness). */
 err_t app_ping(struct app *a) MUST_USE;

@@ -6,6 +6,8 @@
 #include "biz/auth/auth.h"
 #include "biz/callback/callback.h"
 #include "biz/censor/censor.h"
+#include "biz/gift/gift.h"
+#include "biz/item/item.h"
 #include "biz/live/live.h"
 #include "biz/like/like.h"
 #include "biz/platform/platform.h"
@@ -23,4 +25,6 @@ void biz_register_all(struct app *a)
     like_module_register(a);
     stats_module_register(a);
     live_module_register(a);
+    gift_module_register(a);
+    item_module_register(a);
 }

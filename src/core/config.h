@@ -121,6 +121,8 @@ struct conf {
     struct {
         bool enabled;
         char *gift_addr;
+        int64_t timeout_ms; /* payment hook total timeout; default 5000 */
+        bool test_hook;     /* serve POST /manager/gift/test (demos only); default false */
     } gift;
     struct {
         bool enable; /* default false: nothing is reported to Qiniu unless asked (W-22) */
@@ -129,6 +131,7 @@ struct conf {
     struct {
         int64_t room_timeout_s;  /* anchor heartbeat timeout; default 600 */
         int64_t user_timeout_s;  /* audience heartbeat timeout; default 20 */
+        int64_t view_cache_ms;   /* lifetime of cached room info / list answers; 0 = off */
         int64_t timeout_check_s; /* period of both timeout scans; default 3 */
     } live;
     struct {

@@ -111,6 +111,7 @@ err_t req_json_object(struct req *r, json_t **out)
 err_t req_fail(struct req *r, err_t e, const char *fmt, ...)
 {
     r->err = e;
+    r->err_code = 0;
     if (fmt) {
         va_list ap;
         va_start(ap, fmt);
@@ -124,16 +125,36 @@ err_t req_fail(struct req *r, err_t e, const char *fmt, ...)
     return e;
 }
 
+err_t req_fail_code(struct req *r, err_t e, int code, const char *message)
+{
+    r->err = e;
+    r->err_code = code;
+    r->err_message = message ? arena_strdup(r->arena, message) : NULL;
+    return e;
+}
+
 err_t req_ok(struct req *r, json_t *data)
 {
+    r->_raw_data = NULL;
     json_decref(r->_data);
     r->_data = data;
     r->_has_data = true;
     return ERR_OK;
 }
 
+err_t req_ok_raw(struct req *r, const char *json_text, size_t len)
+{
+    json_decref(r->_data);
+    r->_data = NULL;
+    r->_raw_data = arena_strndup(r->arena, json_text, len);
+    r->_raw_len = len;
+    r->_has_data = true;
+    return ERR_OK;
+}
+
 err_t req_ok_empty(struct req *r)
 {
+    r->_raw_data = NULL;
     json_decref(r->_data);
     r->_data = NULL;
     r->_has_data = false;

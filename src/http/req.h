@@ -48,7 +48,10 @@ struct req {
     /* response state */
     err_t err;
     const char *err_message; /* arena */
+    int err_code;            /* body code overriding err_body_code(err); 0 = none */
     json_t *_data;           /* owned; NULL = no data key */
+    const char *_raw_data;   /* pre-rendered data JSON (arena), used instead of _data */
+    size_t _raw_len;
     bool _has_data;
     int status;              /* final HTTP status */
 };
@@ -82,8 +85,15 @@ err_t req_json_object(struct req *r, json_t **out) MUST_USE;
  * `return req_fail(r, ERR_BAD_REQUEST, "live status error");`. NULL fmt = default message. */
 err_t req_fail(struct req *r, err_t e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* req_fail with an explicit body `code` instead of err's catalogue code (the HTTP status stays
+ * err's): for replies that pass an upstream's code through, e.g. a refused gift payment. */
+err_t req_fail_code(struct req *r, err_t e, int code, const char *message);
 /* Success with `data` (reference stolen; NULL renders "data":null). */
 err_t req_ok(struct req *r, json_t *data);
+
+/* Success with data already rendered as JSON text (copied into the arena): for cached
+ * answers that must not be parsed again. */
+err_t req_ok_raw(struct req *r, const char *json_text, size_t len);
 
 /* Success without a data key. */
 err_t req_ok_empty(struct req *r);

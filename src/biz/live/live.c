@@ -130,6 +130,8 @@ static err_t stop_tx(struct app *a, const char *live_id, const char *anchor_id,
 out:
     store_release(c);
     *stopped = !err && n > 0;
+    if (*stopped)
+        live_views_changed(a, live_id);
     return err;
 }
 
@@ -202,6 +204,8 @@ err_t live_delete(struct app *a, struct arena *ar, const char *live_id, const ch
     err = store_tx_end(c, err);
 out:
     store_release(c);
+    if (!err)
+        live_views_changed(a, live_id);
     return err;
 }
 
@@ -271,6 +275,8 @@ static err_t insert_tx(struct app *a, struct live_room *l, int64_t now)
     err = store_tx_end(c, err);
 out:
     store_release(c);
+    if (!err)
+        live_views_changed(a, l->live_id);
     return err;
 }
 
@@ -320,6 +326,8 @@ static err_t start_tx(struct app *a, struct arena *ar, const char *live_id, cons
     err = store_tx_end(c, err);
 out:
     store_release(c);
+    if (!err && *n > 0)
+        live_views_changed(a, live_id);
     return err;
 }
 
@@ -388,6 +396,7 @@ err_t live_join(struct app *a, struct arena *ar, const char *live_id, const char
     store_release(c);
     if (err)
         return err;
+    live_views_changed(a, live_id);
     if (strcmp(user_id, out->room.anchor_id) == 0)
         out->anchor_status = 1; /* the anchor just (re-)entered its own room */
     out->online_count = 0;      /* as the reference: join shows the column */
@@ -402,6 +411,8 @@ err_t live_leave(struct app *a, const char *live_id, const char *user_id)
     if (!err)
         err = presence_store_leave(c, user_id, live_id, now_s(), &n);
     store_release(c);
+    if (!err && n > 0)
+        live_views_changed(a, live_id);
     return err;
 }
 
@@ -425,8 +436,11 @@ static err_t heartbeat_write(struct app *a, struct store_conn *c, const char *li
     err_t err = ERR_OK;
     if (now - p->heart_beat_at >= uw)
         err = presence_store_touch(c, user_id, live_id, now, now - uw, &n);
-    if (!err && strcmp(p->anchor_id, user_id) == 0 && now - p->last_heartbeat_at >= rw)
+    if (!err && strcmp(p->anchor_id, user_id) == 0 && now - p->last_heartbeat_at >= rw) {
         err = live_store_heartbeat(c, live_id, now, now - rw);
+        if (!err)
+            live_views_changed(a, live_id); /* updated_at orders the lists */
+    }
     return err;
 }
 
@@ -462,6 +476,8 @@ err_t live_set_extends(struct app *a, struct arena *ar, const char *live_id, con
     err_t err = store_acquire(a->store, false, &c);
     if (!err)
         err = live_store_set_extends(c, live_id, user_id, extends_json, now_s(), &n);
+    if (!err && n > 0)
+        live_views_changed(a, live_id);
     /* nothing changed: unknown room, not the anchor, or (MySQL) the same map again */
     if (!err && n == 0) {
         err = live_store_find(c, ar, live_id, &l);
@@ -601,7 +617,9 @@ err_t live_expire_users(struct app *a)
     if (!err)
         err = presence_store_expire(c, now - a->conf.live.user_timeout_s, now, &n);
     store_release(c);
-    if (!err && n > 0)
+    if (!err && n > 0) {
         log_info("%lld users left their rooms: no heartbeat", (long long)n);
+        live_views_changed(a, NULL); /* room views follow within view_cache_ms */
+    }
     return err;
 }

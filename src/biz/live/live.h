@@ -92,4 +92,9 @@ err_t live_stop_by_system(struct app *a, const char *live_id, const char *reason
 /* Registers the live routes (spec 02 §3 except the like) and the room/presence timeout jobs. */
 void live_module_register(struct app *a);
 
+/* Tells cached room views that live_id changed (another module wrote its row, e.g. pk_id):
+ * bumps its generation and the lists'. Call after the write committed; no-op when view caching
+ * is off. */
+void live_views_changed(struct app *a, const char *live_id);
+
 #endif

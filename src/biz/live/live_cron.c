@@ -28,6 +28,7 @@ void live_module_register(struct app *a)
         {.name = "live_user_timeout", .period_ms = period_ms, .fn = user_timeout_job, .ud = a,
          .singleton = true},
     };
+    live_views_init(a);
     live_http_register(a);
     for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++)
         if (cron_add(a->cron, &jobs[i]))

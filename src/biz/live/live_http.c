@@ -3,6 +3,7 @@
 #define LOG_MODULE "live"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
@@ -193,15 +194,35 @@ static err_t handle_server_delete(struct req *r)
     return err ? fail_server(r, err, NULL) : req_ok_empty(r);
 }
 
+/* Answers with data rendered once as text, remembered in the views cache (live_views.c). */
+static err_t ok_cached(struct req *r, const struct live_views_slot *slot, json_t *data)
+{
+    char *text = json_dumps(data, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(data);
+    if (!text)
+        return req_fail(r, ERR_INTERNAL, NULL);
+    size_t len = strlen(text);
+    live_views_put(r->app, slot, text, len);
+    err_t err = req_ok_raw(r, text, len);
+    free(text);
+    return err;
+}
+
 static err_t render_view(struct req *r, const char *live_id, int want, bool server)
 {
     struct live_view v;
+    struct live_views_slot slot;
+    const char *text;
+    size_t len;
+    const char *key = arena_printf(r->arena, "info:%d:%s", want, live_id);
+    if (!server && live_views_get(r->app, r->arena, live_id, key, &slot, &text, &len))
+        return req_ok_raw(r, text, len);
     err_t err = live_view_load(r->app, r->arena, live_id, want, &v);
     if (err)
         return server ? fail_server(r, err, NULL) : fail(r, err, NULL);
     if (!v.has_anchor)
         return req_fail(r, ERR_NOT_FOUND, NULL);
-    return req_ok(r, live_info_json(&v));
+    return server ? req_ok(r, live_info_json(&v)) : ok_cached(r, &slot, live_info_json(&v));
 }
 
 static err_t handle_info(struct req *r)
@@ -320,13 +341,20 @@ static err_t render_rooms(struct req *r, int kind, const char *sarg, int64_t iar
                           int64_t num, int64_t size)
 {
     struct live_page p;
+    struct live_views_slot slot;
+    const char *text;
+    size_t len;
+    const char *key = arena_printf(r->arena, "list:%d:%d:%lld:%lld:%lld:%s", kind, want,
+                                   (long long)iarg, (long long)num, (long long)size, sarg);
+    if (live_views_get(r->app, r->arena, NULL, key, &slot, &text, &len))
+        return req_ok_raw(r, text, len);
     err_t err = live_list(r->app, r->arena, kind, sarg, iarg, num, size, want, &p);
     if (err)
         return fail(r, err, NULL);
     json_t *list = json_array();
     for (size_t i = 0; i < p.n; i++)
         json_array_append_new(list, live_info_json(&p.views[i]));
-    return req_ok(r, page_json(&p, size, list));
+    return ok_cached(r, &slot, page_json(&p, size, list));
 }
 
 static err_t handle_search(struct req *r)

@@ -90,4 +90,23 @@ json_t *live_info_json(const struct live_view *v);
 err_t live_expire_rooms(struct app *a) MUST_USE;
 err_t live_expire_users(struct app *a) MUST_USE;
 
+/* Views cache (live_views.c), a no-op unless live.view_cache_ms > 0. */
+struct live_views_slot {
+    bool usable;     /* the generation is known: the answer may be stored */
+    int64_t gen;
+    const char *key; /* borrowed */
+};
+
+/* Creates the local cache when enabled; it is freed with the app. */
+void live_views_init(struct app *a);
+
+/* Looks up a rendered answer for `key`, valid under the generation of live_id (or of the lists
+ * when live_id is NULL); fills *slot for a later live_views_put either way. */
+bool live_views_get(struct app *a, struct arena *ar, const char *live_id, const char *key,
+                    struct live_views_slot *slot, const char **text, size_t *len);
+
+/* Stores a freshly rendered answer for the slot's key and generation. */
+void live_views_put(struct app *a, const struct live_views_slot *slot, const char *text,
+                    size_t len);
+
 #endif

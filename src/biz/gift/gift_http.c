@@ -1,0 +1,275 @@
+/* Gift routes G1-G15 (spec 03 §5.6). */
+#define LOG_MODULE "gift"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "biz/gift/gift.h"
+#include "biz/live/live.h"
+#include "core/jv.h"
+#include "core/mem.h"
+#include "core/str.h"
+#include "http/req.h"
+
+enum { PAGE_SIZE_MAX = 100 };
+
+static const char SAVE_MSG[] = "Name 不能为空 且 GiftId 需要 >0";
+
+static err_t fail_store(struct req *r, err_t err)
+{
+    return req_fail(r, err == ERR_UNAVAILABLE ? err : ERR_INTERNAL, NULL);
+}
+
+/* G1/G6/G12. `null_when_empty`: the client and admin variants answer null, server []. */
+static err_t config_list(struct req *r, const char *bad_msg, bool null_when_empty)
+{
+    int64_t type;
+    struct gift_config *list;
+    size_t n;
+    if (!str_to_i64(req_param(r, "type"), INT32_MIN, INT32_MAX, &type))
+        return req_fail(r, ERR_BAD_REQUEST, "%s", bad_msg);
+    err_t err = gift_config_list(r->app, r->arena, type, &list, &n);
+    if (err)
+        return fail_store(r, err);
+    if (n == 0 && null_when_empty)
+        return req_ok(r, NULL);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, gift_config_json(&list[i]));
+    return req_ok(r, arr);
+}
+
+static err_t h_config_client(struct req *r)
+{
+    return config_list(r, "type is not int", true);
+}
+
+static err_t h_config_server(struct req *r)
+{
+    return config_list(r, "Bad Request", false);
+}
+
+static err_t int_field(json_t *o, const char *key, int64_t *out)
+{
+    bool present;
+    err_t err = jv_opt_i64(o, key, out, &present);
+    if (!err && !present)
+        *out = 0;
+    return err;
+}
+
+/* Decodes one GiftConfigDto object; ERR_BAD_REQUEST on a wrong type. */
+static err_t parse_config(struct req *r, struct gift_config *g)
+{
+    json_t *o = NULL, *ext = NULL;
+    err_t err = req_json_object(r, &o);
+    if (err)
+        return err;
+    err = int_field(o, "gift_id", &g->gift_id);
+    if (!err)
+        err = int_field(o, "type", &g->type);
+    if (!err)
+        err = int_field(o, "amount", &g->amount);
+    if (!err)
+        err = int_field(o, "animation_type", &g->animation_type);
+    if (!err)
+        err = int_field(o, "order", &g->order);
+    if (!err)
+        err = jv_opt_str(o, "name", GIFT_NAME_MAX, &g->name);
+    if (!err)
+        err = jv_opt_str(o, "img", GIFT_IMG_MAX, &g->img);
+    if (!err)
+        err = jv_opt_str(o, "animation_img", GIFT_IMG_MAX, &g->animation_img);
+    if (!err)
+        err = jv_opt_extends(o, "extends", &ext);
+    if (err)
+        return req_fail(r, ERR_BAD_REQUEST, "invalid gift config");
+    char *text = jv_extends_dump(ext);
+    g->extends_json = arena_strdup(r->arena, text ? text : "null");
+    free(text);
+    g->img = g->img ? g->img : "";
+    g->animation_img = g->animation_img ? g->animation_img : "";
+    return ERR_OK;
+}
+
+static err_t config_save(struct req *r, const char *bad_msg)
+{
+    struct gift_config g = {0};
+    err_t err = parse_config(r, &g);
+    if (err)
+        return err;
+    err = gift_config_save(r->app, r->arena, &g);
+    if (err == ERR_BAD_REQUEST)
+        return req_fail(r, err, "%s", bad_msg);
+    return err ? fail_store(r, err) : req_ok_empty(r);
+}
+
+static err_t h_save_admin(struct req *r)
+{
+    return config_save(r, SAVE_MSG);
+}
+
+static err_t h_save_server(struct req *r)
+{
+    return config_save(r, "Name 不能为空 且 GiftId 需要 >0 ");
+}
+
+static err_t config_delete(struct req *r, const char *bad_msg)
+{
+    int64_t id;
+    if (!str_to_i64(req_param(r, "gift_id"), INT32_MIN, INT32_MAX, &id))
+        return req_fail(r, ERR_BAD_REQUEST, "%s", bad_msg);
+    err_t err = gift_config_delete(r->app, id);
+    return err ? fail_store(r, err) : req_ok_empty(r);
+}
+
+static err_t h_delete_admin(struct req *r)
+{
+    return config_delete(r, "gift_id is not int");
+}
+
+static err_t h_delete_server(struct req *r)
+{
+    return config_delete(r, "Bad Request");
+}
+
+/* A page of transactions in the {total_count, page_total, end_page, list} wrapper. Page sizes
+ * are bounded (§10 #24: the reference divided by zero on page_size 0). */
+static err_t page(struct req *r, enum gift_list_by by, const char *value)
+{
+    int64_t num, size, total;
+    struct gift_tx *rows;
+    size_t n;
+    err_t err = req_query_i64(r, "page_num", 1, 1, INT32_MAX, &num);
+    if (!err)
+        err = req_query_i64(r, "page_size", 10, 1, PAGE_SIZE_MAX, &size);
+    if (err)
+        return err;
+    err = gift_list(r->app, r->arena, by, value ? value : "", num, size, &rows, &n, &total);
+    if (err)
+        return fail_store(r, err);
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, gift_tx_json(&rows[i]));
+    return req_ok(r, json_pack("{s:I, s:I, s:b, s:o}", "total_count", (json_int_t)total,
+                               "page_total", (json_int_t)((total + size - 1) / size), "end_page",
+                               (int64_t)n < size, "list", list));
+}
+
+/* G2: only the live's anchor reads its room's gifts (§10 #8; the docs' rule). */
+static err_t h_list_live_client(struct req *r)
+{
+    struct live_room lr;
+    err_t err = live_find(r->app, r->arena, req_param(r, "live_id"), &lr);
+    if (err == ERR_NOT_FOUND || (!err && strcmp(lr.anchor_id ? lr.anchor_id : "", r->user_id)))
+        return req_fail(r, ERR_NOT_FOUND, NULL);
+    if (err)
+        return fail_store(r, err);
+    return page(r, GIFT_BY_LIVE, lr.live_id);
+}
+
+static err_t h_list_anchor_client(struct req *r)
+{
+    return page(r, GIFT_BY_ANCHOR, r->user_id);
+}
+
+static err_t h_list_user_client(struct req *r)
+{
+    return page(r, GIFT_BY_USER, r->user_id);
+}
+
+static err_t h_list_live_server(struct req *r)
+{
+    return page(r, GIFT_BY_LIVE, req_param(r, "live_id"));
+}
+
+static err_t h_list_anchor_server(struct req *r)
+{
+    return page(r, GIFT_BY_ANCHOR, req_param(r, "anchor_id"));
+}
+
+static err_t h_list_user_server(struct req *r)
+{
+    return page(r, GIFT_BY_USER, req_param(r, "user_id"));
+}
+
+static err_t parse_send(struct req *r, struct gift_send_in *in)
+{
+    json_t *o = NULL;
+    err_t err = req_json_object(r, &o);
+    if (err)
+        return err;
+    err = jv_opt_str(o, "live_id", LIVE_ID_MAX, &in->live_id);
+    if (!err)
+        err = int_field(o, "gift_id", &in->gift_id);
+    if (!err)
+        err = int_field(o, "amount", &in->amount);
+    if (!err)
+        err = jv_opt_str(o, "biz_id", GIFT_ID_MAX, &in->biz_id);
+    if (err)
+        return req_fail(r, ERR_BAD_REQUEST, "invalid gift");
+    if (!in->live_id || !in->live_id[0])
+        return req_fail(r, ERR_BAD_REQUEST, "live_id is required");
+    if (in->amount < 0)
+        return req_fail(r, ERR_BAD_REQUEST, "amount must not be negative");
+    in->user_id = r->user_id;
+    in->im_userid = r->im_userid;
+    return ERR_OK;
+}
+
+static err_t h_send(struct req *r)
+{
+    struct gift_send_in in = {0};
+    struct gift_tx tx;
+    struct gift_refusal why;
+    err_t err = parse_send(r, &in);
+    if (err)
+        return err;
+    err = gift_send(r->app, r->arena, &in, &tx, &why);
+    if (err == ERR_GIFT_PAY && why.code != 0)
+        return req_fail_code(r, err, (int)why.code, why.message[0] ? why.message : NULL);
+    if (err == ERR_GIFT_PAY || err == ERR_EXISTS)
+        return req_fail(r, err, NULL);
+    if (err)
+        return fail_store(r, err);
+    return req_ok(r, gift_send_json(&tx));
+}
+
+/* G15: the demo payment hook; always approves (only served with gift.test_hook). */
+static err_t h_test_hook(struct req *r)
+{
+    json_t *body = NULL;
+    err_t err = req_json(r, &body);
+    return err ? err : req_ok(r, json_pack("{s:i}", "status", 1));
+}
+
+static const struct route gift_routes[] = {
+    {HTTP_GET, "/client/gift/config/:type", h_config_client, AUTH_CLIENT},
+    {HTTP_GET, "/client/gift/list/live/:live_id", h_list_live_client, AUTH_CLIENT},
+    {HTTP_GET, "/client/gift/list/anchor", h_list_anchor_client, AUTH_CLIENT},
+    {HTTP_GET, "/client/gift/list/user", h_list_user_client, AUTH_CLIENT},
+    {HTTP_POST, "/client/gift/send", h_send, AUTH_CLIENT},
+    {HTTP_GET, "/server/gift/config/:type", h_config_server, AUTH_SERVER},
+    {HTTP_POST, "/server/gift/config", h_save_server, AUTH_SERVER},
+    {HTTP_DELETE, "/server/gift/config/:gift_id", h_delete_server, AUTH_SERVER},
+    {HTTP_GET, "/server/gift/list/live/:live_id", h_list_live_server, AUTH_SERVER},
+    {HTTP_GET, "/server/gift/list/anchor/:anchor_id", h_list_anchor_server, AUTH_SERVER},
+    {HTTP_GET, "/server/gift/list/user/:user_id", h_list_user_server, AUTH_SERVER},
+    {HTTP_GET, "/admin/gift/config/:type", h_config_client, AUTH_ADMIN},
+    {HTTP_POST, "/admin/gift/config", h_save_admin, AUTH_ADMIN},
+    {HTTP_DELETE, "/admin/gift/config/:gift_id", h_delete_admin, AUTH_ADMIN},
+};
+
+static const struct route gift_test_route[] = {
+    {HTTP_POST, "/manager/gift/test", h_test_hook, AUTH_NONE},
+};
+
+void gift_module_register(struct app *a)
+{
+    if (!a->conf.gift.enabled)
+        return;
+    router_add(a->router, gift_routes, sizeof(gift_routes) / sizeof(gift_routes[0]));
+    if (a->conf.gift.test_hook)
+        router_add(a->router, gift_test_route, 1);
+}

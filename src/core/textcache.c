@@ -1,0 +1,128 @@
+#include "core/textcache.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/mem.h"
+
+enum { TC_SHARDS = 16, TC_WAYS = 4, TC_KEY_MAX = 256 };
+
+struct tc_entry {
+    char key[TC_KEY_MAX];
+    int64_t gen;
+    int64_t expires_ms;
+    char *text; /* heap */
+    size_t len;
+};
+
+struct tc_shard {
+    pthread_mutex_t lock;
+    struct tc_entry *sets; /* n_sets * TC_WAYS */
+};
+
+struct textcache {
+    struct tc_shard shards[TC_SHARDS];
+    size_t n_sets;
+    int64_t ttl_ms;
+};
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint64_t hash(const char *s)
+{
+    uint64_t h = 1469598103934665603u; /* FNV-1a */
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211u;
+    }
+    return h;
+}
+
+struct textcache *textcache_new(size_t capacity, int64_t ttl_ms)
+{
+    struct textcache *c = xcalloc(1, sizeof(*c));
+    c->n_sets = capacity / (TC_SHARDS * TC_WAYS) + 1;
+    c->ttl_ms = ttl_ms;
+    for (size_t i = 0; i < TC_SHARDS; i++) {
+        pthread_mutex_init(&c->shards[i].lock, NULL);
+        c->shards[i].sets = xcalloc(c->n_sets * TC_WAYS, sizeof(struct tc_entry));
+    }
+    return c;
+}
+
+void textcache_free(struct textcache **cp)
+{
+    if (!cp || !*cp)
+        return;
+    struct textcache *c = *cp;
+    for (size_t i = 0; i < TC_SHARDS; i++) {
+        for (size_t j = 0; j < c->n_sets * TC_WAYS; j++)
+            free(c->shards[i].sets[j].text);
+        free(c->shards[i].sets);
+        pthread_mutex_destroy(&c->shards[i].lock);
+    }
+    free(c);
+    *cp = NULL;
+}
+
+static struct tc_entry *lock_set(struct textcache *c, const char *key, struct tc_shard **sh)
+{
+    uint64_t h = hash(key);
+    *sh = &c->shards[h % TC_SHARDS];
+    pthread_mutex_lock(&(*sh)->lock);
+    return &(*sh)->sets[(h / TC_SHARDS % c->n_sets) * TC_WAYS];
+}
+
+bool textcache_get(struct textcache *c, const char *key, int64_t gen, struct arena *a,
+                   const char **text, size_t *len)
+{
+    struct tc_shard *sh;
+    bool hit = false;
+    int64_t now = mono_ms();
+    struct tc_entry *set = lock_set(c, key, &sh);
+    for (int i = 0; i < TC_WAYS && !hit; i++) {
+        struct tc_entry *e = &set[i];
+        if (e->text && e->gen == gen && e->expires_ms > now && strcmp(e->key, key) == 0) {
+            *text = arena_strndup(a, e->text, e->len);
+            *len = e->len;
+            hit = true;
+        }
+    }
+    pthread_mutex_unlock(&sh->lock);
+    return hit;
+}
+
+void textcache_put(struct textcache *c, const char *key, int64_t gen, const char *text,
+                   size_t len)
+{
+    size_t klen = strlen(key);
+    if (klen >= TC_KEY_MAX)
+        return;
+    char *copy = xstrndup(text, len); /* outside the lock */
+    struct tc_shard *sh;
+    struct tc_entry *set = lock_set(c, key, &sh);
+    struct tc_entry *victim = &set[0];
+    for (int i = 0; i < TC_WAYS; i++) {
+        if (set[i].text && strcmp(set[i].key, key) == 0) {
+            victim = &set[i];
+            break;
+        }
+        if (set[i].expires_ms < victim->expires_ms)
+            victim = &set[i];
+    }
+    char *old = victim->text;
+    memcpy(victim->key, key, klen + 1);
+    victim->gen = gen;
+    victim->expires_ms = mono_ms() + c->ttl_ms;
+    victim->text = copy;
+    victim->len = len;
+    pthread_mutex_unlock(&sh->lock);
+    free(old);
+}
