@@ -10,7 +10,9 @@
 #include "biz/item/item.h"
 #include "biz/live/live.h"
 #include "biz/like/like.h"
+#include "biz/mic/mic.h"
 #include "biz/platform/platform.h"
+#include "biz/relay/relay.h"
 #include "biz/stats/stats.h"
 #include "biz/user/user.h"
 
@@ -25,6 +27,8 @@ void biz_register_all(struct app *a)
     like_module_register(a);
     stats_module_register(a);
     live_module_register(a);
+    mic_module_register(a);
+    relay_module_register(a);
     gift_module_register(a);
     item_module_register(a);
 }

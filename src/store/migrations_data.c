@@ -653,6 +653,29 @@ const struct store_migration store_migrations[] = {
             "CREATE INDEX IF NOT EXISTS live_room_user_entities_idx_live_status\n"
             "    ON live_room_user_entities (live_id, status, deleted_at);\n",
     },
+    {
+        .version = 6,
+        .name = "0006_mic_relay.sql",
+        .mysql =
+            "-- One seat row per (live, user) (spec 03 \302\24710 #20) so a concurrent first \"go on mic\" cannot create\n"
+            "-- two rows, and an index for the PK lookups by pk_id (\302\2473.4 R6). Rows a reference database may\n"
+            "-- hold that no query can see (soft-deleted) or that the reference never reads (later duplicates)\n"
+            "-- are dropped first, keeping the oldest row of each seat (the one the reference reads).\n"
+            "DELETE FROM `live_mic_entities` WHERE `deleted_at` IS NOT NULL;\n"
+            "DELETE FROM `live_mic_entities` WHERE `id` NOT IN (\n"
+            "    SELECT `id` FROM (SELECT MIN(`id`) AS `id` FROM `live_mic_entities`\n"
+            "                      GROUP BY `live_id`, `user_id`) AS `keep`);\n"
+            "ALTER TABLE `live_mic_entities` ADD UNIQUE KEY `uix_live_user` (`live_id`, `user_id`);\n"
+            "ALTER TABLE `live_entities` ADD KEY `idx_pk_id` (`pk_id`);\n",
+        .sqlite =
+            "-- One seat row per (live, user) and an index for the PK lookups by pk_id; see\n"
+            "-- db/mysql/0006_mic_relay.sql.\n"
+            "DELETE FROM live_mic_entities WHERE deleted_at IS NOT NULL;\n"
+            "DELETE FROM live_mic_entities WHERE id NOT IN (\n"
+            "    SELECT id FROM (SELECT MIN(id) AS id FROM live_mic_entities GROUP BY live_id, user_id) AS keep);\n"
+            "CREATE UNIQUE INDEX IF NOT EXISTS live_mic_entities_uix_live_user ON live_mic_entities (live_id, user_id);\n"
+            "CREATE INDEX IF NOT EXISTS live_entities_idx_pk_id ON live_entities (pk_id);\n",
+    },
 };
 
 const size_t store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -1,0 +1,278 @@
+/* The relay service (spec 03 §3): the participant gate, guarded transitions and the lives'
+ * pk_id. Events are stored in the same transaction as the change they describe, and only
+ * after the caller was authorized (§10 #3). */
+#define LOG_MODULE "relay"
+#include "biz/relay/relay.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "biz/callback/callback.h"
+#include "biz/live/live.h"
+#include "biz/relay/relay_store.h"
+#include "clients/rtc.h"
+#include "core/ids.h"
+#include "core/jv.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "store/store.h"
+
+static const char MSG_BUSY[] = "live room already in relaying";
+
+static int64_t now_s(void)
+{
+    return (int64_t)time(NULL);
+}
+
+static bool is_empty(const char *s)
+{
+    return !s || !*s;
+}
+
+/* A live that may enter a PK: on air, owned by `anchor`, in no PK. */
+static err_t check_live(struct app *a, struct arena *ar, const char *live_id, const char *anchor,
+                        const char **msg)
+{
+    struct live_room l;
+    err_t err = live_find(a, ar, live_id, &l);
+    if (err)
+        return err;
+    if (l.status != LIVE_STATUS_ON || strcmp(l.anchor_id, anchor) != 0)
+        return ERR_NOT_FOUND;
+    if (!is_empty(l.pk_id)) {
+        *msg = MSG_BUSY;
+        return ERR_BAD_REQUEST;
+    }
+    return ERR_OK;
+}
+
+static err_t peer_token(struct app *a, struct arena *ar, const char *room, const char *user,
+                        const char **out)
+{
+    char *tok = NULL;
+    err_t err = rtc_room_token(a->rtc, room, user, now_s(), &tok);
+    if (!err)
+        *out = arena_strdup(ar, tok);
+    free(tok);
+    return err;
+}
+
+/* Session row, both claims and pk_started in one transaction; *lost names the live whose
+ * guard failed (then nothing was written). */
+static err_t start_tx(struct app *a, struct relay_session *s, const char **lost)
+{
+    struct store_conn *c = NULL;
+    int64_t n = 0, now = now_s();
+    *lost = NULL;
+    err_t err = store_acquire(a->store, false, &c);
+    if (err)
+        return err;
+    err = store_begin(c);
+    if (err)
+        goto out;
+    err = relay_store_insert(c, s, now);
+    if (!err)
+        err = relay_store_claim_live(c, s->init_room_id, s->init_user_id, s->sid, now, &n);
+    if (!err && n == 0)
+        *lost = s->init_room_id;
+    if (!err && !*lost)
+        err = relay_store_claim_live(c, s->recv_room_id, s->recv_user_id, s->sid, now, &n);
+    if (!err && !*lost && n == 0)
+        *lost = s->recv_room_id;
+    if (!err && !*lost)
+        err = callback_emit(a, c, "pk_started", s->init_room_id, relay_session_json(s));
+    if (!err && *lost)
+        err = ERR_BAD_REQUEST;
+    err = store_tx_end(c, err);
+out:
+    store_release(c);
+    if (!err) {
+        /* both rooms now carry the pk_id: their cached views are stale */
+        live_views_changed(a, s->init_room_id);
+        live_views_changed(a, s->recv_room_id);
+    }
+    return err;
+}
+
+static bool start_input_ok(const char *caller, const struct relay_start_in *in)
+{
+    return !is_empty(in->init_room_id) && !is_empty(in->recv_room_id) &&
+           !is_empty(in->recv_user_id) && strcmp(in->recv_user_id, caller) != 0 &&
+           strcmp(in->init_room_id, in->recv_room_id) != 0;
+}
+
+err_t relay_start(struct app *a, struct arena *ar, const char *caller,
+                  const struct relay_start_in *in, struct relay_ticket *out, const char **msg)
+{
+    struct relay_session s = {0};
+    const char *lost = NULL;
+    *msg = NULL;
+    if (!start_input_ok(caller, in))
+        return ERR_BAD_REQUEST;
+    err_t err = check_live(a, ar, in->init_room_id, caller, msg);
+    if (!err)
+        err = check_live(a, ar, in->recv_room_id, in->recv_user_id, msg);
+    if (err)
+        return err;
+    s.sid = arena_printf(ar, "%" PRId64, ids_next());
+    s.init_user_id = caller;
+    s.init_room_id = in->init_room_id;
+    s.recv_user_id = in->recv_user_id;
+    s.recv_room_id = in->recv_room_id;
+    s.extends_json = in->extends_json;
+    s.status = RELAY_STATUS_AGREED;
+    err = start_tx(a, &s, &lost);
+    if (err && lost) {
+        /* a concurrent start or stop changed the live between the check and the claim */
+        err = check_live(a, ar, lost, lost == in->init_room_id ? caller : in->recv_user_id, msg);
+        if (!err) {
+            *msg = MSG_BUSY;
+            err = ERR_BAD_REQUEST;
+        }
+        return err;
+    }
+    out->sid = s.sid;
+    out->status = s.status;
+    return err ? err : peer_token(a, ar, in->recv_room_id, caller, &out->token);
+}
+
+static err_t find_session(struct app *a, struct arena *ar, bool read_only, const char *sid,
+                          struct relay_session *out)
+{
+    struct store_conn *c = NULL;
+    err_t err = store_acquire(a->store, read_only, &c);
+    if (!err)
+        err = relay_store_find(c, ar, sid, out);
+    store_release(c);
+    return err;
+}
+
+err_t relay_get(struct app *a, struct arena *ar, const char *sid, struct relay_session *out)
+{
+    return find_session(a, ar, true, sid, out);
+}
+
+/* GATE (spec 03 §3.2): an open session, and the caller on air in its own PK live. Every
+ * failure is ERR_NOT_FOUND (the reference's 500 "record not found" for a caller in no room
+ * included, §10 #26). */
+static err_t gate(struct app *a, struct arena *ar, const char *sid, const char *caller,
+                  struct relay_session *s, const char **peer_room, bool *is_init)
+{
+    struct live_room l;
+    char *current = NULL;
+    err_t err = find_session(a, ar, false, sid, s);
+    if (!err && s->status == RELAY_STATUS_STOPPED)
+        err = ERR_NOT_FOUND;
+    if (!err)
+        err = live_presence_of(a, ar, caller, &current);
+    if (!err && !current)
+        err = ERR_NOT_FOUND;
+    if (!err)
+        err = live_find(a, ar, current, &l);
+    if (err)
+        return err;
+    if (l.status != LIVE_STATUS_ON || strcmp(l.anchor_id, caller) != 0)
+        return ERR_NOT_FOUND;
+    *is_init = strcmp(caller, s->init_user_id) == 0 && strcmp(current, s->init_room_id) == 0;
+    if (*is_init)
+        *peer_room = s->recv_room_id;
+    else if (strcmp(caller, s->recv_user_id) == 0 && strcmp(current, s->recv_room_id) == 0)
+        *peer_room = s->init_room_id;
+    else
+        return ERR_NOT_FOUND;
+    return ERR_OK;
+}
+
+err_t relay_token(struct app *a, struct arena *ar, const char *sid, const char *caller,
+                  struct relay_ticket *out)
+{
+    struct relay_session s;
+    const char *peer = NULL;
+    bool is_init = false;
+    err_t err = gate(a, ar, sid, caller, &s, &peer, &is_init);
+    if (err)
+        return err;
+    out->sid = s.sid;
+    out->status = s.status;
+    return peer_token(a, ar, peer, caller, &out->token);
+}
+
+err_t relay_report_started(struct app *a, struct arena *ar, const char *sid, const char *caller,
+                           struct relay_ticket *out)
+{
+    struct relay_session s;
+    struct store_conn *c = NULL;
+    const char *peer = NULL;
+    bool is_init = false;
+    int64_t n = 0;
+    err_t err = gate(a, ar, sid, caller, &s, &peer, &is_init);
+    if (!err)
+        err = store_acquire(a->store, false, &c);
+    if (!err)
+        err = relay_store_report(c, s.id, is_init, now_s(), &n);
+    /* the status the statement left, read on the primary */
+    if (!err)
+        err = relay_store_find(c, ar, sid, &s);
+    store_release(c);
+    if (!err && s.status == RELAY_STATUS_STOPPED)
+        err = ERR_NOT_FOUND; /* stopped between the gate and the update */
+    out->sid = s.sid;
+    out->status = s.status;
+    out->token = NULL;
+    return err;
+}
+
+err_t relay_stop(struct app *a, struct arena *ar, const char *sid, const char *caller)
+{
+    struct relay_session s;
+    struct store_conn *c = NULL;
+    const char *peer = NULL;
+    bool is_init = false;
+    int64_t n = 0, now = now_s();
+    err_t err = gate(a, ar, sid, caller, &s, &peer, &is_init);
+    if (!err)
+        err = store_acquire(a->store, false, &c);
+    if (err)
+        return err;
+    err = store_begin(c);
+    if (err)
+        goto out;
+    err = relay_store_stop(c, s.id, now, &n);
+    if (!err && n == 0)
+        err = ERR_NOT_FOUND; /* a concurrent stop won */
+    if (!err)
+        err = relay_store_release_lives(c, s.sid, now);
+    /* the body is the session as it was before stopping, like the reference's */
+    if (!err)
+        err = callback_emit(a, c, "pk_stopped", s.init_room_id, relay_session_json(&s));
+    err = store_tx_end(c, err);
+out:
+    store_release(c);
+    if (!err) {
+        live_views_changed(a, s.init_room_id);
+        live_views_changed(a, s.recv_room_id);
+    }
+    return err;
+}
+
+json_t *relay_session_json(const struct relay_session *s)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "ID", json_integer(s->id));
+    json_object_set_new(o, "sid", jv_str(s->sid));
+    json_object_set_new(o, "init_user_id", jv_str(s->init_user_id));
+    json_object_set_new(o, "init_room_id", jv_str(s->init_room_id));
+    json_object_set_new(o, "recv_user_id", jv_str(s->recv_user_id));
+    json_object_set_new(o, "recv_room_id", jv_str(s->recv_room_id));
+    json_object_set_new(o, "extends", jv_extends_load(s->extends_json));
+    json_object_set_new(o, "status", json_integer(s->status));
+    json_object_set_new(o, "start_at", s->start_at ? json_integer(s->start_at) : json_null());
+    json_object_set_new(o, "stop_at", s->stop_at ? json_integer(s->stop_at) : json_null());
+    json_object_set_new(o, "created_at", s->created_at ? json_integer(s->created_at) : json_null());
+    json_object_set_new(o, "updated_at", s->updated_at ? json_integer(s->updated_at) : json_null());
+    return o;
+}

@@ -1,0 +1,141 @@
+/* SQL of the relay module. The pk_id writes touch only pk_id and updated_at of live_entities
+ * (spec 03 §10 #13): they never overwrite the live module's columns. */
+#define LOG_MODULE "relay"
+#include "biz/relay/relay_store.h"
+
+#include <string.h>
+
+#include "core/mem.h"
+#include "store/store.h"
+
+#define SESSION_COLUMNS                                                                            \
+    "id, sid, init_user_id, init_room_id, recv_user_id, recv_room_id, extends, status, "           \
+    "start_at, stop_at, created_at, updated_at"
+
+static const char *str_or_empty(const struct store_rows *rows, size_t i, size_t col)
+{
+    const char *s = store_rows_str(rows, i, col);
+    return s ? s : "";
+}
+
+static void session_from(const struct store_rows *rows, size_t i, struct relay_session *s)
+{
+    const char *ext = store_rows_str(rows, i, 6);
+    s->id = store_rows_i64(rows, i, 0);
+    s->sid = str_or_empty(rows, i, 1);
+    s->init_user_id = str_or_empty(rows, i, 2);
+    s->init_room_id = str_or_empty(rows, i, 3);
+    s->recv_user_id = str_or_empty(rows, i, 4);
+    s->recv_room_id = str_or_empty(rows, i, 5);
+    s->extends_json = ext;
+    s->status = (int)store_rows_i64(rows, i, 7);
+    s->start_at = store_rows_time(rows, i, 8);
+    s->stop_at = store_rows_time(rows, i, 9);
+    s->created_at = store_rows_time(rows, i, 10);
+    s->updated_at = store_rows_time(rows, i, 11);
+}
+
+err_t relay_store_insert(struct store_conn *c, struct relay_session *s, int64_t now)
+{
+    static const char sql[] =
+        "INSERT INTO relay_sessions (sid, init_user_id, init_room_id, recv_user_id, "
+        "recv_room_id, extends, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    struct sql_arg args[] = {
+        SQL_STR(s->sid),
+        SQL_STR(s->init_user_id),
+        SQL_STR(s->init_room_id),
+        SQL_STR(s->recv_user_id),
+        SQL_STR(s->recv_room_id),
+        SQL_STR(s->extends_json ? s->extends_json : "null"),
+        SQL_I64(s->status),
+        SQL_TIME(now),
+        SQL_TIME(now),
+    };
+    s->created_at = s->updated_at = now;
+    return store_insert(c, sql, args, ARRAY_LEN(args), &s->id);
+}
+
+err_t relay_store_find(struct store_conn *c, struct arena *ar, const char *sid,
+                       struct relay_session *out)
+{
+    static const char sql[] =
+        "SELECT " SESSION_COLUMNS " FROM relay_sessions WHERE sid = ? ORDER BY id LIMIT 1";
+    struct sql_arg args[] = {SQL_STR(sid)};
+    struct store_rows rows;
+    err_t err = store_query_first(c, ar, sql, args, ARRAY_LEN(args), &rows);
+    if (!err)
+        session_from(&rows, 0, out);
+    return err;
+}
+
+err_t relay_store_claim_live(struct store_conn *c, const char *live_id, const char *anchor_id,
+                             const char *sid, int64_t now, int64_t *n)
+{
+    /* the guard is the whole precondition, so two concurrent starts cannot both claim (#12) */
+    static const char sql[] =
+        "UPDATE live_entities SET pk_id = ?, updated_at = ? WHERE live_id = ? AND anchor_id = ? "
+        "AND status = 1 AND deleted_at IS NULL AND (pk_id IS NULL OR pk_id = '')";
+    struct sql_arg args[] = {SQL_STR(sid), SQL_TIME(now), SQL_STR(live_id), SQL_STR(anchor_id)};
+    return store_exec(c, sql, args, ARRAY_LEN(args), n);
+}
+
+err_t relay_store_release_lives(struct store_conn *c, const char *sid, int64_t now)
+{
+    static const char sql[] = "UPDATE live_entities SET pk_id = '', updated_at = ? WHERE "
+                              "pk_id = ? AND deleted_at IS NULL";
+    struct sql_arg args[] = {SQL_TIME(now), SQL_STR(sid)};
+    return store_exec(c, sql, args, ARRAY_LEN(args), NULL);
+}
+
+err_t relay_store_report(struct store_conn *c, int64_t id, bool is_init, int64_t now, int64_t *n)
+{
+    /* one statement decides from the current value: simultaneous reports end in 4 (#11) */
+    static const char sql_init[] =
+        "UPDATE relay_sessions SET status = CASE status WHEN 1 THEN 2 WHEN 3 THEN 4 ELSE status "
+        "END, updated_at = ? WHERE id = ? AND status IN (1, 2, 3, 4)";
+    static const char sql_recv[] =
+        "UPDATE relay_sessions SET status = CASE status WHEN 1 THEN 3 WHEN 2 THEN 4 ELSE status "
+        "END, updated_at = ? WHERE id = ? AND status IN (1, 2, 3, 4)";
+    struct sql_arg args[] = {SQL_TIME(now), SQL_I64(id)};
+    return store_exec(c, is_init ? sql_init : sql_recv, args, ARRAY_LEN(args), n);
+}
+
+err_t relay_store_stop(struct store_conn *c, int64_t id, int64_t now, int64_t *n)
+{
+    static const char sql[] =
+        "UPDATE relay_sessions SET status = 6, updated_at = ? WHERE id = ? AND status <> 6";
+    struct sql_arg args[] = {SQL_TIME(now), SQL_I64(id)};
+    return store_exec(c, sql, args, ARRAY_LEN(args), n);
+}
+
+err_t relay_store_cas_extends(struct store_conn *c, int64_t id, const char *old_text,
+                              const char *new_text, int64_t now, int64_t *n)
+{
+    static const char sql_null[] = "UPDATE relay_sessions SET extends = ?, updated_at = ? "
+                                   "WHERE id = ? AND extends IS NULL";
+    static const char sql[] = "UPDATE relay_sessions SET extends = ?, updated_at = ? "
+                              "WHERE id = ? AND extends = ?";
+    struct sql_arg args[] = {SQL_STR(new_text), SQL_TIME(now), SQL_I64(id), SQL_STR(old_text)};
+    return store_exec(c, old_text ? sql : sql_null, args, old_text ? 4 : 3, n);
+}
+
+err_t relay_store_pk_lives(struct store_conn *c, struct arena *ar, const char *sid,
+                           struct relay_pk_live **out, size_t *n)
+{
+    static const char sql[] = "SELECT live_id, anchor_id, chat_id FROM live_entities WHERE "
+                              "pk_id = ? AND deleted_at IS NULL ORDER BY id";
+    struct sql_arg args[] = {SQL_STR(sid)};
+    struct store_rows rows;
+    *n = 0;
+    err_t err = store_query(c, ar, sql, args, ARRAY_LEN(args), &rows);
+    if (err)
+        return err;
+    *out = arena_zalloc(ar, sizeof(**out) * (rows.nrows ? rows.nrows : 1));
+    for (size_t i = 0; i < rows.nrows; i++) {
+        (*out)[i].live_id = str_or_empty(&rows, i, 0);
+        (*out)[i].anchor_id = str_or_empty(&rows, i, 1);
+        (*out)[i].chat_id = store_rows_i64(&rows, i, 2);
+    }
+    *n = rows.nrows;
+    return ERR_OK;
+}
