@@ -511,6 +511,8 @@ static const struct field conf_fields[] = {
     F_STR("censor.bucket", C(censor.bucket), NULL, FL_REQ),
     F_STR("censor.addr", C(censor.addr), NULL, FL_REQ),
     F_STR("censor.endpoint", C(censor.endpoint), "http://ai.qiniuapi.com", 0),
+    F_STR("censor.callback_token", C(censor.callback_token), NULL, FL_SECRET),
+    F_INT("censor.timeout_ms", C(censor.timeout_ms), 5000, 100, 60000),
     F_STR("gift.gift_addr", C(gift.gift_addr), NULL, FL_REQ),
     F_INT("gift.timeout_ms", C(gift.timeout_ms), 5000, 100, 60000),
     F_BOOL("gift.test_hook", C(gift.test_hook), false),
@@ -1028,8 +1030,10 @@ static err_t rule_httpq(struct loader *ld, struct conf *c)
                          c->httpq.trusted_proxies[i]);
     }
     if (c->httpq.workers == 0) {
+        /* handlers block on MySQL and Redis round trips: several threads per core keep both
+         * the cores and the database busy (measured in bench/RESULTS.md) */
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        c->httpq.workers = cpus < 1 ? 2 : cpus > 512 ? 1024 : 2 * cpus;
+        c->httpq.workers = cpus < 1 ? 8 : cpus > 32 ? 256 : 8 * cpus;
     }
     return ERR_OK;
 }

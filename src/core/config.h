@@ -117,6 +117,8 @@ struct conf {
         char *bucket;
         char *addr;
         char *endpoint; /* moderation API base; default http://ai.qiniuapi.com */
+        char *callback_token; /* shared secret appended to the hook URL; "" = none (W-11) */
+        int64_t timeout_ms;   /* total timeout of one moderation API call; default 5000 */
     } censor;
     struct {
         bool enabled;

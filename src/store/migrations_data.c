@@ -676,6 +676,22 @@ const struct store_migration store_migrations[] = {
             "CREATE UNIQUE INDEX IF NOT EXISTS live_mic_entities_uix_live_user ON live_mic_entities (live_id, user_id);\n"
             "CREATE INDEX IF NOT EXISTS live_entities_idx_pk_id ON live_entities (pk_id);\n",
     },
+    {
+        .version = 7,
+        .name = "0007_censor_indexes.sql",
+        .mysql =
+            "-- Indexes of the moderation paths: a result callback finds its job by id, the review pages\n"
+            "-- read one live's frames (optionally only the unreviewed ones) and the censored-live list\n"
+            "-- counts them per live.\n"
+            "ALTER TABLE `live_censor`\n"
+            "    ADD KEY `idx_job` (`job_id`);\n"
+            "ALTER TABLE `censor_image`\n"
+            "    ADD KEY `idx_live_review` (`live_id`, `is_review`, `created_at`);\n",
+        .sqlite =
+            "-- Indexes of the moderation paths; see db/mysql/0007_censor_indexes.sql.\n"
+            "CREATE INDEX IF NOT EXISTS live_censor_idx_job ON live_censor (job_id);\n"
+            "CREATE INDEX IF NOT EXISTS censor_image_idx_live_review ON censor_image (live_id, is_review, created_at);\n",
+    },
 };
 
 const size_t store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

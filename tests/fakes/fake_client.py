@@ -150,3 +150,12 @@ class FakeQiniu:
 
     def im_state(self):
         return self._control("GET", "/_fake/im/state")
+
+    def censor_jobs(self):
+        """Moderation jobs the fake holds: id -> {body, open, created_at, fired}."""
+        return self._control("GET", "/_fake/censor/jobs")
+
+    def censor_fire(self, job, **result):
+        """Makes the fake POST an image result of `job` to its hook URL; returns
+        {"status", "body", "image"} (qnlive's HTTP status and reply text)."""
+        return self._control("POST", "/_fake/censor/fire?job=" + job, result)

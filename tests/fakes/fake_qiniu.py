@@ -34,6 +34,11 @@ Control API (JSON):
     POST /_fake/rtc/room {"app":"a","room":"r","users":["u1",...]}   users online in a room
     POST /_fake/im/user  {"username":"ql1","password":"x"}            pre-registers an IM user
     GET  /_fake/im/state                                               IM users, groups, messages
+    GET  /_fake/censor/jobs          moderation jobs: id -> {body, open, created_at, fired}
+    POST /_fake/censor/fire?job=J    {"suggestion","scenes":{"pulp":"block"},"timestamp","url",
+                                      "code"} (all optional): POSTs a synthetic image result of
+         job J to the job's hook_url (or body "hook_url" for an unknown job) and answers
+         {"status", "body", "image"} with qnlive's reply
 
 Start: /usr/bin/python3 fake_qiniu.py --port 0 --port-file F  (writes the chosen port to F once
 listening). Listens on 127.0.0.1 only; exits on SIGTERM or SIGINT. Standard library only.
@@ -49,7 +54,9 @@ import signal
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SERVICES = ("im", "rtc", "pili", "censor", "callback", "pay", "telemetry")
@@ -301,23 +308,95 @@ def serve_pili(h):
                  "end": body.get("end", 0), "persistentID": "z1.test"}
 
 
+def censor_job_view(job_id, job):
+    """A job as /v3/live/censor/list shows it."""
+    body = job["body"]
+    params = body.get("params") or {}
+    image = dict(params.get("image") or {})
+    saver = dict(image.get("saver") or {})
+    saver.setdefault("uid", 0)
+    image["saver"] = saver
+    data = body.get("data") or {}
+    return {"id": job_id,
+            "data": {"id": data.get("id", ""), "uri": data.get("uri", ""),
+                     "info": data.get("info", "")},
+            "params": {"hook_url": params.get("hook_url", ""),
+                       "hook_auth": params.get("hook_auth", False), "image": image},
+            "message": "", "status": "RUNNING" if job["open"] else "STOPPED",
+            "created_at": job["created_at"], "updated_at": job["updated_at"]}
+
+
 def serve_censor(h):
     check_mac(h)
     body = h.json_body()
+    ok = {"request_id": "r", "code": 0, "message": ""}
     if h.sub_path == "/v3/live/censor":
+        data, params = body.get("data"), body.get("params")
+        if not isinstance(data, dict) or not data.get("uri") or not isinstance(params, dict) \
+                or not isinstance(params.get("image"), dict):
+            return 400, {"error": "data.uri and params.image required"}
         job = hashlib.md5(str(time.time_ns()).encode()).hexdigest()
+        now = int(time.time())
         with STATE.lock:
-            STATE.censor_jobs[job] = {"body": body, "open": True}
-        return 200, {"request_id": "r", "code": 0, "message": "", "data": {"job": job}}
+            STATE.censor_jobs[job] = {"body": body, "open": True, "created_at": now,
+                                      "updated_at": now}
+        return 200, dict(ok, data={"job": job})
     if h.sub_path == "/v3/live/censor/close":
         with STATE.lock:
             if body.get("job") in STATE.censor_jobs:
                 STATE.censor_jobs[body["job"]]["open"] = False
-        return 200, {"request_id": "r", "code": 0, "message": ""}
-    if h.sub_path in ("/v3/live/censor/query", "/v3/live/censor/list"):
-        return 200, {"request_id": "r", "code": 0, "message": "",
-                     "data": {"marker": "", "items": []}}
+                STATE.censor_jobs[body["job"]]["updated_at"] = int(time.time())
+        return 200, ok
+    if h.sub_path == "/v3/live/censor/list":
+        with STATE.lock:
+            items = [censor_job_view(j, v) for j, v in STATE.censor_jobs.items()]
+        if body.get("status"):
+            items = [i for i in items if i["status"] == body["status"]]
+        if body.get("limit"):
+            items = items[:int(body["limit"])]
+        return 200, dict(ok, data={"marker": "", "items": items})
+    if h.sub_path == "/v3/live/censor/query":
+        with STATE.lock:
+            job = STATE.censor_jobs.get(body.get("job"))
+            fired = list(job.get("fired", [])) if job else []
+        if job is None:
+            return 200, {"request_id": "r", "code": 404, "message": "job not found"}
+        return 200, dict(ok, data={"marker": "", "items": {"image": fired, "audio": []}})
     return 404, {"error": "no such censor route"}
+
+
+def censor_fire(h, body):
+    """POSTs a synthetic image result of a job to the job's hook_url; answers what it got."""
+    job_id = h.query.get("job", [None])[0] or body.get("job")
+    with STATE.lock:
+        job = STATE.censor_jobs.get(job_id)
+        hook = job["body"]["params"].get("hook_url", "") if job else body.get("hook_url")
+        bucket = ((job["body"]["params"]["image"].get("saver") or {}).get("bucket", "")
+                  if job else body.get("bucket", ""))
+    if not hook:
+        return 404, {"error": "unknown job and no hook_url"}
+    ts = int(body.get("timestamp", time.time()))
+    scenes = body.get("scenes", {"pulp": "block"})
+    image = {"code": int(body.get("code", 200)), "message": "OK", "job": job_id,
+             "timestamp": ts,
+             "url": body.get("url", "qiniu:///%s/live/%s/%d.jpg" % (bucket, job_id, ts)),
+             "result": {"suggestion": body.get("suggestion", "block"),
+                        "scenes": {k: {"suggestion": v, "details": []}
+                                   for k, v in scenes.items()}}}
+    if image["code"] != 200:
+        image["error"] = {"message": "fake analysis failure"}
+    data = json.dumps({"image": image}).encode()
+    req = urllib.request.Request(hook, data=data, method="POST",
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            status, text = r.status, r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        status, text = e.code, e.read().decode("utf-8", "replace")
+    if job is not None and status == 200:
+        with STATE.lock:
+            job.setdefault("fired", []).append(image)
+    return 200, {"status": status, "body": text, "image": image}
 
 
 def serve_recorder(h):
@@ -347,6 +426,12 @@ def control(h):
         with STATE.lock:
             calls = [c for c in STATE.calls if svc is None or c["service"] == svc]
         return 200, calls
+    if h.command == "GET" and path == "/_fake/censor/jobs":
+        with STATE.lock:
+            return 200, {j: dict(v, fired=list(v.get("fired", [])))
+                         for j, v in STATE.censor_jobs.items()}
+    if h.command == "POST" and path == "/_fake/censor/fire":
+        return censor_fire(h, h.json_body())
     if h.command == "GET" and path == "/_fake/im/state":
         with STATE.lock:
             return 200, {"users": STATE.im_users, "groups": STATE.im_groups,

@@ -30,6 +30,36 @@ static int64_t now_s(void)
     return (int64_t)time(NULL);
 }
 
+/* Room lifecycle listeners (live_on_change): filled during registration, read-only afterwards,
+ * so request threads read them without a lock. Keyed by app so several apps in one process
+ * (tests) keep theirs apart. */
+enum { LIVE_LISTENERS_MAX = 8 };
+static struct {
+    struct app *app;
+    live_change_fn *fn;
+} listeners[LIVE_LISTENERS_MAX];
+static size_t n_listeners;
+
+void live_on_change(struct app *a, live_change_fn *fn)
+{
+    for (size_t i = 0; i < n_listeners; i++)
+        if (listeners[i].app == a && listeners[i].fn == fn)
+            return;
+    if (n_listeners == LIVE_LISTENERS_MAX) {
+        log_error("too many room listeners");
+        return;
+    }
+    listeners[n_listeners].app = a;
+    listeners[n_listeners++].fn = fn;
+}
+
+static void notify_change(struct app *a, const char *event, const char *live_id)
+{
+    for (size_t i = 0; i < n_listeners; i++)
+        if (listeners[i].app == a)
+            listeners[i].fn(a, event, live_id);
+}
+
 static json_t *id_body(const char *live_id)
 {
     return json_pack("{s:s}", "live_id", live_id);
@@ -130,8 +160,10 @@ static err_t stop_tx(struct app *a, const char *live_id, const char *anchor_id,
 out:
     store_release(c);
     *stopped = !err && n > 0;
-    if (*stopped)
+    if (*stopped) {
         live_views_changed(a, live_id);
+        notify_change(a, "stopped", live_id);
+    }
     return err;
 }
 
@@ -204,8 +236,10 @@ err_t live_delete(struct app *a, struct arena *ar, const char *live_id, const ch
     err = store_tx_end(c, err);
 out:
     store_release(c);
-    if (!err)
+    if (!err) {
         live_views_changed(a, live_id);
+        notify_change(a, "stopped", live_id); /* a deleted room is over, on air or not */
+    }
     return err;
 }
 
@@ -275,8 +309,10 @@ static err_t insert_tx(struct app *a, struct live_room *l, int64_t now)
     err = store_tx_end(c, err);
 out:
     store_release(c);
-    if (!err)
+    if (!err) {
         live_views_changed(a, l->live_id);
+        notify_change(a, "created", l->live_id);
+    }
     return err;
 }
 
