@@ -234,14 +234,16 @@ class Servers:
                 entry % (host, port, user, password, db, ", read_only: true") +
                 "cache:\n  type: node\n  addr: %s\n" % renv["QNLIVE_TEST_REDIS"])
 
-    def qnlive(self, binary, backend_yaml, port):
+    def qnlive(self, binary, backend_yaml, port, view_cache_ms=0, workers=0):
         cfg = os.path.join(self.tmp, "qnlive.yaml")
         with open(cfg, "w") as f:
             f.write("node: {node_id: 1}\naccount: {access_key: a, secret_key: s}\n"
-                    "httpq: {addr: \"127.0.0.1:%d\"}\n"
+                    "httpq: {addr: \"127.0.0.1:%d\", workers: %d}\n"
                     "auth: {jwt_key: %s, server: {enable: true, access_key: %s, secret_key: %s}}\n"
                     "rtc: {app_id: bench}\ncron: {single_task_node: 1}\nlog: {level: warn}\n"
-                    % (port, JWT_KEY, AK, SK))
+                    # the workloads run for minutes: no audience may time out meanwhile
+                    "live: {view_cache_ms: %d, user_timeout_s: 3600}\n"
+                    % (port, workers, JWT_KEY, AK, SK, view_cache_ms))
             f.write(backend_yaml or "sqlite: {path: %s/qnlive.db}\n" % self.tmp)
         log = open(os.path.join(self.tmp, "qnlive.log"), "wb")
         p = subprocess.Popen([binary, "-f", cfg], stdout=log, stderr=subprocess.STDOUT,
@@ -296,6 +298,10 @@ def main():
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--only", help="comma-separated workload names")
+    ap.add_argument("--workers", type=int, default=0,
+                    help="httpq.workers of the started server (0: the default, 2 x cores)")
+    ap.add_argument("--view-cache-ms", type=int, default=0,
+                    help="live.view_cache_ms of the started server (0: the default, off)")
     args = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="qnlive-bench-")
@@ -306,7 +312,7 @@ def main():
         else:
             port = free_port()
             backend = servers.mariadb_redis() if args.backend == "mysql" else None
-            pid = servers.qnlive(args.binary, backend, port)
+            pid = servers.qnlive(args.binary, backend, port, args.view_cache_ms, args.workers)
             base = "http://127.0.0.1:%d" % port
         api = Api(base, args.jwt_key, args.ak, args.sk)
         users, rooms, onair, audience = seed(api)
@@ -321,7 +327,8 @@ def main():
             if only and name not in only:
                 continue
             rows.append(measure(name, base, plan, pid, args, tmp))
-        what = args.url or "qnlive %s, %s" % (os.path.basename(args.binary), args.backend)
+        what = args.url or "qnlive %s, %s, view_cache_ms %d" % (
+            os.path.basename(args.binary), args.backend, args.view_cache_ms)
         print_table(rows, "%s; wrk -t%d -c%d -d%ds; %d cores" % (
             what, args.threads, args.connections, args.duration, os.cpu_count()))
     finally:

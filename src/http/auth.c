@@ -70,8 +70,8 @@ static err_t verify_token(struct req *r, struct jwt_claims *c)
     return ERR_OK;
 }
 
-/* The live_users row behind a client token, through the short-lived positive cache. Users
- * without an IM account yet are not cached, so their registration shows up at once. */
+/* The live_users row behind a client token, through the short-lived positive cache (an IM id
+ * registered meanwhile shows within the cache's lifetime). */
 static err_t find_client_user(struct req *r, const char *user_id, int64_t *im_userid)
 {
     struct app *a = r->app;
@@ -80,7 +80,7 @@ static err_t find_client_user(struct req *r, const char *user_id, int64_t *im_us
     if (!a->auth.find_client_user)
         return ERR_NOT_FOUND;
     err_t err = a->auth.find_client_user(r, user_id, im_userid);
-    if (!err && *im_userid != 0 && a->auth_users)
+    if (!err && a->auth_users)
         ttlmap_put(a->auth_users, user_id, *im_userid);
     return err;
 }

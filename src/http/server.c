@@ -340,12 +340,10 @@ bool http_parse_listen_addr(const char *addr, struct sockaddr_in *out)
     return inet_pton(AF_INET, host, &out->sin_addr) == 1;
 }
 
+/* The config loader turns 0 into its default; a hand-built conf gets a sane pool too. */
 static unsigned worker_count(const struct conf *cf)
 {
-    if (cf->httpq.workers > 0)
-        return (unsigned)cf->httpq.workers;
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    return cpus > 0 ? (unsigned)cpus * 2 : 4;
+    return cf->httpq.workers > 0 ? (unsigned)cf->httpq.workers : 16;
 }
 
 err_t http_server_start(struct app *app, struct http_server **out, char *errbuf, size_t errlen)

@@ -197,7 +197,7 @@ static void test_defaults(void **state)
 
     assert_int_equal(load(BASE, NULL, &c, err, sizeof(err)), ERR_OK);
     assert_int_equal(c.node.node_id, 0);
-    assert_int_equal(c.httpq.workers, 2 * (cpus < 1 ? 1 : cpus));
+    assert_int_equal(c.httpq.workers, cpus < 1 ? 8 : cpus > 32 ? 256 : 8 * cpus);
     assert_int_equal(c.httpq.body_max, 1048576);
     assert_int_equal(c.httpq.drain_timeout_s, 10);
     assert_int_equal(c.httpq.n_trusted_proxies, 0);
