@@ -22,7 +22,7 @@
 /* Users are never deleted by the API and their IM id only goes from 0 to its final value, so
  * a short-lived positive cache is safe; an admin deleting a row by hand takes effect within
  * AUTH_USERS_TTL_MS. */
-enum { AUTH_USERS_CAPACITY = 65536, AUTH_USERS_TTL_MS = 5000 };
+enum { AUTH_USERS_CAPACITY = 16384, AUTH_USERS_TTL_MS = 5000 };
 
 static void warn_insecure_settings(const struct conf *cf)
 {

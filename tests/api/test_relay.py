@@ -216,10 +216,10 @@ def test_gate(srv, fake):
     assert assert_ok(client_call(srv, "GET", "/client/relay/" + sid, ta))["status"] == 1
     assert srv.sql("SELECT COUNT(*) FROM outbox WHERE topic = 'pk_stopped' AND payload LIKE "
                    "'%%%s%%'" % sid) == [["0"]]
-    # an anchor who left its room is no longer on air in it
+    # an anchor who stopped its room is no longer on air in it, and the PK ended with the room
     assert_ok(client_call(srv, "DELETE", "/client/live/room/" + la, ta))
     assert_error(client_call(srv, "GET", "/client/relay/%s/token" % sid, ta), 404, 404)
-    assert_ok(client_call(srv, "POST", "/client/relay/%s/stop" % sid, tb))
+    assert_error(client_call(srv, "POST", "/client/relay/%s/stop" % sid, tb), 404, 404)
     assert pk_id(srv, la) == "" and pk_id(srv, lb) == ""
 
 
@@ -289,3 +289,16 @@ def test_im_failure_does_not_fail_extends(srv, fake):
                           {"extends": {"k": "v"}}))
     s = assert_ok(client_call(srv, "GET", "/client/relay/" + sid, ta))
     assert s["extends"] == {"k": "v"}
+
+
+def test_stopping_a_room_ends_its_pk(srv, fake):
+    ta, la, tb, lb = pair(srv, "endlive")
+    sid = assert_ok(start(srv, ta, la, lb, "pk_b_endlive"))["relay_id"]
+    assert pk_id(srv, la) == sid and pk_id(srv, lb) == sid
+    assert_ok(client_call(srv, "DELETE", "/client/live/room/" + la, ta))  # anchor A stops
+    assert assert_ok(client_call(srv, "GET", "/client/relay/" + sid, tb))["status"] == 6
+    assert pk_id(srv, lb) == ""
+    assert len(callbacks(fake, "pk_stopped", sid)) == 1
+    # room B is free for a new PK
+    tc, lc = open_room(srv, "pk_c_endlive")
+    assert_ok(start(srv, tb, lb, lc, "pk_c_endlive"))

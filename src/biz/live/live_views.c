@@ -19,7 +19,7 @@
 #include "core/str.h"
 #include "core/textcache.h"
 
-enum { VIEWS_CAPACITY = 8192, GEN_KEY_TTL_MS = 24 * 3600 * 1000 };
+enum { VIEWS_CAPACITY = 4096, GEN_KEY_TTL_MS = 24 * 3600 * 1000 };
 
 static const char LISTS_SCOPE[] = "_lists";
 

@@ -226,37 +226,67 @@ err_t relay_report_started(struct app *a, struct arena *ar, const char *sid, con
     return err;
 }
 
-err_t relay_stop(struct app *a, struct arena *ar, const char *sid, const char *caller)
+/* Stops a session, frees both lives' pk_id and stores pk_stopped, in one transaction. */
+static err_t stop_session_tx(struct app *a, const struct relay_session *s)
 {
-    struct relay_session s;
     struct store_conn *c = NULL;
-    const char *peer = NULL;
-    bool is_init = false;
     int64_t n = 0, now = now_s();
-    err_t err = gate(a, ar, sid, caller, &s, &peer, &is_init);
-    if (!err)
-        err = store_acquire(a->store, false, &c);
+    err_t err = store_acquire(a->store, false, &c);
     if (err)
         return err;
     err = store_begin(c);
     if (err)
         goto out;
-    err = relay_store_stop(c, s.id, now, &n);
+    err = relay_store_stop(c, s->id, now, &n);
     if (!err && n == 0)
         err = ERR_NOT_FOUND; /* a concurrent stop won */
     if (!err)
-        err = relay_store_release_lives(c, s.sid, now);
+        err = relay_store_release_lives(c, s->sid, now);
     /* the body is the session as it was before stopping, like the reference's */
     if (!err)
-        err = callback_emit(a, c, "pk_stopped", s.init_room_id, relay_session_json(&s));
+        err = callback_emit(a, c, "pk_stopped", s->init_room_id, relay_session_json(s));
     err = store_tx_end(c, err);
 out:
     store_release(c);
     if (!err) {
-        live_views_changed(a, s.init_room_id);
-        live_views_changed(a, s.recv_room_id);
+        live_views_changed(a, s->init_room_id);
+        live_views_changed(a, s->recv_room_id);
     }
     return err;
+}
+
+err_t relay_stop(struct app *a, struct arena *ar, const char *sid, const char *caller)
+{
+    struct relay_session s;
+    const char *peer = NULL;
+    bool is_init = false;
+    err_t err = gate(a, ar, sid, caller, &s, &peer, &is_init);
+    return err ? err : stop_session_tx(a, &s);
+}
+
+/* A room that stops (anchor, timeout, admin) ends its PK too, so the other room is free for a
+ * new one (spec 03 §10 #14). Failures are logged: the stop itself already happened. */
+static void end_pk_of_stopped_room(struct app *a, const char *event, const char *live_id)
+{
+    struct arena *ar;
+    struct live_room l;
+    struct relay_session s;
+    if (strcmp(event, "stopped") != 0)
+        return;
+    ar = arena_new();
+    err_t err = live_find(a, ar, live_id, &l);
+    if (!err && !is_empty(l.pk_id))
+        err = find_session(a, ar, false, l.pk_id, &s);
+    if (!err && !is_empty(l.pk_id) && s.status != RELAY_STATUS_STOPPED)
+        err = stop_session_tx(a, &s);
+    if (err && err != ERR_NOT_FOUND)
+        log_warn("PK of stopped live %s not ended: %s", live_id, err_name(err));
+    arena_free(&ar);
+}
+
+void relay_observe_lives(struct app *a)
+{
+    live_on_change(a, end_pk_of_stopped_room);
 }
 
 json_t *relay_session_json(const struct relay_session *s)

@@ -101,4 +101,7 @@ json_t *relay_session_json(const struct relay_session *s);
 /* Registers the relay routes R1-R7. */
 void relay_module_register(struct app *a);
 
+/* Subscribes to room changes: a room that stops ends its PK session. */
+void relay_observe_lives(struct app *a);
+
 #endif

@@ -121,4 +121,5 @@ static const struct route relay_routes[] = {
 void relay_module_register(struct app *a)
 {
     router_add(a->router, relay_routes, ARRAY_LEN(relay_routes));
+    relay_observe_lives(a);
 }
