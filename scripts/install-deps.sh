@@ -6,7 +6,8 @@ set -eu
 BUILD="build-essential cmake ninja-build pkg-config"
 LIBS="libmicrohttpd-dev libjansson-dev libyaml-dev libmariadb-dev libsqlite3-dev
       libhiredis-dev libcurl4-openssl-dev libssl-dev libcmocka-dev"
-TEST="mariadb-server redis-server redis-tools python3 python3-pytest python3-requests procps"
+TEST="mariadb-server mariadb-client redis-server redis-tools python3 python3-pytest python3-requests
+      procps sqlite3 clang-format"
 BENCH="wrk nginx-light"
 
 case "${1:-all}" in

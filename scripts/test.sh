@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
 ./scripts/install-deps.sh test
+./scripts/check-style.sh
 
 cmake --preset debug >/dev/null
 cmake --build build/debug -j2

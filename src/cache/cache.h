@@ -58,8 +58,7 @@ struct cache_ops {
     err_t (*ping)(struct cache *c);
     err_t (*get)(struct cache *c, const char *key, struct arena *a, char **data, size_t *len,
                  bool *found);
-    err_t (*set)(struct cache *c, const char *key, const void *data, size_t len,
-                 int64_t ttl_ms);
+    err_t (*set)(struct cache *c, const char *key, const void *data, size_t len, int64_t ttl_ms);
     err_t (*del)(struct cache *c, const char *key, bool *deleted);
     err_t (*incrby)(struct cache *c, const char *key, int64_t delta, int64_t *out);
     err_t (*expire)(struct cache *c, const char *key, int64_t ttl_ms, bool *found);
@@ -68,20 +67,18 @@ struct cache_ops {
                   size_t len);
     err_t (*hincrby)(struct cache *c, const char *key, const char *field, int64_t delta,
                      int64_t *out);
-    err_t (*hget)(struct cache *c, const char *key, const char *field, struct arena *a,
-                  char **data, size_t *len, bool *found);
+    err_t (*hget)(struct cache *c, const char *key, const char *field, struct arena *a, char **data,
+                  size_t *len, bool *found);
     err_t (*hmget)(struct cache *c, const char *key, const char *const *fields, size_t n,
                    struct arena *a, struct cache_val *vals);
-    err_t (*hgetall)(struct cache *c, const char *key, struct arena *a,
-                     struct cache_field **out, size_t *n);
+    err_t (*hgetall)(struct cache *c, const char *key, struct arena *a, struct cache_field **out,
+                     size_t *n);
     err_t (*sadd)(struct cache *c, const char *key, const char *member, bool *added);
     err_t (*srem)(struct cache *c, const char *key, const char *member, bool *removed);
-    err_t (*smembers)(struct cache *c, const char *key, struct arena *a, char ***out,
-                      size_t *n);
+    err_t (*smembers)(struct cache *c, const char *key, struct arena *a, char ***out, size_t *n);
     err_t (*lock_acquire)(struct cache *c, const char *key, const char *owner, int64_t ttl_ms,
                           bool *got);
-    err_t (*lock_release)(struct cache *c, const char *key, const char *owner,
-                          bool *released);
+    err_t (*lock_release)(struct cache *c, const char *key, const char *owner, bool *released);
 };
 
 /* Every backend embeds this as its first member. */
@@ -228,8 +225,8 @@ MUST_USE static inline err_t cache_smembers(struct cache *c, const char *key, st
 /* Takes a lock: SET key owner NX PX ttl_ms (ttl_ms > 0, else ERR_BAD_REQUEST). *got is true
  * when this call created the key. `owner` must be unique per holder (node id + thread + random)
  * so that only the holder can release it. */
-MUST_USE static inline err_t cache_lock_acquire(struct cache *c, const char *key,
-                                                const char *owner, int64_t ttl_ms, bool *got)
+MUST_USE static inline err_t cache_lock_acquire(struct cache *c, const char *key, const char *owner,
+                                                int64_t ttl_ms, bool *got)
 {
     return c->ops->lock_acquire(c, key, owner, ttl_ms, got);
 }
@@ -237,8 +234,7 @@ MUST_USE static inline err_t cache_lock_acquire(struct cache *c, const char *key
 /* Releases a lock only if it is still held by `owner` (atomic compare-and-delete; a Lua script
  * on Redis). Releasing a lock held by someone else, or already expired, does nothing and is
  * not an error. */
-MUST_USE static inline err_t cache_lock_release(struct cache *c, const char *key,
-                                                const char *owner)
+MUST_USE static inline err_t cache_lock_release(struct cache *c, const char *key, const char *owner)
 {
     return c->ops->lock_release(c, key, owner, NULL);
 }

@@ -114,8 +114,8 @@ static void apply_range_locked(struct cache_cluster *cc, const redisReply *e,
 /* Loads the slot map from one server; false when it does not answer with one. */
 static bool load_from(struct cache_cluster *cc, struct rpool *pool, const char *host)
 {
-    const char *argv[] = { "CLUSTER", "SLOTS" };
-    const size_t lens[] = { 7, 5 };
+    const char *argv[] = {"CLUSTER", "SLOTS"};
+    const size_t lens[] = {7, 5};
     redisReply *reply;
     short *map;
 
@@ -209,7 +209,7 @@ static err_t redirect(struct cache_cluster *cc, const redisReply *reply, const s
         return ERR_OK;
     }
     if (strncmp(s, "TRYAGAIN", 8) == 0) {
-        struct timespec ts = { 0, CLUSTER_TRYAGAIN_MS * 1000000L };
+        struct timespec ts = {0, CLUSTER_TRYAGAIN_MS * 1000000L};
 
         nanosleep(&ts, NULL);
         return ERR_OK;

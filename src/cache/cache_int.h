@@ -47,8 +47,8 @@ const char *rpool_addr(const struct rpool *p);
  * it with freeReplyObject; error replies are returned as replies). A connection error on a
  * pooled connection is retried once on a fresh one. Returns ERR_UNAVAILABLE when the server
  * cannot be reached or times out. */
-err_t rpool_command(struct rpool *p, bool asking, int argc, const char **argv,
-                    const size_t *lens, redisReply **out) MUST_USE;
+err_t rpool_command(struct rpool *p, bool asking, int argc, const char **argv, const size_t *lens,
+                    redisReply **out) MUST_USE;
 
 /* Maps an error reply that needs no redirect handling: LOADING, CLUSTERDOWN, MASTERDOWN,
  * NOAUTH and similar are ERR_UNAVAILABLE, anything else ERR_INTERNAL. Logs it. */

@@ -314,8 +314,7 @@ static err_t mem_get(struct cache *c, const char *key, struct arena *a, char **d
     return err;
 }
 
-static err_t mem_set(struct cache *c, const char *key, const void *data, size_t len,
-                     int64_t ttl_ms)
+static err_t mem_set(struct cache *c, const char *key, const void *data, size_t len, int64_t ttl_ms)
 {
     uint64_t h;
     struct shard *s = enter(c, key, &h);
@@ -548,8 +547,7 @@ static err_t mem_srem(struct cache *c, const char *key, const char *member, bool
     return err;
 }
 
-static err_t mem_smembers(struct cache *c, const char *key, struct arena *a, char ***out,
-                          size_t *n)
+static err_t mem_smembers(struct cache *c, const char *key, struct arena *a, char ***out, size_t *n)
 {
     uint64_t h;
     struct shard *s = enter(c, key, &h);
@@ -566,8 +564,8 @@ static err_t mem_smembers(struct cache *c, const char *key, struct arena *a, cha
     return err;
 }
 
-static err_t mem_lock_acquire(struct cache *c, const char *key, const char *owner,
-                              int64_t ttl_ms, bool *got)
+static err_t mem_lock_acquire(struct cache *c, const char *key, const char *owner, int64_t ttl_ms,
+                              bool *got)
 {
     uint64_t h;
     struct shard *s;
@@ -590,14 +588,13 @@ static err_t mem_lock_acquire(struct cache *c, const char *key, const char *owne
     return ERR_OK;
 }
 
-static err_t mem_lock_release(struct cache *c, const char *key, const char *owner,
-                              bool *released)
+static err_t mem_lock_release(struct cache *c, const char *key, const char *owner, bool *released)
 {
     uint64_t h;
     struct shard *s = enter(c, key, &h);
     struct mentry *e = lookup(s, key, h);
-    bool mine = e && e->type == MT_STR && e->len == strlen(owner) &&
-                memcmp(e->data, owner, e->len) == 0;
+    bool mine =
+        e && e->type == MT_STR && e->len == strlen(owner) && memcmp(e->data, owner, e->len) == 0;
 
     if (mine)
         shard_remove(s, hmap_find(&s->map, key, h));

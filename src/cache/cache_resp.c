@@ -20,8 +20,8 @@ static const char LOCK_RELEASE_LUA[] =
 
 enum { NUM_MAX = 24 };
 
-static err_t run(struct cache *c, const char *key, int argc, const char **argv,
-                 const size_t *lens, redisReply **out)
+static err_t run(struct cache *c, const char *key, int argc, const char **argv, const size_t *lens,
+                 redisReply **out)
 {
     struct cache_resp *r = (struct cache_resp *)c;
     size_t auto_lens[8];
@@ -36,8 +36,7 @@ static err_t run(struct cache *c, const char *key, int argc, const char **argv,
 }
 
 /* Runs a command whose reply must be an integer. */
-static err_t run_int(struct cache *c, const char *key, int argc, const char **argv,
-                     int64_t *out)
+static err_t run_int(struct cache *c, const char *key, int argc, const char **argv, int64_t *out)
 {
     redisReply *reply;
     err_t err = run(c, key, argc, argv, NULL, &reply);
@@ -86,7 +85,7 @@ static void resp_close(struct cache *c)
 
 static err_t resp_ping(struct cache *c)
 {
-    const char *argv[] = { "PING" };
+    const char *argv[] = {"PING"};
     redisReply *reply;
     err_t err = run(c, "", 1, argv, NULL, &reply);
 
@@ -95,10 +94,10 @@ static err_t resp_ping(struct cache *c)
     return err;
 }
 
-static err_t resp_get(struct cache *c, const char *key, struct arena *a, char **data,
-                      size_t *len, bool *found)
+static err_t resp_get(struct cache *c, const char *key, struct arena *a, char **data, size_t *len,
+                      bool *found)
 {
-    const char *argv[] = { "GET", key };
+    const char *argv[] = {"GET", key};
     redisReply *reply;
     err_t err = run(c, key, 2, argv, NULL, &reply);
 
@@ -115,8 +114,8 @@ static err_t resp_set(struct cache *c, const char *key, const void *data, size_t
                       int64_t ttl_ms)
 {
     char ttl[NUM_MAX];
-    const char *argv[] = { "SET", key, data, "PX", ttl };
-    size_t lens[] = { 3, strlen(key), len, 2, 0 };
+    const char *argv[] = {"SET", key, data, "PX", ttl};
+    size_t lens[] = {3, strlen(key), len, 2, 0};
     redisReply *reply;
     err_t err;
 
@@ -129,7 +128,7 @@ static err_t resp_set(struct cache *c, const char *key, const void *data, size_t
 
 static err_t resp_del(struct cache *c, const char *key, bool *deleted)
 {
-    const char *argv[] = { "DEL", key };
+    const char *argv[] = {"DEL", key};
     int64_t n = 0;
     err_t err = run_int(c, key, 2, argv, &n);
 
@@ -141,7 +140,7 @@ static err_t resp_del(struct cache *c, const char *key, bool *deleted)
 static err_t resp_incrby(struct cache *c, const char *key, int64_t delta, int64_t *out)
 {
     char num[NUM_MAX];
-    const char *argv[] = { "INCRBY", key, num };
+    const char *argv[] = {"INCRBY", key, num};
 
     snprintf(num, sizeof(num), "%" PRId64, delta);
     return run_int(c, key, 3, argv, out);
@@ -150,7 +149,7 @@ static err_t resp_incrby(struct cache *c, const char *key, int64_t delta, int64_
 static err_t resp_expire(struct cache *c, const char *key, int64_t ttl_ms, bool *found)
 {
     char num[NUM_MAX];
-    const char *argv[] = { "PEXPIRE", key, num };
+    const char *argv[] = {"PEXPIRE", key, num};
     int64_t n = 0;
     err_t err;
 
@@ -165,7 +164,7 @@ static err_t resp_expire(struct cache *c, const char *key, int64_t ttl_ms, bool 
 
 static err_t resp_exists(struct cache *c, const char *key, bool *found)
 {
-    const char *argv[] = { "EXISTS", key };
+    const char *argv[] = {"EXISTS", key};
     int64_t n = 0;
     err_t err = run_int(c, key, 2, argv, &n);
 
@@ -176,8 +175,8 @@ static err_t resp_exists(struct cache *c, const char *key, bool *found)
 static err_t resp_hset(struct cache *c, const char *key, const char *field, const void *data,
                        size_t len)
 {
-    const char *argv[] = { "HSET", key, field, data };
-    size_t lens[] = { 4, strlen(key), strlen(field), len };
+    const char *argv[] = {"HSET", key, field, data};
+    size_t lens[] = {4, strlen(key), strlen(field), len};
     redisReply *reply;
     err_t err = run(c, key, 4, argv, lens, &reply);
 
@@ -190,7 +189,7 @@ static err_t resp_hincrby(struct cache *c, const char *key, const char *field, i
                           int64_t *out)
 {
     char num[NUM_MAX];
-    const char *argv[] = { "HINCRBY", key, field, num };
+    const char *argv[] = {"HINCRBY", key, field, num};
 
     snprintf(num, sizeof(num), "%" PRId64, delta);
     return run_int(c, key, 4, argv, out);
@@ -199,7 +198,7 @@ static err_t resp_hincrby(struct cache *c, const char *key, const char *field, i
 static err_t resp_hget(struct cache *c, const char *key, const char *field, struct arena *a,
                        char **data, size_t *len, bool *found)
 {
-    const char *argv[] = { "HGET", key, field };
+    const char *argv[] = {"HGET", key, field};
     redisReply *reply;
     err_t err = run(c, key, 3, argv, NULL, &reply);
 
@@ -213,8 +212,7 @@ static err_t resp_hget(struct cache *c, const char *key, const char *field, stru
 }
 
 /* Fills vals from an HMGET reply of n elements. */
-static err_t take_hmget(const redisReply *reply, size_t n, struct arena *a,
-                        struct cache_val *vals)
+static err_t take_hmget(const redisReply *reply, size_t n, struct arena *a, struct cache_val *vals)
 {
     err_t err = ERR_OK;
 
@@ -257,7 +255,7 @@ static err_t resp_hmget(struct cache *c, const char *key, const char *const *fie
 static err_t resp_hgetall(struct cache *c, const char *key, struct arena *a,
                           struct cache_field **out, size_t *n)
 {
-    const char *argv[] = { "HGETALL", key };
+    const char *argv[] = {"HGETALL", key};
     redisReply *reply;
     err_t err = run(c, key, 2, argv, NULL, &reply);
 
@@ -285,7 +283,7 @@ static err_t resp_hgetall(struct cache *c, const char *key, struct arena *a,
 
 static err_t resp_sadd(struct cache *c, const char *key, const char *member, bool *added)
 {
-    const char *argv[] = { "SADD", key, member };
+    const char *argv[] = {"SADD", key, member};
     int64_t n = 0;
     err_t err = run_int(c, key, 3, argv, &n);
 
@@ -296,7 +294,7 @@ static err_t resp_sadd(struct cache *c, const char *key, const char *member, boo
 
 static err_t resp_srem(struct cache *c, const char *key, const char *member, bool *removed)
 {
-    const char *argv[] = { "SREM", key, member };
+    const char *argv[] = {"SREM", key, member};
     int64_t n = 0;
     err_t err = run_int(c, key, 3, argv, &n);
 
@@ -308,7 +306,7 @@ static err_t resp_srem(struct cache *c, const char *key, const char *member, boo
 static err_t resp_smembers(struct cache *c, const char *key, struct arena *a, char ***out,
                            size_t *n)
 {
-    const char *argv[] = { "SMEMBERS", key };
+    const char *argv[] = {"SMEMBERS", key};
     redisReply *reply;
     err_t err = run(c, key, 2, argv, NULL, &reply);
 
@@ -331,11 +329,11 @@ static err_t resp_smembers(struct cache *c, const char *key, struct arena *a, ch
     return ERR_OK;
 }
 
-static err_t resp_lock_acquire(struct cache *c, const char *key, const char *owner,
-                               int64_t ttl_ms, bool *got)
+static err_t resp_lock_acquire(struct cache *c, const char *key, const char *owner, int64_t ttl_ms,
+                               bool *got)
 {
     char ttl[NUM_MAX];
-    const char *argv[] = { "SET", key, owner, "NX", "PX", ttl };
+    const char *argv[] = {"SET", key, owner, "NX", "PX", ttl};
     redisReply *reply;
     err_t err;
 
@@ -352,10 +350,9 @@ static err_t resp_lock_acquire(struct cache *c, const char *key, const char *own
     return ERR_OK;
 }
 
-static err_t resp_lock_release(struct cache *c, const char *key, const char *owner,
-                               bool *released)
+static err_t resp_lock_release(struct cache *c, const char *key, const char *owner, bool *released)
 {
-    const char *argv[] = { "EVAL", LOCK_RELEASE_LUA, "1", key, owner };
+    const char *argv[] = {"EVAL", LOCK_RELEASE_LUA, "1", key, owner};
     int64_t n = 0;
     err_t err = run_int(c, key, 5, argv, &n);
 

@@ -31,7 +31,7 @@ struct rpool {
 
 static struct timeval ms_to_tv(int64_t ms)
 {
-    struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+    struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
 
     return tv;
 }
@@ -114,15 +114,15 @@ static void warn_unreachable(struct rpool *p, const char *what, const char *why)
     int64_t now = cache_now_ms();
     long long last = atomic_load(&p->last_log_ms);
 
-    if (now - last >= RPOOL_LOG_EVERY_MS && atomic_compare_exchange_strong(&p->last_log_ms,
-                                                                           &last, now))
+    if (now - last >= RPOOL_LOG_EVERY_MS &&
+        atomic_compare_exchange_strong(&p->last_log_ms, &last, now))
         log_warn("redis %s %s: %s", p->addr, what, why);
 }
 
 static err_t authenticate(struct rpool *p, redisContext *ctx)
 {
-    const char *argv[2] = { "AUTH", p->password };
-    size_t lens[2] = { 4, strlen(p->password) };
+    const char *argv[2] = {"AUTH", p->password};
+    size_t lens[2] = {4, strlen(p->password)};
     redisReply *r = redisCommandArgv(ctx, 2, argv, lens);
     err_t err = ERR_OK;
 
@@ -140,8 +140,8 @@ static err_t authenticate(struct rpool *p, redisContext *ctx)
 
 static err_t pool_connect(struct rpool *p, redisContext **out)
 {
-    redisContext *ctx = redisConnectWithTimeout(p->host, p->port,
-                                                ms_to_tv(CACHE_CONNECT_TIMEOUT_MS));
+    redisContext *ctx =
+        redisConnectWithTimeout(p->host, p->port, ms_to_tv(CACHE_CONNECT_TIMEOUT_MS));
 
     *out = NULL;
     if (!ctx || ctx->err) {
@@ -181,8 +181,8 @@ static redisReply *exchange(redisContext *ctx, bool asking, int argc, const char
     return NULL;
 }
 
-err_t rpool_command(struct rpool *p, bool asking, int argc, const char **argv,
-                    const size_t *lens, redisReply **out)
+err_t rpool_command(struct rpool *p, bool asking, int argc, const char **argv, const size_t *lens,
+                    redisReply **out)
 {
     *out = NULL;
     for (int attempt = 0; attempt < 2; attempt++) {
@@ -210,8 +210,8 @@ err_t rpool_command(struct rpool *p, bool asking, int argc, const char **argv,
 
 err_t rpool_error_reply(const struct rpool *p, const redisReply *reply)
 {
-    static const char *const down[] = { "LOADING", "CLUSTERDOWN", "MASTERDOWN", "NOAUTH",
-                                        "WRONGPASS", "BUSY", "TRYAGAIN", "READONLY" };
+    static const char *const down[] = {"LOADING",   "CLUSTERDOWN", "MASTERDOWN", "NOAUTH",
+                                       "WRONGPASS", "BUSY",        "TRYAGAIN",   "READONLY"};
     const char *s = reply->str ? reply->str : "";
 
     for (size_t i = 0; i < ARRAY_LEN(down); i++) {

@@ -24,7 +24,7 @@ struct censor_client *censor_client_new(const struct conf *cf)
 {
     struct censor_client *c = xmalloc(sizeof(*c));
     const char *ep = cf->censor.endpoint && cf->censor.endpoint[0] ? cf->censor.endpoint
-                                                                    : "http://ai.qiniuapi.com";
+                                                                   : "http://ai.qiniuapi.com";
     size_t n = strlen(ep);
     while (n > 0 && ep[n - 1] == '/')
         n--; /* "<endpoint>/v3/..." must not get a doubled slash, which would change the path */
@@ -84,8 +84,8 @@ static err_t post(struct censor_client *c, const char *path, json_t *body, json_
     *root = NULL;
     snprintf(errbuf, errlen, "cannot sign the moderation request");
     if (text)
-        err = qiniu_req_sign(c->ak, c->sk, "POST", url, "application/json", text, strlen(text),
-                             &sig);
+        err =
+            qiniu_req_sign(c->ak, c->sk, "POST", url, "application/json", text, strlen(text), &sig);
     if (err)
         goto out;
     struct httpc_req rq = {
@@ -101,7 +101,8 @@ static err_t post(struct censor_client *c, const char *path, json_t *body, json_
     };
     err = httpc_do(&rq, &resp);
     if (err)
-        snprintf(errbuf, errlen, "%s", resp.error[0] ? resp.error : "moderation service unreachable");
+        snprintf(errbuf, errlen, "%s",
+                 resp.error[0] ? resp.error : "moderation service unreachable");
     else
         err = judge(&resp, root, errbuf, errlen);
     if (err)
@@ -138,13 +139,12 @@ static json_t *create_body(const struct censor_job_spec *s)
     json_t *image = json_pack("{s:b, s:o, s:I, s:{s:s, s:s}, s:i}", "is_on", 1, "scenes",
                               scenes_json(s), "interval_msecs", (json_int_t)(s->interval_s * 1000),
                               "saver", "bucket", s->bucket, "prefix", "", "hook_rule", 0);
-    return json_pack("{s:{s:s, s:s, s:s}, s:{s:o, s:s, s:b}}", "data", "id", s->id, "uri",
-                     s->uri, "info", "", "params", "image", image, "hook_url", s->hook_url,
-                     "hook_auth", 0);
+    return json_pack("{s:{s:s, s:s, s:s}, s:{s:o, s:s, s:b}}", "data", "id", s->id, "uri", s->uri,
+                     "info", "", "params", "image", image, "hook_url", s->hook_url, "hook_auth", 0);
 }
 
-err_t censor_job_create(struct censor_client *c, const struct censor_job_spec *spec,
-                        char **job_id, char *errbuf, size_t errlen)
+err_t censor_job_create(struct censor_client *c, const struct censor_job_spec *spec, char **job_id,
+                        char *errbuf, size_t errlen)
 {
     json_t *root = NULL;
     json_t *body = create_body(spec);

@@ -17,8 +17,8 @@ struct censor_client;
 
 /* What a new job watches and where it reports. */
 struct censor_job_spec {
-    const char *id;       /* stream id sent as data.id (the live id) */
-    const char *uri;      /* stream the service pulls */
+    const char *id;  /* stream id sent as data.id (the live id) */
+    const char *uri; /* stream the service pulls */
     bool pulp, terror, politician, ads;
     int64_t interval_s;   /* seconds between sampled frames */
     const char *bucket;   /* where the service stores flagged frames */
@@ -35,8 +35,8 @@ void censor_client_free(struct censor_client **cp);
 /* POST /v3/live/censor. *job_id receives the new job id (heap). ERR_UPSTREAM on transport
  * failure, a non-2xx/3xx status, a reply code other than 0 or a reply without a job id; the
  * reason is written to errbuf. */
-err_t censor_job_create(struct censor_client *c, const struct censor_job_spec *spec,
-                        char **job_id, char *errbuf, size_t errlen) MUST_USE;
+err_t censor_job_create(struct censor_client *c, const struct censor_job_spec *spec, char **job_id,
+                        char *errbuf, size_t errlen) MUST_USE;
 
 /* POST /v3/live/censor/close {"job": job_id}. Errors as censor_job_create. */
 err_t censor_job_close(struct censor_client *c, const char *job_id, char *errbuf,

@@ -11,22 +11,22 @@
 #include "core/err.h"
 
 struct httpc_req {
-    const char *service;        /* metrics label: "im", "rtc", "pili", "censor", "callback", ... */
-    const char *method;         /* "GET", "POST", ... */
+    const char *service; /* metrics label: "im", "rtc", "pili", "censor", "callback", ... */
+    const char *method;  /* "GET", "POST", ... */
     const char *url;
     const char *const *headers; /* NULL-terminated list of "Name: value", may be NULL */
     const char *body;           /* may be NULL */
     size_t body_len;
-    long connect_timeout_ms;    /* 0 = 3000 */
-    long timeout_ms;            /* 0 = 5000 */
-    size_t max_response;        /* 0 = 1 MiB */
+    long connect_timeout_ms; /* 0 = 3000 */
+    long timeout_ms;         /* 0 = 5000 */
+    size_t max_response;     /* 0 = 1 MiB */
 };
 
 struct httpc_resp {
-    long status;      /* HTTP status; 0 when no response arrived */
-    char *body;       /* heap, NUL-terminated, owned by the struct */
+    long status; /* HTTP status; 0 when no response arrived */
+    char *body;  /* heap, NUL-terminated, owned by the struct */
     size_t body_len;
-    char error[256];  /* transport error text when status is 0 */
+    char error[256]; /* transport error text when status is 0 */
 };
 
 /* Performs the request. ERR_OK whenever an HTTP response arrived (whatever its status: the

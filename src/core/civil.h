@@ -1,8 +1,8 @@
 #ifndef QNLIVE_CORE_CIVIL_H
 #define QNLIVE_CORE_CIVIL_H
 
-/* Calendar arithmetic without gmtime/localtime (proleptic Gregorian, any year): used for the
- * database's UTC+8 wall-clock columns and for timestamps clients send as dates. */
+/* Calendar arithmetic without the C library's time conversions (proleptic Gregorian, any year):
+ * used for the database's UTC+8 wall-clock columns and for timestamps clients send as dates. */
 
 #include <stdint.h>
 

@@ -36,14 +36,14 @@ struct conf {
     } account;
     struct {
         char *addr;              /* "host:port" or ":port" (all interfaces) */
-        int64_t workers;          /* worker threads; default 2 x CPUs */
-        int64_t body_max;         /* request body cap in bytes; default 1 MiB */
-        int64_t drain_timeout_s;  /* graceful-shutdown wait for in-flight requests; default 10 */
-        char **trusted_proxies;   /* peers whose X-Forwarded-For / X-Real-IP are believed */
+        int64_t workers;         /* worker threads; default 2 x CPUs */
+        int64_t body_max;        /* request body cap in bytes; default 1 MiB */
+        int64_t drain_timeout_s; /* graceful-shutdown wait for in-flight requests; default 10 */
+        char **trusted_proxies;  /* peers whose X-Forwarded-For / X-Real-IP are believed */
         size_t n_trusted_proxies;
     } httpq;
     struct {
-        char *jwt_key; /* secret; required */
+        char *jwt_key;           /* secret; required */
         int64_t token_max_ttl_s; /* cap on /server/auth/token expires_at - now; 0 = no cap */
         struct {
             bool enable; /* default true (W-2): /server is open only with an explicit false */
@@ -52,10 +52,10 @@ struct conf {
         } server;
     } auth;
     struct {
-        bool enabled;  /* false: in-process memory cache */
-        char *type;    /* "node" | "cluster" */
-        char *addr;    /* node */
-        char **addrs;  /* cluster seeds */
+        bool enabled; /* false: in-process memory cache */
+        char *type;   /* "node" | "cluster" */
+        char *addr;   /* node */
+        char **addrs; /* cluster seeds */
         size_t n_addrs;
         char *password; /* secret */
     } cache;
@@ -70,8 +70,8 @@ struct conf {
     struct {
         bool enabled; /* false: IM features off, chat ids 0 */
         char *app_id;
-        char *endpoint; /* base URL of the Maxim API */
-        char *token;    /* secret: the IM admin token */
+        char *endpoint;           /* base URL of the Maxim API */
+        char *token;              /* secret: the IM admin token */
         int64_t register_retry_s; /* period of the IM-registration retry job; default 5 */
     } im;
     struct {
@@ -93,8 +93,8 @@ struct conf {
         char *security_type; /* "none" | "expiry" | "expiry_sk" */
         char *publish_key;   /* secret */
         int64_t publish_expire_s;
-        char *media_url;     /* accepted, unused (as in the reference) */
-        char *endpoint;      /* Pili API base; default https://pili.qiniuapi.com */
+        char *media_url; /* accepted, unused (as in the reference) */
+        char *endpoint;  /* Pili API base; default https://pili.qiniuapi.com */
     } pili;
     struct {
         int64_t single_task_node;
@@ -116,7 +116,7 @@ struct conf {
         char *callback;
         char *bucket;
         char *addr;
-        char *endpoint; /* moderation API base; default http://ai.qiniuapi.com */
+        char *endpoint;       /* moderation API base; default http://ai.qiniuapi.com */
         char *callback_token; /* shared secret appended to the hook URL; "" = none (W-11) */
         int64_t timeout_ms;   /* total timeout of one moderation API call; default 5000 */
     } censor;
@@ -127,7 +127,7 @@ struct conf {
         bool test_hook;     /* serve POST /manager/gift/test (demos only); default false */
     } gift;
     struct {
-        bool enable; /* default false: nothing is reported to Qiniu unless asked (W-22) */
+        bool enable;    /* default false: nothing is reported to Qiniu unless asked (W-22) */
         char *endpoint; /* default https://niucube-api.qiniu.com */
     } telemetry;
     struct {

@@ -15,9 +15,9 @@ typedef enum {
     ERR_ITEMS_EXCEED,  /* HTTP 400, code 20001 */
     ERR_GIFT_PAY,      /* HTTP 200, code 20002 */
     ERR_LOGIN_UNKNOWN, /* HTTP 200, code 30001 */
-    ERR_UPSTREAM,      /* an IM/RTC/moderation call failed: HTTP 500 unless a route says otherwise */
-    ERR_UNAVAILABLE,   /* HTTP 503, code 503: database or cache unreachable */
-    ERR_INTERNAL,      /* HTTP 500, code 500 */
+    ERR_UPSTREAM,    /* an IM/RTC/moderation call failed: HTTP 500 unless a route says otherwise */
+    ERR_UNAVAILABLE, /* HTTP 503, code 503: database or cache unreachable */
+    ERR_INTERNAL,    /* HTTP 500, code 500 */
     ERR__COUNT
 } err_t;
 

@@ -9,10 +9,10 @@
 
 struct qiniu_mac_input {
     const char *method;
-    const char *path;          /* percent-decoded request path */
-    const char *raw_query;     /* as received, without '?'; NULL or "" when none */
-    const char *host;          /* Host header as sent/received */
-    const char *content_type;  /* NULL or "" when absent */
+    const char *path;         /* percent-decoded request path */
+    const char *raw_query;    /* as received, without '?'; NULL or "" when none */
+    const char *host;         /* Host header as sent/received */
+    const char *content_type; /* NULL or "" when absent */
     /* X-Qiniu-* headers, any case, as name/value pairs; the signer canonicalises and sorts */
     const char *const *x_names;
     const char *const *x_values;

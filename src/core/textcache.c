@@ -99,8 +99,7 @@ bool textcache_get(struct textcache *c, const char *key, int64_t gen, struct are
     return hit;
 }
 
-void textcache_put(struct textcache *c, const char *key, int64_t gen, const char *text,
-                   size_t len)
+void textcache_put(struct textcache *c, const char *key, int64_t gen, const char *text, size_t len)
 {
     size_t klen = strlen(key);
     if (klen >= TC_KEY_MAX)

@@ -24,7 +24,6 @@ bool textcache_get(struct textcache *c, const char *key, int64_t gen, struct are
                    const char **text, size_t *len);
 
 /* Stores (a copy of) text under key with generation gen. Keys over 255 bytes are not cached. */
-void textcache_put(struct textcache *c, const char *key, int64_t gen, const char *text,
-                   size_t len);
+void textcache_put(struct textcache *c, const char *key, int64_t gen, const char *text, size_t len);
 
 #endif

@@ -3,7 +3,8 @@
 
 /* A small thread-safe map from string keys to int64 values that expire, for process-local read
  * caches of database facts that change rarely (e.g. "this user exists, its IM id is N"). Bounded:
- * when a shard is full the oldest entry of its bucket chain is replaced. Never a source of truth. */
+ * when a shard is full the oldest entry of its bucket chain is replaced. Never a source of truth.
+ */
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -25,9 +25,9 @@ char *envelope_render(const struct req *r, size_t *len)
         if (r->_has_data && r->_raw_data)
             data = xstrndup(r->_raw_data, r->_raw_len);
         else if (r->_has_data)
-            data = r->_data ? json_dumps(r->_data,
-                                         JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)
-                            : xstrdup("null");
+            data = r->_data
+                       ? json_dumps(r->_data, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)
+                       : xstrdup("null");
     }
     char *msg_json = json_quote(msg);
     int code = !r->err ? 0 : r->err_code ? r->err_code : err_body_code(r->err);

@@ -24,17 +24,17 @@ struct req {
     struct app *app;
     struct arena *arena;
     struct MHD_Connection *_conn;
-    const char *method;      /* as received */
+    const char *method; /* as received */
     enum http_method method_bit;
-    const char *path;        /* percent-decoded */
-    const char *raw_query;   /* as received, "" when none */
+    const char *path;      /* percent-decoded */
+    const char *raw_query; /* as received, "" when none */
     char reqid[REQID_MAX + 1];
     char client_ip[64];
 
-    char *body;              /* raw request body, NUL-terminated (heap) */
+    char *body; /* raw request body, NUL-terminated (heap) */
     size_t body_len;
     bool _body_too_large;
-    json_t *_json;           /* parsed body, owned */
+    json_t *_json; /* parsed body, owned */
 
     struct route_match match;
 
@@ -53,7 +53,7 @@ struct req {
     const char *_raw_data;   /* pre-rendered data JSON (arena), used instead of _data */
     size_t _raw_len;
     bool _has_data;
-    int status;              /* final HTTP status */
+    int status; /* final HTTP status */
 };
 
 /* A path parameter by name (":live_id" → "live_id"); NULL when the route has none. */

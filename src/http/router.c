@@ -86,8 +86,8 @@ enum http_method http_method_parse(const char *m)
     static const struct {
         const char *name;
         enum http_method m;
-    } names[] = {{"GET", HTTP_GET},       {"POST", HTTP_POST},   {"PUT", HTTP_PUT},
-                 {"DELETE", HTTP_DELETE}, {"PATCH", HTTP_PATCH}, {"HEAD", HTTP_HEAD},
+    } names[] = {{"GET", HTTP_GET},        {"POST", HTTP_POST},   {"PUT", HTTP_PUT},
+                 {"DELETE", HTTP_DELETE},  {"PATCH", HTTP_PATCH}, {"HEAD", HTTP_HEAD},
                  {"OPTIONS", HTTP_OPTIONS}};
     for (size_t i = 0; i < ARRAY_LEN(names); i++) {
         if (strcmp(m, names[i].name) == 0)

@@ -46,9 +46,9 @@ enum { ROUTE_PARAMS_MAX = 8, ROUTE_SEGMENTS_MAX = 16 };
 struct route_match {
     const struct route *route;
     size_t n_params;
-    const char *names[ROUTE_PARAMS_MAX];  /* borrowed from the template: NOT NUL-terminated */
+    const char *names[ROUTE_PARAMS_MAX]; /* borrowed from the template: NOT NUL-terminated */
     size_t name_lens[ROUTE_PARAMS_MAX];
-    char *values[ROUTE_PARAMS_MAX];       /* arena- or caller-owned copies */
+    char *values[ROUTE_PARAMS_MAX]; /* arena- or caller-owned copies */
 };
 
 struct router;

@@ -82,7 +82,7 @@ struct conn_req {
     struct req r;
     struct http_server *srv;
     double t_start;
-    bool started;    /* first access-handler call seen */
+    bool started; /* first access-handler call seen */
     bool responded;
     bool body_hopeless; /* declared length beyond BODY_DISCARD_MAX: answer without reading */
     size_t body_cap;
@@ -144,9 +144,8 @@ static bool origin_is_foreign(const struct req *r)
 
 static enum MHD_Result queue(struct conn_req *cr, int status, char *body, size_t len)
 {
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, body, body ? MHD_RESPMEM_MUST_FREE
-                                                        : MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        len, body, body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     if (body)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, CONTENT_TYPE_JSON);
     if (cr->r.reqid[0])
@@ -201,10 +200,20 @@ static void access_log(struct conn_req *cr, const char *route)
     char status[24], ms[24], frac[8];
     uint64_t us = (uint64_t)(secs * 1e6);
     snprintf(frac, sizeof(frac), ".%03u", (unsigned)(us % 1000));
-    const char *parts[] = {cr->r.method, " ",  cr->r.path, " route=", route, " status=",
-                           u64_dec((uint64_t)cr->r.status, status), " err=",
-                           err_name(cr->r.err), " ip=", cr->r.client_ip, " dur_ms=",
-                           u64_dec(us / 1000, ms), frac};
+    const char *parts[] = {cr->r.method,
+                           " ",
+                           cr->r.path,
+                           " route=",
+                           route,
+                           " status=",
+                           u64_dec((uint64_t)cr->r.status, status),
+                           " err=",
+                           err_name(cr->r.err),
+                           " ip=",
+                           cr->r.client_ip,
+                           " dur_ms=",
+                           u64_dec(us / 1000, ms),
+                           frac};
     log_write_parts(LOG_INFO, LOG_MODULE, parts, ARRAY_LEN(parts));
 }
 
@@ -356,12 +365,12 @@ err_t http_server_start(struct app *app, struct http_server **out, char *errbuf,
     struct http_server *s = xcalloc(1, sizeof(*s));
     s->app = app;
     s->daemon = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO, 0, NULL, NULL,
-        access_handler, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
-        MHD_OPTION_THREAD_POOL_SIZE, worker_count(&app->conf), MHD_OPTION_URI_LOG_CALLBACK,
-        uri_logger, s, MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)32 * 1024, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO, 0, NULL, NULL, access_handler,
+        s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin, MHD_OPTION_THREAD_POOL_SIZE,
+        worker_count(&app->conf), MHD_OPTION_URI_LOG_CALLBACK, uri_logger, s,
+        MHD_OPTION_NOTIFY_COMPLETED, request_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)120, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(errbuf, errlen, "httpq.addr: cannot listen on '%s'", app->conf.httpq.addr);
         free(s);

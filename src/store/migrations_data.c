@@ -6,8 +6,10 @@ const struct store_migration store_migrations[] = {
         .version = 1,
         .name = "0001_init.sql",
         .mysql =
-            "-- The reference schema (QNLiveKit_Server live.sql), column for column, type for type, key for\n"
-            "-- key. Every statement is CREATE TABLE IF NOT EXISTS, so a database the reference created (with\n"
+            "-- The reference schema (QNLiveKit_Server live.sql), column for column, type for "
+            "type, key for\n"
+            "-- key. Every statement is CREATE TABLE IF NOT EXISTS, so a database the reference "
+            "created (with\n"
             "-- its rows) is adopted as it is, and running this file again changes nothing.\n"
             "\n"
             "CREATE TABLE IF NOT EXISTS `live_entities` (\n"
@@ -213,7 +215,8 @@ const struct store_migration store_migrations[] = {
             "    KEY `idx_live_job` (`live_id`, `job_id`)\n"
             ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n"
             "\n"
-            "-- The reference declares the verdict columns `varchar(255) DEFAULT FALSE`, which MySQL stores\n"
+            "-- The reference declares the verdict columns `varchar(255) DEFAULT FALSE`, which "
+            "MySQL stores\n"
             "-- as the default '0'; spelled out here.\n"
             "CREATE TABLE IF NOT EXISTS `censor_image` (\n"
             "    `id` int unsigned NOT NULL AUTO_INCREMENT,\n"
@@ -246,7 +249,8 @@ const struct store_migration store_migrations[] = {
             "\n"
             "CREATE TABLE IF NOT EXISTS `live_gift` (\n"
             "    `id` int unsigned NOT NULL AUTO_INCREMENT,\n"
-            "    `biz_id` varchar(64) NOT NULL COMMENT 'idempotency key towards the payment service',\n"
+            "    `biz_id` varchar(64) NOT NULL COMMENT 'idempotency key towards the payment "
+            "service',\n"
             "    `live_id` varchar(64) NOT NULL COMMENT 'live room id',\n"
             "    `user_id` varchar(64) NOT NULL COMMENT 'sender',\n"
             "    `anchor_id` varchar(64) NOT NULL COMMENT 'anchor at send time',\n"
@@ -285,9 +289,12 @@ const struct store_migration store_migrations[] = {
             "    PRIMARY KEY (`id`)\n"
             ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n",
         .sqlite =
-            "-- The reference schema (db/mysql/0001_init.sql) in SQLite types: the same tables, columns,\n"
-            "-- unique keys and indexes. Index names are prefixed with the table name because SQLite index\n"
-            "-- names are global. DATETIME columns are TEXT holding \"YYYY-MM-DD HH:MM:SS\" (UTC+8 wall-clock,\n"
+            "-- The reference schema (db/mysql/0001_init.sql) in SQLite types: the same tables, "
+            "columns,\n"
+            "-- unique keys and indexes. Index names are prefixed with the table name because "
+            "SQLite index\n"
+            "-- names are global. DATETIME columns are TEXT holding \"YYYY-MM-DD HH:MM:SS\" (UTC+8 "
+            "wall-clock,\n"
             "-- as in MySQL), declared TEXT so SQLite never coerces them.\n"
             "\n"
             "CREATE TABLE IF NOT EXISTS live_entities (\n"
@@ -319,8 +326,10 @@ const struct store_migration store_migrations[] = {
             "    last_censor_time INTEGER DEFAULT NULL\n"
             ");\n"
             "CREATE UNIQUE INDEX IF NOT EXISTS live_entities_live_id ON live_entities (live_id);\n"
-            "CREATE INDEX IF NOT EXISTS live_entities_idx_status_deleted_at ON live_entities (status, deleted_at);\n"
-            "CREATE INDEX IF NOT EXISTS live_entities_idx_anchor_deleted_at ON live_entities (anchor_id, deleted_at);\n"
+            "CREATE INDEX IF NOT EXISTS live_entities_idx_status_deleted_at ON live_entities "
+            "(status, deleted_at);\n"
+            "CREATE INDEX IF NOT EXISTS live_entities_idx_anchor_deleted_at ON live_entities "
+            "(anchor_id, deleted_at);\n"
             "\n"
             "CREATE TABLE IF NOT EXISTS live_mic_entities (\n"
             "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
@@ -334,8 +343,10 @@ const struct store_migration store_migrations[] = {
             "    updated_at TEXT DEFAULT NULL,\n"
             "    deleted_at TEXT DEFAULT NULL\n"
             ");\n"
-            "CREATE INDEX IF NOT EXISTS live_mic_entities_idx_live ON live_mic_entities (live_id, deleted_at);\n"
-            "CREATE INDEX IF NOT EXISTS live_mic_entities_idx_user ON live_mic_entities (user_id, deleted_at);\n"
+            "CREATE INDEX IF NOT EXISTS live_mic_entities_idx_live ON live_mic_entities (live_id, "
+            "deleted_at);\n"
+            "CREATE INDEX IF NOT EXISTS live_mic_entities_idx_user ON live_mic_entities (user_id, "
+            "deleted_at);\n"
             "\n"
             "CREATE TABLE IF NOT EXISTS live_users (\n"
             "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
@@ -363,8 +374,10 @@ const struct store_migration store_migrations[] = {
             "    updated_at TEXT DEFAULT NULL,\n"
             "    deleted_at TEXT DEFAULT NULL\n"
             ");\n"
-            "CREATE INDEX IF NOT EXISTS live_room_user_entities_idx_live ON live_room_user_entities (live_id);\n"
-            "CREATE INDEX IF NOT EXISTS live_room_user_entities_idx_user ON live_room_user_entities (user_id);\n"
+            "CREATE INDEX IF NOT EXISTS live_room_user_entities_idx_live ON "
+            "live_room_user_entities (live_id);\n"
+            "CREATE INDEX IF NOT EXISTS live_room_user_entities_idx_user ON "
+            "live_room_user_entities (user_id);\n"
             "\n"
             "CREATE TABLE IF NOT EXISTS relay_sessions (\n"
             "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
@@ -381,8 +394,10 @@ const struct store_migration store_migrations[] = {
             "    updated_at TEXT DEFAULT NULL\n"
             ");\n"
             "CREATE UNIQUE INDEX IF NOT EXISTS relay_sessions_sid ON relay_sessions (sid);\n"
-            "CREATE INDEX IF NOT EXISTS relay_sessions_idx_init_room ON relay_sessions (init_room_id);\n"
-            "CREATE INDEX IF NOT EXISTS relay_sessions_idx_recv_room ON relay_sessions (recv_room_id);\n"
+            "CREATE INDEX IF NOT EXISTS relay_sessions_idx_init_room ON relay_sessions "
+            "(init_room_id);\n"
+            "CREATE INDEX IF NOT EXISTS relay_sessions_idx_recv_room ON relay_sessions "
+            "(recv_room_id);\n"
             "\n"
             "CREATE TABLE IF NOT EXISTS items (\n"
             "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
@@ -410,7 +425,8 @@ const struct store_migration store_migrations[] = {
             "    item_id TEXT DEFAULT NULL,\n"
             "    updated_at TEXT DEFAULT NULL\n"
             ");\n"
-            "CREATE UNIQUE INDEX IF NOT EXISTS item_demonstrate_uix_live ON item_demonstrate (live_id);\n"
+            "CREATE UNIQUE INDEX IF NOT EXISTS item_demonstrate_uix_live ON item_demonstrate "
+            "(live_id);\n"
             "\n"
             "CREATE TABLE IF NOT EXISTS item_demonstrate_log (\n"
             "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
@@ -436,7 +452,8 @@ const struct store_migration store_migrations[] = {
             ");\n"
             "CREATE UNIQUE INDEX IF NOT EXISTS stats_single_live_uix_type_live_user_biz\n"
             "    ON stats_single_live (type, live_id, user_id, biz_id);\n"
-            "CREATE INDEX IF NOT EXISTS stats_single_live_idx_live_user ON stats_single_live (live_id, user_id);\n"
+            "CREATE INDEX IF NOT EXISTS stats_single_live_idx_live_user ON stats_single_live "
+            "(live_id, user_id);\n"
             "\n"
             "CREATE TABLE IF NOT EXISTS admin_user (\n"
             "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
@@ -457,7 +474,8 @@ const struct store_migration store_migrations[] = {
             "    ads INTEGER DEFAULT 0\n"
             ");\n"
             "\n"
-            "-- AUTOINCREMENT starts after the largest id ever used; seeding sqlite_sequence reproduces the\n"
+            "-- AUTOINCREMENT starts after the largest id ever used; seeding sqlite_sequence "
+            "reproduces the\n"
             "-- reference's AUTO_INCREMENT=10 for a fresh table.\n"
             "CREATE TABLE IF NOT EXISTS operation_log (\n"
             "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
@@ -472,7 +490,8 @@ const struct store_migration store_migrations[] = {
             "INSERT INTO sqlite_sequence (name, seq)\n"
             "    SELECT 'operation_log', 9\n"
             "    WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'operation_log');\n"
-            "CREATE INDEX IF NOT EXISTS operation_log_idx_user ON operation_log (user_id, created_at);\n"
+            "CREATE INDEX IF NOT EXISTS operation_log_idx_user ON operation_log (user_id, "
+            "created_at);\n"
             "\n"
             "CREATE TABLE IF NOT EXISTS live_censor (\n"
             "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
@@ -484,7 +503,8 @@ const struct store_migration store_migrations[] = {
             "    ads INTEGER DEFAULT 0,\n"
             "    `interval` INTEGER DEFAULT NULL\n"
             ");\n"
-            "CREATE INDEX IF NOT EXISTS live_censor_idx_live_job ON live_censor (live_id, job_id);\n"
+            "CREATE INDEX IF NOT EXISTS live_censor_idx_live_job ON live_censor (live_id, "
+            "job_id);\n"
             "\n"
             "CREATE TABLE IF NOT EXISTS censor_image (\n"
             "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
@@ -511,7 +531,8 @@ const struct store_migration store_migrations[] = {
             "    created_at TEXT DEFAULT NULL,\n"
             "    updated_at TEXT DEFAULT NULL\n"
             ");\n"
-            "CREATE UNIQUE INDEX IF NOT EXISTS live_like_live_user ON live_like (live_id, user_id);\n"
+            "CREATE UNIQUE INDEX IF NOT EXISTS live_like_live_user ON live_like (live_id, "
+            "user_id);\n"
             "\n"
             "CREATE TABLE IF NOT EXISTS live_gift (\n"
             "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
@@ -544,7 +565,8 @@ const struct store_migration store_migrations[] = {
             "    extends TEXT DEFAULT NULL\n"
             ");\n"
             "CREATE UNIQUE INDEX IF NOT EXISTS gift_config_uid_gift_id ON gift_config (gift_id);\n"
-            "CREATE INDEX IF NOT EXISTS gift_config_idx_type_order ON gift_config (type, `order`);\n"
+            "CREATE INDEX IF NOT EXISTS gift_config_idx_type_order ON gift_config (type, "
+            "`order`);\n"
             "\n"
             "CREATE TABLE IF NOT EXISTS live_like_flush (\n"
             "    id INTEGER NOT NULL PRIMARY KEY,\n"
@@ -554,33 +576,35 @@ const struct store_migration store_migrations[] = {
     {
         .version = 2,
         .name = "0002_outbox.sql",
-        .mysql =
-            "-- qnlive's own tables (not in the reference schema).\n"
-            "\n"
-            "-- Bookkeeping of applied migrations (the store also creates it before applying 0001).\n"
-            "CREATE TABLE IF NOT EXISTS `schema_migrations` (\n"
-            "    `version` bigint NOT NULL,\n"
-            "    `applied_at` datetime DEFAULT NULL,\n"
-            "    PRIMARY KEY (`version`)\n"
-            ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n"
-            "\n"
-            "-- Durable business callbacks: a row per event, delivered with retries and back-off so a down\n"
-            "-- business server loses nothing. A node claims a row by setting locked_by/locked_until.\n"
-            "CREATE TABLE IF NOT EXISTS `outbox` (\n"
-            "    `id` bigint unsigned NOT NULL AUTO_INCREMENT,\n"
-            "    `topic` varchar(64) NOT NULL DEFAULT '',\n"
-            "    `live_id` varchar(64) NOT NULL DEFAULT '',\n"
-            "    `payload` mediumtext NOT NULL,\n"
-            "    `attempts` int NOT NULL DEFAULT 0,\n"
-            "    `next_attempt_at` datetime NOT NULL,\n"
-            "    `created_at` datetime NOT NULL,\n"
-            "    `delivered_at` datetime DEFAULT NULL,\n"
-            "    `last_error` varchar(255) DEFAULT NULL,\n"
-            "    `locked_by` varchar(64) DEFAULT NULL,\n"
-            "    `locked_until` datetime DEFAULT NULL,\n"
-            "    PRIMARY KEY (`id`),\n"
-            "    KEY `idx_pending` (`delivered_at`, `next_attempt_at`)\n"
-            ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n",
+        .mysql = "-- qnlive's own tables (not in the reference schema).\n"
+                 "\n"
+                 "-- Bookkeeping of applied migrations (the store also creates it before applying "
+                 "0001).\n"
+                 "CREATE TABLE IF NOT EXISTS `schema_migrations` (\n"
+                 "    `version` bigint NOT NULL,\n"
+                 "    `applied_at` datetime DEFAULT NULL,\n"
+                 "    PRIMARY KEY (`version`)\n"
+                 ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n"
+                 "\n"
+                 "-- Durable business callbacks: a row per event, delivered with retries and "
+                 "back-off so a down\n"
+                 "-- business server loses nothing. A node claims a row by setting "
+                 "locked_by/locked_until.\n"
+                 "CREATE TABLE IF NOT EXISTS `outbox` (\n"
+                 "    `id` bigint unsigned NOT NULL AUTO_INCREMENT,\n"
+                 "    `topic` varchar(64) NOT NULL DEFAULT '',\n"
+                 "    `live_id` varchar(64) NOT NULL DEFAULT '',\n"
+                 "    `payload` mediumtext NOT NULL,\n"
+                 "    `attempts` int NOT NULL DEFAULT 0,\n"
+                 "    `next_attempt_at` datetime NOT NULL,\n"
+                 "    `created_at` datetime NOT NULL,\n"
+                 "    `delivered_at` datetime DEFAULT NULL,\n"
+                 "    `last_error` varchar(255) DEFAULT NULL,\n"
+                 "    `locked_by` varchar(64) DEFAULT NULL,\n"
+                 "    `locked_until` datetime DEFAULT NULL,\n"
+                 "    PRIMARY KEY (`id`),\n"
+                 "    KEY `idx_pending` (`delivered_at`, `next_attempt_at`)\n"
+                 ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n",
         .sqlite =
             "-- qnlive's own tables (not in the reference schema); see db/mysql/0002_outbox.sql.\n"
             "\n"
@@ -602,15 +626,17 @@ const struct store_migration store_migrations[] = {
             "    locked_by TEXT DEFAULT NULL,\n"
             "    locked_until TEXT DEFAULT NULL\n"
             ");\n"
-            "CREATE INDEX IF NOT EXISTS outbox_idx_pending ON outbox (delivered_at, next_attempt_at);\n",
+            "CREATE INDEX IF NOT EXISTS outbox_idx_pending ON outbox (delivered_at, "
+            "next_attempt_at);\n",
     },
     {
         .version = 3,
         .name = "0003_outbox_room.sql",
-        .mysql =
-            "-- Per-room ordering of business callbacks: the delivery worker looks for the oldest undelivered\n"
-            "-- event of each room (NOT EXISTS an older undelivered one), which this index serves.\n"
-            "ALTER TABLE `outbox` ADD KEY `idx_room` (`live_id`, `delivered_at`, `id`);\n",
+        .mysql = "-- Per-room ordering of business callbacks: the delivery worker looks for the "
+                 "oldest undelivered\n"
+                 "-- event of each room (NOT EXISTS an older undelivered one), which this index "
+                 "serves.\n"
+                 "ALTER TABLE `outbox` ADD KEY `idx_room` (`live_id`, `delivered_at`, `id`);\n",
         .sqlite =
             "-- Per-room ordering of business callbacks; see db/mysql/0003_outbox_room.sql.\n"
             "CREATE INDEX IF NOT EXISTS outbox_idx_room ON outbox (live_id, delivered_at, id);\n",
@@ -618,79 +644,88 @@ const struct store_migration store_migrations[] = {
     {
         .version = 4,
         .name = "0004_presence_unique.sql",
-        .mysql =
-            "-- One presence row per user (spec 02 \302\24710.2, \302\24712 #32) and an index for the audience-timeout scan\n"
-            "-- (\302\24712 #28). Duplicates a reference database may hold are dropped first, keeping the oldest row\n"
-            "-- of each user (the one the reference itself reads).\n"
-            "DELETE FROM `live_room_user_entities` WHERE `id` NOT IN (\n"
-            "    SELECT `id` FROM (SELECT MIN(`id`) AS `id` FROM `live_room_user_entities` GROUP BY `user_id`) AS `keep`);\n"
-            "ALTER TABLE `live_room_user_entities`\n"
-            "    ADD UNIQUE KEY `uix_user` (`user_id`),\n"
-            "    ADD KEY `idx_status_heart_beat` (`status`, `heart_beat_at`);\n",
-        .sqlite =
-            "-- One presence row per user and an index for the audience-timeout scan; see\n"
-            "-- db/mysql/0004_presence_unique.sql.\n"
-            "DELETE FROM live_room_user_entities WHERE id NOT IN (\n"
-            "    SELECT id FROM (SELECT MIN(id) AS id FROM live_room_user_entities GROUP BY user_id) AS keep);\n"
-            "CREATE UNIQUE INDEX IF NOT EXISTS live_room_user_entities_uix_user ON live_room_user_entities (user_id);\n"
-            "CREATE INDEX IF NOT EXISTS live_room_user_entities_idx_status_heart_beat\n"
-            "    ON live_room_user_entities (status, heart_beat_at);\n",
+        .mysql = "-- One presence row per user (spec 02 \302\24710.2, \302\24712 #32) and an index "
+                 "for the audience-timeout scan\n"
+                 "-- (\302\24712 #28). Duplicates a reference database may hold are dropped first, "
+                 "keeping the oldest row\n"
+                 "-- of each user (the one the reference itself reads).\n"
+                 "DELETE FROM `live_room_user_entities` WHERE `id` NOT IN (\n"
+                 "    SELECT `id` FROM (SELECT MIN(`id`) AS `id` FROM `live_room_user_entities` "
+                 "GROUP BY `user_id`) AS `keep`);\n"
+                 "ALTER TABLE `live_room_user_entities`\n"
+                 "    ADD UNIQUE KEY `uix_user` (`user_id`),\n"
+                 "    ADD KEY `idx_status_heart_beat` (`status`, `heart_beat_at`);\n",
+        .sqlite = "-- One presence row per user and an index for the audience-timeout scan; see\n"
+                  "-- db/mysql/0004_presence_unique.sql.\n"
+                  "DELETE FROM live_room_user_entities WHERE id NOT IN (\n"
+                  "    SELECT id FROM (SELECT MIN(id) AS id FROM live_room_user_entities GROUP BY "
+                  "user_id) AS keep);\n"
+                  "CREATE UNIQUE INDEX IF NOT EXISTS live_room_user_entities_uix_user ON "
+                  "live_room_user_entities (user_id);\n"
+                  "CREATE INDEX IF NOT EXISTS live_room_user_entities_idx_status_heart_beat\n"
+                  "    ON live_room_user_entities (status, heart_beat_at);\n",
     },
     {
         .version = 5,
         .name = "0005_hot_path_indexes.sql",
-        .mysql =
-            "-- Indexes of the hot read paths. A room list orders by (status, updated_at) and reads only the\n"
-            "-- page instead of sorting every open room; a room's online count is read from the index alone.\n"
-            "ALTER TABLE `live_entities`\n"
-            "    ADD KEY `idx_status_updated_at` (`status`, `updated_at`);\n"
-            "ALTER TABLE `live_room_user_entities`\n"
-            "    ADD KEY `idx_live_status` (`live_id`, `status`, `deleted_at`);\n",
-        .sqlite =
-            "-- Indexes of the hot read paths; see db/mysql/0005_hot_path_indexes.sql.\n"
-            "CREATE INDEX IF NOT EXISTS live_entities_idx_status_updated_at\n"
-            "    ON live_entities (status, updated_at);\n"
-            "CREATE INDEX IF NOT EXISTS live_room_user_entities_idx_live_status\n"
-            "    ON live_room_user_entities (live_id, status, deleted_at);\n",
+        .mysql = "-- Indexes of the hot read paths. A room list orders by (status, updated_at) and "
+                 "reads only the\n"
+                 "-- page instead of sorting every open room; a room's online count is read from "
+                 "the index alone.\n"
+                 "ALTER TABLE `live_entities`\n"
+                 "    ADD KEY `idx_status_updated_at` (`status`, `updated_at`);\n"
+                 "ALTER TABLE `live_room_user_entities`\n"
+                 "    ADD KEY `idx_live_status` (`live_id`, `status`, `deleted_at`);\n",
+        .sqlite = "-- Indexes of the hot read paths; see db/mysql/0005_hot_path_indexes.sql.\n"
+                  "CREATE INDEX IF NOT EXISTS live_entities_idx_status_updated_at\n"
+                  "    ON live_entities (status, updated_at);\n"
+                  "CREATE INDEX IF NOT EXISTS live_room_user_entities_idx_live_status\n"
+                  "    ON live_room_user_entities (live_id, status, deleted_at);\n",
     },
     {
         .version = 6,
         .name = "0006_mic_relay.sql",
-        .mysql =
-            "-- One seat row per (live, user) (spec 03 \302\24710 #20) so a concurrent first \"go on mic\" cannot create\n"
-            "-- two rows, and an index for the PK lookups by pk_id (\302\2473.4 R6). Rows a reference database may\n"
-            "-- hold that no query can see (soft-deleted) or that the reference never reads (later duplicates)\n"
-            "-- are dropped first, keeping the oldest row of each seat (the one the reference reads).\n"
-            "DELETE FROM `live_mic_entities` WHERE `deleted_at` IS NOT NULL;\n"
-            "DELETE FROM `live_mic_entities` WHERE `id` NOT IN (\n"
-            "    SELECT `id` FROM (SELECT MIN(`id`) AS `id` FROM `live_mic_entities`\n"
-            "                      GROUP BY `live_id`, `user_id`) AS `keep`);\n"
-            "ALTER TABLE `live_mic_entities` ADD UNIQUE KEY `uix_live_user` (`live_id`, `user_id`);\n"
-            "ALTER TABLE `live_entities` ADD KEY `idx_pk_id` (`pk_id`);\n",
-        .sqlite =
-            "-- One seat row per (live, user) and an index for the PK lookups by pk_id; see\n"
-            "-- db/mysql/0006_mic_relay.sql.\n"
-            "DELETE FROM live_mic_entities WHERE deleted_at IS NOT NULL;\n"
-            "DELETE FROM live_mic_entities WHERE id NOT IN (\n"
-            "    SELECT id FROM (SELECT MIN(id) AS id FROM live_mic_entities GROUP BY live_id, user_id) AS keep);\n"
-            "CREATE UNIQUE INDEX IF NOT EXISTS live_mic_entities_uix_live_user ON live_mic_entities (live_id, user_id);\n"
-            "CREATE INDEX IF NOT EXISTS live_entities_idx_pk_id ON live_entities (pk_id);\n",
+        .mysql = "-- One seat row per (live, user) (spec 03 \302\24710 #20) so a concurrent first "
+                 "\"go on mic\" cannot create\n"
+                 "-- two rows, and an index for the PK lookups by pk_id (\302\2473.4 R6). Rows a "
+                 "reference database may\n"
+                 "-- hold that no query can see (soft-deleted) or that the reference never reads "
+                 "(later duplicates)\n"
+                 "-- are dropped first, keeping the oldest row of each seat (the one the reference "
+                 "reads).\n"
+                 "DELETE FROM `live_mic_entities` WHERE `deleted_at` IS NOT NULL;\n"
+                 "DELETE FROM `live_mic_entities` WHERE `id` NOT IN (\n"
+                 "    SELECT `id` FROM (SELECT MIN(`id`) AS `id` FROM `live_mic_entities`\n"
+                 "                      GROUP BY `live_id`, `user_id`) AS `keep`);\n"
+                 "ALTER TABLE `live_mic_entities` ADD UNIQUE KEY `uix_live_user` (`live_id`, "
+                 "`user_id`);\n"
+                 "ALTER TABLE `live_entities` ADD KEY `idx_pk_id` (`pk_id`);\n",
+        .sqlite = "-- One seat row per (live, user) and an index for the PK lookups by pk_id; see\n"
+                  "-- db/mysql/0006_mic_relay.sql.\n"
+                  "DELETE FROM live_mic_entities WHERE deleted_at IS NOT NULL;\n"
+                  "DELETE FROM live_mic_entities WHERE id NOT IN (\n"
+                  "    SELECT id FROM (SELECT MIN(id) AS id FROM live_mic_entities GROUP BY "
+                  "live_id, user_id) AS keep);\n"
+                  "CREATE UNIQUE INDEX IF NOT EXISTS live_mic_entities_uix_live_user ON "
+                  "live_mic_entities (live_id, user_id);\n"
+                  "CREATE INDEX IF NOT EXISTS live_entities_idx_pk_id ON live_entities (pk_id);\n",
     },
     {
         .version = 7,
         .name = "0007_censor_indexes.sql",
-        .mysql =
-            "-- Indexes of the moderation paths: a result callback finds its job by id, the review pages\n"
-            "-- read one live's frames (optionally only the unreviewed ones) and the censored-live list\n"
-            "-- counts them per live.\n"
-            "ALTER TABLE `live_censor`\n"
-            "    ADD KEY `idx_job` (`job_id`);\n"
-            "ALTER TABLE `censor_image`\n"
-            "    ADD KEY `idx_live_review` (`live_id`, `is_review`, `created_at`);\n",
-        .sqlite =
-            "-- Indexes of the moderation paths; see db/mysql/0007_censor_indexes.sql.\n"
-            "CREATE INDEX IF NOT EXISTS live_censor_idx_job ON live_censor (job_id);\n"
-            "CREATE INDEX IF NOT EXISTS censor_image_idx_live_review ON censor_image (live_id, is_review, created_at);\n",
+        .mysql = "-- Indexes of the moderation paths: a result callback finds its job by id, the "
+                 "review pages\n"
+                 "-- read one live's frames (optionally only the unreviewed ones) and the "
+                 "censored-live list\n"
+                 "-- counts them per live.\n"
+                 "ALTER TABLE `live_censor`\n"
+                 "    ADD KEY `idx_job` (`job_id`);\n"
+                 "ALTER TABLE `censor_image`\n"
+                 "    ADD KEY `idx_live_review` (`live_id`, `is_review`, `created_at`);\n",
+        .sqlite = "-- Indexes of the moderation paths; see db/mysql/0007_censor_indexes.sql.\n"
+                  "CREATE INDEX IF NOT EXISTS live_censor_idx_job ON live_censor (job_id);\n"
+                  "CREATE INDEX IF NOT EXISTS censor_image_idx_live_review ON censor_image "
+                  "(live_id, is_review, created_at);\n",
     },
 };
 

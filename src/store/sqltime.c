@@ -64,7 +64,7 @@ static bool digits(const char *s, int width, int *out)
 
 static int days_in_month(int y, int m)
 {
-    static const int dim[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     return m == 2 && leap ? 29 : dim[m - 1];
 }
@@ -84,7 +84,7 @@ static bool fraction_ok(const char *s, size_t n)
 
 bool sqltime_parse(const char *s, size_t n, int64_t *out)
 {
-    struct sqltime t = { 0 };
+    struct sqltime t = {0};
 
     if (n < 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4, &t.year) ||
         !digits(s + 5, 2, &t.month) || !digits(s + 8, 2, &t.day))

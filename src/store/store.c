@@ -157,7 +157,7 @@ static err_t setup_sqlite(struct store *s, const struct conf *cf, const struct s
     pool_init(s, &s->rw, false);
     s->rw.t.database = xstrdup(path);
     /* Every connection to ":memory:" is a different database, so it gets exactly one. */
-    s->rw.max_open = memory ? 1
+    s->rw.max_open = memory                    ? 1
                      : o->sqlite_max_conns > 0 ? (size_t)o->sqlite_max_conns
                                                : DEFAULT_SQLITE_CONNS;
     s->rw.max_idle = s->rw.max_open;
@@ -180,7 +180,7 @@ static err_t check_connect(struct store *s)
 
 err_t store_open_opts(const struct conf *cf, const struct store_opts *o, struct store **out)
 {
-    static const struct store_opts defaults = { 0 };
+    static const struct store_opts defaults = {0};
     struct store *s = xcalloc(1, sizeof(*s));
     err_t err;
 
@@ -435,8 +435,8 @@ err_t store_tx_end(struct store_conn *c, err_t err)
     return store_commit(c);
 }
 
-/* Runs one statement; outside a transaction a lost server connection is replaced and the statement retried
- * once, so a server restart or an idle timeout costs the caller nothing. */
+/* Runs one statement; outside a transaction a lost server connection is replaced and the statement
+ * retried once, so a server restart or an idle timeout costs the caller nothing. */
 static err_t run(struct store_conn *c, const char *sql, const struct sql_arg *args, size_t nargs,
                  struct arena *a, struct store_rows *rows, struct store_result *res)
 {
@@ -458,7 +458,7 @@ static err_t run(struct store_conn *c, const char *sql, const struct sql_arg *ar
 err_t store_exec(struct store_conn *c, const char *sql, const struct sql_arg *args, size_t nargs,
                  int64_t *affected)
 {
-    struct store_result res = { 0 };
+    struct store_result res = {0};
     err_t err = run(c, sql, args, nargs, NULL, NULL, &res);
 
     if (!err && affected)
@@ -466,10 +466,10 @@ err_t store_exec(struct store_conn *c, const char *sql, const struct sql_arg *ar
     return err;
 }
 
-err_t store_insert(struct store_conn *c, const char *sql, const struct sql_arg *args,
-                   size_t nargs, int64_t *id)
+err_t store_insert(struct store_conn *c, const char *sql, const struct sql_arg *args, size_t nargs,
+                   int64_t *id)
 {
-    struct store_result res = { 0 };
+    struct store_result res = {0};
     err_t err = run(c, sql, args, nargs, NULL, NULL, &res);
 
     if (!err && id)
@@ -480,7 +480,7 @@ err_t store_insert(struct store_conn *c, const char *sql, const struct sql_arg *
 err_t store_query(struct store_conn *c, struct arena *a, const char *sql,
                   const struct sql_arg *args, size_t nargs, struct store_rows *out)
 {
-    struct store_result res = { 0 };
+    struct store_result res = {0};
 
     memset(out, 0, sizeof(*out));
     return run(c, sql, args, nargs, a, out, &res);

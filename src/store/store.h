@@ -58,12 +58,12 @@ struct sql_arg {
     size_t len;    /* SQL_TYPE_STR byte length; SIZE_MAX means NUL-terminated */
 };
 
-#define SQL_NULL ((struct sql_arg){ .type = SQL_TYPE_NULL })
-#define SQL_I64(x) ((struct sql_arg){ .type = SQL_TYPE_I64, .i = (int64_t)(x) })
-#define SQL_BOOL(b) ((struct sql_arg){ .type = SQL_TYPE_I64, .i = (b) ? 1 : 0 })
-#define SQL_STR(x) ((struct sql_arg){ .type = SQL_TYPE_STR, .s = (x), .len = SIZE_MAX })
-#define SQL_STRN(x, n) ((struct sql_arg){ .type = SQL_TYPE_STR, .s = (x), .len = (n) })
-#define SQL_TIME(unix_s) ((struct sql_arg){ .type = SQL_TYPE_TIME, .i = (int64_t)(unix_s) })
+#define SQL_NULL ((struct sql_arg){.type = SQL_TYPE_NULL})
+#define SQL_I64(x) ((struct sql_arg){.type = SQL_TYPE_I64, .i = (int64_t)(x)})
+#define SQL_BOOL(b) ((struct sql_arg){.type = SQL_TYPE_I64, .i = (b) ? 1 : 0})
+#define SQL_STR(x) ((struct sql_arg){.type = SQL_TYPE_STR, .s = (x), .len = SIZE_MAX})
+#define SQL_STRN(x, n) ((struct sql_arg){.type = SQL_TYPE_STR, .s = (x), .len = (n)})
+#define SQL_TIME(unix_s) ((struct sql_arg){.type = SQL_TYPE_TIME, .i = (int64_t)(unix_s)})
 
 /* A query result, fully buffered in the caller's arena. Every cell is text (numbers in decimal,
  * DATETIME as "YYYY-MM-DD HH:MM:SS" wall-clock); read it through the typed accessors. */
@@ -140,8 +140,8 @@ err_t store_exec(struct store_conn *c, const char *sql, const struct sql_arg *ar
                  int64_t *affected) MUST_USE;
 
 /* Runs an INSERT and returns the auto-increment id of the new row in *id (may be NULL). */
-err_t store_insert(struct store_conn *c, const char *sql, const struct sql_arg *args,
-                   size_t nargs, int64_t *id) MUST_USE;
+err_t store_insert(struct store_conn *c, const char *sql, const struct sql_arg *args, size_t nargs,
+                   int64_t *id) MUST_USE;
 
 /* Runs a query; every row is copied into the arena `a` and described by *out. */
 err_t store_query(struct store_conn *c, struct arena *a, const char *sql,
@@ -149,8 +149,7 @@ err_t store_query(struct store_conn *c, struct arena *a, const char *sql,
 
 /* store_query that wants at least one row: ERR_NOT_FOUND when there is none. */
 err_t store_query_first(struct store_conn *c, struct arena *a, const char *sql,
-                        const struct sql_arg *args, size_t nargs,
-                        struct store_rows *out) MUST_USE;
+                        const struct sql_arg *args, size_t nargs, struct store_rows *out) MUST_USE;
 
 /* Typed cell access; row and col must be in range (asserted). */
 /* The cell text (arena-owned), NULL for SQL NULL. */
@@ -178,7 +177,7 @@ const char *store_sql_upsert(const struct store_conn *c, struct arena *a, const 
 
 /* INSERT INTO table (cols) VALUES (?, ...) that does nothing when a unique key already holds the
  * row (no error, 0 rows affected). Other errors still fail, unlike MySQL's INSERT IGNORE. */
-const char *store_sql_insert_ignore(const struct store_conn *c, struct arena *a,
-                                    const char *table, const char *cols);
+const char *store_sql_insert_ignore(const struct store_conn *c, struct arena *a, const char *table,
+                                    const char *cols);
 
 #endif

@@ -56,8 +56,8 @@ struct store_pool {
     pthread_cond_t cv; /* signalled when a connection is returned or a slot frees up */
     struct store_conn *idle;
     size_t n_idle;
-    size_t n_open;     /* idle + lent out */
-    size_t max_open;   /* 0 = unlimited */
+    size_t n_open;   /* idle + lent out */
+    size_t max_open; /* 0 = unlimited */
     size_t max_idle;
     int64_t max_life_s; /* 0 = forever */
 };
@@ -67,8 +67,8 @@ struct store_conn {
     struct store_pool *pool;
     int64_t born_s; /* monotonic seconds at (re)connect, for conn_max_life_time */
     bool in_tx;
-    bool broken;  /* the server connection is gone; reconnect before reuse */
-    int borrows;  /* times lent to a read on the same thread (store_acquire) */
+    bool broken; /* the server connection is gone; reconnect before reuse */
+    int borrows; /* times lent to a read on the same thread (store_acquire) */
     struct store_conn *next_idle;
 };
 

@@ -17,7 +17,7 @@ static err_t is_applied(struct store_conn *c, struct arena *a, int64_t version, 
 {
     struct store_rows rows;
     err_t err = store_query(c, a, "SELECT version FROM schema_migrations WHERE version = ?",
-                            (struct sql_arg[]){ SQL_I64(version) }, 1, &rows);
+                            (struct sql_arg[]){SQL_I64(version)}, 1, &rows);
 
     *out = !err && rows.nrows > 0;
     return err;
@@ -38,7 +38,7 @@ static err_t apply(struct store_conn *c, const struct store_migration *m)
     if (!err)
         err = c->pool->s->ops->exec_script(c, script);
     if (!err)
-        err = store_exec(c, record, (struct sql_arg[]){ SQL_I64(m->version), SQL_TIME(time(NULL)) },
+        err = store_exec(c, record, (struct sql_arg[]){SQL_I64(m->version), SQL_TIME(time(NULL))},
                          2, NULL);
     if (sqlite)
         err = store_tx_end(c, err);

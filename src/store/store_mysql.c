@@ -111,8 +111,8 @@ static err_t connect_server(struct my_conn *mc, const struct store_target *t)
     mysql_options(mc->m, MYSQL_OPT_WRITE_TIMEOUT, &io_to);
     mysql_options(mc->m, MYSQL_OPT_RECONNECT, &no); /* we reconnect ourselves, knowing tx state */
     mysql_options(mc->m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-    if (!mysql_real_connect(mc->m, t->host, t->user, t->password, t->database,
-                            (unsigned)t->port, NULL, 0)) {
+    if (!mysql_real_connect(mc->m, t->host, t->user, t->password, t->database, (unsigned)t->port,
+                            NULL, 0)) {
         log_error("connect %s@%s:%" PRId64 "/%s failed: %u %s", t->user, t->host, t->port,
                   t->database, mysql_errno(mc->m), mysql_error(mc->m));
         mysql_close(mc->m);
@@ -324,7 +324,7 @@ static err_t copy_row(struct my_conn *mc, MYSQL_STMT *st, struct fetch *f, size_
         if (n < CELL_BUF) {
             memcpy(cells[i], f->bufs + i * CELL_BUF, n);
         } else {
-            MYSQL_BIND big = { 0 };
+            MYSQL_BIND big = {0};
             unsigned long got = 0;
             big.buffer_type = MYSQL_TYPE_STRING;
             big.buffer = cells[i];

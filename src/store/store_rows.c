@@ -142,8 +142,8 @@ static const char *rewrite_new(struct arena *a, enum store_dialect d, const char
         const char *end = strchr(hit, ')');
         if (!end)
             break;
-        out = arena_printf(a, "%s%.*s%s%.*s%s", out, (int)(hit - p), p, pre,
-                           (int)(end - hit - 4), hit + 4, post);
+        out = arena_printf(a, "%s%.*s%s%.*s%s", out, (int)(hit - p), p, pre, (int)(end - hit - 4),
+                           hit + 4, post);
         p = end + 1;
     }
     return arena_printf(a, "%s%s", out, p);
@@ -162,8 +162,8 @@ const char *store_sql_upsert(const struct store_conn *c, struct arena *a, const 
                         table, cols, placeholders(a, cols), conflict, set);
 }
 
-const char *store_sql_insert_ignore(const struct store_conn *c, struct arena *a,
-                                    const char *table, const char *cols)
+const char *store_sql_insert_ignore(const struct store_conn *c, struct arena *a, const char *table,
+                                    const char *cols)
 {
     if (store_dialect(c) == STORE_DIALECT_SQLITE)
         return arena_printf(a, "INSERT INTO %s (%s) VALUES (%s) ON CONFLICT DO NOTHING", table,

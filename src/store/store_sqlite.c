@@ -150,8 +150,8 @@ static err_t bind_args(struct lite_conn *lc, sqlite3_stmt *st, const char *sql,
                        const struct sql_arg *args, size_t nargs)
 {
     if ((size_t)sqlite3_bind_parameter_count(st) != nargs) {
-        log_error("statement wants %d args, got %zu; sql: %.200s",
-                  sqlite3_bind_parameter_count(st), nargs, sql);
+        log_error("statement wants %d args, got %zu; sql: %.200s", sqlite3_bind_parameter_count(st),
+                  nargs, sql);
         return ERR_INTERNAL;
     }
     for (size_t i = 0; i < nargs; i++) {

@@ -49,9 +49,12 @@ err_t admin_store_log_operation(struct store_conn *c, struct arena *ar, const st
     static const char sql[] = "INSERT INTO operation_log (user_id, ip, method, url, args, "
                               "status_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
     struct sql_arg args[] = {
-        SQL_STR(clip(ar, op->user_id, 30)), SQL_STR(clip(ar, op->ip, 30)),
-        SQL_STR(clip(ar, op->method, 10)),  SQL_STR(clip(ar, op->url, 1024)),
-        SQL_STR(clip(ar, op->args, 1024)),  SQL_I64(op->status),
+        SQL_STR(clip(ar, op->user_id, 30)),
+        SQL_STR(clip(ar, op->ip, 30)),
+        SQL_STR(clip(ar, op->method, 10)),
+        SQL_STR(clip(ar, op->url, 1024)),
+        SQL_STR(clip(ar, op->args, 1024)),
+        SQL_I64(op->status),
         SQL_TIME(op->at),
     };
     return store_insert(c, sql, args, ARRAY_LEN(args), NULL);

@@ -18,7 +18,9 @@
 #include "store/store.h"
 
 static const struct censor_config CENSOR_DEFAULTS = {
-    .enable = true, .pulp = true, .interval = 20,
+    .enable = true,
+    .pulp = true,
+    .interval = 20,
 };
 
 err_t censor_config_get(struct app *a, struct arena *ar, struct censor_config *out)
@@ -109,9 +111,15 @@ err_t censor_job_start(struct app *a, const char *live_id, bool *created, char *
         goto out;
     hook = hook_url(&a->conf);
     struct censor_job_spec spec = {
-        .id = live_id, .uri = l.push_url ? l.push_url : "", .pulp = cfg.pulp,
-        .terror = cfg.terror, .politician = cfg.politician, .ads = cfg.ads,
-        .interval_s = cfg.interval, .bucket = a->conf.censor.bucket, .hook_url = hook,
+        .id = live_id,
+        .uri = l.push_url ? l.push_url : "",
+        .pulp = cfg.pulp,
+        .terror = cfg.terror,
+        .politician = cfg.politician,
+        .ads = cfg.ads,
+        .interval_s = cfg.interval,
+        .bucket = a->conf.censor.bucket,
+        .hook_url = hook,
     };
     err = censor_job_create(g_client, &spec, &job, errbuf, errlen);
     if (!err) {
@@ -191,8 +199,12 @@ err_t censor_result_store(struct app *a, struct arena *ar, const struct censor_r
 {
     struct store_conn *c = NULL;
     struct censor_image img = {
-        .job_id = res->job_id, .created_at = res->timestamp, .suggestion = res->suggestion,
-        .pulp = res->pulp, .terror = res->terror, .politician = res->politician,
+        .job_id = res->job_id,
+        .created_at = res->timestamp,
+        .suggestion = res->suggestion,
+        .pulp = res->pulp,
+        .terror = res->terror,
+        .politician = res->politician,
         .ads = res->ads,
     };
     char *live_id = NULL;
@@ -236,8 +248,8 @@ static err_t im_ids(struct app *a, struct arena *ar, const char *live_id, int64_
     return ERR_OK;
 }
 
-err_t censor_audit(struct app *a, const char *live_id, const int64_t *ids, size_t n,
-                   int64_t answer, bool notify, const char *admin_id)
+err_t censor_audit(struct app *a, const char *live_id, const int64_t *ids, size_t n, int64_t answer,
+                   bool notify, const char *admin_id)
 {
     struct arena *ar = arena_new();
     struct store_conn *c = NULL;
@@ -246,7 +258,8 @@ err_t censor_audit(struct app *a, const char *live_id, const int64_t *ids, size_
     if (!err)
         err = store_begin(c);
     if (!err)
-        err = censor_store_audit(c, ar, live_id, ids, n, answer, admin_id, (int64_t)time(NULL), &changed);
+        err = censor_store_audit(c, ar, live_id, ids, n, answer, admin_id, (int64_t)time(NULL),
+                                 &changed);
     if (!err)
         err = censor_store_refresh(c, live_id, 0);
     if (c)

@@ -32,7 +32,7 @@ err_t censor_config_set(struct app *a, const struct censor_config *in) MUST_USE;
 /* One moderation result for a flagged frame, as the service reports it (spec 04 §6.6). */
 struct censor_result {
     const char *job_id;
-    const char *url; /* the stored frame, e.g. qiniu:///<bucket>/<key> */
+    const char *url;   /* the stored frame, e.g. qiniu:///<bucket>/<key> */
     int64_t timestamp; /* unix seconds */
     const char *suggestion, *pulp, *terror, *politician, *ads; /* "" when absent */
 };
@@ -50,12 +50,13 @@ err_t censor_job_close_live(struct app *a, const char *live_id, char *errbuf,
 
 /* Stores a flagged frame and refreshes its live's counters (§6.6). ERR_NOT_FOUND for an
  * unknown job, ERR_BAD_REQUEST when the URL is not in the configured bucket. */
-err_t censor_result_store(struct app *a, struct arena *ar, const struct censor_result *res) MUST_USE;
+err_t censor_result_store(struct app *a, struct arena *ar,
+                          const struct censor_result *res) MUST_USE;
 
 /* Records a review of images (C10) by admin_id and refreshes the live's counter; with
  * notify and answer 2 warns the anchor over IM (failure logged). */
-err_t censor_audit(struct app *a, const char *live_id, const int64_t *ids, size_t n,
-                   int64_t answer, bool notify, const char *admin_id) MUST_USE;
+err_t censor_audit(struct app *a, const char *live_id, const int64_t *ids, size_t n, int64_t answer,
+                   bool notify, const char *admin_id) MUST_USE;
 
 /* Admin stop for a violation (C3): stops the live with stop_reason "censor" (which also closes
  * its job through the room listener), then sends censor_stop to its chat room. Errors of

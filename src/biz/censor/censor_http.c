@@ -51,8 +51,7 @@ static err_t parse_config(struct req *r, struct censor_config *c)
     c->interval = 0;
     if (opt_bool(body, "enable", &c->enable) || opt_bool(body, "pulp", &c->pulp) ||
         opt_bool(body, "terror", &c->terror) || opt_bool(body, "politician", &c->politician) ||
-        opt_bool(body, "ads", &c->ads) ||
-        jv_opt_i64(body, "interval", &c->interval, &has_interval))
+        opt_bool(body, "ads", &c->ads) || jv_opt_i64(body, "interval", &c->interval, &has_interval))
         return req_fail(r, ERR_BAD_REQUEST, "booleans and an integer interval expected");
     if (c->enable && (c->interval < 1 || c->interval > 60))
         return req_fail(r, ERR_BAD_REQUEST, NULL);
@@ -189,12 +188,13 @@ static err_t handle_job_list(struct req *r)
 {
     json_t *in, *out = json_object();
     err_t err = req_json_object(r, &in);
-    if (!err && (copy_time(in, out, "start") || copy_time(in, out, "end") ||
-                 copy_typed(in, out, "status", JSON_STRING) ||
-                 copy_typed(in, out, "limit", JSON_INTEGER) ||
-                 copy_typed(in, out, "marker", JSON_STRING)))
-        err = req_fail(r, ERR_BAD_REQUEST, "start/end: unix time; status, marker: strings; "
-                                           "limit: integer");
+    if (!err &&
+        (copy_time(in, out, "start") || copy_time(in, out, "end") ||
+         copy_typed(in, out, "status", JSON_STRING) || copy_typed(in, out, "limit", JSON_INTEGER) ||
+         copy_typed(in, out, "marker", JSON_STRING)))
+        err = req_fail(r, ERR_BAD_REQUEST,
+                       "start/end: unix time; status, marker: strings; "
+                       "limit: integer");
     if (err) {
         json_decref(out);
         return err;
@@ -313,8 +313,8 @@ static err_t handle_live_list(struct req *r)
         return err;
     err = store_acquire(r->app->store, true, &c);
     if (!err)
-        err = censor_store_lives(c, r->arena, review == 0, (num - 1) * size, size, &rows, &n,
-                                 &total);
+        err =
+            censor_store_lives(c, r->arena, review == 0, (num - 1) * size, size, &rows, &n, &total);
     store_release(c);
     if (err)
         return fail(r, err, NULL);
@@ -339,8 +339,8 @@ static err_t handle_record_list(struct req *r)
         return err;
     err = store_acquire(r->app->store, true, &c);
     if (!err)
-        err = censor_store_images(c, r->arena, live_id && live_id[0] ? live_id : NULL,
-                                  (int)review, (num - 1) * size, size, &rows, &n, &total);
+        err = censor_store_images(c, r->arena, live_id && live_id[0] ? live_id : NULL, (int)review,
+                                  (num - 1) * size, size, &rows, &n, &total);
     store_release(c);
     if (err)
         return fail(r, err, NULL);
@@ -359,7 +359,8 @@ static err_t audit_ids(struct req *r, json_t *list, int64_t **ids, size_t *n)
     if (!json_is_array(list) || *n == 0 || *n > AUDIT_IDS_MAX)
         return req_fail(r, ERR_BAD_REQUEST, "image_list: 1 to 1000 image ids");
     *ids = arena_alloc(r->arena, *n * sizeof(**ids));
-    json_array_foreach(list, i, v) {
+    json_array_foreach(list, i, v)
+    {
         if (!json_is_integer(v) || json_integer_value(v) <= 0)
             return req_fail(r, ERR_BAD_REQUEST, "image_list: 1 to 1000 image ids");
         (*ids)[i] = json_integer_value(v);
@@ -438,10 +439,13 @@ static err_t handle_callback(struct req *r)
     json_t *result = json_object_get(image, "result");
     json_t *scenes = json_object_get(result, "scenes");
     struct censor_result res = {
-        .job_id = str_at(image, "job"), .url = str_at(image, "url"),
+        .job_id = str_at(image, "job"),
+        .url = str_at(image, "url"),
         .timestamp = json_integer_value(json_object_get(image, "timestamp")),
-        .suggestion = str_at(result, "suggestion"), .pulp = scene(scenes, "pulp"),
-        .terror = scene(scenes, "terror"), .politician = scene(scenes, "politician"),
+        .suggestion = str_at(result, "suggestion"),
+        .pulp = scene(scenes, "pulp"),
+        .terror = scene(scenes, "terror"),
+        .politician = scene(scenes, "politician"),
         .ads = scene(scenes, "ads"),
     };
     if (!res.job_id[0] || !res.url[0])

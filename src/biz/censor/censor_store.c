@@ -37,10 +37,10 @@ static void config_args(const struct censor_config *in, struct sql_arg args[7])
 err_t censor_store_config_put(struct store_conn *c, struct arena *ar,
                               const struct censor_config *in)
 {
-    const char *sql = store_sql_upsert(
-        c, ar, "censor_config", CONFIG_COLS, "id",
-        "enable = NEW(enable), `interval` = NEW(`interval`), pulp = NEW(pulp), "
-        "terror = NEW(terror), politician = NEW(politician), ads = NEW(ads)");
+    const char *sql =
+        store_sql_upsert(c, ar, "censor_config", CONFIG_COLS, "id",
+                         "enable = NEW(enable), `interval` = NEW(`interval`), pulp = NEW(pulp), "
+                         "terror = NEW(terror), politician = NEW(politician), ads = NEW(ads)");
     struct sql_arg args[7];
     config_args(in, args);
     return store_exec(c, sql, args, ARRAY_LEN(args), NULL);
@@ -60,9 +60,9 @@ err_t censor_store_job_insert(struct store_conn *c, const char *live_id, const c
 {
     static const char sql[] = "INSERT INTO live_censor (live_id, job_id, pulp, terror, "
                               "politician, ads, `interval`) VALUES (?, ?, ?, ?, ?, ?, ?)";
-    struct sql_arg args[] = {SQL_STR(live_id),        SQL_STR(job_id),   SQL_BOOL(cfg->pulp),
-                             SQL_BOOL(cfg->terror),   SQL_BOOL(cfg->politician),
-                             SQL_BOOL(cfg->ads),      SQL_I64(cfg->interval)};
+    struct sql_arg args[] = {SQL_STR(live_id),      SQL_STR(job_id),           SQL_BOOL(cfg->pulp),
+                             SQL_BOOL(cfg->terror), SQL_BOOL(cfg->politician), SQL_BOOL(cfg->ads),
+                             SQL_I64(cfg->interval)};
     return store_insert(c, sql, args, ARRAY_LEN(args), NULL);
 }
 
@@ -101,11 +101,10 @@ err_t censor_store_image_insert(struct store_conn *c, const struct censor_image 
         "INSERT INTO censor_image (url, job_id, created_at, suggestion, pulp, terror, "
         "politician, ads, live_id, is_review, review_answer, review_user_id, review_time) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, '', NULL)";
-    struct sql_arg args[] = {SQL_STR(img->url),    SQL_STR(img->job_id),
-                             SQL_I64(img->created_at), SQL_STR(img->suggestion),
-                             SQL_STR(img->pulp),   SQL_STR(img->terror),
-                             SQL_STR(img->politician), SQL_STR(img->ads),
-                             SQL_STR(img->live_id)};
+    struct sql_arg args[] = {
+        SQL_STR(img->url),        SQL_STR(img->job_id), SQL_I64(img->created_at),
+        SQL_STR(img->suggestion), SQL_STR(img->pulp),   SQL_STR(img->terror),
+        SQL_STR(img->politician), SQL_STR(img->ads),    SQL_STR(img->live_id)};
     return store_insert(c, sql, args, ARRAY_LEN(args), NULL);
 }
 
@@ -209,23 +208,26 @@ static err_t count_rows(struct store_conn *c, struct arena *ar, const char *sql,
 }
 
 err_t censor_store_images(struct store_conn *c, struct arena *ar, const char *live_id,
-                          int is_review, int64_t offset, int64_t limit,
-                          struct censor_image **out, size_t *n, int64_t *total)
+                          int is_review, int64_t offset, int64_t limit, struct censor_image **out,
+                          size_t *n, int64_t *total)
 {
     struct sql_arg args[4];
     size_t na;
     struct store_rows rows;
     const char *where = image_filter(ar, live_id, is_review, args, &na);
-    err_t err = count_rows(c, ar, arena_printf(ar, "SELECT count(*) FROM censor_image WHERE %s",
-                                               where), args, na, total);
+    err_t err =
+        count_rows(c, ar, arena_printf(ar, "SELECT count(*) FROM censor_image WHERE %s", where),
+                   args, na, total);
     if (err)
         return err;
     const char *order = is_review == 1 ? "review_answer DESC, created_at DESC, id DESC"
                                        : "created_at DESC, id DESC";
     const char *sql = arena_printf(
-        ar, "SELECT id, url, job_id, created_at, suggestion, pulp, terror, politician, ads, "
-            "live_id, is_review, review_answer, review_user_id, review_time FROM censor_image "
-            "WHERE %s ORDER BY %s LIMIT ? OFFSET ?", where, order);
+        ar,
+        "SELECT id, url, job_id, created_at, suggestion, pulp, terror, politician, ads, "
+        "live_id, is_review, review_answer, review_user_id, review_time FROM censor_image "
+        "WHERE %s ORDER BY %s LIMIT ? OFFSET ?",
+        where, order);
     args[na] = SQL_I64(limit);
     args[na + 1] = SQL_I64(offset);
     err = store_query(c, ar, sql, args, na + 2, &rows);
@@ -270,7 +272,7 @@ static void live_from_row(const struct store_rows *r, size_t i, struct censor_li
     "p.deleted_at IS NULL ORDER BY p.id LIMIT 1), l.stop_reason, l.stop_at, l.start_at, "          \
     "l.unreview_censor_count, (SELECT count(*) FROM censor_image i WHERE i.live_id = l.live_id "   \
     "AND i.review_answer = 2), (SELECT count(*) FROM censor_image i WHERE i.live_id = "            \
-    "l.live_id), l.last_censor_time, l.push_url, l.rtmp_play_url, l.flv_play_url, "               \
+    "l.live_id), l.last_censor_time, l.push_url, l.rtmp_play_url, l.flv_play_url, "                \
     "l.hls_play_url FROM live_entities l LEFT JOIN live_users u ON u.user_id = l.anchor_id AND "   \
     "u.deleted_at IS NULL WHERE "
 #define LIVES_ORDER " ORDER BY l.last_censor_time DESC, l.id DESC LIMIT ? OFFSET ?"
@@ -281,11 +283,11 @@ err_t censor_store_lives(struct store_conn *c, struct arena *ar, bool unreviewed
 {
     struct store_rows rows;
     struct sql_arg args[] = {SQL_I64(limit), SQL_I64(offset)};
-    err_t err = count_rows(c, ar,
-                           unreviewed_only
-                               ? "SELECT count(*) FROM live_entities l WHERE " LIVES_WHERE_TODO
-                               : "SELECT count(*) FROM live_entities l WHERE " LIVES_WHERE_ALL,
-                           NULL, 0, total);
+    err_t err =
+        count_rows(c, ar,
+                   unreviewed_only ? "SELECT count(*) FROM live_entities l WHERE " LIVES_WHERE_TODO
+                                   : "SELECT count(*) FROM live_entities l WHERE " LIVES_WHERE_ALL,
+                   NULL, 0, total);
     if (!err)
         err = store_query(c, ar,
                           unreviewed_only ? LIVES_SELECT LIVES_WHERE_TODO LIVES_ORDER

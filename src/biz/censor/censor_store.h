@@ -74,8 +74,8 @@ err_t censor_store_audit(struct store_conn *c, struct arena *ar, const char *liv
 /* A page of images: of live_id (NULL = every live), is_review -1 (all, newest first), 0
  * (unreviewed, newest first) or 1 (reviewed, review_answer desc then newest first). */
 err_t censor_store_images(struct store_conn *c, struct arena *ar, const char *live_id,
-                          int is_review, int64_t offset, int64_t limit,
-                          struct censor_image **out, size_t *n, int64_t *total) MUST_USE;
+                          int is_review, int64_t offset, int64_t limit, struct censor_image **out,
+                          size_t *n, int64_t *total) MUST_USE;
 
 /* A page of censored lives (not deleted, counter not NULL); unreviewed_only keeps those with
  * unreviewed images that were not stopped for moderation. Ordered by last_censor_time desc. */

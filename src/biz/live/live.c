@@ -142,8 +142,8 @@ err_t live_list_online_ids(struct app *a, struct arena *ar, char ***ids, size_t 
 
 /* Stops in one transaction with its live_stopped event; *stopped false when the guard
  * (status 1, owner) did not hold. */
-static err_t stop_tx(struct app *a, const char *live_id, const char *anchor_id,
-                     const char *reason, const char *stop_user_id, bool *stopped)
+static err_t stop_tx(struct app *a, const char *live_id, const char *anchor_id, const char *reason,
+                     const char *stop_user_id, bool *stopped)
 {
     struct store_conn *c = NULL;
     int64_t n = 0;
@@ -168,8 +168,8 @@ out:
 }
 
 /* Explains a failed guard from the current row: missing, wrong status or wrong owner. */
-static err_t explain_stop(struct app *a, struct arena *ar, const char *live_id,
-                          const char *user_id, const char **msg)
+static err_t explain_stop(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
+                          const char **msg)
 {
     struct live_room l;
     err_t err = find_primary(a, ar, live_id, &l);
@@ -565,8 +565,8 @@ err_t live_list_users(struct app *a, struct arena *ar, const char *live_id, int6
     memset(out, 0, sizeof(*out));
     err_t err = store_acquire(a->store, true, &c);
     if (!err)
-        err = presence_store_page(c, ar, live_id, page_size, (page_num - 1) * page_size, &ids,
-                                  &n, &out->total);
+        err = presence_store_page(c, ar, live_id, page_size, (page_num - 1) * page_size, &ids, &n,
+                                  &out->total);
     store_release(c);
     if (!err && n)
         err = user_list_by_ids(a, ar, ids, n, &users, &nu);
@@ -594,8 +594,8 @@ json_t *live_info_json(const struct live_view *v)
     json_object_set_new(o, "notice", jv_str(l->notice));
     json_object_set_new(o, "cover_url", jv_str(l->cover_url));
     json_object_set_new(o, "extends", ext ? ext : json_null());
-    json_object_set_new(o, "anchor_info", v->has_anchor ? user_brief_json(&v->anchor, false)
-                                                        : json_object());
+    json_object_set_new(o, "anchor_info",
+                        v->has_anchor ? user_brief_json(&v->anchor, false) : json_object());
     json_object_set_new(o, "anchor_status", json_integer(v->anchor_status));
     json_object_set_new(o, "room_token", jv_str(v->room_token));
     json_object_set_new(o, "pk_id", jv_str(l->pk_id));

@@ -60,7 +60,8 @@ struct live_room {
 
 /* Finds a room that is not soft-deleted. ERR_NOT_FOUND when absent or deleted,
  * ERR_UNAVAILABLE when the database is unreachable. */
-err_t live_find(struct app *a, struct arena *ar, const char *live_id, struct live_room *out) MUST_USE;
+err_t live_find(struct app *a, struct arena *ar, const char *live_id,
+                struct live_room *out) MUST_USE;
 
 /* Reads the caller's presence: *live_id_out is the room the user is online in (arena string),
  * or NULL when the user is in no room (no row, or status 0). ERR_UNAVAILABLE on store errors. */

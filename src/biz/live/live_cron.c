@@ -21,11 +21,18 @@ void live_http_register(struct app *a);
 
 void live_module_register(struct app *a)
 {
-    int64_t period_ms = (a->conf.live.timeout_check_s > 0 ? a->conf.live.timeout_check_s : 3) * 1000;
+    int64_t period_ms =
+        (a->conf.live.timeout_check_s > 0 ? a->conf.live.timeout_check_s : 3) * 1000;
     struct cron_job jobs[] = {
-        {.name = "live_room_timeout", .period_ms = period_ms, .fn = room_timeout_job, .ud = a,
+        {.name = "live_room_timeout",
+         .period_ms = period_ms,
+         .fn = room_timeout_job,
+         .ud = a,
          .singleton = true},
-        {.name = "live_user_timeout", .period_ms = period_ms, .fn = user_timeout_job, .ud = a,
+        {.name = "live_user_timeout",
+         .period_ms = period_ms,
+         .fn = user_timeout_job,
+         .ud = a,
          .singleton = true},
     };
     live_views_init(a);

@@ -60,8 +60,8 @@ static bool civil_to_unix(const int64_t f[6], int64_t *out)
 {
     if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60)
         return false;
-    *out = civil_days_from_date(f[0], (int)f[1], (int)f[2]) * 86400 + f[3] * 3600 + f[4] * 60 + f[5] -
-           CIVIL_UTC8_OFFSET_S;
+    *out = civil_days_from_date(f[0], (int)f[1], (int)f[2]) * 86400 + f[3] * 3600 + f[4] * 60 +
+           f[5] - CIVIL_UTC8_OFFSET_S;
     return true;
 }
 
@@ -132,8 +132,9 @@ static err_t parse_create(struct req *r, json_t *o, struct live_create_in *in)
     if (jv_opt_str(o, "title", LIVE_TITLE_MAX, &in->title) ||
         jv_opt_str(o, "notice", LIVE_NOTICE_MAX, &in->notice) ||
         jv_opt_str(o, "cover_url", LIVE_COVER_MAX, &in->cover_url))
-        return req_fail(r, ERR_BAD_REQUEST, "title, notice or cover_url is not a string or too "
-                                            "long");
+        return req_fail(r, ERR_BAD_REQUEST,
+                        "title, notice or cover_url is not a string or too "
+                        "long");
     if (jv_opt_extends(o, "extends", &ext))
         return req_fail(r, ERR_BAD_REQUEST, "extends must be an object of string values");
     if (!parse_time(o, "start_at", &in->start_at) || !parse_time(o, "end_at", &in->end_at) ||
@@ -306,8 +307,7 @@ static err_t handle_extends(struct req *r)
 }
 
 /* An integer query value; absent → def, anything but a decimal integer → 400 `bad`. */
-static err_t query_int(struct req *r, const char *name, int64_t def, const char *bad,
-                       int64_t *out)
+static err_t query_int(struct req *r, const char *name, int64_t def, const char *bad, int64_t *out)
 {
     const char *v = req_query(r, name);
     *out = def;
@@ -320,8 +320,8 @@ static err_t query_int(struct req *r, const char *name, int64_t def, const char 
  * refused everywhere (§12 #13). */
 static err_t query_page(struct req *r, bool spaced, int64_t *num, int64_t *size)
 {
-    err_t err = query_int(r, "page_num", 1, spaced ? "page num is not int" : "page_num is not int",
-                          num);
+    err_t err =
+        query_int(r, "page_num", 1, spaced ? "page num is not int" : "page_num is not int", num);
     if (!err)
         err = query_int(r, "page_size", 10,
                         spaced ? "page size is not int" : "page_size is not int", size);
@@ -362,8 +362,9 @@ static err_t handle_search(struct req *r)
     const char *kw = req_query(r, "keyword");
     int64_t num, size;
     err_t err = query_page(r, false, &num, &size);
-    return err ? err : render_rooms(r, LIVE_LIST_SEARCH, kw ? kw : "", 0,
-                                    LIVE_WANT_ANCHOR_STATUS, num, size);
+    return err ? err
+               : render_rooms(r, LIVE_LIST_SEARCH, kw ? kw : "", 0, LIVE_WANT_ANCHOR_STATUS, num,
+                              size);
 }
 
 static err_t handle_list(struct req *r)
@@ -384,8 +385,9 @@ static err_t handle_list_anchor(struct req *r)
 {
     int64_t num, size;
     err_t err = query_page(r, true, &num, &size);
-    return err ? err : render_rooms(r, LIVE_LIST_ANCHOR, r->user_id, 0, LIVE_WANT_ANCHOR_STATUS,
-                                    num, size);
+    return err ? err
+               : render_rooms(r, LIVE_LIST_ANCHOR, r->user_id, 0, LIVE_WANT_ANCHOR_STATUS, num,
+                              size);
 }
 
 static err_t handle_user_list(struct req *r)

@@ -32,9 +32,9 @@ struct live_view {
 struct live_page {
     int64_t total;
     size_t n;
-    size_t fetched;           /* rows the page query returned (end_page) */
-    struct live_view *views;  /* rooms */
-    struct user_row *users;   /* room users */
+    size_t fetched;          /* rows the page query returned (end_page) */
+    struct live_view *views; /* rooms */
+    struct user_row *users;  /* room users */
 };
 
 /* Which computed fields a list wants. */
@@ -46,7 +46,8 @@ err_t live_create(struct app *a, struct arena *ar, const char *anchor_id,
                   const struct live_create_in *in, struct live_view *out) MUST_USE;
 
 /* Deletes the room (L2/L18); anchor_id NULL = any owner. ERR_NOT_FOUND, ERR_FORBIDDEN. */
-err_t live_delete(struct app *a, struct arena *ar, const char *live_id, const char *anchor_id) MUST_USE;
+err_t live_delete(struct app *a, struct arena *ar, const char *live_id,
+                  const char *anchor_id) MUST_USE;
 
 /* Starts the room as user_id (L4); out->room_token is set. */
 err_t live_start(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
@@ -68,8 +69,8 @@ err_t live_heartbeat(struct app *a, struct arena *ar, const char *live_id, const
                      int *status, const char **msg) MUST_USE;
 
 /* Replaces the room's extends (L12) when user_id is its anchor. */
-err_t live_set_extends(struct app *a, struct arena *ar, const char *live_id,
-                       const char *user_id, const char *extends_json) MUST_USE;
+err_t live_set_extends(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
+                       const char *extends_json) MUST_USE;
 
 /* Room details with the computed fields selected by `want`. */
 err_t live_view_load(struct app *a, struct arena *ar, const char *live_id, int want,
@@ -92,7 +93,7 @@ err_t live_expire_users(struct app *a) MUST_USE;
 
 /* Views cache (live_views.c), a no-op unless live.view_cache_ms > 0. */
 struct live_views_slot {
-    bool usable;     /* the generation is known: the answer may be stored */
+    bool usable; /* the generation is known: the answer may be stored */
     int64_t gen;
     const char *key; /* borrowed */
 };

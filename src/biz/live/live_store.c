@@ -119,11 +119,20 @@ err_t live_store_insert(struct store_conn *c, const struct live_room *l, int64_t
         "last_censor_time) VALUES (?, ?, ?, ?, ?, ?, 0, '', 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', "
         "0, 0)";
     struct sql_arg args[] = {
-        SQL_STR(l->live_id),       SQL_STR(l->title),         SQL_STR(l->notice),
-        SQL_STR(l->cover_url),     SQL_STR(l->extends_json ? l->extends_json : "null"),
-        SQL_STR(l->anchor_id),     time_or_null(l->start_at), time_or_null(l->end_at),
-        SQL_I64(l->chat_id),       SQL_STR(l->push_url),      SQL_STR(l->rtmp_play_url),
-        SQL_STR(l->flv_play_url),  SQL_STR(l->hls_play_url),  SQL_TIME(now),
+        SQL_STR(l->live_id),
+        SQL_STR(l->title),
+        SQL_STR(l->notice),
+        SQL_STR(l->cover_url),
+        SQL_STR(l->extends_json ? l->extends_json : "null"),
+        SQL_STR(l->anchor_id),
+        time_or_null(l->start_at),
+        time_or_null(l->end_at),
+        SQL_I64(l->chat_id),
+        SQL_STR(l->push_url),
+        SQL_STR(l->rtmp_play_url),
+        SQL_STR(l->flv_play_url),
+        SQL_STR(l->hls_play_url),
+        SQL_TIME(now),
         SQL_TIME(now),
     };
     return store_insert(c, sql, args, ARRAY_LEN(args), id);
@@ -140,9 +149,8 @@ err_t live_store_start(struct store_conn *c, const char *live_id, const char *an
     return store_exec(c, sql, args, ARRAY_LEN(args), affected);
 }
 
-err_t live_store_stop(struct store_conn *c, const char *live_id, const char *anchor_id,
-                      int64_t now, const char *reason, const char *stop_user_id,
-                      int64_t *affected)
+err_t live_store_stop(struct store_conn *c, const char *live_id, const char *anchor_id, int64_t now,
+                      const char *reason, const char *stop_user_id, int64_t *affected)
 {
     /* COALESCE keeps the stop_* columns of normal and timeout stops as they are */
     static const char sql[] =
@@ -151,9 +159,14 @@ err_t live_store_stop(struct store_conn *c, const char *live_id, const char *anc
         "stop_at = COALESCE(?, stop_at) WHERE deleted_at IS NULL AND live_id = ? AND status = 1 "
         "AND (? IS NULL OR anchor_id = ?)";
     struct sql_arg args[] = {
-        SQL_TIME(now),        SQL_TIME(now),     SQL_STR(reason),
-        SQL_STR(reason ? stop_user_id : NULL),   reason ? SQL_TIME(now) : SQL_NULL,
-        SQL_STR(live_id),     SQL_STR(anchor_id), SQL_STR(anchor_id),
+        SQL_TIME(now),
+        SQL_TIME(now),
+        SQL_STR(reason),
+        SQL_STR(reason ? stop_user_id : NULL),
+        reason ? SQL_TIME(now) : SQL_NULL,
+        SQL_STR(live_id),
+        SQL_STR(anchor_id),
+        SQL_STR(anchor_id),
     };
     return store_exec(c, sql, args, ARRAY_LEN(args), affected);
 }
@@ -221,8 +234,8 @@ static const char *like_prefix(struct arena *ar, const char *kw)
     return p;
 }
 
-static size_t list_args(struct arena *ar, enum live_list_kind kind, const char *sarg,
-                        int64_t iarg, struct sql_arg *args)
+static size_t list_args(struct arena *ar, enum live_list_kind kind, const char *sarg, int64_t iarg,
+                        struct sql_arg *args)
 {
     switch (kind) {
     case LIVE_LIST_OPEN:
@@ -254,8 +267,9 @@ err_t live_store_page(struct store_conn *c, struct arena *ar, enum live_list_kin
     if (err)
         return err;
     *total = rows.nrows ? store_rows_i64(&rows, 0, 0) : 0;
-    const char *sql = arena_printf(ar, VIEW_SELECT "WHERE l.deleted_at IS NULL AND %s ORDER BY %s "
-                                       "LIMIT ? OFFSET ?",
+    const char *sql = arena_printf(ar,
+                                   VIEW_SELECT "WHERE l.deleted_at IS NULL AND %s ORDER BY %s "
+                                               "LIMIT ? OFFSET ?",
                                    list_where[kind], list_order[kind]);
     args[na] = SQL_I64(limit);
     args[na + 1] = SQL_I64(offset);
@@ -353,10 +367,13 @@ err_t presence_store_enter(struct store_conn *c, struct arena *ar, const char *u
                            const char *live_id, int64_t now)
 {
     /* the unique key on user_id (migration 0004) makes this the user's single row */
-    const char *sql = store_sql_upsert(
-        c, ar, "live_room_user_entities", "live_id, user_id, status, heart_beat_at, created_at, "
-        "updated_at", "user_id", "live_id = NEW(live_id), status = 1, heart_beat_at = "
-        "NEW(heart_beat_at), updated_at = NEW(updated_at), deleted_at = NULL");
+    const char *sql =
+        store_sql_upsert(c, ar, "live_room_user_entities",
+                         "live_id, user_id, status, heart_beat_at, created_at, "
+                         "updated_at",
+                         "user_id",
+                         "live_id = NEW(live_id), status = 1, heart_beat_at = "
+                         "NEW(heart_beat_at), updated_at = NEW(updated_at), deleted_at = NULL");
     struct sql_arg args[] = {SQL_STR(live_id), SQL_STR(user_id), SQL_I64(1),
                              SQL_TIME(now),    SQL_TIME(now),    SQL_TIME(now)};
     return store_exec(c, sql, args, ARRAY_LEN(args), NULL);
@@ -393,8 +410,7 @@ err_t presence_store_expire(struct store_conn *c, int64_t before, int64_t now, i
     return store_exec(c, sql, args, ARRAY_LEN(args), affected);
 }
 
-err_t presence_store_count(struct store_conn *c, struct arena *ar, const char *live_id,
-                           int64_t *n)
+err_t presence_store_count(struct store_conn *c, struct arena *ar, const char *live_id, int64_t *n)
 {
     static const char sql[] = "SELECT count(*) FROM live_room_user_entities WHERE deleted_at IS "
                               "NULL AND live_id = ? AND status = 1";
@@ -430,10 +446,9 @@ err_t live_store_count_view(struct store_conn *c, struct arena *ar, const char *
                             const char *user_id, int64_t now)
 {
     /* atomic increment (spec 02 §10.6); type 1 = viewing */
-    const char *sql = store_sql_upsert(c, ar, "stats_single_live",
-                                       "live_id, biz_id, user_id, type, count, updated_at",
-                                       "type, live_id, user_id, biz_id",
-                                       "count = count + 1, updated_at = NEW(updated_at)");
+    const char *sql = store_sql_upsert(
+        c, ar, "stats_single_live", "live_id, biz_id, user_id, type, count, updated_at",
+        "type, live_id, user_id, biz_id", "count = count + 1, updated_at = NEW(updated_at)");
     struct sql_arg args[] = {SQL_STR(live_id), SQL_STR(""), SQL_STR(user_id),
                              SQL_I64(1),       SQL_I64(1),  SQL_TIME(now)};
     return store_exec(c, sql, args, ARRAY_LEN(args), NULL);

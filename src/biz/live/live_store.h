@@ -18,10 +18,10 @@ struct arena;
 
 /* A page query: which rooms, in which order. */
 enum live_list_kind {
-    LIVE_LIST_OPEN,      /* status 0 or 1, on air first */
-    LIVE_LIST_STATUS,    /* status = arg */
-    LIVE_LIST_ANCHOR,    /* anchor_id = arg, newest start first */
-    LIVE_LIST_SEARCH,    /* on air, title / live_id / anchor_id starting with arg */
+    LIVE_LIST_OPEN,   /* status 0 or 1, on air first */
+    LIVE_LIST_STATUS, /* status = arg */
+    LIVE_LIST_ANCHOR, /* anchor_id = arg, newest start first */
+    LIVE_LIST_SEARCH, /* on air, title / live_id / anchor_id starting with arg */
 };
 
 /* The room (not soft-deleted); ERR_NOT_FOUND when absent. */
@@ -53,7 +53,6 @@ struct presence_room {
 err_t presence_store_get_room(struct store_conn *c, struct arena *ar, const char *user_id,
                               struct presence_room *out) MUST_USE;
 
-
 /* Inserts a new room; *id gets its row id. */
 err_t live_store_insert(struct store_conn *c, const struct live_room *l, int64_t now,
                         int64_t *id) MUST_USE;
@@ -63,9 +62,8 @@ err_t live_store_start(struct store_conn *c, const char *live_id, const char *an
                        int64_t now, int64_t *affected) MUST_USE;
 
 /* status 1 → 2, end_at = now; anchor_id NULL = any anchor; reason NULL = no stop_* columns. */
-err_t live_store_stop(struct store_conn *c, const char *live_id, const char *anchor_id,
-                      int64_t now, const char *reason, const char *stop_user_id,
-                      int64_t *affected) MUST_USE;
+err_t live_store_stop(struct store_conn *c, const char *live_id, const char *anchor_id, int64_t now,
+                      const char *reason, const char *stop_user_id, int64_t *affected) MUST_USE;
 
 /* Soft-deletes the room; anchor_id NULL = any anchor. */
 err_t live_store_delete(struct store_conn *c, const char *live_id, const char *anchor_id,

@@ -82,8 +82,7 @@ bool live_views_get(struct app *a, struct arena *ar, const char *live_id, const 
     return slot->usable && textcache_get(a->live_views, key, slot->gen, ar, text, len);
 }
 
-void live_views_put(struct app *a, const struct live_views_slot *slot, const char *text,
-                    size_t len)
+void live_views_put(struct app *a, const struct live_views_slot *slot, const char *text, size_t len)
 {
     if (slot->usable)
         textcache_put(a->live_views, slot->key, slot->gen, text, len);

@@ -231,8 +231,9 @@ static err_t im_retry_job(void *ud)
         err = register_im(a, ids[i], NULL);
     if (err) {
         retry_failures = retry_failures < 6 ? retry_failures + 1 : 6;
-        retry_skip = (1 << retry_failures) < IM_RETRY_MAX_BACKOFF_TICKS ? (1 << retry_failures)
-                                                                        : IM_RETRY_MAX_BACKOFF_TICKS;
+        retry_skip = (1 << retry_failures) < IM_RETRY_MAX_BACKOFF_TICKS
+                         ? (1 << retry_failures)
+                         : IM_RETRY_MAX_BACKOFF_TICKS;
     } else {
         retry_failures = 0;
     }

@@ -44,7 +44,8 @@ struct user_update {
 
 /* Finds a live (not soft-deleted) user. ERR_NOT_FOUND when absent, ERR_UNAVAILABLE when the
  * database is unreachable. */
-err_t user_find(struct app *a, struct arena *ar, const char *user_id, struct user_row *out) MUST_USE;
+err_t user_find(struct app *a, struct arena *ar, const char *user_id,
+                struct user_row *out) MUST_USE;
 
 /* Finds the user or creates it with only its user_id (token issuing, spec 01 §5.4). A new user
  * gets one IM registration attempt; a failure leaves im_userid 0 for the retry job. */

@@ -48,8 +48,12 @@ err_t user_store_insert(struct store_conn *c, const char *user_id, const char *n
     static const char sql[] = "INSERT INTO live_users (user_id, nick, avatar, extends, im_userid, "
                               "created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)";
     struct sql_arg args[] = {
-        SQL_STR(user_id),     SQL_STR(nick ? nick : ""), SQL_STR(avatar ? avatar : ""),
-        SQL_STR(extends_json), SQL_TIME(now),             SQL_TIME(now),
+        SQL_STR(user_id),
+        SQL_STR(nick ? nick : ""),
+        SQL_STR(avatar ? avatar : ""),
+        SQL_STR(extends_json),
+        SQL_TIME(now),
+        SQL_TIME(now),
     };
     err_t err = store_exec(c, sql, args, ARRAY_LEN(args), NULL);
     *created = err == ERR_OK;

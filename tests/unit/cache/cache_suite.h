@@ -42,7 +42,7 @@ static const char *K(struct fixture *fx, const char *name)
 
 static void sleep_ms(long ms)
 {
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
     nanosleep(&ts, NULL);
 }
@@ -83,7 +83,7 @@ static void del_key(struct fixture *fx, const char *name)
 static void test_get_set_del(void **state)
 {
     struct fixture *fx = fx_of(state);
-    static const char bin[] = { 'v', '\0', 'x', '\n' };
+    static const char bin[] = {'v', '\0', 'x', '\n'};
     char *data = (char *)1;
     size_t len = 99;
     bool found = true;
@@ -169,7 +169,7 @@ static int cmp_field(const void *a, const void *b)
 static void test_hash(void **state)
 {
     struct fixture *fx = fx_of(state);
-    const char *fields[] = { "f1", "nope", "f2" };
+    const char *fields[] = {"f1", "nope", "f2"};
     struct cache_val vals[3];
     struct cache_field *all;
     size_t n, len;
@@ -317,7 +317,7 @@ static void test_concurrent_increments(void **state)
 {
     struct fixture *fx = fx_of(state);
     pthread_t th[SUITE_THREADS];
-    struct incr_job job = { .c = fx->c };
+    struct incr_job job = {.c = fx->c};
     int64_t v = 0;
 
     snprintf(job.key, sizeof(job.key), "%s", K(fx, "par"));

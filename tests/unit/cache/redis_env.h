@@ -19,7 +19,7 @@ static inline redisContext *raw_connect(const char *addr)
     char host[256];
     const char *colon = strrchr(addr, ':');
     int64_t port;
-    struct timeval tv = { 2, 0 };
+    struct timeval tv = {2, 0};
     redisContext *ctx;
 
     if (!colon || (size_t)(colon - addr) >= sizeof(host) || !str_to_i64(colon + 1, 1, 65535, &port))

@@ -68,8 +68,9 @@ static void test_key_slot(void **state)
 /* Our slots agree with the server's CLUSTER KEYSLOT. */
 static void test_key_slot_matches_server(void **state)
 {
-    static const char *const keys[] = { "like:1", "like_rooms:1700000000", "{a}b", "x{}y",
-                                        "foo{{bar}}", "", "like_users:123:1700000001" };
+    static const char *const keys[] = {
+        "like:1", "like_rooms:1700000000",    "{a}b", "x{}y", "foo{{bar}}",
+        "",       "like_users:123:1700000001"};
     redisContext *raw;
 
     (void)state;
@@ -108,7 +109,7 @@ static void test_keys_spread_over_masters(void **state)
 {
     struct fixture *fx = fx_of(state);
     redisContext *raw[MASTERS];
-    int per_master[MASTERS] = { 0 };
+    int per_master[MASTERS] = {0};
     struct cache *one_seed = NULL;
     char key[64];
 
@@ -241,8 +242,8 @@ static const struct CMUnitTest cluster_tests[] = {
 
 int main(void)
 {
-    int failed = cmocka_run_group_tests_name("cache cluster", cache_suite_tests, setup_cluster,
-                                             NULL);
+    int failed =
+        cmocka_run_group_tests_name("cache cluster", cache_suite_tests, setup_cluster, NULL);
 
     failed += cmocka_run_group_tests_name("cache cluster routing", cluster_tests, NULL, NULL);
     suite_teardown(NULL);

@@ -17,7 +17,7 @@ static void test_open_rejects_bad_config(void **state)
 {
     struct conf cf;
     struct cache *c = (struct cache *)1;
-    char *no_port[] = { "127.0.0.1:notaport" };
+    char *no_port[] = {"127.0.0.1:notaport"};
 
     (void)state;
     memset(&cf, 0, sizeof(cf));

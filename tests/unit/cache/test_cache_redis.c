@@ -14,7 +14,8 @@ static int setup_node(void **state)
 
     (void)state;
     if (!addr || !*addr) {
-        printf("[  SKIPPED ] QNLIVE_TEST_REDIS is not set (scripts/testenv/redis.sh start <dir>)\n");
+        printf(
+            "[  SKIPPED ] QNLIVE_TEST_REDIS is not set (scripts/testenv/redis.sh start <dir>)\n");
         return 0;
     }
     memset(&cf, 0, sizeof(cf));
@@ -102,7 +103,7 @@ static void *burst_thread(void *arg)
 static int burst(struct cache *c)
 {
     pthread_t th[4];
-    struct burst b = { .c = c };
+    struct burst b = {.c = c};
 
     for (int i = 0; i < 4; i++)
         assert_int_equal(pthread_create(&th[i], NULL, burst_thread, &b), 0);
@@ -219,8 +220,8 @@ static const struct CMUnitTest outage_tests[] = {
 
 int main(void)
 {
-    int failed = cmocka_run_group_tests_name("cache node", cache_suite_tests, setup_node,
-                                             suite_teardown);
+    int failed =
+        cmocka_run_group_tests_name("cache node", cache_suite_tests, setup_node, suite_teardown);
 
     return failed + cmocka_run_group_tests_name("cache node outages", outage_tests, setup_priv,
                                                 teardown_priv);

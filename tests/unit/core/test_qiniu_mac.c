@@ -81,8 +81,12 @@ static void test_octet_stream_body_not_signed(void **state)
 {
     (void)state;
     struct qiniu_mac_input in = {
-        .method = "POST", .path = "/x", .host = "h",
-        .content_type = "application/octet-stream", .body = "abc", .body_len = 3,
+        .method = "POST",
+        .path = "/x",
+        .host = "h",
+        .content_type = "application/octet-stream",
+        .body = "abc",
+        .body_len = 3,
     };
     size_t len;
     char *sts = qiniu_mac_string_to_sign(&in, &len);

@@ -64,7 +64,8 @@ static void test_errors_never_carry_data(void **state)
     expect(r, "{\"request_id\":\"Fc1bBxVJItgpAGoX\",\"code\":400,"
               "\"message\":\"bad \\\"x\\ny\\\"\"}");
     assert_int_equal(req_fail(r, ERR_EXISTS, NULL), ERR_EXISTS);
-    expect(r, "{\"request_id\":\"Fc1bBxVJItgpAGoX\",\"code\":10001,\"message\":\"Already existed\"}");
+    expect(r,
+           "{\"request_id\":\"Fc1bBxVJItgpAGoX\",\"code\":10001,\"message\":\"Already existed\"}");
     free_req(r);
 }
 

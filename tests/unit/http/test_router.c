@@ -8,11 +8,31 @@
 #include "core/mem.h"
 #include "http/router.h"
 
-static err_t h_info(struct req *r) { (void)r; return ERR_OK; }
-static err_t h_list(struct req *r) { (void)r; return ERR_OK; }
-static err_t h_item(struct req *r) { (void)r; return ERR_OK; }
-static err_t h_mic(struct req *r) { (void)r; return ERR_OK; }
-static err_t h_status(struct req *r) { (void)r; return ERR_OK; }
+static err_t h_info(struct req *r)
+{
+    (void)r;
+    return ERR_OK;
+}
+static err_t h_list(struct req *r)
+{
+    (void)r;
+    return ERR_OK;
+}
+static err_t h_item(struct req *r)
+{
+    (void)r;
+    return ERR_OK;
+}
+static err_t h_mic(struct req *r)
+{
+    (void)r;
+    return ERR_OK;
+}
+static err_t h_status(struct req *r)
+{
+    (void)r;
+    return ERR_OK;
+}
 
 static const struct route routes[] = {
     {HTTP_GET, "/client/live/room/info/:live_id", h_info, AUTH_CLIENT},

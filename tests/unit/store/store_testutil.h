@@ -33,7 +33,7 @@ static inline bool test_mysql_env(struct test_mysql *m)
 {
     const char *v = getenv("QNLIVE_TEST_MYSQL");
     char buf[400];
-    char *field[5] = { 0 };
+    char *field[5] = {0};
     size_t nf = 0;
 
     memset(m, 0, sizeof(*m));
@@ -100,8 +100,8 @@ static inline bool test_mysql_run(MYSQL *c, const char *sql)
 }
 
 /* Creates a fresh database named <prefix>_<pid> (dropping a leftover of the same name). */
-static inline bool test_mysql_create_db(const struct test_mysql *m, const char *prefix,
-                                        char *name, size_t cap)
+static inline bool test_mysql_create_db(const struct test_mysql *m, const char *prefix, char *name,
+                                        size_t cap)
 {
     MYSQL *c = test_mysql_connect(m, NULL);
     char *sql;

@@ -26,7 +26,8 @@ static void check_dialect(const char *dialect, size_t field_offset)
         if (!disk)
             fail_msg("cannot read %s", path);
         if (strcmp(disk, embedded) != 0)
-            fail_msg("%s differs from the embedded copy: run src/store/gen_migrations_data.py", path);
+            fail_msg("%s differs from the embedded copy: run src/store/gen_migrations_data.py",
+                     path);
         free(disk);
         free(path);
     }

@@ -16,15 +16,11 @@ struct vec {
 };
 
 static const struct vec vectors[] = {
-    { 0, "1970-01-01 08:00:00" },
-    { -1, "1970-01-01 07:59:59" },
-    { -28801, "1969-12-31 23:59:59" },
-    { 1700000000, "2023-11-15 06:13:20" },
-    { 951782400, "2000-02-29 08:00:00" },
-    { 1656604800, "2022-07-01 00:00:00" },
-    { 1709222399, "2024-02-29 23:59:59" },
-    { -2203920000, "1900-03-01 00:00:00" },
-    { 2147483648, "2038-01-19 11:14:08" },
+    {0, "1970-01-01 08:00:00"},          {-1, "1970-01-01 07:59:59"},
+    {-28801, "1969-12-31 23:59:59"},     {1700000000, "2023-11-15 06:13:20"},
+    {951782400, "2000-02-29 08:00:00"},  {1656604800, "2022-07-01 00:00:00"},
+    {1709222399, "2024-02-29 23:59:59"}, {-2203920000, "1900-03-01 00:00:00"},
+    {2147483648, "2038-01-19 11:14:08"},
 };
 
 static void test_format_vectors(void **state)
@@ -146,9 +142,9 @@ static void test_fields(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_format_vectors),   cmocka_unit_test(test_parse_vectors),
-        cmocka_unit_test(test_round_trip_sweep), cmocka_unit_test(test_parse_variants),
-        cmocka_unit_test(test_parse_rejects),    cmocka_unit_test(test_leap_days),
+        cmocka_unit_test(test_format_vectors),      cmocka_unit_test(test_parse_vectors),
+        cmocka_unit_test(test_round_trip_sweep),    cmocka_unit_test(test_parse_variants),
+        cmocka_unit_test(test_parse_rejects),       cmocka_unit_test(test_leap_days),
         cmocka_unit_test(test_clamps_out_of_range), cmocka_unit_test(test_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

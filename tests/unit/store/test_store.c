@@ -28,18 +28,19 @@ struct fx {
     bool mysql;
 };
 
-#define ARGS(...) ((const struct sql_arg[]){ __VA_ARGS__ })
-#define NARGS(...) (sizeof((const struct sql_arg[]){ __VA_ARGS__ }) / sizeof(struct sql_arg))
+#define ARGS(...) ((const struct sql_arg[]){__VA_ARGS__})
+#define NARGS(...) (sizeof((const struct sql_arg[]){__VA_ARGS__}) / sizeof(struct sql_arg))
 /* Runs a statement that must succeed. */
-#define EXEC_OK(c, sql, ...) assert_int_equal(store_exec((c), (sql), ARGS(__VA_ARGS__), \
-                                                         NARGS(__VA_ARGS__), NULL), ERR_OK)
+#define EXEC_OK(c, sql, ...)                                                                       \
+    assert_int_equal(store_exec((c), (sql), ARGS(__VA_ARGS__), NARGS(__VA_ARGS__), NULL), ERR_OK)
 
 static int setup_sqlite(void **state)
 {
     struct fx *f = xcalloc(1, sizeof(*f));
     char *path;
 
-    snprintf(f->dir, sizeof(f->dir), "%s/qnlive-store-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : P_tmpdir);
+    snprintf(f->dir, sizeof(f->dir), "%s/qnlive-store-XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : P_tmpdir);
     if (!mkdtemp(f->dir))
         return -1;
     /* a nested path checks that store_open creates the parent directory */
@@ -58,8 +59,8 @@ static int setup_mysql(void **state)
     struct fx *f = xcalloc(1, sizeof(*f));
 
     f->mysql = true;
-    if (!test_mysql_env(&f->m) || !test_mysql_create_db(&f->m, "qnlive_t_store", f->dbname,
-                                                        sizeof(f->dbname)))
+    if (!test_mysql_env(&f->m) ||
+        !test_mysql_create_db(&f->m, "qnlive_t_store", f->dbname, sizeof(f->dbname)))
         return -1;
     f->cf.mysql.enabled = true;
     f->cf.mysql.n_databases = 1;
@@ -152,9 +153,9 @@ static void test_crud_and_types(void **state)
                                 ARGS(SQL_STR("http://a/b.png"), SQL_STR("crud-1")), 2, &n),
                      ERR_OK);
     assert_int_equal(n, 1);
-    assert_int_equal(store_exec(c, "DELETE FROM live_users WHERE user_id = ?",
-                                ARGS(SQL_STR("crud-1")), 1, &n),
-                     ERR_OK);
+    assert_int_equal(
+        store_exec(c, "DELETE FROM live_users WHERE user_id = ?", ARGS(SQL_STR("crud-1")), 1, &n),
+        ERR_OK);
     assert_int_equal(n, 1);
     assert_int_equal(count(f, c, "SELECT COUNT(*) FROM live_users WHERE user_id = ?", "crud-1"), 0);
     store_release(c);
@@ -173,7 +174,8 @@ static void test_long_and_binary_safe_values(void **state)
     big[1000] = '\0';
     EXEC_OK(c, "INSERT INTO live_entities (live_id, extends, title) VALUES (?, ?, ?)",
             SQL_STR("long-1"), SQL_STR(big), SQL_STRN("abcdef", 3));
-    assert_int_equal(store_query(c, f->a, "SELECT extends, title FROM live_entities WHERE live_id = ?",
+    assert_int_equal(store_query(c, f->a,
+                                 "SELECT extends, title FROM live_entities WHERE live_id = ?",
                                  ARGS(SQL_STR("long-1")), 1, &r),
                      ERR_OK);
     assert_int_equal(r.nrows, 1);
@@ -197,8 +199,8 @@ static void test_time_comparisons(void **state)
     assert_int_equal(store_query(c, f->a,
                                  "SELECT live_id FROM live_entities WHERE status = ? AND "
                                  "last_heartbeat_at < ? AND live_id LIKE ? ORDER BY id",
-                                 ARGS(SQL_I64(1), SQL_TIME(1700000000 - 600), SQL_STR("time-%")),
-                                 3, &r),
+                                 ARGS(SQL_I64(1), SQL_TIME(1700000000 - 600), SQL_STR("time-%")), 3,
+                                 &r),
                      ERR_OK);
     assert_int_equal(r.nrows, 1);
     assert_string_equal(store_rows_str(&r, 0, 0), "time-old");
@@ -225,9 +227,9 @@ static void test_bad_sql_and_arg_count(void **state)
     struct fx *f = *state;
     struct store_conn *c = rw(f);
 
-    assert_int_equal(store_exec(c, "INSERT INTO no_such_table (x) VALUES (?)",
-                                ARGS(SQL_I64(1)), 1, NULL),
-                     ERR_INTERNAL);
+    assert_int_equal(
+        store_exec(c, "INSERT INTO no_such_table (x) VALUES (?)", ARGS(SQL_I64(1)), 1, NULL),
+        ERR_INTERNAL);
     assert_int_equal(store_exec(c, "UPDATE live_users SET nick = ? WHERE user_id = ?",
                                 ARGS(SQL_STR("x")), 1, NULL),
                      ERR_INTERNAL);
@@ -244,21 +246,23 @@ static void test_transaction_commit_and_rollback(void **state)
     assert_int_equal(store_begin(c), ERR_OK);
     EXEC_OK(c, "INSERT INTO live_users (user_id) VALUES (?)", SQL_STR("tx-rolled"));
     store_rollback(c);
-    assert_int_equal(count(f, c, "SELECT COUNT(*) FROM live_users WHERE user_id = ?", "tx-rolled"), 0);
+    assert_int_equal(count(f, c, "SELECT COUNT(*) FROM live_users WHERE user_id = ?", "tx-rolled"),
+                     0);
 
     assert_int_equal(store_begin(c), ERR_OK);
     assert_int_equal(store_begin(c), ERR_INTERNAL); /* no nesting */
     EXEC_OK(c, "INSERT INTO live_users (user_id) VALUES (?)", SQL_STR("tx-kept"));
     assert_int_equal(store_commit(c), ERR_OK);
-    assert_int_equal(count(f, c, "SELECT COUNT(*) FROM live_users WHERE user_id = ?", "tx-kept"), 1);
+    assert_int_equal(count(f, c, "SELECT COUNT(*) FROM live_users WHERE user_id = ?", "tx-kept"),
+                     1);
 
     /* an error inside the transaction undoes the writes before it */
     assert_int_equal(store_begin(c), ERR_OK);
-    err = store_exec(c, "INSERT INTO live_users (user_id) VALUES (?)",
-                     ARGS(SQL_STR("tx-partial")), 1, NULL);
+    err = store_exec(c, "INSERT INTO live_users (user_id) VALUES (?)", ARGS(SQL_STR("tx-partial")),
+                     1, NULL);
     if (!err)
-        err = store_exec(c, "INSERT INTO live_users (user_id) VALUES (?)",
-                         ARGS(SQL_STR("tx-kept")), 1, NULL);
+        err = store_exec(c, "INSERT INTO live_users (user_id) VALUES (?)", ARGS(SQL_STR("tx-kept")),
+                         1, NULL);
     assert_int_equal(store_tx_end(c, err), ERR_EXISTS);
     assert_int_equal(count(f, c, "SELECT COUNT(*) FROM live_users WHERE user_id = ?", "tx-partial"),
                      0);
@@ -268,7 +272,8 @@ static void test_transaction_commit_and_rollback(void **state)
     EXEC_OK(c, "INSERT INTO live_users (user_id) VALUES (?)", SQL_STR("tx-leaked"));
     store_release(c);
     c = rw(f);
-    assert_int_equal(count(f, c, "SELECT COUNT(*) FROM live_users WHERE user_id = ?", "tx-leaked"), 0);
+    assert_int_equal(count(f, c, "SELECT COUNT(*) FROM live_users WHERE user_id = ?", "tx-leaked"),
+                     0);
     store_release(c);
 }
 
@@ -300,16 +305,17 @@ static void test_upsert_and_insert_ignore(void **state)
     struct store_rows r;
     int64_t n = -1;
 
-    up = store_sql_upsert(c, f->a, "stats_single_live", "type, live_id, user_id, biz_id, count, updated_at",
+    up = store_sql_upsert(c, f->a, "stats_single_live",
+                          "type, live_id, user_id, biz_id, count, updated_at",
                           "type, live_id, user_id, biz_id",
                           "count = count + NEW(count), updated_at = NEW(updated_at)");
     for (int i = 0; i < 3; i++)
         EXEC_OK(c, up, SQL_I64(6), SQL_STR("ups-live"), SQL_STR("u1"), SQL_STR(""), SQL_I64(5),
                 SQL_TIME(1700000000 + i));
-    assert_int_equal(store_query(c, f->a,
-                                 "SELECT count, updated_at FROM stats_single_live WHERE live_id = ?",
-                                 ARGS(SQL_STR("ups-live")), 1, &r),
-                     ERR_OK);
+    assert_int_equal(
+        store_query(c, f->a, "SELECT count, updated_at FROM stats_single_live WHERE live_id = ?",
+                    ARGS(SQL_STR("ups-live")), 1, &r),
+        ERR_OK);
     assert_int_equal(r.nrows, 1);
     assert_int_equal(store_rows_i64(&r, 0, 0), 15);
     assert_int_equal(store_rows_time(&r, 0, 1), 1700000002);
@@ -333,8 +339,10 @@ static void test_query_first_and_paging(void **state)
     struct store_rows r;
 
     for (int i = 0; i < 5; i++)
-        EXEC_OK(c, "INSERT INTO gift_config (gift_id, type, name, amount, `order`) VALUES (?, ?, ?, ?, ?)",
-                SQL_I64(100 + i), SQL_I64(1), SQL_STR("g"), SQL_I64(i), SQL_I64(i));
+        EXEC_OK(
+            c,
+            "INSERT INTO gift_config (gift_id, type, name, amount, `order`) VALUES (?, ?, ?, ?, ?)",
+            SQL_I64(100 + i), SQL_I64(1), SQL_STR("g"), SQL_I64(i), SQL_I64(i));
     assert_int_equal(store_query(c, f->a,
                                  "SELECT gift_id FROM gift_config WHERE type = ? ORDER BY `order` "
                                  "LIMIT ? OFFSET ?",
@@ -355,10 +363,25 @@ static void test_query_first_and_paging(void **state)
 static void test_migrations_idempotent_and_recorded(void **state)
 {
     static const char *const tables[] = {
-        "live_entities", "live_mic_entities", "live_users", "live_room_user_entities",
-        "relay_sessions", "items", "item_demonstrate", "item_demonstrate_log",
-        "stats_single_live", "admin_user", "censor_config", "operation_log", "live_censor",
-        "censor_image", "live_like", "live_gift", "gift_config", "live_like_flush", "outbox",
+        "live_entities",
+        "live_mic_entities",
+        "live_users",
+        "live_room_user_entities",
+        "relay_sessions",
+        "items",
+        "item_demonstrate",
+        "item_demonstrate_log",
+        "stats_single_live",
+        "admin_user",
+        "censor_config",
+        "operation_log",
+        "live_censor",
+        "censor_image",
+        "live_like",
+        "live_gift",
+        "gift_config",
+        "live_like_flush",
+        "outbox",
         "schema_migrations",
     };
     struct fx *f = *state;
@@ -368,9 +391,10 @@ static void test_migrations_idempotent_and_recorded(void **state)
     assert_int_equal(store_migrate(f->s), ERR_OK); /* second and third runs change nothing */
     assert_int_equal(store_migrate(f->s), ERR_OK);
     c = rw(f);
-    assert_int_equal(store_query(c, f->a, "SELECT version, applied_at FROM schema_migrations ORDER BY version",
-                                 NULL, 0, &r),
-                     ERR_OK);
+    assert_int_equal(
+        store_query(c, f->a, "SELECT version, applied_at FROM schema_migrations ORDER BY version",
+                    NULL, 0, &r),
+        ERR_OK);
     assert_int_equal(r.nrows, store_n_migrations); /* one row per embedded migration, in order */
     for (size_t i = 0; i < r.nrows; i++)
         assert_int_equal(store_rows_i64(&r, i, 0), (int64_t)i + 1);
@@ -384,9 +408,10 @@ static void test_migrations_idempotent_and_recorded(void **state)
     /* operation_log ids start at 10, as the reference's AUTO_INCREMENT=10 */
     {
         int64_t id = 0;
-        assert_int_equal(store_insert(c, "INSERT INTO operation_log (user_id, status_code) VALUES (?, ?)",
-                                      ARGS(SQL_STR("admin"), SQL_I64(200)), 2, &id),
-                         ERR_OK);
+        assert_int_equal(
+            store_insert(c, "INSERT INTO operation_log (user_id, status_code) VALUES (?, ?)",
+                         ARGS(SQL_STR("admin"), SQL_I64(200)), 2, &id),
+            ERR_OK);
         assert_int_equal(id, 10);
     }
     store_release(c);
@@ -395,9 +420,9 @@ static void test_migrations_idempotent_and_recorded(void **state)
 static void test_pool_limit_times_out(void **state)
 {
     struct fx *f = *state;
-    struct store_opts o = { .skip_migrate = true, .acquire_timeout_ms = 200, .sqlite_max_conns = 2 };
+    struct store_opts o = {.skip_migrate = true, .acquire_timeout_ms = 200, .sqlite_max_conns = 2};
     struct store *s = NULL;
-    struct store_conn *held[4] = { 0 }, *extra = NULL;
+    struct store_conn *held[4] = {0}, *extra = NULL;
     size_t limit = f->mysql ? 4 : 2; /* mysql entry: max_open_conns 4 */
 
     assert_int_equal(store_open_opts(&f->cf, &o, &s), ERR_OK);
@@ -433,8 +458,10 @@ static void *worker_main(void *p)
         char key[64];
         snprintf(key, sizeof(key), "thr-%d-%d", w->id, i);
         if (store_acquire(w->s, i % 2 == 0, &c) != ERR_OK ||
-            store_exec(c, "INSERT INTO live_room_user_entities (live_id, user_id, status) VALUES (?, ?, ?)",
-                       ARGS(SQL_STR("thr"), SQL_STR(key), SQL_I64(1)), 3, NULL) != ERR_OK ||
+            store_exec(
+                c,
+                "INSERT INTO live_room_user_entities (live_id, user_id, status) VALUES (?, ?, ?)",
+                ARGS(SQL_STR("thr"), SQL_STR(key), SQL_I64(1)), 3, NULL) != ERR_OK ||
             store_query(c, a, "SELECT user_id FROM live_room_user_entities WHERE user_id = ?",
                         ARGS(SQL_STR(key)), 1, &r) != ERR_OK ||
             r.nrows != 1)
@@ -454,7 +481,7 @@ static void test_threads_share_the_pool(void **state)
     struct store_conn *c;
 
     for (int i = 0; i < 4; i++) {
-        w[i] = (struct worker){ .s = f->s, .id = i };
+        w[i] = (struct worker){.s = f->s, .id = i};
         assert_int_equal(pthread_create(&t[i], NULL, worker_main, &w[i]), 0);
     }
     for (int i = 0; i < 4; i++) {
@@ -462,8 +489,8 @@ static void test_threads_share_the_pool(void **state)
         assert_int_equal(w[i].failures, 0);
     }
     c = rw(f);
-    assert_int_equal(count(f, c, "SELECT COUNT(*) FROM live_room_user_entities WHERE live_id = ?", "thr"),
-                     160);
+    assert_int_equal(
+        count(f, c, "SELECT COUNT(*) FROM live_room_user_entities WHERE live_id = ?", "thr"), 160);
     store_release(c);
 }
 
@@ -498,7 +525,8 @@ static void test_memory_store(void **state)
 
 #define STORE_TESTS                                                                                \
     cmocka_unit_test(test_crud_and_types), cmocka_unit_test(test_long_and_binary_safe_values),     \
-        cmocka_unit_test(test_time_comparisons), cmocka_unit_test(test_unique_violation_is_exists), \
+        cmocka_unit_test(test_time_comparisons),                                                   \
+        cmocka_unit_test(test_unique_violation_is_exists),                                         \
         cmocka_unit_test(test_bad_sql_and_arg_count),                                              \
         cmocka_unit_test(test_transaction_commit_and_rollback),                                    \
         cmocka_unit_test(test_read_inside_write_tx_uses_primary),                                  \
@@ -509,11 +537,11 @@ static void test_memory_store(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = { STORE_TESTS };
+    const struct CMUnitTest tests[] = {STORE_TESTS};
     struct test_mysql m;
     int failed;
 
-    const struct CMUnitTest memory_tests[] = { cmocka_unit_test(test_memory_store) };
+    const struct CMUnitTest memory_tests[] = {cmocka_unit_test(test_memory_store)};
 
     failed = cmocka_run_group_tests_name("store/sqlite-memory", memory_tests, NULL, NULL);
     failed += cmocka_run_group_tests_name("store/sqlite", tests, setup_sqlite, teardown);

@@ -173,7 +173,7 @@ static void check_adopted_rows(struct store *s)
     assert_int_equal(store_query(c, a,
                                  "SELECT title, start_at, end_at, chat_id, last_censor_time, "
                                  "extends FROM live_entities WHERE live_id = ?",
-                                 (struct sql_arg[]){ SQL_STR("1547812358724816896") }, 1, &r),
+                                 (struct sql_arg[]){SQL_STR("1547812358724816896")}, 1, &r),
                      ERR_OK);
     assert_int_equal(r.nrows, 1);
     assert_string_equal(store_rows_str(&r, 0, 0), "直播间 🎉");
@@ -184,9 +184,10 @@ static void check_adopted_rows(struct store *s)
     assert_string_equal(store_rows_str(&r, 0, 5), "{\"k\":\"v\"}");
     assert_int_equal(store_query(c, a, "SELECT COUNT(*) FROM live_entities", NULL, 0, &r), ERR_OK);
     assert_int_equal(store_rows_i64(&r, 0, 0), 2);
-    assert_int_equal(store_query(c, a, "SELECT nick, extends, im_userid FROM live_users "
-                                       "WHERE user_id = ?",
-                                 (struct sql_arg[]){ SQL_STR("anchor-1") }, 1, &r),
+    assert_int_equal(store_query(c, a,
+                                 "SELECT nick, extends, im_userid FROM live_users "
+                                 "WHERE user_id = ?",
+                                 (struct sql_arg[]){SQL_STR("anchor-1")}, 1, &r),
                      ERR_OK);
     assert_string_equal(store_rows_str(&r, 0, 0), "主播");
     assert_string_equal(store_rows_str(&r, 0, 1), "{\"vip\":\"1\"}");
@@ -197,18 +198,19 @@ static void check_adopted_rows(struct store *s)
     assert_int_equal(store_rows_i64(&r, 0, 0), 1);
     assert_int_equal(store_rows_i64(&r, 0, 1), 20);
     assert_int_equal(store_rows_i64(&r, 0, 3), 0);
-    assert_int_equal(store_query(c, a, "SELECT last_update_time FROM live_like_flush WHERE id = 1",
-                                 NULL, 0, &r),
-                     ERR_OK);
+    assert_int_equal(
+        store_query(c, a, "SELECT last_update_time FROM live_like_flush WHERE id = 1", NULL, 0, &r),
+        ERR_OK);
     assert_int_equal(store_rows_i64(&r, 0, 0), 1700000000);
     /* existing counters keep counting: the operation_log row was id 10 */
-    assert_int_equal(store_insert(c, "INSERT INTO operation_log (user_id, status_code) VALUES (?, ?)",
-                                  (struct sql_arg[]){ SQL_STR("admin-1"), SQL_I64(200) }, 2, &id),
+    assert_int_equal(store_insert(c,
+                                  "INSERT INTO operation_log (user_id, status_code) VALUES (?, ?)",
+                                  (struct sql_arg[]){SQL_STR("admin-1"), SQL_I64(200)}, 2, &id),
                      ERR_OK);
     assert_int_equal(id, 11);
-    assert_int_equal(store_query(c, a, "SELECT version FROM schema_migrations ORDER BY version",
-                                 NULL, 0, &r),
-                     ERR_OK);
+    assert_int_equal(
+        store_query(c, a, "SELECT version FROM schema_migrations ORDER BY version", NULL, 0, &r),
+        ERR_OK);
     assert_int_equal(r.nrows, store_n_migrations);
     store_release(c);
     arena_free(&a);
@@ -324,26 +326,26 @@ static void test_read_write_split(void **state)
     assert_int_equal(store_query(ro, a, "SELECT COUNT(*) FROM live_users", NULL, 0, &r), ERR_OK);
     /* the replica user cannot write: proof that this connection is the read-only one */
     assert_int_equal(store_exec(ro, "INSERT INTO live_users (user_id) VALUES (?)",
-                                (struct sql_arg[]){ SQL_STR("x") }, 1, NULL),
+                                (struct sql_arg[]){SQL_STR("x")}, 1, NULL),
                      ERR_INTERNAL);
 
     assert_int_equal(store_acquire(s, false, &rw), ERR_OK);
     assert_false(store_conn_is_read_only(rw));
     assert_int_equal(store_begin(rw), ERR_OK);
     assert_int_equal(store_exec(rw, "INSERT INTO live_users (user_id) VALUES (?)",
-                                (struct sql_arg[]){ SQL_STR("split-1") }, 1, NULL),
+                                (struct sql_arg[]){SQL_STR("split-1")}, 1, NULL),
                      ERR_OK);
     /* a read inside the write transaction is served by the primary and sees the insert */
     assert_int_equal(store_acquire(s, true, &lent), ERR_OK);
     assert_ptr_equal(lent, rw);
     assert_int_equal(store_query(lent, a, "SELECT COUNT(*) FROM live_users WHERE user_id = ?",
-                                 (struct sql_arg[]){ SQL_STR("split-1") }, 1, &r),
+                                 (struct sql_arg[]){SQL_STR("split-1")}, 1, &r),
                      ERR_OK);
     assert_int_equal(store_rows_i64(&r, 0, 0), 1);
     store_release(lent);
     /* the replica (here: another connection) does not see uncommitted rows */
     assert_int_equal(store_query(ro, a, "SELECT COUNT(*) FROM live_users WHERE user_id = ?",
-                                 (struct sql_arg[]){ SQL_STR("split-1") }, 1, &r),
+                                 (struct sql_arg[]){SQL_STR("split-1")}, 1, &r),
                      ERR_OK);
     assert_int_equal(store_rows_i64(&r, 0, 0), 0);
     assert_int_equal(store_commit(rw), ERR_OK);

@@ -23,7 +23,8 @@ static char dir[256];
 /* Runs mariadb.sh <verb> <dir>; on start, parses the address it prints into *m. */
 static bool server(const char *verb, struct test_mysql *m)
 {
-    char *cmd = xasprintf("sh '%s/scripts/testenv/mariadb.sh' %s '%s'", test_source_dir(), verb, dir);
+    char *cmd =
+        xasprintf("sh '%s/scripts/testenv/mariadb.sh' %s '%s'", test_source_dir(), verb, dir);
     FILE *p = popen(cmd, "r");
     char line[512];
     bool ok = false;
@@ -53,7 +54,7 @@ static int64_t now_s(void)
 static err_t insert(struct store_conn *c, const char *uid)
 {
     return store_exec(c, "INSERT INTO live_users (user_id) VALUES (?)",
-                      (struct sql_arg[]){ SQL_STR(uid) }, 1, NULL);
+                      (struct sql_arg[]){SQL_STR(uid)}, 1, NULL);
 }
 
 static int64_t count_user(struct store_conn *c, const char *uid)
@@ -63,7 +64,7 @@ static int64_t count_user(struct store_conn *c, const char *uid)
     int64_t n;
 
     assert_int_equal(store_query(c, a, "SELECT COUNT(*) FROM live_users WHERE user_id = ?",
-                                 (struct sql_arg[]){ SQL_STR(uid) }, 1, &r),
+                                 (struct sql_arg[]){SQL_STR(uid)}, 1, &r),
                      ERR_OK);
     n = store_rows_i64(&r, 0, 0);
     arena_free(&a);
@@ -73,7 +74,7 @@ static int64_t count_user(struct store_conn *c, const char *uid)
 static void test_server_restart(void **state)
 {
     struct test_mysql m;
-    struct conf cf = { 0 };
+    struct conf cf = {0};
     struct store *s = NULL;
     struct store_conn *a = NULL, *b = NULL, *idle = NULL, *fresh = NULL;
     int64_t t0;
@@ -147,7 +148,8 @@ int main(void)
         printf("store/outage test skipped: QNLIVE_TEST_MYSQL is not set\n");
         return 0;
     }
-    snprintf(dir, sizeof(dir), "%s/qnlive-outage-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : P_tmpdir);
+    snprintf(dir, sizeof(dir), "%s/qnlive-outage-XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : P_tmpdir);
     if (!mkdtemp(dir)) {
         fprintf(stderr, "mkdtemp failed\n");
         return 1;
