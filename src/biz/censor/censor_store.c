@@ -264,7 +264,7 @@ static void live_from_row(const struct store_rows *r, size_t i, struct censor_li
 /* One statement per page (no per-live queries): the anchor's presence in the room, its nick
  * and both image counts come from subqueries and a join on unique keys. */
 #define LIVES_WHERE_ALL "l.deleted_at IS NULL AND l.unreview_censor_count >= 0"
-#define LIVES_WHERE_TODO                                                                           \
+#define LIVES_WHERE_UNREVIEWED                                                                     \
     LIVES_WHERE_ALL " AND l.unreview_censor_count > 0 AND COALESCE(l.stop_reason, '') <> 'censor'"
 #define LIVES_SELECT                                                                               \
     "SELECT l.live_id, l.title, l.anchor_id, u.nick, l.status, (SELECT p.status FROM "             \
@@ -283,14 +283,14 @@ err_t censor_store_lives(struct store_conn *c, struct arena *ar, bool unreviewed
 {
     struct store_rows rows;
     struct sql_arg args[] = {SQL_I64(limit), SQL_I64(offset)};
-    err_t err =
-        count_rows(c, ar,
-                   unreviewed_only ? "SELECT count(*) FROM live_entities l WHERE " LIVES_WHERE_TODO
-                                   : "SELECT count(*) FROM live_entities l WHERE " LIVES_WHERE_ALL,
-                   NULL, 0, total);
+    err_t err = count_rows(
+        c, ar,
+        unreviewed_only ? "SELECT count(*) FROM live_entities l WHERE " LIVES_WHERE_UNREVIEWED
+                        : "SELECT count(*) FROM live_entities l WHERE " LIVES_WHERE_ALL,
+        NULL, 0, total);
     if (!err)
         err = store_query(c, ar,
-                          unreviewed_only ? LIVES_SELECT LIVES_WHERE_TODO LIVES_ORDER
+                          unreviewed_only ? LIVES_SELECT LIVES_WHERE_UNREVIEWED LIVES_ORDER
                                           : LIVES_SELECT LIVES_WHERE_ALL LIVES_ORDER,
                           args, 2, &rows);
     if (err)
