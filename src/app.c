@@ -12,7 +12,7 @@
 #include "clients/pili.h"
 #include "clients/rtc.h"
 #include "core/ids.h"
-#include "core/ttlmap.h"
+#include "core/textcache.h"
 #include "cron/cron.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -93,7 +93,7 @@ err_t app_open(struct app *a, char *errbuf, size_t errlen)
         if (err)
             return err;
     }
-    a->auth_users = ttlmap_new(AUTH_USERS_CAPACITY, AUTH_USERS_TTL_MS);
+    a->auth_users = textcache_new(AUTH_USERS_CAPACITY, AUTH_USERS_TTL_MS);
     a->router = router_new();
     a->cron = cron_for(a);
     biz_register_all(a);
@@ -131,7 +131,7 @@ void app_close(struct app *a)
     while (a->n_on_close > 0)
         a->on_close[--a->n_on_close](a);
     router_free(&a->router);
-    ttlmap_free(&a->auth_users);
+    textcache_free(&a->auth_users);
     pili_client_free(&a->pili);
     rtc_client_free(&a->rtc);
     im_client_free(&a->im);

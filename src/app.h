@@ -18,7 +18,6 @@ struct im_client;
 struct rtc_client;
 struct pili_client;
 struct req;
-struct ttlmap;
 struct textcache;
 
 /* Lookups the auth middleware needs from business modules, installed by them at registration
@@ -45,7 +44,7 @@ struct app {
     struct app_auth_hooks auth;
     /* user_id -> im_userid of recent successful client-token lookups (a few seconds): keeps a
      * database round trip off every authenticated request */
-    struct ttlmap *auth_users;
+    struct textcache *auth_users;
     struct textcache *live_views; /* rendered room views, when live.view_cache_ms > 0 */
     /* module teardown, run by app_close in reverse order of registration */
     void (*on_close[8])(struct app *a);

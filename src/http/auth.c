@@ -2,6 +2,7 @@
 #include "http/auth.h"
 
 #include <microhttpd.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -10,7 +11,8 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/qiniu_mac.h"
-#include "core/ttlmap.h"
+#include "core/str.h"
+#include "core/textcache.h"
 
 enum { X_HEADERS_MAX = 16 };
 
@@ -70,18 +72,28 @@ static err_t verify_token(struct req *r, struct jwt_claims *c)
     return ERR_OK;
 }
 
+static void auth_cache_put(struct app *a, const char *user_id, int64_t im_userid)
+{
+    char text[24];
+    int n = snprintf(text, sizeof(text), "%lld", (long long)im_userid);
+    textcache_put(a->auth_users, user_id, 0, text, (size_t)n);
+}
+
 /* The live_users row behind a client token, through the short-lived positive cache (an IM id
  * registered meanwhile shows within the cache's lifetime). */
 static err_t find_client_user(struct req *r, const char *user_id, int64_t *im_userid)
 {
     struct app *a = r->app;
-    if (a->auth_users && ttlmap_get(a->auth_users, user_id, im_userid))
+    const char *text;
+    size_t len;
+    if (a->auth_users && textcache_get(a->auth_users, user_id, 0, r->arena, &text, &len) &&
+        strn_to_i64(text, len, INT64_MIN, INT64_MAX, im_userid))
         return ERR_OK;
     if (!a->auth.find_client_user)
         return ERR_NOT_FOUND;
     err_t err = a->auth.find_client_user(r, user_id, im_userid);
     if (!err && a->auth_users)
-        ttlmap_put(a->auth_users, user_id, *im_userid);
+        auth_cache_put(a, user_id, *im_userid);
     return err;
 }
 
