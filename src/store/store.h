@@ -154,6 +154,8 @@ err_t store_query_first(struct store_conn *c, struct arena *a, const char *sql,
 /* Typed cell access; row and col must be in range (asserted). */
 /* The cell text (arena-owned), NULL for SQL NULL. */
 const char *store_rows_str(const struct store_rows *r, size_t row, size_t col);
+/* The cell text, "" for SQL NULL (columns the API always renders as strings). */
+const char *store_rows_text(const struct store_rows *r, size_t row, size_t col);
 /* True when the cell is SQL NULL. */
 bool store_rows_is_null(const struct store_rows *r, size_t row, size_t col);
 /* The cell as an integer; 0 for SQL NULL or text that is not a decimal integer. */

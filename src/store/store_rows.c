@@ -73,6 +73,12 @@ const char *store_rows_str(const struct store_rows *r, size_t row, size_t col)
     return r->cells[row * r->ncols + col];
 }
 
+const char *store_rows_text(const struct store_rows *r, size_t row, size_t col)
+{
+    const char *s = store_rows_str(r, row, col);
+    return s ? s : "";
+}
+
 bool store_rows_is_null(const struct store_rows *r, size_t row, size_t col)
 {
     return store_rows_str(r, row, col) == NULL;

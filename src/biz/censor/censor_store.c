@@ -157,27 +157,21 @@ err_t censor_store_audit(struct store_conn *c, struct arena *ar, const char *liv
     return store_exec(c, sql, args, n + 4, affected);
 }
 
-static const char *cell(const struct store_rows *r, size_t i, size_t col)
-{
-    const char *s = store_rows_str(r, i, col);
-    return s ? s : "";
-}
-
 static void image_from_row(const struct store_rows *r, size_t i, struct censor_image *m)
 {
     m->id = store_rows_i64(r, i, 0);
-    m->url = cell(r, i, 1);
-    m->job_id = cell(r, i, 2);
+    m->url = store_rows_text(r, i, 1);
+    m->job_id = store_rows_text(r, i, 2);
     m->created_at = store_rows_i64(r, i, 3);
-    m->suggestion = cell(r, i, 4);
-    m->pulp = cell(r, i, 5);
-    m->terror = cell(r, i, 6);
-    m->politician = cell(r, i, 7);
-    m->ads = cell(r, i, 8);
-    m->live_id = cell(r, i, 9);
+    m->suggestion = store_rows_text(r, i, 4);
+    m->pulp = store_rows_text(r, i, 5);
+    m->terror = store_rows_text(r, i, 6);
+    m->politician = store_rows_text(r, i, 7);
+    m->ads = store_rows_text(r, i, 8);
+    m->live_id = store_rows_text(r, i, 9);
     m->is_review = store_rows_i64(r, i, 10);
     m->review_answer = store_rows_i64(r, i, 11);
-    m->review_user_id = cell(r, i, 12);
+    m->review_user_id = store_rows_text(r, i, 12);
     m->review_time = store_rows_time(r, i, 13);
 }
 
@@ -242,23 +236,23 @@ err_t censor_store_images(struct store_conn *c, struct arena *ar, const char *li
 
 static void live_from_row(const struct store_rows *r, size_t i, struct censor_live *m)
 {
-    m->live_id = cell(r, i, 0);
-    m->title = cell(r, i, 1);
-    m->anchor_id = cell(r, i, 2);
-    m->nick = cell(r, i, 3);
+    m->live_id = store_rows_text(r, i, 0);
+    m->title = store_rows_text(r, i, 1);
+    m->anchor_id = store_rows_text(r, i, 2);
+    m->nick = store_rows_text(r, i, 3);
     m->live_status = store_rows_i64(r, i, 4);
     m->anchor_status = store_rows_i64(r, i, 5);
-    m->stop_reason = cell(r, i, 6);
+    m->stop_reason = store_rows_text(r, i, 6);
     m->stop_at = store_rows_time(r, i, 7);
     m->start_at = store_rows_time(r, i, 8);
     m->count = store_rows_i64(r, i, 9);
     m->violation_count = store_rows_i64(r, i, 10);
     m->ai_count = store_rows_i64(r, i, 11);
     m->time = store_rows_i64(r, i, 12);
-    m->push_url = cell(r, i, 13);
-    m->rtmp_play_url = cell(r, i, 14);
-    m->flv_play_url = cell(r, i, 15);
-    m->hls_play_url = cell(r, i, 16);
+    m->push_url = store_rows_text(r, i, 13);
+    m->rtmp_play_url = store_rows_text(r, i, 14);
+    m->flv_play_url = store_rows_text(r, i, 15);
+    m->hls_play_url = store_rows_text(r, i, 16);
 }
 
 /* One statement per page (no per-live queries): the anchor's presence in the room, its nick

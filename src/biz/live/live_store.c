@@ -28,36 +28,30 @@ enum { LIVE_NCOLS = 25 };
     "p.deleted_at IS NULL ORDER BY p.id LIMIT 1), " USER_ROW_COLUMNS_U " FROM live_entities l "    \
     "LEFT JOIN live_users u ON u.user_id = l.anchor_id AND u.deleted_at IS NULL "
 
-static const char *str_or_empty(const struct store_rows *rows, size_t i, size_t col)
-{
-    const char *s = store_rows_str(rows, i, col);
-    return s ? s : "";
-}
-
 static void row_to_live(const struct store_rows *rows, size_t i, struct live_room *l)
 {
     l->id = store_rows_i64(rows, i, 0);
-    l->live_id = str_or_empty(rows, i, 1);
-    l->title = str_or_empty(rows, i, 2);
-    l->notice = str_or_empty(rows, i, 3);
-    l->cover_url = str_or_empty(rows, i, 4);
+    l->live_id = store_rows_text(rows, i, 1);
+    l->title = store_rows_text(rows, i, 2);
+    l->notice = store_rows_text(rows, i, 3);
+    l->cover_url = store_rows_text(rows, i, 4);
     l->extends_json = store_rows_str(rows, i, 5);
-    l->anchor_id = str_or_empty(rows, i, 6);
+    l->anchor_id = store_rows_text(rows, i, 6);
     l->status = (int)store_rows_i64(rows, i, 7);
-    l->pk_id = str_or_empty(rows, i, 8);
+    l->pk_id = store_rows_text(rows, i, 8);
     l->online_count = store_rows_i64(rows, i, 9);
     l->start_at = store_rows_time(rows, i, 10);
     l->end_at = store_rows_time(rows, i, 11);
     l->chat_id = store_rows_i64(rows, i, 12);
-    l->push_url = str_or_empty(rows, i, 13);
-    l->rtmp_play_url = str_or_empty(rows, i, 14);
-    l->flv_play_url = str_or_empty(rows, i, 15);
-    l->hls_play_url = str_or_empty(rows, i, 16);
+    l->push_url = store_rows_text(rows, i, 13);
+    l->rtmp_play_url = store_rows_text(rows, i, 14);
+    l->flv_play_url = store_rows_text(rows, i, 15);
+    l->hls_play_url = store_rows_text(rows, i, 16);
     l->last_heartbeat_at = store_rows_time(rows, i, 17);
     l->created_at = store_rows_time(rows, i, 18);
     l->updated_at = store_rows_time(rows, i, 19);
-    l->stop_reason = str_or_empty(rows, i, 20);
-    l->stop_user_id = str_or_empty(rows, i, 21);
+    l->stop_reason = store_rows_text(rows, i, 20);
+    l->stop_user_id = store_rows_text(rows, i, 21);
     l->stop_at = store_rows_time(rows, i, 22);
     l->unreview_censor_count = store_rows_i64(rows, i, 23);
     l->last_censor_time = store_rows_i64(rows, i, 24);
@@ -296,7 +290,7 @@ err_t live_store_on_air(struct store_conn *c, struct arena *ar, int64_t before, 
         return err;
     *ids = arena_zalloc(ar, (rows.nrows + 1) * sizeof(char *));
     for (size_t i = 0; i < rows.nrows; i++)
-        (*ids)[i] = arena_strdup(ar, str_or_empty(&rows, i, 0));
+        (*ids)[i] = arena_strdup(ar, store_rows_text(&rows, i, 0));
     *n = rows.nrows;
     return ERR_OK;
 }
@@ -340,7 +334,7 @@ err_t presence_store_get_room(struct store_conn *c, struct arena *ar, const char
     out->heart_beat_at = store_rows_time(&rows, 0, 2);
     out->has_room = !store_rows_is_null(&rows, 0, 3);
     out->room_status = (int)store_rows_i64(&rows, 0, 4);
-    out->anchor_id = str_or_empty(&rows, 0, 5);
+    out->anchor_id = store_rows_text(&rows, 0, 5);
     out->last_heartbeat_at = store_rows_time(&rows, 0, 6);
     return ERR_OK;
 }
@@ -437,7 +431,7 @@ err_t presence_store_page(struct store_conn *c, struct arena *ar, const char *li
         return err;
     *ids = arena_zalloc(ar, (rows.nrows + 1) * sizeof(char *));
     for (size_t i = 0; i < rows.nrows; i++)
-        (*ids)[i] = str_or_empty(&rows, i, 0);
+        (*ids)[i] = store_rows_text(&rows, i, 0);
     *n = rows.nrows;
     return ERR_OK;
 }

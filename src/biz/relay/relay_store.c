@@ -12,21 +12,15 @@
     "id, sid, init_user_id, init_room_id, recv_user_id, recv_room_id, extends, status, "           \
     "start_at, stop_at, created_at, updated_at"
 
-static const char *str_or_empty(const struct store_rows *rows, size_t i, size_t col)
-{
-    const char *s = store_rows_str(rows, i, col);
-    return s ? s : "";
-}
-
 static void session_from(const struct store_rows *rows, size_t i, struct relay_session *s)
 {
     const char *ext = store_rows_str(rows, i, 6);
     s->id = store_rows_i64(rows, i, 0);
-    s->sid = str_or_empty(rows, i, 1);
-    s->init_user_id = str_or_empty(rows, i, 2);
-    s->init_room_id = str_or_empty(rows, i, 3);
-    s->recv_user_id = str_or_empty(rows, i, 4);
-    s->recv_room_id = str_or_empty(rows, i, 5);
+    s->sid = store_rows_text(rows, i, 1);
+    s->init_user_id = store_rows_text(rows, i, 2);
+    s->init_room_id = store_rows_text(rows, i, 3);
+    s->recv_user_id = store_rows_text(rows, i, 4);
+    s->recv_room_id = store_rows_text(rows, i, 5);
     s->extends_json = ext;
     s->status = (int)store_rows_i64(rows, i, 7);
     s->start_at = store_rows_time(rows, i, 8);
@@ -132,8 +126,8 @@ err_t relay_store_pk_lives(struct store_conn *c, struct arena *ar, const char *s
         return err;
     *out = arena_zalloc(ar, sizeof(**out) * (rows.nrows ? rows.nrows : 1));
     for (size_t i = 0; i < rows.nrows; i++) {
-        (*out)[i].live_id = str_or_empty(&rows, i, 0);
-        (*out)[i].anchor_id = str_or_empty(&rows, i, 1);
+        (*out)[i].live_id = store_rows_text(&rows, i, 0);
+        (*out)[i].anchor_id = store_rows_text(&rows, i, 1);
         (*out)[i].chat_id = store_rows_i64(&rows, i, 2);
     }
     *n = rows.nrows;
