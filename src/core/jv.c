@@ -3,13 +3,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+size_t jv_utf8_chars(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += ((unsigned char)s[i] & 0xC0) != 0x80; /* count every byte but continuations */
+    return n;
+}
+
 err_t jv_opt_str(json_t *o, const char *key, size_t max, const char **out)
 {
     json_t *v = json_object_get(o, key);
     *out = NULL;
     if (!v || json_is_null(v))
         return ERR_OK;
-    if (!json_is_string(v) || json_string_length(v) > max)
+    if (!json_is_string(v) || jv_utf8_chars(json_string_value(v), json_string_length(v)) > max)
         return ERR_BAD_REQUEST;
     *out = json_string_value(v);
     return ERR_OK;
@@ -43,9 +51,10 @@ err_t jv_opt_extends(json_t *o, const char *key, json_t **out)
     {
         if (!json_is_string(val))
             return ERR_BAD_REQUEST;
-        total += strlen(k) + json_string_length(val);
+        total += jv_utf8_chars(k, strlen(k)) +
+                 jv_utf8_chars(json_string_value(val), json_string_length(val));
     }
-    if (total > JV_EXTENDS_MAX_BYTES)
+    if (total > JV_EXTENDS_MAX_CHARS)
         return ERR_BAD_REQUEST;
     *out = v;
     return ERR_OK;

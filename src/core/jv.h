@@ -11,10 +11,14 @@
 
 #include "core/err.h"
 
-enum { JV_EXTENDS_MAX_BYTES = 4096, JV_EXTENDS_MAX_KEYS = 64 };
+enum { JV_EXTENDS_MAX_CHARS = 4096, JV_EXTENDS_MAX_KEYS = 64 };
+
+/* Characters (code points) of UTF-8 text of len bytes: MySQL's utf8mb4 column sizes count
+ * characters, so every length limit of the API does too. */
+size_t jv_utf8_chars(const char *s, size_t len);
 
 /* Reads an optional string field: absent or null leaves *out NULL. ERR_BAD_REQUEST when the
- * value is not a string or is longer than max bytes. */
+ * value is not a string or is longer than max characters. */
 err_t jv_opt_str(json_t *o, const char *key, size_t max, const char **out) MUST_USE;
 
 /* Reads an optional integer field (absent / null → *present false). ERR_BAD_REQUEST for a

@@ -10,7 +10,7 @@
 
 #include "core/err.h"
 
-#define JWT_FIELD_MAX 256
+#define JWT_FIELD_MAX 1024
 
 struct jwt_claims {
     int64_t exp; /* Unix seconds; 0 = absent */

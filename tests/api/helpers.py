@@ -4,7 +4,7 @@ import hashlib
 import hmac
 import json
 import time
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 
@@ -60,8 +60,8 @@ def make_jwt(claims, key=JWT_KEY, alg="HS256"):
 
 def user_token(srv, user_id, app_id="app1", device_id="dev1"):
     """Issues a client token through /server/auth/token (which also creates the user)."""
-    r = server_call(srv, "GET", "/server/auth/token?app_id=%s&user_id=%s&device_id=%s"
-                    % (app_id, user_id, device_id))
+    q = urlencode({"app_id": app_id, "user_id": user_id, "device_id": device_id})
+    r = server_call(srv, "GET", "/server/auth/token?" + q)
     assert r.status_code == 200, r.text
     return r.json()["data"]["access_token"]
 

@@ -241,3 +241,21 @@ def test_demonstrate_and_recordings(srv, fake):
     assert_error(dl({"live_id": other, "demonstrate_item": [recs[2]["id"]]}, otok), 400, 400,
                  "video %d not int live %s" % (recs[2]["id"], other))
     assert assert_ok(client_call(srv, "GET", base + "record/" + other, otok)) is None
+
+
+def test_anchor_leaving_clears_the_demonstrated_item(srv):
+    tok, lid = room(srv, "it_anchor_leave")
+    vtok = user_token(srv, "it_viewer_leave")
+    assert_ok(client_call(srv, "PUT", "/client/live/room/" + lid, tok))  # on air, anchor inside
+    assert_ok(server_call(srv, "POST", "/server/item/add", {"live_id": lid, "items": [item(1)]}))
+    base = "/client/item/demonstrate/"
+    assert_ok(client_call(srv, "POST", base + "%s/sku-1" % lid, tok))
+    assert_ok(client_call(srv, "POST", "/client/live/room/user/" + lid, vtok))
+    # an audience member leaving changes nothing
+    assert_ok(client_call(srv, "DELETE", "/client/live/room/user/" + lid, vtok))
+    assert ids([assert_ok(client_call(srv, "GET", base + lid, vtok))]) == ["sku-1"]
+    assert_ok(client_call(srv, "DELETE", "/client/live/room/user/" + lid, tok))
+    assert assert_ok(client_call(srv, "GET", base + lid, vtok)) is None
+    # the room itself stays on air
+    info = assert_ok(client_call(srv, "GET", "/client/live/room/info/" + lid, vtok))
+    assert info["live_status"] == 1

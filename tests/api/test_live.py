@@ -292,3 +292,12 @@ def test_heartbeat_keeps_user(make_server):
         assert_ok(client_call(srv, "GET", "/client/live/room/heartbeat/" + lid, a))
     info = assert_ok(client_call(srv, "GET", "/client/live/room/info/" + lid, v))
     assert info["online_count"] == 2 and info["live_status"] == 1
+
+
+def test_text_limits_count_characters(server, tokens):
+    a = tokens("anc_chars")
+    room = create(server, a, {"title": "直" * 128, "notice": "播" * 255,
+                              "extends": {"k": "间" * 400}})
+    assert room["title"] == "直" * 128 and room["extends"] == {"k": "间" * 400}
+    url = "/client/live/room/instance"
+    assert_error(client_call(server, "POST", url, a, {"title": "直" * 129}), 400, 400)

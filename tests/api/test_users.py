@@ -165,3 +165,15 @@ def test_im_down_then_background_retry(make_server, fake):
         time.sleep(0.5)
     assert prof["im_userid"] > 0, "the retry job never registered the user"
     assert s.stop() == 0
+
+
+def test_limits_count_characters_not_bytes(server):
+    # utf8mb4 columns count characters: 64 Chinese characters or emoji fit in nick varchar(64)
+    assert_ok(register(server, {"user_id": "用户" * 32, "nick": "昵" * 64,
+                                "avatar": "头" * 255}))
+    assert_ok(register(server, {"user_id": "u_emoji", "nick": "😀" * 64}))
+    assert_error(register(server, {"user_id": "u_emoji2", "nick": "😀" * 65}), 400, 400)
+    info = assert_ok(server_call(server, "GET", "/server/user/info/u_emoji"))
+    assert info["nick"] == "😀" * 64
+    tok = user_token(server, "用户" * 32)
+    assert assert_ok(client_call(server, "GET", "/client/user/profile", tok))["nick"] == "昵" * 64

@@ -10,6 +10,7 @@
 #include "biz/admin/admin.h"
 #include "biz/auth/auth.h"
 #include "biz/user/user.h"
+#include "core/jv.h"
 #include "core/jwt.h"
 #include "core/mem.h"
 #include "http/req.h"
@@ -62,7 +63,8 @@ static err_t handle_server_token(struct req *r)
         return err;
     if (!app_id || !app_id[0] || !user_id || !user_id[0])
         return req_fail(r, ERR_BAD_REQUEST, NULL);
-    if (!fits(app_id) || strlen(user_id) > USER_ID_MAX || (device_id && !fits(device_id)))
+    if (!fits(app_id) || jv_utf8_chars(user_id, strlen(user_id)) > USER_ID_MAX ||
+        (device_id && !fits(device_id)))
         return req_fail(r, ERR_BAD_REQUEST, "app_id, user_id or device_id too long");
     struct user_row u;
     err = user_find_or_create(r->app, r->arena, user_id, &u);

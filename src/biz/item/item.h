@@ -110,4 +110,7 @@ json_t *item_record_json(const struct app *a, const struct item_record *rec);
 /* Registers the item routes I1-I15 and S1-S7. */
 void item_module_register(struct app *a);
 
+/* Clears the item being demonstrated in a room (no recording is touched); logs failures. */
+void item_demo_clear(struct app *a, const char *live_id);
+
 #endif

@@ -113,6 +113,19 @@ err_t item_demo_stop(struct app *a, struct arena *ar, const char *live_id, struc
     return err;
 }
 
+void item_demo_clear(struct app *a, const char *live_id)
+{
+    struct arena *ar = arena_new();
+    struct store_conn *c = NULL;
+    err_t err = store_acquire(a->store, false, &c);
+    if (!err)
+        err = item_store_demo_set(c, ar, live_id, "", now_s());
+    store_release(c);
+    arena_free(&ar);
+    if (err)
+        log_warn("demonstrated item of %s not cleared: %s", live_id, err_name(err));
+}
+
 err_t item_demo_get(struct app *a, struct arena *ar, const char *live_id, struct item **out)
 {
     struct store_conn *c = NULL;

@@ -439,6 +439,17 @@ err_t live_join(struct app *a, struct arena *ar, const char *live_id, const char
     return ERR_OK;
 }
 
+/* Tells listeners when the anchor itself left its room (spec 02 §3.10: the item being
+ * demonstrated is cleared); the room stays on air. */
+static void anchor_left_check(struct app *a, const char *live_id, const char *user_id)
+{
+    struct arena *ar = arena_new();
+    struct live_room l;
+    if (!find_primary(a, ar, live_id, &l) && strcmp(l.anchor_id, user_id) == 0)
+        notify_change(a, "anchor_left", live_id);
+    arena_free(&ar);
+}
+
 err_t live_leave(struct app *a, const char *live_id, const char *user_id)
 {
     struct store_conn *c = NULL;
@@ -447,8 +458,10 @@ err_t live_leave(struct app *a, const char *live_id, const char *user_id)
     if (!err)
         err = presence_store_leave(c, user_id, live_id, now_s(), &n);
     store_release(c);
-    if (!err && n > 0)
+    if (!err && n > 0) {
         live_views_changed(a, live_id);
+        anchor_left_check(a, live_id, user_id);
+    }
     return err;
 }
 

@@ -143,7 +143,8 @@ static err_t parse_create(struct req *r, json_t *o, struct live_create_in *in)
     char *text = jv_extends_dump(ext);
     in->extends_json = text ? arena_strdup(r->arena, text) : NULL;
     free(text);
-    if (in->extends_json && strlen(in->extends_json) > LIVE_EXTENDS_MAX)
+    if (in->extends_json &&
+        jv_utf8_chars(in->extends_json, strlen(in->extends_json)) > LIVE_EXTENDS_MAX)
         return req_fail(r, ERR_BAD_REQUEST, "extends is too long");
     return ERR_OK;
 }
@@ -295,7 +296,7 @@ static err_t handle_extends(struct req *r)
     if (jv_opt_extends(o, "extends", &ext))
         return req_fail(r, ERR_BAD_REQUEST, "extends must be an object of string values");
     char *text = jv_extends_dump(ext);
-    bool too_long = text && strlen(text) > LIVE_EXTENDS_MAX;
+    bool too_long = text && jv_utf8_chars(text, strlen(text)) > LIVE_EXTENDS_MAX;
     if (!too_long)
         err = live_set_extends(r->app, r->arena, id, r->user_id, text);
     free(text);

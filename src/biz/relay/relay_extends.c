@@ -33,7 +33,7 @@ static err_t merge_cas(struct app *a, struct arena *ar, struct relay_session *s,
         *old_out = s->extends_json;
         *new_out = arena_strdup(ar, merged);
         free(merged);
-        if (strlen(*new_out) > RELAY_EXTENDS_MAX)
+        if (jv_utf8_chars(*new_out, strlen(*new_out)) > RELAY_EXTENDS_MAX)
             err = ERR_BAD_REQUEST;
         else if (s->extends_json && strcmp(s->extends_json, *new_out) == 0)
             break; /* nothing to write */

@@ -7,6 +7,7 @@
 #include "biz/stats/stats.h"
 #include "biz/stats/stats_int.h"
 #include "core/mem.h"
+#include "core/jv.h"
 #include "http/req.h"
 #include "store/store.h"
 
@@ -17,7 +18,7 @@ static bool opt_str(json_t *o, const char *key, size_t max, const char **out)
     *out = "";
     if (!v || json_is_null(v))
         return true;
-    if (!json_is_string(v) || json_string_length(v) > max)
+    if (!json_is_string(v) || jv_utf8_chars(json_string_value(v), json_string_length(v)) > max)
         return false;
     *out = json_string_value(v);
     return true;
