@@ -301,3 +301,17 @@ def test_text_limits_count_characters(server, tokens):
     assert room["title"] == "直" * 128 and room["extends"] == {"k": "间" * 400}
     url = "/client/live/room/instance"
     assert_error(client_call(server, "POST", url, a, {"title": "直" * 129}), 400, 400)
+
+
+def test_iso_timestamps_and_impossible_dates(server, tokens):
+    a = tokens("anc_iso")
+    for text in ("2023-01-05T20:30:00+08:00", "2023-01-05T12:30:00Z", "2023-01-05T20:30:00.250+0800",
+                 "2023-01-05 07:30:00-05:00"):
+        assert create(server, a, {"start_at": text})["start_time"] == 1672921800, text
+    url = "/client/live/room/instance"
+    for bad in ("2023-02-31 10:00:00", "2023-13-01", "2023-01-05T20:30:00+25:00",
+                "2023-01-05 20:30:00 junk"):
+        assert_error(client_call(server, "POST", url, a, {"start_at": bad}), 400, 400)
+    # a leap day exists in leap years only
+    assert create(server, a, {"start_at": "2024-02-29 00:00:00"})["start_time"] == 1709136000
+    assert_error(client_call(server, "POST", url, a, {"start_at": "2023-02-29"}), 400, 400)

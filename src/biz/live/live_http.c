@@ -55,14 +55,30 @@ static int digits(int64_t v)
     return n;
 }
 
+static bool is_leap(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Wall-clock fields at a zone offset (seconds east of UTC) to Unix seconds; dates that do not
+ * exist ("2023-02-31") are refused rather than rolled over. */
+static bool civil_to_unix_at(const int64_t f[6], int64_t offset_s, int64_t *out)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (f[1] < 1 || f[1] > 12 || f[3] > 23 || f[4] > 59 || f[5] > 60)
+        return false;
+    int dim = mdays[f[1] - 1] + (f[1] == 2 && is_leap(f[0]));
+    if (f[2] < 1 || f[2] > dim)
+        return false;
+    *out = civil_days_from_date(f[0], (int)f[1], (int)f[2]) * 86400 + f[3] * 3600 + f[4] * 60 +
+           f[5] - offset_s;
+    return true;
+}
+
 /* Wall-clock UTC+8 fields to Unix seconds (the reference's default zone, spec 02 §0.4). */
 static bool civil_to_unix(const int64_t f[6], int64_t *out)
 {
-    if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60)
-        return false;
-    *out = civil_days_from_date(f[0], (int)f[1], (int)f[2]) * 86400 + f[3] * 3600 + f[4] * 60 +
-           f[5] - CIVIL_UTC8_OFFSET_S;
-    return true;
+    return civil_to_unix_at(f, CIVIL_UTC8_OFFSET_S, out);
 }
 
 /* A numeric timestamp by its digit count: s, ms, µs, ns, yyyymmdd, yyyyMMddhhmmss. */
@@ -88,10 +104,33 @@ static bool number_time(int64_t v, int64_t *out)
     }
 }
 
-/* "2023-1-5 20:30:00", "2023/01/05T20:30", "2023-01-05": up to six numbers. */
+/* The tail of an ISO 8601 time: optional fraction (ignored), then optional "Z" or +hh[:]mm /
+ * -hh[:]mm. *offset_s keeps the UTC+8 default when no zone is written. */
+static bool zone_suffix(const char *s, int64_t *offset_s)
+{
+    int64_t hh, mm;
+    if (*s == '.')
+        s += 1 + strspn(s + 1, "0123456789");
+    if (!*s)
+        return true;
+    if (strcmp(s, "Z") == 0) {
+        *offset_s = 0;
+        return true;
+    }
+    if ((*s != '+' && *s != '-') || strlen(s) < 5 || !strn_to_i64(s + 1, 2, 0, 23, &hh))
+        return false;
+    const char *m = s[3] == ':' ? s + 4 : s + 3;
+    if (strlen(m) != 2 || !strn_to_i64(m, 2, 0, 59, &mm))
+        return false;
+    *offset_s = (*s == '-' ? -1 : 1) * (hh * 3600 + mm * 60);
+    return true;
+}
+
+/* "2023-1-5 20:30:00", "2023/01/05T20:30", "2023-01-05", "2023-01-05T12:30:00.5+08:00",
+ * "2023-01-05T04:30:00Z": up to six numbers, then an optional fraction and zone. */
 static bool text_time(const char *s, int64_t *out)
 {
-    int64_t f[6] = {0};
+    int64_t f[6] = {0}, offset_s = CIVIL_UTC8_OFFSET_S;
     int nf = 0;
     while (*s && nf < 6) {
         size_t n = strspn(s, "0123456789");
@@ -99,12 +138,11 @@ static bool text_time(const char *s, int64_t *out)
             return false;
         nf++;
         s += n;
-        if (*s && !strchr("-/ T:", *s))
-            return false;
-        if (*s)
-            s++;
+        if (!*s || !strchr("-/ T:", *s) || (nf >= 3 && *s == '-'))
+            break;
+        s++;
     }
-    return !*s && nf >= 3 && civil_to_unix(f, out);
+    return nf >= 3 && zone_suffix(s, &offset_s) && civil_to_unix_at(f, offset_s, out);
 }
 
 /* A request timestamp (spec 02 §0.4): absent / null / 0 / "0" → 0. */
