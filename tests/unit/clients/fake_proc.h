@@ -167,6 +167,30 @@ static inline const char *fake_call_header(json_t *call, const char *lname)
 }
 
 /* Monotonic seconds, for timeout assertions. */
+/* Group setup shared by the client suites: libcurl, the fake, and (when service is given) the
+ * base URL of that service in endpoint. */
+static inline bool fake_suite_start(struct fake *f, const char *service, char *endpoint, size_t len)
+{
+    httpc_global_init();
+    if (!fake_start(f))
+        return false;
+    if (service)
+        fake_url(f, service, endpoint, len);
+    return true;
+}
+
+static inline void fake_suite_stop(struct fake *f)
+{
+    fake_stop(f);
+    httpc_global_cleanup();
+}
+
+/* Forgets the fake's calls, faults and state between tests. */
+static inline bool fake_reset(struct fake *f)
+{
+    return fake_post(f, "/_fake/reset", "{}");
+}
+
 static inline double fake_now(void)
 {
     struct timespec ts;

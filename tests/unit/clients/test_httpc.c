@@ -20,15 +20,13 @@ static struct fake fk;
 static int group_setup(void **state)
 {
     (void)state;
-    httpc_global_init();
-    return fake_start(&fk) ? 0 : -1;
+    return fake_suite_start(&fk, NULL, NULL, 0) ? 0 : -1;
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    fake_stop(&fk);
-    httpc_global_cleanup();
+    fake_suite_stop(&fk);
     return 0;
 }
 
@@ -36,7 +34,7 @@ static int reset(void **state)
 {
     (void)state;
     log_set_reqid(NULL);
-    return fake_post(&fk, "/_fake/reset", "{}") ? 0 : -1;
+    return fake_reset(&fk) ? 0 : -1;
 }
 
 static err_t call(const char *method, const char *service, const char *body, long timeout_ms,

@@ -30,10 +30,8 @@ static struct im_client *client_with(char *token)
 static int group_setup(void **state)
 {
     (void)state;
-    httpc_global_init();
-    if (!fake_start(&fk))
+    if (!fake_suite_start(&fk, "im", endpoint, sizeof(endpoint)))
         return -1;
-    fake_url(&fk, "im", endpoint, sizeof(endpoint));
     im = client_with(FAKE_IM_TOKEN);
     return 0;
 }
@@ -42,15 +40,14 @@ static int group_teardown(void **state)
 {
     (void)state;
     im_client_free(&im);
-    fake_stop(&fk);
-    httpc_global_cleanup();
+    fake_suite_stop(&fk);
     return 0;
 }
 
 static int reset(void **state)
 {
     (void)state;
-    return fake_post(&fk, "/_fake/reset", "{}") ? 0 : -1;
+    return fake_reset(&fk) ? 0 : -1;
 }
 
 /* Checks the fixed IM headers of a recorded call and its acting-user header. */

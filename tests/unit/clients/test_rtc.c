@@ -28,25 +28,20 @@ static struct rtc_client *client_with(char *sk)
 static int group_setup(void **state)
 {
     (void)state;
-    httpc_global_init();
-    if (!fake_start(&fk))
-        return -1;
-    fake_url(&fk, "rtc", endpoint, sizeof(endpoint));
-    return 0;
+    return fake_suite_start(&fk, "rtc", endpoint, sizeof(endpoint)) ? 0 : -1;
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    fake_stop(&fk);
-    httpc_global_cleanup();
+    fake_suite_stop(&fk);
     return 0;
 }
 
 static int reset(void **state)
 {
     (void)state;
-    return fake_post(&fk, "/_fake/reset", "{}") ? 0 : -1;
+    return fake_reset(&fk) ? 0 : -1;
 }
 
 static void test_token_vector(void **state)
