@@ -23,6 +23,25 @@ err_t jv_opt_str(json_t *o, const char *key, size_t max, const char **out)
     return ERR_OK;
 }
 
+err_t jv_opt_text(json_t *o, const char *key, size_t max, const char **out)
+{
+    err_t err = jv_opt_str(o, key, max, out);
+    if (!err && !*out)
+        *out = "";
+    return err;
+}
+
+err_t jv_opt_bool(json_t *o, const char *key, bool *out)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v || json_is_null(v))
+        return ERR_OK;
+    if (!json_is_boolean(v))
+        return ERR_BAD_REQUEST;
+    *out = json_is_true(v);
+    return ERR_OK;
+}
+
 err_t jv_opt_i64(json_t *o, const char *key, int64_t *out, bool *present)
 {
     json_t *v = json_object_get(o, key);

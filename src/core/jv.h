@@ -21,6 +21,13 @@ size_t jv_utf8_chars(const char *s, size_t len);
  * value is not a string or is longer than max characters. */
 err_t jv_opt_str(json_t *o, const char *key, size_t max, const char **out) MUST_USE;
 
+/* jv_opt_str, but absent or null gives "" instead of NULL. */
+err_t jv_opt_text(json_t *o, const char *key, size_t max, const char **out) MUST_USE;
+
+/* Reads an optional boolean field: absent or null leaves *out unchanged. ERR_BAD_REQUEST for
+ * any other type. */
+err_t jv_opt_bool(json_t *o, const char *key, bool *out) MUST_USE;
+
 /* Reads an optional integer field (absent / null → *present false). ERR_BAD_REQUEST for a
  * non-integer (a fraction or a string). */
 err_t jv_opt_i64(json_t *o, const char *key, int64_t *out, bool *present) MUST_USE;

@@ -31,16 +31,6 @@ static json_t *config_json(const struct censor_config *c)
     return o;
 }
 
-/* A JSON boolean field; absent or null is false (Go's zero value). */
-static err_t opt_bool(json_t *o, const char *key, bool *out)
-{
-    json_t *v = json_object_get(o, key);
-    if (v && !json_is_null(v) && !json_is_boolean(v))
-        return ERR_BAD_REQUEST;
-    *out = json_is_true(v);
-    return ERR_OK;
-}
-
 static err_t parse_config(struct req *r, struct censor_config *c)
 {
     json_t *body;
@@ -48,10 +38,11 @@ static err_t parse_config(struct req *r, struct censor_config *c)
     err_t err = req_json_object(r, &body);
     if (err)
         return err;
-    c->interval = 0;
-    if (opt_bool(body, "enable", &c->enable) || opt_bool(body, "pulp", &c->pulp) ||
-        opt_bool(body, "terror", &c->terror) || opt_bool(body, "politician", &c->politician) ||
-        opt_bool(body, "ads", &c->ads) || jv_opt_i64(body, "interval", &c->interval, &has_interval))
+    *c = (struct censor_config){0}; /* absent keys are false / 0, as Go's zero values */
+    if (jv_opt_bool(body, "enable", &c->enable) || jv_opt_bool(body, "pulp", &c->pulp) ||
+        jv_opt_bool(body, "terror", &c->terror) ||
+        jv_opt_bool(body, "politician", &c->politician) || jv_opt_bool(body, "ads", &c->ads) ||
+        jv_opt_i64(body, "interval", &c->interval, &has_interval))
         return req_fail(r, ERR_BAD_REQUEST, "booleans and an integer interval expected");
     if (c->enable && (c->interval < 1 || c->interval > 60))
         return req_fail(r, ERR_BAD_REQUEST, NULL);
@@ -382,7 +373,7 @@ static err_t handle_audit(struct req *r)
     if (jv_opt_i64(body, "review_answer", &answer, &has_answer) || !has_answer ||
         (answer != 1 && answer != 2))
         return req_fail(r, ERR_BAD_REQUEST, "review_answer must be 1 or 2");
-    if (opt_bool(body, "notify", &notify))
+    if (jv_opt_bool(body, "notify", &notify))
         return req_fail(r, ERR_BAD_REQUEST, "notify must be a boolean");
     if (!live_id || !live_id[0])
         return req_fail(r, ERR_BAD_REQUEST, "live_id required");

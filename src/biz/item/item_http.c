@@ -36,14 +36,6 @@ static bool is_server(const struct req *r)
     return strncmp(r->path, "/server/", 8) == 0;
 }
 
-static err_t str_field(json_t *o, const char *key, size_t max, const char **out)
-{
-    err_t err = jv_opt_str(o, key, max, out);
-    if (!err && !*out)
-        *out = "";
-    return err;
-}
-
 /* One Item object of a request body (§4.1 input rules). */
 static err_t parse_item(json_t *o, struct item *it)
 {
@@ -51,19 +43,19 @@ static err_t parse_item(json_t *o, struct item *it)
     json_t *rec;
     err_t err = json_is_object(o) ? ERR_OK : ERR_BAD_REQUEST;
     if (!err)
-        err = str_field(o, "item_id", ITEM_ID_MAX, &it->item_id);
+        err = jv_opt_text(o, "item_id", ITEM_ID_MAX, &it->item_id);
     if (!err)
-        err = str_field(o, "title", ITEM_TITLE_MAX, &it->title);
+        err = jv_opt_text(o, "title", ITEM_TITLE_MAX, &it->title);
     if (!err)
-        err = str_field(o, "tags", ITEM_TAGS_MAX, &it->tags);
+        err = jv_opt_text(o, "tags", ITEM_TAGS_MAX, &it->tags);
     if (!err)
-        err = str_field(o, "thumbnail", ITEM_URL_MAX, &it->thumbnail);
+        err = jv_opt_text(o, "thumbnail", ITEM_URL_MAX, &it->thumbnail);
     if (!err)
-        err = str_field(o, "link", ITEM_URL_MAX, &it->link);
+        err = jv_opt_text(o, "link", ITEM_URL_MAX, &it->link);
     if (!err)
-        err = str_field(o, "current_price", ITEM_PRICE_MAX, &it->current_price);
+        err = jv_opt_text(o, "current_price", ITEM_PRICE_MAX, &it->current_price);
     if (!err)
-        err = str_field(o, "origin_price", ITEM_PRICE_MAX, &it->origin_price);
+        err = jv_opt_text(o, "origin_price", ITEM_PRICE_MAX, &it->origin_price);
     if (!err)
         err = jv_opt_i64(o, "status", &it->status, &present);
     if (!err)

@@ -21,17 +21,6 @@ static err_t fail(struct req *r, err_t err, const char *msg)
 }
 
 /* An optional boolean; absent or null leaves *out unchanged. */
-static bool opt_bool(json_t *o, const char *key, bool *out)
-{
-    json_t *v = json_object_get(o, key);
-    if (!v || json_is_null(v))
-        return true;
-    if (!json_is_boolean(v))
-        return false;
-    *out = json_is_true(v);
-    return true;
-}
-
 /* An extends map as arena text (NULL when absent). iOS and Android send the map serialised
  * into a string on the extension update; a string holding a JSON object is accepted too. */
 static bool parse_extends(struct req *r, json_t *o, const char **out)
@@ -78,8 +67,8 @@ static err_t handle_up(struct req *r)
     err_t err = req_json_object(r, &o);
     if (err)
         return err;
-    if (jv_opt_str(o, "live_id", LIVE_ID_MAX, &live_id) || !opt_bool(o, "mic", &in.has_mic) ||
-        !opt_bool(o, "camera", &in.has_camera) || !parse_extends(r, o, &in.extends_json))
+    if (jv_opt_str(o, "live_id", LIVE_ID_MAX, &live_id) || jv_opt_bool(o, "mic", &in.has_mic) ||
+        jv_opt_bool(o, "camera", &in.has_camera) || !parse_extends(r, o, &in.extends_json))
         return req_fail(r, ERR_BAD_REQUEST, "bad live_id, mic, camera or extends");
     err = mic_up(r->app, r->arena, live_id ? live_id : "", r->user_id, &in, &token, &msg);
     if (err)
@@ -144,7 +133,8 @@ static err_t handle_switch(struct req *r)
     if (err)
         return err;
     /* iOS names the boolean `flag` */
-    bool ok = json_object_get(o, "status") ? opt_bool(o, "status", &on) : opt_bool(o, "flag", &on);
+    bool ok = !(json_object_get(o, "status") ? jv_opt_bool(o, "status", &on)
+                                             : jv_opt_bool(o, "flag", &on));
     if (!ok || jv_opt_str(o, "type", 16, &type))
         return req_fail(r, ERR_BAD_REQUEST, "bad type or status");
     err = mic_switch(r->app, r->arena, live_id, r->user_id, user_id, type ? type : "", on);

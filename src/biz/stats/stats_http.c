@@ -11,19 +11,6 @@
 #include "http/req.h"
 #include "store/store.h"
 
-/* A string member of at most max bytes; absent or null gives "". */
-static bool opt_str(json_t *o, const char *key, size_t max, const char **out)
-{
-    json_t *v = json_object_get(o, key);
-    *out = "";
-    if (!v || json_is_null(v))
-        return true;
-    if (!json_is_string(v) || jv_utf8_chars(json_string_value(v), json_string_length(v)) > max)
-        return false;
-    *out = json_string_value(v);
-    return true;
-}
-
 /* One element of `data`. Clients may only count their own actions of the client-written
  * types 1..5 (joins are also written by the server); likes and gifts are server-computed and
  * a null or malformed element is a 400, not a crash (§12 #14, #17). */
@@ -34,9 +21,9 @@ static err_t parse_item(struct req *r, json_t *e, struct stats_item *it)
 
     if (!json_is_object(e))
         return req_fail(r, ERR_BAD_REQUEST, "data items must be objects");
-    if (!opt_str(e, "live_id", STATS_ID_MAX, &it->live_id) || !it->live_id[0] ||
-        !opt_str(e, "user_id", STATS_ID_MAX, &it->user_id) ||
-        !opt_str(e, "biz_id", STATS_BIZ_ID_MAX, &it->biz_id))
+    if (jv_opt_text(e, "live_id", STATS_ID_MAX, &it->live_id) || !it->live_id[0] ||
+        jv_opt_text(e, "user_id", STATS_ID_MAX, &it->user_id) ||
+        jv_opt_text(e, "biz_id", STATS_BIZ_ID_MAX, &it->biz_id))
         return req_fail(r, ERR_BAD_REQUEST, "live_id, user_id and biz_id must be short strings");
     if (!it->user_id[0])
         it->user_id = r->user_id;
