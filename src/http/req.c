@@ -133,6 +133,11 @@ err_t req_fail_code(struct req *r, err_t e, int code, const char *message)
     return e;
 }
 
+err_t req_fail_internal(struct req *r, err_t e)
+{
+    return req_fail(r, e == ERR_UNAVAILABLE ? ERR_UNAVAILABLE : ERR_INTERNAL, NULL);
+}
+
 err_t req_ok(struct req *r, json_t *data)
 {
     r->_raw_data = NULL;

@@ -57,7 +57,7 @@ static err_t handle_config_set(struct req *r)
         return err;
     err = censor_config_set(r->app, &c);
     if (err)
-        return req_fail(r, err == ERR_UNAVAILABLE ? err : ERR_INTERNAL, NULL);
+        return req_fail_internal(r, err);
     return req_ok(r, config_json(&c));
 }
 

@@ -18,7 +18,7 @@ static const char SAVE_MSG[] = "Name 不能为空 且 GiftId 需要 >0";
 
 static err_t fail_store(struct req *r, err_t err)
 {
-    return req_fail(r, err == ERR_UNAVAILABLE ? err : ERR_INTERNAL, NULL);
+    return req_fail_internal(r, err);
 }
 
 /* G1/G6/G12. `null_when_empty`: the client and admin variants answer null, server []. */

@@ -18,7 +18,7 @@ static err_t fail(struct req *r, err_t err, const char *msg)
         return req_fail(r, err, "%s", msg && msg[0] ? msg : "Bad Request");
     if (err == ERR_NOT_FOUND || err == ERR_EXISTS || err == ERR_ITEMS_EXCEED)
         return req_fail(r, err, NULL);
-    return req_fail(r, err == ERR_UNAVAILABLE ? err : ERR_INTERNAL, NULL);
+    return req_fail_internal(r, err);
 }
 
 /* ANCHOR_CHECK: an unknown live or a caller who is not its anchor is a 404 (§10 #26). */

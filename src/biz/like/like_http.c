@@ -61,7 +61,7 @@ static err_t handle_like(struct req *r)
     if (err == ERR_NOT_FOUND)
         return req_fail(r, ERR_INTERNAL, "record not found");
     if (err)
-        return req_fail(r, err == ERR_UNAVAILABLE ? err : ERR_INTERNAL, NULL);
+        return req_fail_internal(r, err);
     if (strcmp(room.anchor_id, r->user_id) == 0)
         return req_fail(r, ERR_BAD_REQUEST, "anchor can not like self");
     if (!in_room)
@@ -70,7 +70,7 @@ static err_t handle_like(struct req *r)
     if (err == ERR_BAD_REQUEST)
         return req_fail(r, err, "invalid user id");
     if (err)
-        return req_fail(r, err == ERR_UNAVAILABLE ? err : ERR_INTERNAL, NULL);
+        return req_fail_internal(r, err);
     notify(r, &room, count);
     return req_ok(
         r, json_pack("{s:I, s:I}", "count", (json_int_t)res.count, "total", (json_int_t)res.total));

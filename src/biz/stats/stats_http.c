@@ -70,7 +70,7 @@ static err_t handle_add(struct req *r)
     for (size_t i = 0; i < n && !err; i++)
         err = stats_add_one(r->app, &items[i]);
     if (err)
-        return req_fail(r, err == ERR_UNAVAILABLE ? err : ERR_INTERNAL, NULL);
+        return req_fail_internal(r, err);
     return req_ok_empty(r);
 }
 
@@ -79,7 +79,7 @@ static err_t handle_get(struct req *r)
     struct stats_summary s[STATS_TYPE_COUNT];
     err_t err = stats_room(r->app, r->arena, req_param(r, "live_id"), s);
     if (err)
-        return req_fail(r, err == ERR_UNAVAILABLE ? err : ERR_INTERNAL, NULL);
+        return req_fail_internal(r, err);
     json_t *info = json_array();
     for (int i = 0; i < STATS_TYPE_COUNT; i++)
         json_array_append_new(info, json_pack("{s:i, s:s, s:I, s:I}", "type", s[i].type,

@@ -10,15 +10,6 @@
 #include "core/str.h"
 #include "http/req.h"
 
-/* Store failures keep their own status (503 when the database is down); everything else the
- * reference reports as a plain 500. */
-static err_t fail_internal(struct req *r, err_t err)
-{
-    if (err == ERR_UNAVAILABLE)
-        return req_fail(r, err, NULL);
-    return req_fail(r, ERR_INTERNAL, NULL);
-}
-
 /* Reads {"nick","avatar","extends"} with the schema's limits. */
 static err_t parse_update(struct req *r, json_t *o, struct user_update *u)
 {
@@ -41,7 +32,7 @@ static err_t render_one(struct req *r, const char *user_id, bool profile)
     if (err == ERR_NOT_FOUND)
         return req_fail(r, ERR_NOT_FOUND, NULL);
     if (err)
-        return fail_internal(r, err);
+        return req_fail_internal(r, err);
     return req_ok(r, profile ? user_profile_json(&u) : user_brief_json(&u, false));
 }
 
@@ -66,7 +57,7 @@ static err_t list_by_ids(struct req *r, err_t bad, const char *bad_msg, bool pro
     size_t nrows;
     err_t err = user_list_by_ids(r->app, r->arena, ids, n, &rows, &nrows);
     if (err)
-        return fail_internal(r, err);
+        return req_fail_internal(r, err);
     return render_list(r, rows, nrows, profile);
 }
 
@@ -75,7 +66,7 @@ static err_t handle_profile(struct req *r)
     struct user_row u;
     err_t err = user_find_or_create(r->app, r->arena, r->user_id, &u);
     if (err)
-        return fail_internal(r, err);
+        return req_fail_internal(r, err);
     return req_ok(r, user_profile_json(&u));
 }
 
@@ -94,7 +85,7 @@ static err_t handle_update_self(struct req *r)
     if (err)
         return err;
     err = user_update_profile(r->app, r->arena, r->user_id, &u);
-    return err ? fail_internal(r, err) : req_ok_empty(r);
+    return err ? req_fail_internal(r, err) : req_ok_empty(r);
 }
 
 static err_t handle_users(struct req *r)
@@ -119,7 +110,7 @@ static err_t handle_im_users(struct req *r)
     size_t nrows;
     err_t err = user_list_by_im_ids(r->app, r->arena, ids, n, &rows, &nrows);
     if (err)
-        return fail_internal(r, err);
+        return req_fail_internal(r, err);
     return render_list(r, rows, nrows, false);
 }
 
@@ -149,7 +140,7 @@ static err_t handle_register(struct req *r)
     err = user_register(r->app, r->arena, user_id, &u);
     if (err == ERR_EXISTS)
         return req_fail(r, ERR_EXISTS, NULL);
-    return err ? fail_internal(r, err) : req_ok_empty(r);
+    return err ? req_fail_internal(r, err) : req_ok_empty(r);
 }
 
 /* Checks every element before inserting any (as the reference does). */
@@ -204,7 +195,7 @@ static err_t handle_server_update(struct req *r)
     err = user_update_profile(r->app, r->arena, req_param(r, "id"), &u);
     if (err == ERR_NOT_FOUND)
         return req_fail(r, ERR_NOT_FOUND, NULL);
-    return err ? fail_internal(r, err) : req_ok_empty(r);
+    return err ? req_fail_internal(r, err) : req_ok_empty(r);
 }
 
 static err_t handle_server_info(struct req *r)
