@@ -35,6 +35,10 @@ $SUDO apt-get update -qq
 if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
     $SUDO chmod +x /usr/sbin/policy-rc.d
+    # removed however the script ends, killed included
     trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    trap 'exit 129' HUP
 fi
 $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -108,7 +108,7 @@ static err_t parse_items(struct req *r, json_t *arr, struct item **out, size_t *
 static err_t h_add(struct req *r)
 {
     const char *live_id;
-    json_t *arr;
+    json_t *arr = NULL; /* set by parse_batch on success; -O3 cannot see that */
     struct item *items;
     size_t n;
     err_t err = parse_batch(r, &live_id, &arr);
@@ -124,7 +124,7 @@ static err_t h_add(struct req *r)
 static err_t h_delete(struct req *r)
 {
     const char *live_id;
-    json_t *arr;
+    json_t *arr = NULL; /* set by parse_batch on success; -O3 cannot see that */
     err_t err = parse_batch(r, &live_id, &arr);
     if (!err && !is_server(r))
         err = anchor_check(r, live_id);
@@ -145,7 +145,7 @@ static err_t h_delete(struct req *r)
 static err_t h_batch_int(struct req *r, bool is_order)
 {
     const char *live_id;
-    json_t *arr;
+    json_t *arr = NULL; /* set by parse_batch on success; -O3 cannot see that */
     struct item *list;
     size_t n;
     char msg[ITEM_MSG_MAX] = "";
