@@ -123,6 +123,7 @@ int main(int argc, char **argv)
     enum log_level lvl;
     if (log_parse_level(a.conf.log.level, &lvl))
         log_set_level(lvl);
+    log_set_format(a.conf.log.format);
 
     sigset_t set;
     block_signals(&set);

@@ -17,6 +17,11 @@ void log_set_level(enum log_level lvl);
 /* Parses "debug", "info", "warn", "error", "off"; returns false on anything else. */
 bool log_parse_level(const char *s, enum log_level *out);
 
+/* "text" (the default layout above) or "json": one object per line with the keys ts, level,
+ * module, req_id and msg, for log shippers. Call before other threads log; returns false for
+ * any other value. */
+bool log_set_format(const char *format);
+
 /* The current thread's request id (borrowed; the caller keeps it alive while it is set). */
 void log_set_reqid(const char *reqid);
 const char *log_reqid(void);
