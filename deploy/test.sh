@@ -168,6 +168,16 @@ QNLIVE_URL="http://127.0.0.1:$PORT_LIVE" PROM_URL="http://127.0.0.1:$PORT_PROMET
 SERVER_AK="$SERVER_AK" SERVER_SK="$SERVER_SK" PYTHONPATH="$ROOT/tests/api" \
     $PY "$ROOT/deploy/smoke_test.py" || { compose logs --tail 60 qnlive >&2; fail "smoke test"; }
 
+# The operators' tool inside the running container, then a login with the new account.
+printf 'deploy-admin-secret\n' |
+    compose exec -T qnlive qnlive admin add deploy_admin -f /etc/qnlive/config.yaml >/dev/null ||
+    fail "qnlive admin add in the container"
+curl -fsS -X POST -H 'Content-Type: application/json' \
+    -d '{"user_name":"deploy_admin","password":"deploy-admin-secret"}' \
+    "http://127.0.0.1:$PORT_LIVE/manager/login" | grep -q '"access_token"' ||
+    fail "admin login with the account made by qnlive admin"
+log "admin account made with qnlive admin logs in"
+
 # Only published ports on the loopback address.
 if docker ps --filter "label=com.docker.compose.project=$PROJECT" --format '{{.Ports}}' |
     grep -E '0\.0\.0\.0|:::' >/dev/null; then

@@ -150,3 +150,22 @@ def test_waits_for_database_and_cache_then_serves(make_server):
     finally:
         db_fwd.close()
         cache_fwd.close()
+
+
+def test_cache_never_up_starts_not_ready(make_server):
+    # the database answers (SQLite or the test MariaDB); the cache never does
+    s = make_server(extra="cache:\n  type: node\n  addr: 127.0.0.1:%d\n"
+                          "startup:\n  dependency_wait_s: 1\n" % free_port()
+                    if qnlive_server.BACKEND != "mysql" else "")
+    if qnlive_server.BACKEND == "mysql":
+        with open(s.config) as f:
+            text = f.read()
+        with open(s.config, "w") as f:
+            f.write(text.replace(os.environ["QNLIVE_TEST_REDIS"], "127.0.0.1:%d" % free_port())
+                    + "startup:\n  dependency_wait_s: 1\n")
+    s.start(timeout=60)
+    assert "cache (redis) not reachable yet" in s.read_log()
+    r = requests.get(s.url("/readyz"), timeout=10)
+    assert r.status_code == 503 and r.json()["code"] == 503, r.text
+    assert requests.get(s.url("/status"), timeout=10).status_code == 200
+    assert s.stop() == 0
