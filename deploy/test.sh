@@ -50,6 +50,7 @@ PROJECT="qnlivetest$$"
 # ---- daemon ----------------------------------------------------------------------------------
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/qnlive-deploy.XXXXXX")
 DOCKERD_PID=""
+MADE_BRIDGE=""
 cleanup() {
     status=$?
     set +e
@@ -61,8 +62,9 @@ cleanup() {
         i=0
         while kill -0 "$DOCKERD_PID" 2>/dev/null && [ $i -lt 60 ]; do sleep 1; i=$((i + 1)); done
         kill -9 "$DOCKERD_PID" 2>/dev/null
-        # whatever the daemon left mounted under its roots
+        # whatever the daemon left mounted under its roots, and the bridge it created
         grep -o " $TMP/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m"; done
+        [ -n "$MADE_BRIDGE" ] && ip link delete docker0 2>/dev/null
     fi
     rm -rf "$TMP" 2>/dev/null
     exit $status
@@ -72,6 +74,7 @@ trap cleanup EXIT INT TERM
 if [ -z "${DOCKER_HOST:-}" ] && ! docker info >/dev/null 2>&1; then
     [ "$(id -u)" -eq 0 ] || skip "no Docker daemon answers and starting one needs root"
     log "starting a private dockerd in $TMP"
+    ip link show docker0 >/dev/null 2>&1 || MADE_BRIDGE=yes
     mkdir -p "$TMP/docker/data" "$TMP/docker/exec"
     dockerd --data-root "$TMP/docker/data" --exec-root "$TMP/docker/exec" \
         --pidfile "$TMP/docker/dockerd.pid" -H "unix://$TMP/docker/docker.sock" \
