@@ -19,8 +19,8 @@ static void put_counts(struct metrics_gauges *g, const struct app *a,
     for (size_t i = 0; i < ARRAY_LEN(room_status_names); i++)
         metrics_gauge(g, "qnlive_rooms", "Live rooms by status.", "status", room_status_names[i],
                       (double)n->rooms[i]);
-    metrics_gauge(g, "qnlive_online_users", "Audience members present in a room.", NULL, NULL,
-                  (double)n->online_users);
+    metrics_gauge(g, "qnlive_online_users", "Users present in a room (anchors included).", NULL,
+                  NULL, (double)n->online_users);
     metrics_gauge(g, "qnlive_pk_sessions", "Cross-room PK sessions agreed or running.", NULL, NULL,
                   (double)n->pk_sessions);
     metrics_gauge(g, "qnlive_mic_seats", "Occupied co-hosting mic seats.", NULL, NULL,

@@ -12,7 +12,7 @@ struct arena;
 
 struct monitor_counts {
     int64_t rooms[3];     /* by live status: prepare, on, off */
-    int64_t online_users; /* audience presence rows in a room */
+    int64_t online_users; /* presence rows in a room, anchors included */
     int64_t pk_sessions;  /* relay sessions agreed or started, not yet stopped */
     int64_t mic_seats;    /* occupied mic seats */
     int64_t outbox_pending;
