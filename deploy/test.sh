@@ -188,6 +188,16 @@ if docker ps --filter "label=com.docker.compose.project=$PROJECT" --format '{{.P
 fi
 compose logs qnlive | grep -q '"level":"info","module":"main"' || fail "log.format json not in effect"
 
+compose exec -T redis sh -c 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli config get appendonly' |
+    grep -qx yes || fail "Redis runs without AOF persistence"
+
+# docker stop sends SIGTERM: qnlive drains and exits 0.
+compose stop qnlive >/dev/null 2>&1
+[ "$(docker inspect -f '{{.State.ExitCode}}' "$container")" = 0 ] ||
+    fail "qnlive did not exit 0 on SIGTERM"
+compose logs qnlive | grep -q '"msg":"bye"' || fail "qnlive did not finish its drain"
+log "SIGTERM: drained, exit 0"
+
 log "down -v"
 compose down -v --remove-orphans >/dev/null 2>&1
 [ -z "$(docker ps -q --filter "label=com.docker.compose.project=$PROJECT")" ] ||
