@@ -65,6 +65,8 @@ cleanup() {
         # whatever the daemon left mounted under its roots, and the bridge it created
         grep -o " $TMP/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m"; done
         [ -n "$MADE_BRIDGE" ] && ip link delete docker0 2>/dev/null
+        # dockerd leaves its chains, NAT rules and a FORWARD policy of DROP behind
+        [ -s "$TMP/iptables.before" ] && iptables-restore <"$TMP/iptables.before"
     fi
     rm -rf "$TMP" 2>/dev/null
     exit $status
@@ -75,6 +77,9 @@ if [ -z "${DOCKER_HOST:-}" ] && ! docker info >/dev/null 2>&1; then
     [ "$(id -u)" -eq 0 ] || skip "no Docker daemon answers and starting one needs root"
     log "starting a private dockerd in $TMP"
     ip link show docker0 >/dev/null 2>&1 || MADE_BRIDGE=yes
+    if command -v iptables-save >/dev/null 2>&1 && ! iptables -S DOCKER >/dev/null 2>&1; then
+        iptables-save >"$TMP/iptables.before"
+    fi
     mkdir -p "$TMP/docker/data" "$TMP/docker/exec"
     dockerd --data-root "$TMP/docker/data" --exec-root "$TMP/docker/exec" \
         --pidfile "$TMP/docker/dockerd.pid" -H "unix://$TMP/docker/docker.sock" \
