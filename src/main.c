@@ -115,10 +115,13 @@ int main(int argc, char **argv)
 
     struct app a = {0};
     char err[1024];
+    log_hold(); /* what the config loader logs waits for log.format */
     if (conf_load(o.config, o.overlay, &a.conf, err, sizeof(err))) {
+        log_set_format("text");
         fprintf(stderr, "qnlive: config error: %s\n", err);
         return 2;
     }
+    log_set_format(a.conf.log.format);
     if (o.check_config) {
         conf_dump(&a.conf, stdout);
         conf_free(&a.conf);
@@ -127,7 +130,6 @@ int main(int argc, char **argv)
     enum log_level lvl;
     if (log_parse_level(a.conf.log.level, &lvl))
         log_set_level(lvl);
-    log_set_format(a.conf.log.format);
 
     sigset_t set;
     block_signals(&set);

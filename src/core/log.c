@@ -13,6 +13,20 @@ enum log_level log_min_level = LOG_INFO;
 /* One JSON object per line instead of the text layout; set once at start-up. */
 static bool json_format;
 
+/* Lines logged while the config file is read wait here until log_set_format picks their layout.
+ * Start-up is single-threaded then, so these need no lock. */
+enum { HELD_MAX = 32 };
+static bool holding;
+static struct {
+    enum log_level lvl;
+    const char *module; /* a LOG_MODULE literal */
+    char *msg;
+} held[HELD_MAX];
+static size_t n_held;
+
+static void write_text(enum log_level lvl, const char *module, const char *msg);
+static void write_json(enum log_level lvl, const char *module, const char *msg);
+
 static _Thread_local const char *thread_reqid;
 
 static const char *const level_names[] = {"debug", "info", "warn", "error", "off"};
@@ -22,12 +36,40 @@ void log_set_level(enum log_level lvl)
     log_min_level = lvl;
 }
 
+void log_hold(void)
+{
+    holding = true;
+}
+
 bool log_set_format(const char *format)
 {
-    if (strcmp(format, "json") != 0 && strcmp(format, "text") != 0)
-        return false;
-    json_format = strcmp(format, "json") == 0;
-    return true;
+    bool known = strcmp(format, "json") == 0 || strcmp(format, "text") == 0;
+    if (known)
+        json_format = strcmp(format, "json") == 0;
+    holding = false;
+    for (size_t i = 0; i < n_held; i++) {
+        if (json_format)
+            write_json(held[i].lvl, held[i].module, held[i].msg);
+        else
+            write_text(held[i].lvl, held[i].module, held[i].msg);
+        free(held[i].msg);
+    }
+    n_held = 0;
+    return known;
+}
+
+/* Keeps a line for log_set_format; past HELD_MAX lines the rest are written as text. */
+static void hold(enum log_level lvl, const char *module, const char *msg)
+{
+    if (n_held == HELD_MAX) {
+        write_text(lvl, module, msg);
+        return;
+    }
+    held[n_held].lvl = lvl;
+    held[n_held].module = module;
+    held[n_held].msg = strdup(msg);
+    if (held[n_held].msg)
+        n_held++;
 }
 
 bool log_parse_level(const char *s, enum log_level *out)
@@ -254,19 +296,37 @@ static void write_json(enum log_level lvl, const char *module, const char *msg)
     emit(lvl, line, n + 3);
 }
 
+static void write_text(enum log_level lvl, const char *module, const char *msg)
+{
+    char line[2048];
+    size_t n = format_prefix(line, sizeof(line), lvl, module);
+    put(line, &n, sizeof(line), msg);
+    finish_line(lvl, line, n);
+}
+
+/* A message without prefix: held for later or written as JSON. */
+static void write_bare(enum log_level lvl, const char *module, const char *msg)
+{
+    if (holding)
+        hold(lvl, module, msg);
+    else
+        write_json(lvl, module, msg);
+}
+
 void log_write(enum log_level lvl, const char *module, const char *fmt, ...)
 {
     char line[2048];
-    size_t n = json_format ? 0 : format_prefix(line, sizeof(line), lvl, module);
+    bool bare = json_format || holding;
+    size_t n = bare ? 0 : format_prefix(line, sizeof(line), lvl, module);
     va_list ap;
     va_start(ap, fmt);
     int m = vsnprintf(line + n, sizeof(line) - 1 - n, fmt, ap);
     va_end(ap);
     if (m > 0)
         n += (size_t)m < sizeof(line) - 1 - n ? (size_t)m : sizeof(line) - 2 - n;
-    if (json_format) {
+    if (bare) {
         line[n] = '\0';
-        write_json(lvl, module, line);
+        write_bare(lvl, module, line);
         return;
     }
     finish_line(lvl, line, n);
@@ -275,12 +335,13 @@ void log_write(enum log_level lvl, const char *module, const char *fmt, ...)
 void log_write_parts(enum log_level lvl, const char *module, const char *const *parts, size_t n)
 {
     char line[2048];
-    size_t len = json_format ? 0 : format_prefix(line, sizeof(line), lvl, module);
+    bool bare = json_format || holding;
+    size_t len = bare ? 0 : format_prefix(line, sizeof(line), lvl, module);
     for (size_t i = 0; i < n; i++)
         put(line, &len, sizeof(line), parts[i] ? parts[i] : "");
-    if (json_format) {
+    if (bare) {
         line[len] = '\0';
-        write_json(lvl, module, line);
+        write_bare(lvl, module, line);
         return;
     }
     finish_line(lvl, line, len);

@@ -1,6 +1,7 @@
 """Start-up without luck: qnlive started before its database and cache waits for them (with
 back-off, logged, bounded by startup.dependency_wait_s) instead of exiting, gives up cleanly
 when the bound passes, and stops at once on SIGTERM while it waits."""
+import json
 import os
 import signal
 import socket
@@ -169,3 +170,16 @@ def test_cache_never_up_starts_not_ready(make_server):
     assert r.status_code == 503 and r.json()["code"] == 503, r.text
     assert requests.get(s.url("/status"), timeout=10).status_code == 200
     assert s.stop() == 0
+
+
+def test_json_log_format_every_line(make_server):
+    # server auth off: the config loader itself logs a warning, before log.format is known
+    s = make_server(server_auth=False, extra="log:\n  format: json\n").start()
+    requests.get(s.url("/status?x=\"q\""), timeout=10)
+    requests.get(s.url("/no/such"), headers={"X-Reqid": "json-log-1"}, timeout=10)
+    assert s.stop() == 0
+    lines = [json.loads(line) for line in s.read_log().splitlines()]
+    assert all(set(e) == {"ts", "level", "module", "req_id", "msg"} for e in lines), lines
+    assert any(e["module"] == "config" and e["level"] == "warn" for e in lines)
+    assert any(e["req_id"] == "json-log-1" and "/no/such" in e["msg"] for e in lines)
+    assert lines[-1]["msg"] == "bye"
