@@ -1,5 +1,6 @@
 #define LOG_MODULE "app"
 #include "app.h"
+#include "app_wait.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,19 +74,17 @@ err_t app_open(struct app *a, char *errbuf, size_t errlen)
         snprintf(errbuf, errlen, "node.node_id out of range");
         return ERR_BAD_REQUEST;
     }
-    err = store_open(&a->conf, &a->store);
+    err = app_wait_store(a);
     if (err) {
         snprintf(errbuf, errlen, "store (%s): %s", a->conf.mysql.enabled ? "mysql" : "sqlite",
                  err_name(err));
         return err;
     }
-    err = cache_open(&a->conf, &a->cache);
+    err = app_wait_cache(a);
     if (err) {
         snprintf(errbuf, errlen, "cache: %s", err_name(err));
         return err;
     }
-    if (a->conf.cache.enabled && cache_ping(a->cache))
-        log_warn("cache is not reachable yet; requests needing it fail until it is (W-29)");
     a->im = im_client_new(&a->conf);
     a->rtc = rtc_client_new(&a->conf);
     if (a->conf.pili.enabled) {

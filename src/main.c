@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin_cli.h"
 #include "app.h"
 #include "clients/httpc.h"
 #include "core/log.h"
@@ -26,6 +27,7 @@ static void usage(FILE *f)
     fputs("usage: qnlive -f config.yaml [-e overlay.yaml]\n"
           "       qnlive --check-config -f config.yaml [-e overlay.yaml]\n"
           "       qnlive migrate -f config.yaml [-e overlay.yaml]\n"
+          "       qnlive admin add|passwd|list ... -f config.yaml\n"
           "       qnlive --version\n",
           f);
 }
@@ -104,6 +106,8 @@ static int serve(struct app *a, sigset_t *set)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "admin") == 0)
+        return admin_cli_main(argc - 1, argv + 1);
     struct options o = {0};
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0)
@@ -111,10 +115,13 @@ int main(int argc, char **argv)
 
     struct app a = {0};
     char err[1024];
+    log_hold(); /* what the config loader logs waits for log.format */
     if (conf_load(o.config, o.overlay, &a.conf, err, sizeof(err))) {
+        log_set_format("text");
         fprintf(stderr, "qnlive: config error: %s\n", err);
         return 2;
     }
+    log_set_format(a.conf.log.format);
     if (o.check_config) {
         conf_dump(&a.conf, stdout);
         conf_free(&a.conf);

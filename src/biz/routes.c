@@ -11,6 +11,7 @@
 #include "biz/live/live.h"
 #include "biz/like/like.h"
 #include "biz/mic/mic.h"
+#include "biz/monitor/monitor.h"
 #include "biz/platform/platform.h"
 #include "biz/relay/relay.h"
 #include "biz/stats/stats.h"
@@ -31,4 +32,5 @@ void biz_register_all(struct app *a)
     relay_module_register(a);
     gift_module_register(a);
     item_module_register(a);
+    monitor_module_register(a);
 }

@@ -523,6 +523,8 @@ static const struct field conf_fields[] = {
     F_INT("live.view_cache_ms", C(live.view_cache_ms), 0, 0, 60000),
     F_INT("live.timeout_check_s", C(live.timeout_check_s), 3, 1, 3600),
     F_ENUM("log.level", C(log.level), "info", "debug|info|warn|error", 0),
+    F_ENUM("log.format", C(log.format), "text", "text|json", 0),
+    F_INT("startup.dependency_wait_s", C(startup.dependency_wait_s), 60, 0, 3600),
 };
 
 /* One entry of mysql.databases. */
@@ -557,6 +559,7 @@ static const struct section sections[] = {
     {"callback", NO_ENABLED, false},    {"censor", C(censor.enabled), false},
     {"gift", C(gift.enabled), false},   {"telemetry", NO_ENABLED, false},
     {"live", NO_ENABLED, false},        {"log", NO_ENABLED, false},
+    {"startup", NO_ENABLED, false},
 };
 
 /* clang-format on */

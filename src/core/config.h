@@ -137,8 +137,12 @@ struct conf {
         int64_t timeout_check_s; /* period of both timeout scans; default 3 */
     } live;
     struct {
-        char *level; /* "debug" | "info" | "warn" | "error"; default "info" */
+        char *level;  /* "debug" | "info" | "warn" | "error"; default "info" */
+        char *format; /* "text" | "json" (one JSON object per line); default "text" */
     } log;
+    struct {
+        int64_t dependency_wait_s; /* how long start-up waits for MySQL and Redis; default 60 */
+    } startup;
 };
 
 /* Loads `path`, overlays `overlay` when non-NULL (maps merge recursively, scalars and lists

@@ -10,6 +10,23 @@
 
 enum log_level log_min_level = LOG_INFO;
 
+/* One JSON object per line instead of the text layout; set once at start-up. */
+static bool json_format;
+
+/* Lines logged while the config file is read wait here until log_set_format picks their layout.
+ * Start-up is single-threaded then, so these need no lock. */
+enum { HELD_MAX = 32 };
+static bool holding;
+static struct {
+    enum log_level lvl;
+    const char *module; /* a LOG_MODULE literal */
+    char *msg;
+} held[HELD_MAX];
+static size_t n_held;
+
+static void write_text(enum log_level lvl, const char *module, const char *msg);
+static void write_json(enum log_level lvl, const char *module, const char *msg);
+
 static _Thread_local const char *thread_reqid;
 
 static const char *const level_names[] = {"debug", "info", "warn", "error", "off"};
@@ -17,6 +34,42 @@ static const char *const level_names[] = {"debug", "info", "warn", "error", "off
 void log_set_level(enum log_level lvl)
 {
     log_min_level = lvl;
+}
+
+void log_hold(void)
+{
+    holding = true;
+}
+
+bool log_set_format(const char *format)
+{
+    bool known = strcmp(format, "json") == 0 || strcmp(format, "text") == 0;
+    if (known)
+        json_format = strcmp(format, "json") == 0;
+    holding = false;
+    for (size_t i = 0; i < n_held; i++) {
+        if (json_format)
+            write_json(held[i].lvl, held[i].module, held[i].msg);
+        else
+            write_text(held[i].lvl, held[i].module, held[i].msg);
+        free(held[i].msg);
+    }
+    n_held = 0;
+    return known;
+}
+
+/* Keeps a line for log_set_format; past HELD_MAX lines the rest are written as text. */
+static void hold(enum log_level lvl, const char *module, const char *msg)
+{
+    if (n_held == HELD_MAX) {
+        write_text(lvl, module, msg);
+        return;
+    }
+    held[n_held].lvl = lvl;
+    held[n_held].module = module;
+    held[n_held].msg = strdup(msg);
+    if (held[n_held].msg)
+        n_held++;
 }
 
 bool log_parse_level(const char *s, enum log_level *out)
@@ -203,24 +256,93 @@ static void finish_line(enum log_level lvl, char *line, size_t len)
     emit(lvl, line, len);
 }
 
-void log_write(enum log_level lvl, const char *module, const char *fmt, ...)
+/* Appends s as the inside of a JSON string: quotes, backslashes and control characters
+ * escaped; stops before an escape that would not fit. */
+static void put_json(char *line, size_t *n, size_t cap, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        char esc[7] = {(char)*p, 0};
+        if (*p == '"' || *p == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)*p;
+        } else if (*p < 0x20) {
+            memcpy(esc, "\\u00", 4);
+            esc[4] = hex[*p >> 4];
+            esc[5] = hex[*p & 15];
+        }
+        if (*n + strlen(esc) > cap - 4) /* room for the closing `"}` and the newline */
+            return;
+        put(line, n, cap, esc);
+    }
+}
+
+/* {"ts":..,"level":..,"module":..,"req_id":..,"msg":"<msg>"} for log shippers. */
+static void write_json(enum log_level lvl, const char *module, const char *msg)
+{
+    char line[4096], stamp[32];
+    size_t n = 0;
+    stamp[format_stamp(stamp)] = '\0';
+    const char *keys[] = {"{\"ts\":\"", "\",\"level\":\"", "\",\"module\":\"", "\",\"req_id\":\"",
+                          "\",\"msg\":\""};
+    const char *vals[] = {stamp, level_names[lvl], module, log_reqid(), msg};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        put(line, &n, sizeof(line), keys[i]);
+        put_json(line, &n, sizeof(line), vals[i]);
+    }
+    if (n > sizeof(line) - 3)
+        n = sizeof(line) - 3;
+    memcpy(line + n, "\"}\n", 3);
+    emit(lvl, line, n + 3);
+}
+
+static void write_text(enum log_level lvl, const char *module, const char *msg)
 {
     char line[2048];
     size_t n = format_prefix(line, sizeof(line), lvl, module);
+    put(line, &n, sizeof(line), msg);
+    finish_line(lvl, line, n);
+}
+
+/* A message without prefix: held for later or written as JSON. */
+static void write_bare(enum log_level lvl, const char *module, const char *msg)
+{
+    if (holding)
+        hold(lvl, module, msg);
+    else
+        write_json(lvl, module, msg);
+}
+
+void log_write(enum log_level lvl, const char *module, const char *fmt, ...)
+{
+    char line[2048];
+    bool bare = json_format || holding;
+    size_t n = bare ? 0 : format_prefix(line, sizeof(line), lvl, module);
     va_list ap;
     va_start(ap, fmt);
     int m = vsnprintf(line + n, sizeof(line) - 1 - n, fmt, ap);
     va_end(ap);
     if (m > 0)
         n += (size_t)m < sizeof(line) - 1 - n ? (size_t)m : sizeof(line) - 2 - n;
+    if (bare) {
+        line[n] = '\0';
+        write_bare(lvl, module, line);
+        return;
+    }
     finish_line(lvl, line, n);
 }
 
 void log_write_parts(enum log_level lvl, const char *module, const char *const *parts, size_t n)
 {
     char line[2048];
-    size_t len = format_prefix(line, sizeof(line), lvl, module);
+    bool bare = json_format || holding;
+    size_t len = bare ? 0 : format_prefix(line, sizeof(line), lvl, module);
     for (size_t i = 0; i < n; i++)
         put(line, &len, sizeof(line), parts[i] ? parts[i] : "");
+    if (bare) {
+        line[len] = '\0';
+        write_bare(lvl, module, line);
+        return;
+    }
     finish_line(lvl, line, len);
 }

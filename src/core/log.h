@@ -17,6 +17,15 @@ void log_set_level(enum log_level lvl);
 /* Parses "debug", "info", "warn", "error", "off"; returns false on anything else. */
 bool log_parse_level(const char *s, enum log_level *out);
 
+/* "text" (the default layout above) or "json": one object per line with the keys ts, level,
+ * module, req_id and msg, for log shippers. Call before other threads log; returns false for
+ * any other value (the layout is then unchanged). Also writes the lines held by log_hold. */
+bool log_set_format(const char *format);
+
+/* Until the next log_set_format, keeps lines in memory (up to 32) instead of writing them, so
+ * that what is logged while the config file is read comes out in the layout it asks for. */
+void log_hold(void);
+
 /* The current thread's request id (borrowed; the caller keeps it alive while it is set). */
 void log_set_reqid(const char *reqid);
 const char *log_reqid(void);

@@ -42,7 +42,8 @@ struct series {
      * and the +Inf bucket always agree. Counter-only families use the +Inf bucket alone. */
     _Atomic uint64_t buckets[NBOUNDS + 1];
     _Atomic uint64_t sum_ns;
-    _Atomic uint64_t extra; /* cron failures */
+    _Atomic uint64_t extra;    /* cron failures */
+    _Atomic int64_t last_ok_s; /* cron: Unix time of the last successful run, 0 = none yet */
 };
 
 struct family {
@@ -71,6 +72,11 @@ void metrics_init(void)
     atomic_store(&enabled, true);
 }
 
+bool metrics_enabled(void)
+{
+    return atomic_load_explicit(&enabled, memory_order_relaxed);
+}
+
 void metrics_reset(void)
 {
     pthread_mutex_lock(&insert_mu);
@@ -88,6 +94,7 @@ void metrics_reset(void)
     pthread_mutex_unlock(&insert_mu);
     atomic_store(&inflight, 0);
     atomic_store(&dropped, 0);
+    metrics_reset_biz();
 }
 
 static uint64_t hash_vals(size_t n, const char *const *vals)
@@ -231,13 +238,18 @@ void metrics_observe_cron(const char *job, int failed, double seconds)
     if (!s)
         return;
     series_observe(s, seconds);
-    if (failed)
+    if (failed) {
         atomic_fetch_add_explicit(&s->extra, 1, memory_order_relaxed);
+        return;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    atomic_store_explicit(&s->last_ok_s, (int64_t)ts.tv_sec, memory_order_relaxed);
 }
 
 /* ---- rendering ---------------------------------------------------------------------------- */
 
-enum view_kind { VIEW_HIST, VIEW_COUNT, VIEW_EXTRA };
+enum view_kind { VIEW_HIST, VIEW_COUNT, VIEW_EXTRA, VIEW_LAST_OK };
 
 /* One exposed metric family, read from a registry family. Labels are listed in alphabetical
  * order (as the Go client prints them); idx maps each to the series value it shows. */
@@ -279,6 +291,12 @@ static const struct view views[] = {
     {"qnlive_cron_failures_total",
      "Cron job runs that returned an error.",
      VIEW_EXTRA,
+     &fam_cron,
+     {"job"},
+     {0}},
+    {"qnlive_cron_last_success_timestamp_seconds",
+     "Unix time of the last successful run of a cron job (0: none since start).",
+     VIEW_LAST_OK,
      &fam_cron,
      {"job"},
      {0}},
@@ -362,6 +380,20 @@ static uint64_t series_total(const struct series *s)
     return n;
 }
 
+static const char *view_type(enum view_kind k)
+{
+    return k == VIEW_HIST ? "histogram" : k == VIEW_LAST_OK ? "gauge" : "counter";
+}
+
+static uint64_t view_value(enum view_kind k, const struct series *s)
+{
+    if (k == VIEW_COUNT)
+        return series_total(s);
+    if (k == VIEW_LAST_OK)
+        return (uint64_t)atomic_load_explicit(&s->last_ok_s, memory_order_relaxed);
+    return atomic_load_explicit(&s->extra, memory_order_relaxed);
+}
+
 static void render_view(struct mbuf *b, const struct view *v)
 {
     size_t n;
@@ -369,18 +401,15 @@ static void render_view(struct mbuf *b, const struct view *v)
 
     /* An empty family is left out, as the Go client does; some parsers reject it. */
     if (n > 0)
-        mbuf_put_header(b, v->name, v->help, v->kind == VIEW_HIST ? "histogram" : "counter");
+        mbuf_put_header(b, v->name, v->help, view_type(v->kind));
     for (size_t i = 0; i < n; i++) {
         if (v->kind == VIEW_HIST) {
             put_hist(b, v, all[i]);
             continue;
         }
-        uint64_t val = v->kind == VIEW_COUNT
-                           ? series_total(all[i])
-                           : atomic_load_explicit(&all[i]->extra, memory_order_relaxed);
         mbuf_puts(b, v->name);
         put_labels(b, v, all[i]);
-        mbuf_printf(b, "} %" PRIu64 "\n", val);
+        mbuf_printf(b, "} %" PRIu64 "\n", view_value(v->kind, all[i]));
     }
     free(all);
 }
@@ -399,6 +428,7 @@ char *metrics_render(size_t *len)
     mbuf_put_header(&b, "qnlive_metrics_series_dropped_total",
                     "Observations dropped because a family reached its series cap.", "counter");
     mbuf_printf(&b, "qnlive_metrics_series_dropped_total %" PRIu64 "\n", atomic_load(&dropped));
+    metrics_render_biz(&b);
     metrics_render_process(&b, atomic_load(&start_time_s));
     return mbuf_take(&b, len);
 }

@@ -5,6 +5,7 @@
  * (atomics or a short lock); they may be called before metrics_init and then record nothing. */
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "core/config.h"
@@ -29,8 +30,42 @@ void metrics_inflight_add(int delta);
 void metrics_observe_upstream(const char *service, const char *outcome, double seconds);
 
 /* One cron run: job name, whether it failed, latency (qnlive_cron_runs_total,
- * qnlive_cron_failures_total, qnlive_cron_duration_seconds). */
+ * qnlive_cron_failures_total, qnlive_cron_duration_seconds, and the time of the last success in
+ * qnlive_cron_last_success_timestamp_seconds). */
 void metrics_observe_cron(const char *job, int failed, double seconds);
+
+/* Business events, counted where they happen: one label-free counter each. */
+enum metrics_event {
+    METRICS_ROOM_JOINS,   /* qnlive_room_joins_total: audience joins */
+    METRICS_HEARTBEATS,   /* qnlive_heartbeats_total: room and audience heartbeats */
+    METRICS_LIKES,        /* qnlive_likes_total: likes given (the count each request adds) */
+    METRICS_GIFTS,        /* qnlive_gifts_total: gifts sent and paid */
+    METRICS_GIFT_AMOUNT,  /* qnlive_gift_amount_total: sum of their amounts */
+    METRICS_STORE_ERRORS, /* qnlive_store_errors_total: statements that failed on the server */
+    METRICS_EVENT_COUNT
+};
+
+/* Adds n to the counter of ev; n <= 0 adds nothing. Thread-safe, lock-free. */
+void metrics_add(enum metrics_event ev, int64_t n);
+
+/* One paid gift of `amount` (qnlive_gifts_total and qnlive_gift_amount_total); a negative amount
+ * records nothing, so callers can pass -1 for "not paid by this call". */
+void metrics_add_gift(int64_t amount);
+
+/* Gauges computed at scrape time (rooms by status, backlogs, pool use...) by a collector that
+ * the application installs: it reads the store and the cache, which this module does not know. */
+struct metrics_gauges;
+typedef void metrics_collect_fn(void *ud, struct metrics_gauges *g);
+
+/* Installs the collector called by every render (NULL removes it). Waits for a render in
+ * progress, so after metrics_set_collector(NULL, NULL) returns `ud` may be freed. */
+void metrics_set_collector(metrics_collect_fn *fn, void *ud);
+
+/* Emits one gauge sample from a collector. Samples of one metric must be emitted one after the
+ * other; the HELP and TYPE lines are written before the first. `label` may be NULL (no label);
+ * names and label values are the caller's constants, never user input. */
+void metrics_gauge(struct metrics_gauges *g, const char *name, const char *help, const char *label,
+                   const char *label_value, double value);
 
 /* Writes every metric in the Prometheus text exposition format (version 0.0.4) into a heap
  * buffer the caller frees with free(); *len (may be NULL) receives its length. Series are sorted

@@ -36,4 +36,13 @@ char *mbuf_take(struct mbuf *b, size_t *len);
 /* Appends the process_* families (CPU, memory, start time). */
 void metrics_render_process(struct mbuf *b, int64_t start_time_s);
 
+/* True once metrics_init has run: recording before it records nothing. */
+bool metrics_enabled(void);
+
+/* Appends the business event counters and the collector's gauges (metrics_biz.c). */
+void metrics_render_biz(struct mbuf *b);
+
+/* Zeroes the business event counters (metrics_reset). */
+void metrics_reset_biz(void);
+
 #endif

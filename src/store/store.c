@@ -11,6 +11,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "metrics/metrics.h"
 #include "store/store_int.h"
 
 enum {
@@ -204,6 +205,19 @@ err_t store_open_opts(const struct conf *cf, const struct store_opts *o, struct 
 err_t store_open(const struct conf *cf, struct store **out)
 {
     return store_open_opts(cf, NULL, out);
+}
+
+void store_pool_usage(struct store *s, bool read_only, struct store_pool_usage *out)
+{
+    struct store_pool *p = read_only ? &s->ro : &s->rw;
+
+    *out = (struct store_pool_usage){0};
+    if (read_only && !s->has_ro)
+        return;
+    pthread_mutex_lock(&p->mu);
+    *out = (struct store_pool_usage){
+        .exists = true, .open = p->n_open, .idle = p->n_idle, .max_open = p->max_open};
+    pthread_mutex_unlock(&p->mu);
 }
 
 void store_close(struct store **sp)
@@ -452,6 +466,8 @@ static err_t run(struct store_conn *c, const char *sql, const struct sql_arg *ar
         if (!err)
             err = ops->exec(c, sql, args, nargs, a, rows, res);
     }
+    if (err == ERR_UNAVAILABLE || err == ERR_INTERNAL)
+        metrics_add(METRICS_STORE_ERRORS, 1);
     return err;
 }
 

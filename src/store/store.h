@@ -106,6 +106,17 @@ err_t store_migrate(struct store *s) MUST_USE;
 /* "mysql" or "sqlite". */
 const char *store_backend_name(const struct store *s);
 
+/* A snapshot of one connection pool, for metrics. */
+struct store_pool_usage {
+    bool exists;     /* false: no read-only pool is configured */
+    size_t open;     /* connections open: idle + lent out */
+    size_t idle;     /* open and not lent out */
+    size_t max_open; /* 0 = unlimited */
+};
+
+/* Fills *out for the read-write or the read-only pool; takes the pool's lock briefly. */
+void store_pool_usage(struct store *s, bool read_only, struct store_pool_usage *out);
+
 /* Takes a connection for the calling thread. read_only picks the read-only pool (entries with
  * `read_only: true`) when one is configured, else the read-write pool; but when this thread holds
  * a read-write connection of the same store inside a transaction, that connection is lent instead

@@ -1,10 +1,12 @@
 #define LOG_MODULE "admin"
 #include "biz/admin/admin.h"
 
+#include <inttypes.h>
 #include <string.h>
 #include <time.h>
 
 #include "app.h"
+#include "biz/admin/admin_password.h"
 #include "biz/admin/admin_store.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -12,11 +14,30 @@
 #include "http/req.h"
 #include "store/store.h"
 
+/* A plaintext reference row that just logged in is rewritten hashed; a failure only delays that
+ * to the next login. */
+static void rehash_plaintext(struct app *a, int64_t id, const char *stored, const char *password)
+{
+    char hash[ADMIN_HASH_MAX];
+    struct store_conn *c = NULL;
+    err_t err = admin_password_hash(password, ADMIN_PASSWORD_ITERATIONS, hash);
+    if (!err)
+        err = store_acquire(a->store, false, &c);
+    if (!err)
+        err = admin_store_rehash(c, id, stored, hash);
+    store_release(c);
+    if (err)
+        log_warn("plaintext admin password of id=%" PRId64 " not rehashed: %s", id, err_name(err));
+    else
+        log_info("plaintext admin password of id=%" PRId64 " replaced by a hash", id);
+}
+
 err_t admin_login(struct app *a, struct arena *ar, const char *user_name, const char *password,
                   struct admin_row *out)
 {
     struct store_conn *c = NULL;
     const char *stored = NULL;
+    bool rehash = false;
     err_t err = store_acquire(a->store, false, &c);
     if (!err)
         err = admin_store_find_by_name(c, ar, user_name, out, &stored);
@@ -25,8 +46,67 @@ err_t admin_login(struct app *a, struct arena *ar, const char *user_name, const 
         return ERR_LOGIN_UNKNOWN;
     if (err)
         return err;
-    if (!stored || !str_equal_ct(stored, strlen(stored), password, strlen(password)))
+    if (!admin_password_verify(stored, password, &rehash))
         return ERR_FORBIDDEN;
+    if (rehash)
+        rehash_plaintext(a, out->id, stored, password);
+    return ERR_OK;
+}
+
+err_t admin_add(struct store *s, const char *user_name, const char *user_id, const char *password,
+                const char *description)
+{
+    char hash[ADMIN_HASH_MAX];
+    struct store_conn *c = NULL;
+    struct admin_row row;
+    const char *stored = NULL;
+    struct arena *ar = arena_new();
+    err_t err = admin_password_hash(password, ADMIN_PASSWORD_ITERATIONS, hash);
+    if (!err)
+        err = store_acquire(s, false, &c);
+    if (!err) {
+        /* login takes the first row of a name: a second one could never log in */
+        err = admin_store_find_by_name(c, ar, user_name, &row, &stored);
+        err = err == ERR_NOT_FOUND ? ERR_OK : err ? err : ERR_EXISTS;
+    }
+    if (!err)
+        err = admin_store_insert(c, user_name, user_id, hash, description);
+    store_release(c);
+    arena_free(&ar);
+    return err;
+}
+
+err_t admin_set_password(struct store *s, const char *user_name, const char *password)
+{
+    char hash[ADMIN_HASH_MAX];
+    struct store_conn *c = NULL;
+    int64_t n = 0;
+    err_t err = admin_password_hash(password, ADMIN_PASSWORD_ITERATIONS, hash);
+    if (!err)
+        err = store_acquire(s, false, &c);
+    if (!err)
+        err = admin_store_set_password(c, user_name, hash, &n);
+    store_release(c);
+    return !err && n == 0 ? ERR_NOT_FOUND : err;
+}
+
+err_t admin_list(struct store *s, struct arena *ar, struct admin_entry **out, size_t *n)
+{
+    struct store_conn *c = NULL;
+    struct admin_row *rows = NULL;
+    const char **passwords = NULL, **descriptions = NULL;
+    err_t err = store_acquire(s, false, &c);
+    *n = 0;
+    if (!err)
+        err = admin_store_list(c, ar, &rows, &passwords, &descriptions, n);
+    store_release(c);
+    if (err)
+        return err;
+    *out = arena_alloc(ar, (*n + 1) * sizeof(**out));
+    for (size_t i = 0; i < *n; i++)
+        (*out)[i] = (struct admin_entry){.row = rows[i],
+                                         .description = descriptions[i],
+                                         .is_hashed = admin_password_is_hashed(passwords[i])};
     return ERR_OK;
 }
 

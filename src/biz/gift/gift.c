@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "store/store.h"
+#include "metrics/metrics.h"
 
 static int64_t now_s(void)
 {
@@ -171,6 +172,7 @@ err_t gift_send(struct app *a, struct arena *ar, const struct gift_send_in *in, 
         return store_err(err);
     if (moved)
         notify(a, out, lr.chat_id, in->im_userid);
+    metrics_add_gift(moved ? out->amount : -1);
     out->status = GIFT_PAID;
     return ERR_OK;
 }

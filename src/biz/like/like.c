@@ -15,6 +15,7 @@
 #include "core/mem.h"
 #include "cron/cron.h"
 #include "store/store.h"
+#include "metrics/metrics.h"
 
 enum {
     SEED_LOCK_TTL_MS = 10000,
@@ -133,5 +134,6 @@ err_t like_add(struct app *a, struct arena *ar, const char *live_id, const char 
      * then also sees the new count. */
     if (!err)
         err = index_like(a, ar, live_id, user_id, (int64_t)time(NULL));
+    metrics_add(METRICS_LIKES, err ? 0 : count);
     return err;
 }

@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "store/store.h"
+#include "metrics/metrics.h"
 
 static const char MSG_STATUS[] = "live status error";
 static const char MSG_NOT_ANCHOR[] = "user not anchor";
@@ -433,6 +434,7 @@ err_t live_join(struct app *a, struct arena *ar, const char *live_id, const char
     if (err)
         return err;
     live_views_changed(a, live_id);
+    metrics_add(METRICS_ROOM_JOINS, 1);
     if (strcmp(user_id, out->room.anchor_id) == 0)
         out->anchor_status = 1; /* the anchor just (re-)entered its own room */
     out->online_count = 0;      /* as the reference: join shows the column */
@@ -513,6 +515,7 @@ err_t live_heartbeat(struct app *a, struct arena *ar, const char *live_id, const
     store_release(c);
     if (!err)
         *status = p.room_status;
+    metrics_add(METRICS_HEARTBEATS, !err);
     return err;
 }
 
