@@ -62,7 +62,7 @@ static err_t parse_item(json_t *o, struct item *it)
         err = jv_opt_i64(o, "order", &it->order, &present);
     if (!err)
         err = jv_opt_extends(o, "extends", &it->extends_in);
-    rec = json_object_get(o, "record");
+    rec = jv_get(o, "record");
     it->has_record = rec != NULL;
     if (!err && json_is_object(rec))
         err = jv_opt_i64(rec, "id", &it->record_id, &present);
@@ -82,7 +82,7 @@ static err_t parse_batch(struct req *r, const char **live_id, json_t **items)
         return err;
     if (jv_opt_str(o, "live_id", LIVE_ID_MAX, live_id) || !*live_id || !(*live_id)[0])
         return req_fail(r, ERR_BAD_REQUEST, NULL);
-    *items = json_object_get(o, "items");
+    *items = jv_get(o, "items");
     if (!json_is_array(*items) || json_array_size(*items) == 0)
         return req_fail(r, ERR_BAD_REQUEST, NULL);
     return ERR_OK;
@@ -335,7 +335,7 @@ static err_t h_records_delete(struct req *r)
     err_t err = req_json_object(r, &o);
     if (err)
         return err;
-    arr = json_object_get(o, "demonstrate_item");
+    arr = jv_get(o, "demonstrate_item");
     if (jv_opt_str(o, "live_id", LIVE_ID_MAX, &live_id) || (arr && !json_is_array(arr)))
         return req_fail(r, ERR_BAD_REQUEST, NULL);
     if (json_array_size(arr) == 0)
