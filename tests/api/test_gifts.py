@@ -43,7 +43,7 @@ def pay_calls(fake, biz_id):
 def test_config_routes(srv):
     adm = admin_token(srv)
     tok = user_token(srv, "g_viewer0")
-    assert assert_ok(client_call(srv, "GET", "/client/gift/config/-1", tok)) is None
+    assert assert_ok(client_call(srv, "GET", "/client/gift/config/-1", tok)) == []
     assert assert_ok(server_call(srv, "GET", "/server/gift/config/-1")) == []
     rocket = {"gift_id": 3, "type": 1, "name": "Rocket", "amount": 100, "img": "i",
               "animation_type": 2, "animation_img": "a", "order": 2, "extends": {"k": "v"}}

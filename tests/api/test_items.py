@@ -240,7 +240,7 @@ def test_demonstrate_and_recordings(srv, fake):
     otok = user_token(srv, "it_anchor4b")
     assert_error(dl({"live_id": other, "demonstrate_item": [recs[2]["id"]]}, otok), 400, 400,
                  "video %d not int live %s" % (recs[2]["id"], other))
-    assert assert_ok(client_call(srv, "GET", base + "record/" + other, otok)) is None
+    assert assert_ok(client_call(srv, "GET", base + "record/" + other, otok)) == []
 
 
 def test_anchor_leaving_clears_the_demonstrated_item(srv):

@@ -21,8 +21,8 @@ static err_t fail_store(struct req *r, err_t err)
     return req_fail_internal(r, err);
 }
 
-/* G1/G6/G12. `null_when_empty`: the client and admin variants answer null, server []. */
-static err_t config_list(struct req *r, const char *bad_msg, bool null_when_empty)
+/* G1/G6/G12. An empty catalogue is [] on every variant: clients read it as an array. */
+static err_t config_list(struct req *r, const char *bad_msg)
 {
     int64_t type;
     struct gift_config *list;
@@ -32,8 +32,6 @@ static err_t config_list(struct req *r, const char *bad_msg, bool null_when_empt
     err_t err = gift_config_list(r->app, r->arena, type, &list, &n);
     if (err)
         return fail_store(r, err);
-    if (n == 0 && null_when_empty)
-        return req_ok(r, NULL);
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, gift_config_json(&list[i]));
@@ -42,12 +40,12 @@ static err_t config_list(struct req *r, const char *bad_msg, bool null_when_empt
 
 static err_t h_config_client(struct req *r)
 {
-    return config_list(r, "type is not int", true);
+    return config_list(r, "type is not int");
 }
 
 static err_t h_config_server(struct req *r)
 {
-    return config_list(r, "Bad Request", false);
+    return config_list(r, "Bad Request");
 }
 
 static err_t int_field(json_t *o, const char *key, int64_t *out)

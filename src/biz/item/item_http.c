@@ -305,9 +305,7 @@ static err_t h_records(struct req *r)
     err = item_records(r->app, r->arena, live_id, &recs, &n);
     if (err)
         return fail(r, err, NULL);
-    if (n == 0)
-        return req_ok(r, NULL);
-    json_t *arr = json_array();
+    json_t *arr = json_array(); /* [] when empty, never null */
     for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, item_record_json(r->app, &recs[i]));
     return req_ok(r, arr);
