@@ -85,6 +85,15 @@ err_t jv_opt_i64(json_t *o, const char *key, int64_t *out, bool *present)
     return ERR_OK;
 }
 
+err_t jv_opt_i64_in(json_t *o, const char *key, int64_t min, int64_t max, int64_t *out,
+                    bool *present)
+{
+    err_t err = jv_opt_i64(o, key, out, present);
+    if (!err && *present && (*out < min || *out > max))
+        return ERR_BAD_REQUEST;
+    return err;
+}
+
 /* The SDKs send some maps serialised into a string: the object it holds replaces the string in
  * the body, so the map stays borrowed from o. "" means no map. */
 static err_t unwrap_string_map(json_t *o, const char *key, json_t **v)

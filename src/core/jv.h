@@ -38,6 +38,11 @@ err_t jv_opt_bool(json_t *o, const char *key, bool *out) MUST_USE;
  * non-integer (a fraction or a string). */
 err_t jv_opt_i64(json_t *o, const char *key, int64_t *out, bool *present) MUST_USE;
 
+/* jv_opt_i64 within [min, max]: a value outside the column it is stored in is the client's
+ * error (ERR_BAD_REQUEST), never a database failure or a silent wrap. */
+err_t jv_opt_i64_in(json_t *o, const char *key, int64_t min, int64_t max, int64_t *out,
+                    bool *present) MUST_USE;
+
 /* Validates an `extends` value: absent/null/"" is fine (*out NULL); otherwise an object of
  * string values within the size caps, given as an object or as a string holding one (the
  * string is replaced in o by the object it holds). *out is borrowed from o. */

@@ -116,6 +116,11 @@ def test_delete_status_order(srv):
     assert_error(order([{"item_id": "sku-1", "order": 9}, {"item_id": "sku-1", "order": 8}]),
                  400, 400, "duplicated item id sku-1")
     assert_error(order([{"item_id": "sku-1", "order": 0}]), 400, 400, "invalid item order 0")
+    # beyond the unsigned INT column: a 400 on every store, not a database error
+    assert_error(order([{"item_id": "sku-1", "order": 2 ** 32}]), 400, 400)
+    assert_error(client_call(srv, "POST", "/client/item/order/single", tok,
+                             {"live_id": lid, "item_id": "sku-1", "from": 1, "to": 2 ** 40}),
+                 400, 400)
     assert_error(order([{"item_id": "sku-1", "order": 9}, {"item_id": "sku-2", "order": 9}]),
                  400, 400, "duplicated item order 9")
     assert_error(order([{"item_id": "sku-1", "order": 6}]), 400, 400,

@@ -1,6 +1,7 @@
 /* Admin censor routes C1-C10 (spec 04 §6.8) and the result callback (§6.6). */
 #define LOG_MODULE "censor"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "app.h"
@@ -42,7 +43,7 @@ static err_t parse_config(struct req *r, struct censor_config *c)
     if (jv_opt_bool(body, "enable", &c->enable) || jv_opt_bool(body, "pulp", &c->pulp) ||
         jv_opt_bool(body, "terror", &c->terror) ||
         jv_opt_bool(body, "politician", &c->politician) || jv_opt_bool(body, "ads", &c->ads) ||
-        jv_opt_i64(body, "interval", &c->interval, &has_interval))
+        jv_opt_i64_in(body, "interval", INT32_MIN, INT32_MAX, &c->interval, &has_interval))
         return req_fail(r, ERR_BAD_REQUEST, "booleans and an integer interval expected");
     if (c->enable && (c->interval < 1 || c->interval > 60))
         return req_fail(r, ERR_BAD_REQUEST, NULL);

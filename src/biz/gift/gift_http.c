@@ -1,6 +1,7 @@
 /* Gift routes G1-G15 (spec 03 §5.6). */
 #define LOG_MODULE "gift"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,10 +49,11 @@ static err_t h_config_server(struct req *r)
     return config_list(r, "Bad Request");
 }
 
+/* An integer stored in an INT column: absent is 0, outside the column's range a 400. */
 static err_t int_field(json_t *o, const char *key, int64_t *out)
 {
     bool present;
-    err_t err = jv_opt_i64(o, key, out, &present);
+    err_t err = jv_opt_i64_in(o, key, INT32_MIN, INT32_MAX, out, &present);
     if (!err && !present)
         *out = 0;
     return err;
@@ -81,6 +83,8 @@ static err_t parse_config(struct req *r, struct gift_config *g)
         err = jv_opt_str(o, "animation_img", GIFT_IMG_MAX, &g->animation_img);
     if (!err)
         err = jv_opt_extends(o, "extends", &ext);
+    if (!err && g->amount < 0)
+        err = ERR_BAD_REQUEST; /* a price; 0 means any amount */
     if (err)
         return req_fail(r, ERR_BAD_REQUEST, "invalid gift config");
     char *text = jv_extends_dump(ext);
@@ -209,8 +213,8 @@ static err_t parse_send(struct req *r, struct gift_send_in *in)
         return req_fail(r, ERR_BAD_REQUEST, "invalid gift");
     if (!in->live_id || !in->live_id[0])
         return req_fail(r, ERR_BAD_REQUEST, "live_id is required");
-    if (in->amount < 0)
-        return req_fail(r, ERR_BAD_REQUEST, "amount must not be negative");
+    if (in->amount <= 0)
+        return req_fail(r, ERR_BAD_REQUEST, "amount must be positive");
     in->user_id = r->user_id;
     in->im_userid = r->im_userid;
     return ERR_OK;
@@ -227,6 +231,8 @@ static err_t h_send(struct req *r)
     err = gift_send(r->app, r->arena, &in, &tx, &why);
     if (err == ERR_GIFT_PAY && why.code != 0)
         return req_fail_code(r, err, (int)why.code, why.message[0] ? why.message : NULL);
+    if (err == ERR_BAD_REQUEST)
+        return req_fail(r, err, "%s", why.message);
     if (err == ERR_GIFT_PAY || err == ERR_EXISTS)
         return req_fail(r, err, NULL);
     if (err)

@@ -1,6 +1,7 @@
 /* Item routes I1-I15 (client) and S1-S7 (server), spec 03 §4.3-§4.4. */
 #define LOG_MODULE "item"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,7 +60,7 @@ static err_t parse_item(json_t *o, struct item *it)
     if (!err)
         err = jv_opt_i64(o, "status", &it->status, &present);
     if (!err)
-        err = jv_opt_i64(o, "order", &it->order, &present);
+        err = jv_opt_i64_in(o, "order", INT64_MIN, UINT32_MAX, &it->order, &present);
     if (!err)
         err = jv_opt_extends(o, "extends", &it->extends_in);
     rec = jv_get(o, "record");
@@ -182,8 +183,8 @@ static err_t h_move(struct req *r)
     if (err)
         return err;
     if (jv_opt_str(o, "live_id", LIVE_ID_MAX, &live_id) || !live_id || !live_id[0] ||
-        jv_opt_str(o, "item_id", ITEM_ID_MAX, &item_id) || jv_opt_i64(o, "from", &from, &p) ||
-        jv_opt_i64(o, "to", &to, &p) || from < 0 || to < 0)
+        jv_opt_str(o, "item_id", ITEM_ID_MAX, &item_id) || jv_opt_i64_in(o, "from", 0, UINT32_MAX, &from, &p) ||
+        jv_opt_i64_in(o, "to", 0, UINT32_MAX, &to, &p))
         return req_fail(r, ERR_BAD_REQUEST, NULL);
     err = anchor_check(r, live_id);
     if (!err)
