@@ -35,6 +35,16 @@ static enum MHD_Result collect_x_header(void *cls, enum MHD_ValueKind kind, cons
     return MHD_YES;
 }
 
+/* The MAC leaves out a body sent without a Content-Type or as application/octet-stream, so a
+ * captured signature would carry any such body: the body must be one the signature covers. */
+static err_t refuse_unsigned_body(struct req *r, const struct qiniu_mac_input *in)
+{
+    if (in->body_len == 0 || qiniu_mac_body_signed(in))
+        return ERR_OK;
+    return req_fail(r, ERR_UNAUTHORIZED, "the signature does not cover the body: send it with "
+                                         "a Content-Type such as application/json");
+}
+
 static err_t check_server(struct req *r)
 {
     const struct conf *cf = &r->app->conf;
@@ -57,7 +67,7 @@ static err_t check_server(struct req *r)
     if (!qiniu_mac_verify(req_header(r, "Authorization"), cf->auth.server.access_key,
                           cf->auth.server.secret_key, &in))
         return req_fail(r, ERR_UNAUTHORIZED, NULL);
-    return ERR_OK;
+    return refuse_unsigned_body(r, &in);
 }
 
 /* Verifies the bearer-less JWT of the Authorization header (spec 01 §5.1 steps 1-4). */
