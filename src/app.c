@@ -24,6 +24,22 @@
  * AUTH_USERS_TTL_MS. */
 enum { AUTH_USERS_CAPACITY = 16384, AUTH_USERS_TTL_MS = 5000 };
 
+static bool is_empty(const char *s)
+{
+    return !s || !s[0];
+}
+
+/* Calls to the business server are signed only when a secret is configured. */
+static void warn_unsigned_hooks(const struct conf *cf)
+{
+    if (!is_empty(cf->callback.addr) && is_empty(cf->callback.secret))
+        log_warn("callback.secret is not set: business callbacks are sent unsigned and the "
+                 "receiver cannot tell them from forgeries");
+    if (cf->gift.enabled && is_empty(cf->gift.secret))
+        log_warn("gift.secret is not set: payment hook calls are sent unsigned and the "
+                 "receiver cannot tell them from forgeries");
+}
+
 static void warn_insecure_settings(const struct conf *cf)
 {
     if (!cf->auth.server.enable)
@@ -32,6 +48,7 @@ static void warn_insecure_settings(const struct conf *cf)
     if (strlen(cf->auth.jwt_key) < 32 || strcmp(cf->auth.jwt_key, "jwtkey") == 0)
         log_warn("auth.jwt_key is short or a published sample: client and admin tokens can be "
                  "forged; use a random secret of at least 32 bytes");
+    warn_unsigned_hooks(cf);
 }
 
 static bool cron_lock_acquire(void *ud, const char *key, const char *owner, int64_t ttl_ms,

@@ -109,7 +109,8 @@ struct conf {
         int64_t push_interval_s;
     } prome;
     struct {
-        char *addr; /* business webhook URL; "" = no events */
+        char *addr;   /* business webhook URL; "" = no events */
+        char *secret; /* HMAC-SHA256 key of X-Qnlive-Signature; "" = unsigned (warned) */
     } callback;
     struct {
         bool enabled;
@@ -125,6 +126,7 @@ struct conf {
         char *gift_addr;
         int64_t timeout_ms; /* payment hook total timeout; default 5000 */
         bool test_hook;     /* serve POST /manager/gift/test (demos only); default false */
+        char *secret;       /* HMAC-SHA256 key of X-Qnlive-Signature; "" = unsigned (warned) */
     } gift;
     struct {
         bool enable;    /* default false: nothing is reported to Qiniu unless asked (W-22) */

@@ -66,7 +66,8 @@ static err_t deliver_one(struct app *a, struct store_conn *c, const struct outbo
     if (err || !got)
         return err;
     err_t sent =
-        webhook_post(a->conf.callback.addr, ev->id, ev->topic, ev->payload, reason, sizeof(reason));
+        webhook_post(a->conf.callback.addr, a->conf.callback.secret, ev->id, ev->topic,
+                     ev->payload, reason, sizeof(reason));
     now = (int64_t)time(NULL);
     if (!sent)
         return outbox_done(c, ev->id, owner, now);
