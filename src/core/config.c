@@ -508,6 +508,8 @@ static const struct field conf_fields[] = {
     F_INT("prome.pusher_config.interval_s", C(prome.push_interval_s), 0, 0, 86400),
     F_STR("callback.addr", C(callback.addr), NULL, 0),
     F_STR("callback.secret", C(callback.secret), NULL, FL_SECRET),
+    F_INT("callback.max_attempts", C(callback.max_attempts), 30, 1, 1000000),
+    F_INT("callback.max_age_s", C(callback.max_age_s), 86400, 1, 30 * 86400),
     F_STR("censor.callback", C(censor.callback), NULL, 0),
     F_STR("censor.bucket", C(censor.bucket), NULL, FL_REQ),
     F_STR("censor.addr", C(censor.addr), NULL, FL_REQ),

@@ -111,6 +111,8 @@ struct conf {
     struct {
         char *addr;   /* business webhook URL; "" = no events */
         char *secret; /* HMAC-SHA256 key of X-Qnlive-Signature; "" = unsigned (warned) */
+        int64_t max_attempts; /* failed deliveries before an event is a dead letter */
+        int64_t max_age_s;    /* age after which a failing event is a dead letter */
     } callback;
     struct {
         bool enabled;

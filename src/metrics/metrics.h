@@ -5,6 +5,7 @@
  * (atomics or a short lock); they may be called before metrics_init and then record nothing. */
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "core/config.h"
@@ -31,6 +32,10 @@ void metrics_observe_upstream(const char *service, const char *outcome, double s
 /* One cron run: job name, whether it failed, latency (qnlive_cron_runs_total,
  * qnlive_cron_failures_total, qnlive_cron_duration_seconds). */
 void metrics_observe_cron(const char *job, int failed, double seconds);
+
+/* The business-callback outbox as last counted by the delivery worker (gauges
+ * qnlive_callback_backlog, qnlive_callback_oldest_age_seconds, qnlive_callback_dead). */
+void metrics_set_callback_backlog(int64_t pending, int64_t oldest_age_s, int64_t dead);
 
 /* Writes every metric in the Prometheus text exposition format (version 0.0.4) into a heap
  * buffer the caller frees with free(); *len (may be NULL) receives its length. Series are sorted

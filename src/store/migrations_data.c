@@ -727,6 +727,18 @@ const struct store_migration store_migrations[] = {
                   "CREATE INDEX IF NOT EXISTS censor_image_idx_live_review ON censor_image "
                   "(live_id, is_review, created_at);\n",
     },
+    {
+        .version = 8,
+        .name = "0008_outbox_dead_letter.sql",
+        .mysql = "-- Dead letters of business callbacks: an event the business server kept "
+                 "refusing past\n"
+                 "-- callback.max_attempts or callback.max_age_s is marked dead (kept, listed on\n"
+                 "-- GET /admin/callback/dead) so the later events of its room flow again.\n"
+                 "ALTER TABLE `outbox` ADD COLUMN IF NOT EXISTS `dead_at` datetime DEFAULT NULL;\n",
+        .sqlite =
+            "-- Dead letters of business callbacks; see db/mysql/0008_outbox_dead_letter.sql.\n"
+            "ALTER TABLE outbox ADD COLUMN dead_at TEXT DEFAULT NULL;\n",
+    },
 };
 
 const size_t store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);
