@@ -65,13 +65,15 @@ static void cron_lock_release(void *ud, const char *key, const char *owner)
         log_warn("cron lock %s not released; it expires by itself", key);
 }
 
-/* Singleton jobs run on cron.single_task_node; with a shared cache they also hold a lock there,
- * so two nodes configured alike never run one job at the same time. */
+/* Singleton jobs: with a shared cache, any node may run them under the lease (cron.single_task_node
+ * gets the first pick; the nodes sharing one database share one lease); without one, this single
+ * node runs them. */
 static struct cron *cron_for(struct app *a)
 {
     struct cron_options o = {
         .node_id = a->conf.node.node_id,
         .single_task_node = a->conf.cron.single_task_node,
+        .lock_scope = a->conf.mysql.n_databases ? a->conf.mysql.databases[0].database : NULL,
     };
     if (a->conf.cache.enabled) {
         o.lock_acquire = cron_lock_acquire;
