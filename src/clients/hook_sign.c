@@ -30,8 +30,8 @@ bool hook_sign_headers(const char *secret, int64_t ts, const char *body, size_t 
     msg[n] = '.';
     if (len)
         memcpy(msg + n + 1, body, len);
-    HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)msg,
-         (size_t)n + 1 + len, mac, &mac_len);
+    HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)msg, (size_t)n + 1 + len,
+         mac, &mac_len);
     free(msg);
     for (unsigned int i = 0; i < mac_len && i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", mac[i]);

@@ -45,9 +45,10 @@ err_t pay_charge(const char *url, const char *secret, long timeout_ms, const str
                              "gift_id", (json_int_t)o->gift_id, "amount", (json_int_t)o->amount);
     char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
     size_t text_len = text ? strlen(text) : 0;
-    bool is_signed = hook_sign_headers(secret, (int64_t)time(NULL), text, text_len, ts_hdr, sig_hdr);
-    const char *headers[] = {"Content-Type: application/json", is_signed ? ts_hdr : NULL,
-                             sig_hdr, NULL};
+    bool is_signed =
+        hook_sign_headers(secret, (int64_t)time(NULL), text, text_len, ts_hdr, sig_hdr);
+    const char *headers[] = {"Content-Type: application/json", is_signed ? ts_hdr : NULL, sig_hdr,
+                             NULL};
     struct httpc_req rq = {
         .service = "pay",
         .method = "POST",

@@ -57,8 +57,8 @@ err_t webhook_post(const char *addr, const char *secret, int64_t event_id, const
     snprintf(id_hdr, sizeof(id_hdr), "X-Qnlive-Event-Id: %" PRId64, event_id);
     bool is_signed =
         hook_sign_headers(secret, (int64_t)time(NULL), text, strlen(text), ts_hdr, sig_hdr);
-    const char *headers[] = {"Content-Type: application/json", id_hdr,
-                             is_signed ? ts_hdr : NULL, sig_hdr, NULL};
+    const char *headers[] = {"Content-Type: application/json", id_hdr, is_signed ? ts_hdr : NULL,
+                             sig_hdr, NULL};
     struct httpc_req rq = {
         .service = "callback",
         .method = "POST",

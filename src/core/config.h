@@ -109,8 +109,8 @@ struct conf {
         int64_t push_interval_s;
     } prome;
     struct {
-        char *addr;   /* business webhook URL; "" = no events */
-        char *secret; /* HMAC-SHA256 key of X-Qnlive-Signature; "" = unsigned (warned) */
+        char *addr;           /* business webhook URL; "" = no events */
+        char *secret;         /* HMAC-SHA256 key of X-Qnlive-Signature; "" = unsigned (warned) */
         int64_t max_attempts; /* failed deliveries before an event is a dead letter */
         int64_t max_age_s;    /* age after which a failing event is a dead letter */
     } callback;

@@ -64,11 +64,11 @@ struct cron {
     bool stopping;
     bool leaked; /* a job outlived cron_stop: the struct must stay allocated */
     pthread_t runner;
-    char *lease_key;       /* "qnlive:cron:leader[:<scope>]" */
-    bool has_singletons;   /* set by cron_add: no lease is taken without one */
-    atomic_bool is_leader; /* this node holds the singleton lease */
-    int64_t lease_next_ms; /* monotonic: the next renewal or attempt; runner thread only */
-    int64_t started_ms;    /* monotonic */
+    char *lease_key;          /* "qnlive:cron:leader[:<scope>]" */
+    bool has_singletons;      /* set by cron_add: no lease is taken without one */
+    atomic_bool is_leader;    /* this node holds the singleton lease */
+    int64_t lease_next_ms;    /* monotonic: the next renewal or attempt; runner thread only */
+    int64_t started_ms;       /* monotonic */
     pthread_mutex_t lease_mu; /* serialises lease calls of the runner and cron_run_now */
 };
 

@@ -8,9 +8,10 @@
  * With one, they run on the node holding the singleton lease "qnlive:cron:leader:<scope>" (any
  * node may hold it; cron.single_task_node only gets the first pick, and a lease whose holder
  * died lapses within a few seconds so another node takes over), and each run also holds the
- * distributed lock "qnlive:cron:<name>", so two nodes never run one at the same time. Failures are logged (log_error with the job name and err_name) and counted, never
- * fatal. Every run sets the thread's log request id to the job name and records
- * metrics_observe_cron(). Jobs must be idempotent. */
+ * distributed lock "qnlive:cron:<name>", so two nodes never run one at the same time. Failures are
+ * logged (log_error with the job name and err_name) and counted, never fatal. Every run sets the
+ * thread's log request id to the job name and records metrics_observe_cron(). Jobs must be
+ * idempotent. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -70,8 +71,8 @@ struct cron;
 /* Creates a runner (not started). `o` may be NULL for defaults; it is copied. Never fails. */
 struct cron *cron_new(const struct cron_options *o);
 
-/* Registers a job before cron_start. ERR_BAD_REQUEST: empty name, no fn, neither a positive period nor a valid daily_at, or
- * the runner already started; ERR_EXISTS: the name is taken. */
+/* Registers a job before cron_start. ERR_BAD_REQUEST: empty name, no fn, neither a positive period
+ * nor a valid daily_at, or the runner already started; ERR_EXISTS: the name is taken. */
 err_t cron_add(struct cron *c, const struct cron_job *job) MUST_USE;
 
 /* Starts the runner and the job workers. ERR_INTERNAL when a thread cannot be created (nothing

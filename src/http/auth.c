@@ -41,8 +41,9 @@ static err_t refuse_unsigned_body(struct req *r, const struct qiniu_mac_input *i
 {
     if (in->body_len == 0 || qiniu_mac_body_signed(in))
         return ERR_OK;
-    return req_fail(r, ERR_UNAUTHORIZED, "the signature does not cover the body: send it with "
-                                         "a Content-Type such as application/json");
+    return req_fail(r, ERR_UNAUTHORIZED,
+                    "the signature does not cover the body: send it with "
+                    "a Content-Type such as application/json");
 }
 
 static err_t check_server(struct req *r)

@@ -398,8 +398,7 @@ void metrics_set_callback_backlog(int64_t pending, int64_t oldest_age_s, int64_t
 
 static void render_callback_backlog(struct mbuf *b)
 {
-    mbuf_put_header(b, "qnlive_callback_backlog", "Business callbacks not yet delivered.",
-                    "gauge");
+    mbuf_put_header(b, "qnlive_callback_backlog", "Business callbacks not yet delivered.", "gauge");
     mbuf_printf(b, "qnlive_callback_backlog %" PRId64 "\n", atomic_load(&cb_pending));
     mbuf_put_header(b, "qnlive_callback_oldest_age_seconds",
                     "Age of the oldest undelivered business callback.", "gauge");

@@ -75,15 +75,13 @@ static err_t deliver_one(struct app *a, struct store_conn *c, const struct outbo
     err_t err = outbox_claim(c, ev->id, owner, now, now + CLAIM_S, &got);
     if (err || !got)
         return err;
-    err_t sent =
-        webhook_post(a->conf.callback.addr, a->conf.callback.secret, ev->id, ev->topic,
-                     ev->payload, reason, sizeof(reason));
+    err_t sent = webhook_post(a->conf.callback.addr, a->conf.callback.secret, ev->id, ev->topic,
+                              ev->payload, reason, sizeof(reason));
     now = (int64_t)time(NULL);
     if (!sent)
         return outbox_done(c, ev->id, owner, now);
     if (is_given_up(&a->conf, ev, now)) {
-        log_error("event id=%" PRId64 " type=%s live_id=%s dead after %" PRId64
-                  " attempts: %s",
+        log_error("event id=%" PRId64 " type=%s live_id=%s dead after %" PRId64 " attempts: %s",
                   ev->id, ev->topic, ev->live_id, ev->attempts + 1, reason);
         return outbox_dead(c, ev->id, owner, now, reason);
     }
@@ -114,8 +112,8 @@ static err_t publish_backlog(struct store_conn *c, struct arena *ar)
     if (err)
         return err;
     int64_t now = (int64_t)time(NULL);
-    int64_t age = b.oldest_created_at > 0 && now > b.oldest_created_at ? now - b.oldest_created_at
-                                                                        : 0;
+    int64_t age =
+        b.oldest_created_at > 0 && now > b.oldest_created_at ? now - b.oldest_created_at : 0;
     metrics_set_callback_backlog(b.pending, age, b.dead);
     return ERR_OK;
 }

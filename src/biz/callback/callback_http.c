@@ -22,11 +22,11 @@ static json_t *payload_json(const char *text)
 
 static json_t *dead_json(const struct outbox_row *o)
 {
-    return json_pack("{s:I, s:s, s:s, s:o, s:I, s:s, s:I, s:I}", "id", (json_int_t)o->id,
-                     "type", o->topic ? o->topic : "", "live_id", o->live_id ? o->live_id : "",
-                     "body", payload_json(o->payload), "attempts", (json_int_t)o->attempts,
-                     "last_error", o->last_error ? o->last_error : "", "created_at",
-                     (json_int_t)o->created_at, "dead_at", (json_int_t)o->dead_at);
+    return json_pack("{s:I, s:s, s:s, s:o, s:I, s:s, s:I, s:I}", "id", (json_int_t)o->id, "type",
+                     o->topic ? o->topic : "", "live_id", o->live_id ? o->live_id : "", "body",
+                     payload_json(o->payload), "attempts", (json_int_t)o->attempts, "last_error",
+                     o->last_error ? o->last_error : "", "created_at", (json_int_t)o->created_at,
+                     "dead_at", (json_int_t)o->dead_at);
 }
 
 /* GET /admin/callback/dead?page_num=&page_size= : {total_count, page_total, end_page, list}. */

@@ -141,8 +141,7 @@ err_t outbox_dead_page(struct store_conn *c, struct arena *ar, int64_t limit, in
         o->dead_at = store_rows_time(&r, i, 6);
         o->last_error = store_rows_str(&r, i, 7);
     }
-    err = store_query(c, ar, "SELECT COUNT(*) FROM outbox WHERE dead_at IS NOT NULL", NULL, 0,
-                      &r);
+    err = store_query(c, ar, "SELECT COUNT(*) FROM outbox WHERE dead_at IS NOT NULL", NULL, 0, &r);
     if (!err)
         *total = r.nrows ? store_rows_i64(&r, 0, 0) : 0;
     return err;

@@ -183,7 +183,8 @@ static err_t h_move(struct req *r)
     if (err)
         return err;
     if (jv_opt_str(o, "live_id", LIVE_ID_MAX, &live_id) || !live_id || !live_id[0] ||
-        jv_opt_str(o, "item_id", ITEM_ID_MAX, &item_id) || jv_opt_i64_in(o, "from", 0, UINT32_MAX, &from, &p) ||
+        jv_opt_str(o, "item_id", ITEM_ID_MAX, &item_id) ||
+        jv_opt_i64_in(o, "from", 0, UINT32_MAX, &from, &p) ||
         jv_opt_i64_in(o, "to", 0, UINT32_MAX, &to, &p))
         return req_fail(r, ERR_BAD_REQUEST, NULL);
     err = anchor_check(r, live_id);

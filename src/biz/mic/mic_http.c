@@ -126,8 +126,7 @@ static err_t handle_switch(struct req *r)
     if (err)
         return err;
     /* iOS names the boolean `flag` */
-    bool ok = !(jv_get(o, "status") ? jv_opt_bool(o, "status", &on)
-                                             : jv_opt_bool(o, "flag", &on));
+    bool ok = !(jv_get(o, "status") ? jv_opt_bool(o, "status", &on) : jv_opt_bool(o, "flag", &on));
     if (!ok || jv_opt_str(o, "type", 16, &type))
         return req_fail(r, ERR_BAD_REQUEST, "bad type or status");
     err = mic_switch(r->app, r->arena, live_id, r->user_id, user_id, type ? type : "", on);
