@@ -135,10 +135,11 @@ struct conf {
         char *endpoint; /* default https://niucube-api.qiniu.com */
     } telemetry;
     struct {
-        int64_t room_timeout_s;  /* anchor heartbeat timeout; default 600 */
-        int64_t user_timeout_s;  /* audience heartbeat timeout; default 20 */
-        int64_t view_cache_ms;   /* lifetime of cached room info / list answers; 0 = off */
-        int64_t timeout_check_s; /* period of both timeout scans; default 3 */
+        int64_t room_timeout_s;      /* anchor heartbeat timeout; default 600 */
+        int64_t user_timeout_s;      /* audience heartbeat timeout; default 20 */
+        int64_t view_cache_ms;       /* lifetime of cached room info / list answers; 0 = off */
+        int64_t timeout_check_s;     /* period of both timeout scans; default 3 */
+        int64_t pk_invite_timeout_s; /* a PK the invited anchor never took up ends; 60 */
     } live;
     struct {
         char *level; /* "debug" | "info" | "warn" | "error"; default "info" */

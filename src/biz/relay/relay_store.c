@@ -83,22 +83,55 @@ err_t relay_store_release_lives(struct store_conn *c, const char *sid, int64_t n
 
 err_t relay_store_report(struct store_conn *c, int64_t id, bool is_init, int64_t now, int64_t *n)
 {
-    /* one statement decides from the current value: simultaneous reports end in 4 (#11) */
+    /* one statement decides from the current value: simultaneous reports end in 4 (#11); the
+     * first report is when the PK started */
     static const char sql_init[] =
         "UPDATE relay_sessions SET status = CASE status WHEN 1 THEN 2 WHEN 3 THEN 4 ELSE status "
-        "END, updated_at = ? WHERE id = ? AND status IN (1, 2, 3, 4)";
+        "END, start_at = COALESCE(start_at, ?), updated_at = ? WHERE id = ? "
+        "AND status IN (1, 2, 3, 4)";
     static const char sql_recv[] =
         "UPDATE relay_sessions SET status = CASE status WHEN 1 THEN 3 WHEN 2 THEN 4 ELSE status "
-        "END, updated_at = ? WHERE id = ? AND status IN (1, 2, 3, 4)";
+        "END, start_at = COALESCE(start_at, ?), recv_joined_at = COALESCE(recv_joined_at, ?), "
+        "updated_at = ? WHERE id = ? AND status IN (1, 2, 3, 4)";
+    struct sql_arg args_init[] = {SQL_TIME(now), SQL_TIME(now), SQL_I64(id)};
+    struct sql_arg args_recv[] = {SQL_TIME(now), SQL_TIME(now), SQL_TIME(now), SQL_I64(id)};
+    if (is_init)
+        return store_exec(c, sql_init, args_init, ARRAY_LEN(args_init), n);
+    return store_exec(c, sql_recv, args_recv, ARRAY_LEN(args_recv), n);
+}
+
+err_t relay_store_mark_joined(struct store_conn *c, int64_t id, int64_t now)
+{
+    static const char sql[] = "UPDATE relay_sessions SET recv_joined_at = ? WHERE id = ? "
+                              "AND recv_joined_at IS NULL";
     struct sql_arg args[] = {SQL_TIME(now), SQL_I64(id)};
-    return store_exec(c, is_init ? sql_init : sql_recv, args, ARRAY_LEN(args), n);
+    return store_exec(c, sql, args, ARRAY_LEN(args), NULL);
+}
+
+err_t relay_store_unanswered(struct store_conn *c, struct arena *ar, int64_t created_before,
+                             size_t limit, struct relay_session **out, size_t *n)
+{
+    static const char sql[] =
+        "SELECT " SESSION_COLUMNS " FROM relay_sessions WHERE status IN (1, 2) "
+        "AND recv_joined_at IS NULL AND created_at < ? ORDER BY id LIMIT ?";
+    struct sql_arg args[] = {SQL_TIME(created_before), SQL_I64((int64_t)limit)};
+    struct store_rows rows;
+    err_t err = store_query(c, ar, sql, args, ARRAY_LEN(args), &rows);
+    if (err)
+        return err;
+    *n = rows.nrows;
+    *out = arena_zalloc(ar, (rows.nrows + 1) * sizeof(**out));
+    for (size_t i = 0; i < rows.nrows; i++)
+        session_from(&rows, i, &(*out)[i]);
+    return ERR_OK;
 }
 
 err_t relay_store_stop(struct store_conn *c, int64_t id, int64_t now, int64_t *n)
 {
     static const char sql[] =
-        "UPDATE relay_sessions SET status = 6, updated_at = ? WHERE id = ? AND status <> 6";
-    struct sql_arg args[] = {SQL_TIME(now), SQL_I64(id)};
+        "UPDATE relay_sessions SET status = 6, stop_at = ?, updated_at = ? WHERE id = ? "
+        "AND status <> 6";
+    struct sql_arg args[] = {SQL_TIME(now), SQL_TIME(now), SQL_I64(id)};
     return store_exec(c, sql, args, ARRAY_LEN(args), n);
 }
 
