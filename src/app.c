@@ -40,6 +40,17 @@ static void warn_unsigned_hooks(const struct conf *cf)
                  "receiver cannot tell them from forgeries");
 }
 
+/* A missing optional section silently turns a feature off: say so once at start. */
+static void log_features_off(const struct conf *cf)
+{
+    if (!cf->im.enabled)
+        log_warn("no im section: IM is off (chat rooms, IM accounts and notifications)");
+    if (!cf->rtc.enabled)
+        log_warn("no rtc section: RTC is off (no room tokens for the mic and PK routes)");
+    if (!cf->pili.enabled)
+        log_warn("no pili section: Pili is off (no push and play URLs, no recordings)");
+}
+
 static void warn_insecure_settings(const struct conf *cf)
 {
     if (!cf->auth.server.enable)
@@ -49,6 +60,7 @@ static void warn_insecure_settings(const struct conf *cf)
         log_warn("auth.jwt_key is short or a published sample: client and admin tokens can be "
                  "forged; use a random secret of at least 32 bytes");
     warn_unsigned_hooks(cf);
+    log_features_off(cf);
 }
 
 static bool cron_lock_acquire(void *ud, const char *key, const char *owner, int64_t ttl_ms,

@@ -3,7 +3,12 @@
 -- GET /admin/callback/dead) so the later events of its room flow again.
 ALTER TABLE `outbox` ADD COLUMN IF NOT EXISTS `dead_at` datetime DEFAULT NULL;
 
--- PK invitations: when the invited anchor first took part (asked for its relay token or
--- reported its start). A session still without it after live.pk_invite_timeout_s ends by itself.
-ALTER TABLE `relay_sessions` ADD COLUMN IF NOT EXISTS `recv_joined_at` datetime DEFAULT NULL;
+-- PK invitations: when the invited anchor of a relay session first took part (asked for its
+-- relay token or reported its start). A session without a row here after
+-- live.pk_invite_timeout_s ends by itself. The reference tables keep their columns.
+CREATE TABLE IF NOT EXISTS `relay_joins` (
+    `session_id` bigint unsigned NOT NULL COMMENT 'relay_sessions.id',
+    `joined_at` datetime NOT NULL,
+    PRIMARY KEY (`session_id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 ALTER TABLE `relay_sessions` ADD KEY IF NOT EXISTS `idx_status_created` (`status`, `created_at`);

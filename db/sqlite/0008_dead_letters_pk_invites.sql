@@ -1,4 +1,7 @@
 -- Dead letters and PK invitations; see db/mysql/0008_dead_letters_pk_invites.sql.
 ALTER TABLE outbox ADD COLUMN dead_at TEXT DEFAULT NULL;
-ALTER TABLE relay_sessions ADD COLUMN recv_joined_at TEXT DEFAULT NULL;
+CREATE TABLE IF NOT EXISTS relay_joins (
+    session_id INTEGER PRIMARY KEY,
+    joined_at TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS relay_sessions_idx_status_created ON relay_sessions (status, created_at);

@@ -44,7 +44,8 @@ struct conf {
     } httpq;
     struct {
         char *jwt_key;           /* secret; required */
-        int64_t token_max_ttl_s; /* cap on /server/auth/token expires_at - now; 0 = no cap */
+        int64_t token_max_ttl_s; /* cap on issued expires_at - now and on the age (since iat)
+                                  * of tokens without exp; default 30 days; 0 = no cap */
         struct {
             bool enable; /* default true (W-2): /server is open only with an explicit false */
             char *access_key;

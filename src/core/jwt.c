@@ -102,7 +102,9 @@ static err_t claims_decode(json_t *o, int64_t now, struct jwt_claims *out)
             continue;
         if (strcasecmp(k, "exp") == 0)
             ok = json_is_integer(v) && (out->exp = json_integer_value(v), true);
-        else if (strcasecmp(k, "iat") == 0 || strcasecmp(k, "nbf") == 0)
+        else if (strcasecmp(k, "iat") == 0)
+            ok = json_is_integer(v) && (out->iat = json_integer_value(v)) <= now;
+        else if (strcasecmp(k, "nbf") == 0)
             ok = json_is_integer(v) && json_integer_value(v) <= now;
         else if (strcasecmp(k, "AppId") == 0)
             ok = copy_claim(v, out->app_id);

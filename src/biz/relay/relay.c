@@ -204,12 +204,12 @@ static err_t gate(struct app *a, struct arena *ar, const char *sid, const char *
 }
 
 /* The invited anchor took part: its invitation no longer times out. */
-static err_t mark_joined(struct app *a, const struct relay_session *s)
+static err_t mark_joined(struct app *a, struct arena *ar, const struct relay_session *s)
 {
     struct store_conn *c = NULL;
     err_t err = store_acquire(a->store, false, &c);
     if (!err)
-        err = relay_store_mark_joined(c, s->id, now_s());
+        err = relay_store_mark_joined(c, ar, s->id, now_s());
     store_release(c);
     return err;
 }
@@ -222,7 +222,7 @@ err_t relay_token(struct app *a, struct arena *ar, const char *sid, const char *
     bool is_init = false;
     err_t err = gate(a, ar, sid, caller, &s, &peer, &is_init);
     if (!err && !is_init)
-        err = mark_joined(a, &s);
+        err = mark_joined(a, ar, &s);
     if (err)
         return err;
     out->sid = s.sid;
@@ -243,6 +243,8 @@ err_t relay_report_started(struct app *a, struct arena *ar, const char *sid, con
         err = store_acquire(a->store, false, &c);
     if (!err)
         err = relay_store_report(c, s.id, is_init, now_s(), &n);
+    if (!err && !is_init)
+        err = relay_store_mark_joined(c, ar, s.id, now_s());
     /* the status the statement left, read on the primary */
     if (!err)
         err = relay_store_find(c, ar, sid, &s);

@@ -91,20 +91,18 @@ err_t relay_store_report(struct store_conn *c, int64_t id, bool is_init, int64_t
         "AND status IN (1, 2, 3, 4)";
     static const char sql_recv[] =
         "UPDATE relay_sessions SET status = CASE status WHEN 1 THEN 3 WHEN 2 THEN 4 ELSE status "
-        "END, start_at = COALESCE(start_at, ?), recv_joined_at = COALESCE(recv_joined_at, ?), "
-        "updated_at = ? WHERE id = ? AND status IN (1, 2, 3, 4)";
-    struct sql_arg args_init[] = {SQL_TIME(now), SQL_TIME(now), SQL_I64(id)};
-    struct sql_arg args_recv[] = {SQL_TIME(now), SQL_TIME(now), SQL_TIME(now), SQL_I64(id)};
-    if (is_init)
-        return store_exec(c, sql_init, args_init, ARRAY_LEN(args_init), n);
-    return store_exec(c, sql_recv, args_recv, ARRAY_LEN(args_recv), n);
+        "END, start_at = COALESCE(start_at, ?), updated_at = ? WHERE id = ? "
+        "AND status IN (1, 2, 3, 4)";
+    struct sql_arg args[] = {SQL_TIME(now), SQL_TIME(now), SQL_I64(id)};
+    return store_exec(c, is_init ? sql_init : sql_recv, args, ARRAY_LEN(args), n);
 }
 
-err_t relay_store_mark_joined(struct store_conn *c, int64_t id, int64_t now)
+err_t relay_store_mark_joined(struct store_conn *c, struct arena *ar, int64_t id, int64_t now)
 {
-    static const char sql[] = "UPDATE relay_sessions SET recv_joined_at = ? WHERE id = ? "
-                              "AND recv_joined_at IS NULL";
-    struct sql_arg args[] = {SQL_TIME(now), SQL_I64(id)};
+    /* the first time counts: a repeated mark changes nothing */
+    const char *sql = store_sql_upsert(c, ar, "relay_joins", "session_id, joined_at", "session_id",
+                                       "joined_at = joined_at");
+    struct sql_arg args[] = {SQL_I64(id), SQL_TIME(now)};
     return store_exec(c, sql, args, ARRAY_LEN(args), NULL);
 }
 
@@ -112,8 +110,9 @@ err_t relay_store_unanswered(struct store_conn *c, struct arena *ar, int64_t cre
                              size_t limit, struct relay_session **out, size_t *n)
 {
     static const char sql[] =
-        "SELECT " SESSION_COLUMNS " FROM relay_sessions WHERE status IN (1, 2) "
-        "AND recv_joined_at IS NULL AND created_at < ? ORDER BY id LIMIT ?";
+        "SELECT " SESSION_COLUMNS " FROM relay_sessions s WHERE status IN (1, 2) "
+        "AND created_at < ? AND NOT EXISTS (SELECT 1 FROM relay_joins j "
+        "WHERE j.session_id = s.id) ORDER BY id LIMIT ?";
     struct sql_arg args[] = {SQL_TIME(created_before), SQL_I64((int64_t)limit)};
     struct store_rows rows;
     err_t err = store_query(c, ar, sql, args, ARRAY_LEN(args), &rows);
