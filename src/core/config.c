@@ -499,6 +499,7 @@ static const struct field conf_fields[] = {
     F_INT("pili.publish_expire_s", C(pili.publish_expire_s), 3600, 0, INT32_MAX),
     F_STR("pili.media_url", C(pili.media_url), NULL, 0),
     F_STR("pili.endpoint", C(pili.endpoint), "https://pili.qiniuapi.com", 0),
+    F_INT("pili.saveas_retry_s", C(pili.saveas_retry_s), 600, 0, 86400),
     F_INT("cron.single_task_node", C(cron.single_task_node), 0, 0, 1023),
     F_ENUM("prome.client_mode", C(prome.client_mode), NULL, "exporter|pusher", FL_REQ),
     F_STR("prome.exporter_config.listen_addr", C(prome.listen_addr), NULL, 0),

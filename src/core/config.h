@@ -94,8 +94,9 @@ struct conf {
         char *security_type; /* "none" | "expiry" | "expiry_sk" */
         char *publish_key;   /* secret */
         int64_t publish_expire_s;
-        char *media_url; /* accepted, unused (as in the reference) */
-        char *endpoint;  /* Pili API base; default https://pili.qiniuapi.com */
+        char *media_url;        /* accepted, unused (as in the reference) */
+        char *endpoint;         /* Pili API base; default https://pili.qiniuapi.com */
+        int64_t saveas_retry_s; /* how long a refused recording save-as is retried; 600 */
     } pili;
     struct {
         int64_t single_task_node;

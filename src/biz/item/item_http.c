@@ -390,15 +390,17 @@ static const struct route item_routes[] = {
     {HTTP_PUT, "/server/item/:live_id/:item_id/extends", h_extends, AUTH_SERVER},
 };
 
-/* The anchor leaving its room ends the item's demonstration (spec 02 §3.10). */
+/* The anchor leaving its room, or the room stopping or being deleted, ends the item's
+ * demonstration and its recording (spec 02 §3.10). */
 static void on_room_change(struct app *a, const char *event, const char *live_id)
 {
-    if (strcmp(event, "anchor_left") == 0)
-        item_demo_clear(a, live_id);
+    if (strcmp(event, "anchor_left") == 0 || strcmp(event, "stopped") == 0)
+        item_demo_end(a, live_id);
 }
 
 void item_module_register(struct app *a)
 {
     router_add(a->router, item_routes, sizeof(item_routes) / sizeof(item_routes[0]));
     live_on_change(a, on_room_change);
+    item_schedule_jobs(a);
 }
