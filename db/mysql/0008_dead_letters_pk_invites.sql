@@ -2,6 +2,7 @@
 -- callback.max_attempts or callback.max_age_s is marked dead (kept, listed on
 -- GET /admin/callback/dead) so the later events of its room flow again.
 ALTER TABLE `outbox` ADD COLUMN IF NOT EXISTS `dead_at` datetime DEFAULT NULL;
+ALTER TABLE `outbox` ADD KEY IF NOT EXISTS `idx_dead` (`dead_at`);
 
 -- PK invitations: when the invited anchor of a relay session first took part (asked for its
 -- relay token or reported its start). A session without a row here after

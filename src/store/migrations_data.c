@@ -736,6 +736,7 @@ const struct store_migration store_migrations[] = {
             "-- callback.max_attempts or callback.max_age_s is marked dead (kept, listed on\n"
             "-- GET /admin/callback/dead) so the later events of its room flow again.\n"
             "ALTER TABLE `outbox` ADD COLUMN IF NOT EXISTS `dead_at` datetime DEFAULT NULL;\n"
+            "ALTER TABLE `outbox` ADD KEY IF NOT EXISTS `idx_dead` (`dead_at`);\n"
             "\n"
             "-- PK invitations: when the invited anchor of a relay session first took part (asked "
             "for its\n"
@@ -751,6 +752,7 @@ const struct store_migration store_migrations[] = {
         .sqlite =
             "-- Dead letters and PK invitations; see db/mysql/0008_dead_letters_pk_invites.sql.\n"
             "ALTER TABLE outbox ADD COLUMN dead_at TEXT DEFAULT NULL;\n"
+            "CREATE INDEX IF NOT EXISTS outbox_idx_dead ON outbox (dead_at);\n"
             "CREATE TABLE IF NOT EXISTS relay_joins (\n"
             "    session_id INTEGER PRIMARY KEY,\n"
             "    joined_at TEXT NOT NULL\n"
