@@ -25,6 +25,33 @@
  * AUTH_USERS_TTL_MS. */
 enum { AUTH_USERS_CAPACITY = 16384, AUTH_USERS_TTL_MS = 5000 };
 
+static bool is_empty(const char *s)
+{
+    return !s || !s[0];
+}
+
+/* Calls to the business server are signed only when a secret is configured. */
+static void warn_unsigned_hooks(const struct conf *cf)
+{
+    if (!is_empty(cf->callback.addr) && is_empty(cf->callback.secret))
+        log_warn("callback.secret is not set: business callbacks are sent unsigned and the "
+                 "receiver cannot tell them from forgeries");
+    if (cf->gift.enabled && is_empty(cf->gift.secret))
+        log_warn("gift.secret is not set: payment hook calls are sent unsigned and the "
+                 "receiver cannot tell them from forgeries");
+}
+
+/* A missing optional section silently turns a feature off: say so once at start. */
+static void log_features_off(const struct conf *cf)
+{
+    if (!cf->im.enabled)
+        log_warn("no im section: IM is off (chat rooms, IM accounts and notifications)");
+    if (!cf->rtc.enabled)
+        log_warn("no rtc section: RTC is off (no room tokens for the mic and PK routes)");
+    if (!cf->pili.enabled)
+        log_warn("no pili section: Pili is off (no push and play URLs, no recordings)");
+}
+
 static void warn_insecure_settings(const struct conf *cf)
 {
     if (!cf->auth.server.enable)
@@ -33,6 +60,8 @@ static void warn_insecure_settings(const struct conf *cf)
     if (strlen(cf->auth.jwt_key) < 32 || strcmp(cf->auth.jwt_key, "jwtkey") == 0)
         log_warn("auth.jwt_key is short or a published sample: client and admin tokens can be "
                  "forged; use a random secret of at least 32 bytes");
+    warn_unsigned_hooks(cf);
+    log_features_off(cf);
 }
 
 static bool cron_lock_acquire(void *ud, const char *key, const char *owner, int64_t ttl_ms,
@@ -49,13 +78,15 @@ static void cron_lock_release(void *ud, const char *key, const char *owner)
         log_warn("cron lock %s not released; it expires by itself", key);
 }
 
-/* Singleton jobs run on cron.single_task_node; with a shared cache they also hold a lock there,
- * so two nodes configured alike never run one job at the same time. */
+/* Singleton jobs: with a shared cache, any node may run them under the lease (cron.single_task_node
+ * gets the first pick; the nodes sharing one database share one lease); without one, this single
+ * node runs them. */
 static struct cron *cron_for(struct app *a)
 {
     struct cron_options o = {
         .node_id = a->conf.node.node_id,
         .single_task_node = a->conf.cron.single_task_node,
+        .lock_scope = a->conf.mysql.n_databases ? a->conf.mysql.databases[0].database : NULL,
     };
     if (a->conf.cache.enabled) {
         o.lock_acquire = cron_lock_acquire;

@@ -6,9 +6,11 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/sha.h>
 #include <sys/random.h>
 
 #include "clients/httpc.h"
+#include "core/jv.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/str.h"
@@ -100,7 +102,16 @@ err_t im_password_generate(char out[IM_PASSWORD_SIZE])
 
 char *im_username_dup(const char *user_id)
 {
-    return xasprintf("ql%s", user_id);
+    if (jv_utf8_chars(user_id, strlen(user_id)) + 2 <= IM_USERNAME_MAX)
+        return xasprintf("ql%s", user_id);
+    /* "ql" + a long id would not fit the im_username column: "ql" + the first 62 hex digits
+     * of its SHA-256, as stable as the id and as unique in practice */
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    char hex[2 * SHA256_DIGEST_LENGTH + 1];
+    SHA256((const unsigned char *)user_id, strlen(user_id), md);
+    for (size_t i = 0; i < sizeof(md); i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    return xasprintf("ql%.*s", IM_USERNAME_MAX - 2, hex);
 }
 
 static void reply_free(struct im_reply *r)

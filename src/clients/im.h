@@ -20,6 +20,9 @@
 /* Length of generated IM passwords and the size of a buffer holding one. */
 enum { IM_PASSWORD_LEN = 8, IM_PASSWORD_SIZE = IM_PASSWORD_LEN + 1 };
 
+/* Characters of live_users.im_username. */
+enum { IM_USERNAME_MAX = 64 };
+
 /* Maxim's reply code for "user name already registered" (spec 04 §3.4). */
 enum { IM_CODE_OK = 200, IM_CODE_USER_EXISTS = 10004 };
 
@@ -45,7 +48,9 @@ bool im_enabled(const struct im_client *c);
  * (spec 01 §5.6) using the OS CSPRNG, NUL-terminated. ERR_INTERNAL if getrandom fails. */
 err_t im_password_generate(char out[IM_PASSWORD_SIZE]) MUST_USE;
 
-/* The IM user name of an application user: "ql" + user_id (heap, caller frees). */
+/* The IM user name of an application user (heap, caller frees): "ql" + user_id, or, when that
+ * would exceed IM_USERNAME_MAX characters (the live_users.im_username column), "ql" + 62 hex
+ * digits of the id's SHA-256. */
 char *im_username_dup(const char *user_id);
 
 /* Registers `username` with `password` and returns its IM user id in *out_id. When IM answers

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "clients/hook_sign.h"
 #include "clients/httpc.h"
 #include "core/log.h"
 
@@ -32,22 +34,28 @@ static err_t parse_reply(const struct httpc_resp *resp, struct pay_result *out)
     return err;
 }
 
-err_t pay_charge(const char *url, long timeout_ms, const struct pay_order *o,
+err_t pay_charge(const char *url, const char *secret, long timeout_ms, const struct pay_order *o,
                  struct pay_result *out)
 {
+    char ts_hdr[HOOK_SIGN_TS_HEADER_MAX];
+    char sig_hdr[HOOK_SIGN_HEADER_MAX];
     struct httpc_resp resp = {0};
     json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "biz_id", o->biz_id, "user_id",
                              o->user_id, "live_id", o->live_id, "anchor_id", o->anchor_id,
                              "gift_id", (json_int_t)o->gift_id, "amount", (json_int_t)o->amount);
     char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    const char *headers[] = {"Content-Type: application/json", NULL};
+    size_t text_len = text ? strlen(text) : 0;
+    bool is_signed =
+        hook_sign_headers(secret, (int64_t)time(NULL), text, text_len, ts_hdr, sig_hdr);
+    const char *headers[] = {"Content-Type: application/json", is_signed ? ts_hdr : NULL, sig_hdr,
+                             NULL};
     struct httpc_req rq = {
         .service = "pay",
         .method = "POST",
         .url = url,
         .headers = headers,
         .body = text,
-        .body_len = text ? strlen(text) : 0,
+        .body_len = text_len,
         .timeout_ms = timeout_ms,
         .max_response = PAY_REPLY_MAX,
     };

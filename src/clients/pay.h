@@ -27,10 +27,11 @@ struct pay_result {
 };
 
 /* POSTs {"biz_id","user_id","live_id","anchor_id","gift_id","amount"} (that key order) to
- * `url` with a total timeout of timeout_ms. ERR_OK when the hook answered a 2xx JSON object
+ * `url` with a total timeout of timeout_ms, signed with `secret` as clients/hook_sign.h
+ * describes (unsigned when secret is NULL or ""). ERR_OK when the hook answered a 2xx JSON object
  * with an integer `code` (then *out holds it, paid or refused); ERR_UPSTREAM on transport
  * failure, timeout, non-2xx status, an empty or undecodable reply (never counted as paid). */
-err_t pay_charge(const char *url, long timeout_ms, const struct pay_order *o,
+err_t pay_charge(const char *url, const char *secret, long timeout_ms, const struct pay_order *o,
                  struct pay_result *out) MUST_USE;
 
 #endif

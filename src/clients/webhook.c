@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "clients/hook_sign.h"
 #include "clients/httpc.h"
 #include "core/log.h"
 
@@ -35,11 +37,13 @@ static err_t judge_reply(const struct httpc_resp *resp, char *errbuf, size_t err
     return err;
 }
 
-err_t webhook_post(const char *addr, int64_t event_id, const char *type, const char *body_json,
-                   char *errbuf, size_t errlen)
+err_t webhook_post(const char *addr, const char *secret, int64_t event_id, const char *type,
+                   const char *body_json, char *errbuf, size_t errlen)
 {
     struct httpc_resp resp = {0};
     char id_hdr[64];
+    char ts_hdr[HOOK_SIGN_TS_HEADER_MAX];
+    char sig_hdr[HOOK_SIGN_HEADER_MAX];
     json_t *body = json_loads(body_json, JSON_DECODE_ANY, NULL);
     err_t err;
 
@@ -51,7 +55,10 @@ err_t webhook_post(const char *addr, int64_t event_id, const char *type, const c
     char *text = json_dumps(ev, JSON_COMPACT);
     json_decref(ev);
     snprintf(id_hdr, sizeof(id_hdr), "X-Qnlive-Event-Id: %" PRId64, event_id);
-    const char *headers[] = {"Content-Type: application/json", id_hdr, NULL};
+    bool is_signed =
+        hook_sign_headers(secret, (int64_t)time(NULL), text, strlen(text), ts_hdr, sig_hdr);
+    const char *headers[] = {"Content-Type: application/json", id_hdr, is_signed ? ts_hdr : NULL,
+                             sig_hdr, NULL};
     struct httpc_req rq = {
         .service = "callback",
         .method = "POST",

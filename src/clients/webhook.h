@@ -18,10 +18,11 @@ enum {
     WEBHOOK_MAX_RESPONSE = 64 * 1024,
 };
 
-/* POSTs one event. `body_json` is the event body as JSON text (borrowed; must parse as a JSON
+/* POSTs one event, signed with `secret` as clients/hook_sign.h describes (unsigned when secret
+ * is NULL or ""). `body_json` is the event body as JSON text (borrowed; must parse as a JSON
  * value, else ERR_BAD_REQUEST and nothing is sent). ERR_OK when the receiver acknowledged;
  * ERR_UPSTREAM otherwise, with a short reason (no secrets) written into errbuf. */
-err_t webhook_post(const char *addr, int64_t event_id, const char *type, const char *body_json,
-                   char *errbuf, size_t errlen) MUST_USE;
+err_t webhook_post(const char *addr, const char *secret, int64_t event_id, const char *type,
+                   const char *body_json, char *errbuf, size_t errlen) MUST_USE;
 
 #endif

@@ -44,7 +44,8 @@ struct conf {
     } httpq;
     struct {
         char *jwt_key;           /* secret; required */
-        int64_t token_max_ttl_s; /* cap on /server/auth/token expires_at - now; 0 = no cap */
+        int64_t token_max_ttl_s; /* cap on issued expires_at - now and on the age (since iat)
+                                  * of tokens without exp; default 30 days; 0 = no cap */
         struct {
             bool enable; /* default true (W-2): /server is open only with an explicit false */
             char *access_key;
@@ -93,8 +94,9 @@ struct conf {
         char *security_type; /* "none" | "expiry" | "expiry_sk" */
         char *publish_key;   /* secret */
         int64_t publish_expire_s;
-        char *media_url; /* accepted, unused (as in the reference) */
-        char *endpoint;  /* Pili API base; default https://pili.qiniuapi.com */
+        char *media_url;        /* accepted, unused (as in the reference) */
+        char *endpoint;         /* Pili API base; default https://pili.qiniuapi.com */
+        int64_t saveas_retry_s; /* how long a refused recording save-as is retried; 600 */
     } pili;
     struct {
         int64_t single_task_node;
@@ -109,7 +111,10 @@ struct conf {
         int64_t push_interval_s;
     } prome;
     struct {
-        char *addr; /* business webhook URL; "" = no events */
+        char *addr;           /* business webhook URL; "" = no events */
+        char *secret;         /* HMAC-SHA256 key of X-Qnlive-Signature; "" = unsigned (warned) */
+        int64_t max_attempts; /* failed deliveries before an event is a dead letter */
+        int64_t max_age_s;    /* age after which a failing event is a dead letter */
     } callback;
     struct {
         bool enabled;
@@ -125,16 +130,18 @@ struct conf {
         char *gift_addr;
         int64_t timeout_ms; /* payment hook total timeout; default 5000 */
         bool test_hook;     /* serve POST /manager/gift/test (demos only); default false */
+        char *secret;       /* HMAC-SHA256 key of X-Qnlive-Signature; "" = unsigned (warned) */
     } gift;
     struct {
         bool enable;    /* default false: nothing is reported to Qiniu unless asked (W-22) */
         char *endpoint; /* default https://niucube-api.qiniu.com */
     } telemetry;
     struct {
-        int64_t room_timeout_s;  /* anchor heartbeat timeout; default 600 */
-        int64_t user_timeout_s;  /* audience heartbeat timeout; default 20 */
-        int64_t view_cache_ms;   /* lifetime of cached room info / list answers; 0 = off */
-        int64_t timeout_check_s; /* period of both timeout scans; default 3 */
+        int64_t room_timeout_s;      /* anchor heartbeat timeout; default 600 */
+        int64_t user_timeout_s;      /* audience heartbeat timeout; default 20 */
+        int64_t view_cache_ms;       /* lifetime of cached room info / list answers; 0 = off */
+        int64_t timeout_check_s;     /* period of both timeout scans; default 3 */
+        int64_t pk_invite_timeout_s; /* a PK the invited anchor never took up ends; 60 */
     } live;
     struct {
         char *level;  /* "debug" | "info" | "warn" | "error"; default "info" */

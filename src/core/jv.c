@@ -2,6 +2,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include "core/mem.h"
 
 size_t jv_utf8_chars(const char *s, size_t len)
 {
@@ -11,9 +14,36 @@ size_t jv_utf8_chars(const char *s, size_t len)
     return n;
 }
 
+/* The member's key as spelled in o, found the way jv_get documents. */
+static const char *find_key(json_t *o, const char *key)
+{
+    if (!json_is_object(o))
+        return NULL;
+    /* The exact spelling wins; jansson has already kept the last of its duplicates. */
+    if (json_object_get(o, key))
+        return key;
+    /* Otherwise the last case variant in document order, as Go's decoder assigns every
+     * matching key in turn (jansson objects keep insertion order). */
+    const char *found = NULL;
+    const char *k;
+    json_t *val;
+    json_object_foreach(o, k, val)
+    {
+        if (strcasecmp(k, key) == 0)
+            found = k;
+    }
+    return found;
+}
+
+json_t *jv_get(json_t *o, const char *key)
+{
+    const char *k = find_key(o, key);
+    return k ? json_object_get(o, k) : NULL;
+}
+
 err_t jv_opt_str(json_t *o, const char *key, size_t max, const char **out)
 {
-    json_t *v = json_object_get(o, key);
+    json_t *v = jv_get(o, key);
     *out = NULL;
     if (!v || json_is_null(v))
         return ERR_OK;
@@ -33,7 +63,7 @@ err_t jv_opt_text(json_t *o, const char *key, size_t max, const char **out)
 
 err_t jv_opt_bool(json_t *o, const char *key, bool *out)
 {
-    json_t *v = json_object_get(o, key);
+    json_t *v = jv_get(o, key);
     if (!v || json_is_null(v))
         return ERR_OK;
     if (!json_is_boolean(v))
@@ -44,7 +74,7 @@ err_t jv_opt_bool(json_t *o, const char *key, bool *out)
 
 err_t jv_opt_i64(json_t *o, const char *key, int64_t *out, bool *present)
 {
-    json_t *v = json_object_get(o, key);
+    json_t *v = jv_get(o, key);
     *present = false;
     if (!v || json_is_null(v))
         return ERR_OK;
@@ -55,11 +85,46 @@ err_t jv_opt_i64(json_t *o, const char *key, int64_t *out, bool *present)
     return ERR_OK;
 }
 
+err_t jv_opt_i64_in(json_t *o, const char *key, int64_t min, int64_t max, int64_t *out,
+                    bool *present)
+{
+    err_t err = jv_opt_i64(o, key, out, present);
+    if (!err && *present && (*out < min || *out > max))
+        return ERR_BAD_REQUEST;
+    return err;
+}
+
+/* The SDKs send some maps serialised into a string: the object it holds replaces the string in
+ * the body, so the map stays borrowed from o. "" means no map. */
+static err_t unwrap_string_map(json_t *o, const char *key, json_t **v)
+{
+    if (!json_is_string(*v))
+        return ERR_OK;
+    if (json_string_length(*v) == 0) {
+        *v = NULL;
+        return ERR_OK;
+    }
+    json_t *parsed = json_loads(json_string_value(*v), 0, NULL);
+    if (!json_is_object(parsed)) {
+        json_decref(parsed);
+        return ERR_BAD_REQUEST;
+    }
+    char *spelled = xstrdup(find_key(o, key)); /* the key storage belongs to the old member */
+    json_object_set_new(o, spelled, parsed);
+    free(spelled);
+    *v = parsed;
+    return ERR_OK;
+}
+
 err_t jv_opt_extends(json_t *o, const char *key, json_t **out)
 {
-    json_t *v = json_object_get(o, key);
+    json_t *v = jv_get(o, key);
     *out = NULL;
     if (!v || json_is_null(v))
+        return ERR_OK;
+    if (unwrap_string_map(o, key, &v))
+        return ERR_BAD_REQUEST;
+    if (!v)
         return ERR_OK;
     if (!json_is_object(v) || json_object_size(v) > JV_EXTENDS_MAX_KEYS)
         return ERR_BAD_REQUEST;

@@ -89,7 +89,8 @@ static bool copy_claim(json_t *v, char *dst)
 }
 
 /* Claim names match case-insensitively and unknown claims are ignored, as in the reference;
- * a wrong type fails. iat/nbf in the future make the token invalid. */
+ * a null claim is an absent one (a signed `"exp": null` never expires, like the reference's);
+ * any other wrong type fails. iat/nbf in the future make the token invalid. */
 static err_t claims_decode(json_t *o, int64_t now, struct jwt_claims *out)
 {
     const char *k;
@@ -97,9 +98,13 @@ static err_t claims_decode(json_t *o, int64_t now, struct jwt_claims *out)
     json_object_foreach(o, k, v)
     {
         bool ok = true;
+        if (json_is_null(v))
+            continue;
         if (strcasecmp(k, "exp") == 0)
             ok = json_is_integer(v) && (out->exp = json_integer_value(v), true);
-        else if (strcasecmp(k, "iat") == 0 || strcasecmp(k, "nbf") == 0)
+        else if (strcasecmp(k, "iat") == 0)
+            ok = json_is_integer(v) && (out->iat = json_integer_value(v)) <= now;
+        else if (strcasecmp(k, "nbf") == 0)
             ok = json_is_integer(v) && json_integer_value(v) <= now;
         else if (strcasecmp(k, "AppId") == 0)
             ok = copy_claim(v, out->app_id);

@@ -14,6 +14,7 @@
 
 struct jwt_claims {
     int64_t exp; /* Unix seconds; 0 = absent */
+    int64_t iat; /* Unix seconds; 0 = absent (read by jwt_verify, never signed) */
     char app_id[JWT_FIELD_MAX];
     char user_id[JWT_FIELD_MAX];
     char device_id[JWT_FIELD_MAX];

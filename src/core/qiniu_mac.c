@@ -84,7 +84,7 @@ static void append_x_headers(struct grow *g, const struct qiniu_mac_input *in)
     free(h);
 }
 
-static bool body_is_signed(const struct qiniu_mac_input *in)
+bool qiniu_mac_body_signed(const struct qiniu_mac_input *in)
 {
     return in->body_len > 0 && in->content_type && in->content_type[0] &&
            strcmp(in->content_type, "application/octet-stream") != 0;
@@ -108,7 +108,7 @@ char *qiniu_mac_string_to_sign(const struct qiniu_mac_input *in, size_t *len)
     }
     append_x_headers(&g, in);
     grow_str(&g, "\n\n");
-    if (body_is_signed(in))
+    if (qiniu_mac_body_signed(in))
         grow_put(&g, in->body, in->body_len);
     *len = g.len;
     return g.p;

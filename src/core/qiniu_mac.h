@@ -25,6 +25,10 @@ struct qiniu_mac_input {
  * hold 29 bytes. */
 void qiniu_mac_sign(const char *sk, const struct qiniu_mac_input *in, char out[29]);
 
+/* True when the signature covers the body: a non-empty body sent with a Content-Type other
+ * than application/octet-stream. */
+bool qiniu_mac_body_signed(const struct qiniu_mac_input *in);
+
 /* Returns a heap string "Qiniu <ak>:<sign>". */
 char *qiniu_mac_authorization(const char *ak, const char *sk, const struct qiniu_mac_input *in);
 

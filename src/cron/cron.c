@@ -26,6 +26,9 @@ enum {
     /* The runner re-reads the clocks at least this often, so a wall-clock jump or an injected
      * clock is noticed quickly. */
     RUNNER_MAX_SLEEP_MS = 1000,
+    /* The singleton lease: held by one node, renewed about every LEASE_MS / 3, taken over by
+     * another node once it lapses (a node that died). */
+    LEASE_MS = 3000,
 };
 
 static const int64_t DAY_S = 86400;
@@ -37,7 +40,7 @@ struct job_slot {
     char *lock_key;
     bool is_daily;
     int32_t daily_sec;
-    bool enabled; /* false: singleton on a node that is not designated */
+    bool enabled; /* false: never scheduled (see cron_add) */
     int64_t due;  /* ms on the monotonic clock, or the wall clock for daily jobs */
     bool pending; /* the runner asked the worker for a run */
     atomic_bool running;
@@ -61,6 +64,12 @@ struct cron {
     bool stopping;
     bool leaked; /* a job outlived cron_stop: the struct must stay allocated */
     pthread_t runner;
+    char *lease_key;          /* "qnlive:cron:leader[:<scope>]" */
+    bool has_singletons;      /* set by cron_add: no lease is taken without one */
+    atomic_bool is_leader;    /* this node holds the singleton lease */
+    int64_t lease_next_ms;    /* monotonic: the next renewal or attempt; runner thread only */
+    int64_t started_ms;       /* monotonic */
+    pthread_mutex_t lease_mu; /* serialises lease calls of the runner and cron_run_now */
 };
 
 static int64_t clock_ms(clockid_t id)
@@ -193,6 +202,63 @@ static err_t execute(struct job_slot *s)
     return err;
 }
 
+/* ---- the singleton lease ------------------------------------------------------------------ */
+
+static bool is_preferred(const struct cron *c)
+{
+    return c->o.single_task_node < 0 || c->o.node_id == c->o.single_task_node;
+}
+
+/* Takes or renews the lease. A holder renews by releasing its own key and taking it again (the
+ * lock provider has no "extend"); any node takes a lapsed lease, but a node other than
+ * cron.single_task_node waits one lease length after its start, so that the preferred node
+ * gets the first pick when both start together. Under lease_mu. */
+static void lease_refresh_locked(struct cron *c, int64_t now)
+{
+    bool was = atomic_load(&c->is_leader);
+    err_t err = ERR_OK;
+
+    if (!was && !is_preferred(c) && now - c->started_ms < LEASE_MS)
+        return;
+    if (was && c->o.lock_release)
+        c->o.lock_release(c->o.lock_ud, c->lease_key, c->owner);
+    bool got = c->o.lock_acquire(c->o.lock_ud, c->lease_key, c->owner, LEASE_MS, &err);
+    atomic_store(&c->is_leader, got);
+    if (got != was)
+        log_info("singleton lease %s by %s", got ? "taken" : "lost", c->owner);
+    else if (err)
+        log_warn("singleton lease: lock backend err=%s", err_name(err));
+}
+
+/* Called by the runner on every wake: renews or attempts the lease about 3 times per lease. */
+static void lease_tick(struct cron *c)
+{
+    if (!c->o.lock_acquire || !c->has_singletons)
+        return;
+    int64_t now = c->o.mono_ms(c->o.clock_ud);
+    if (now < c->lease_next_ms)
+        return;
+    c->lease_next_ms = now + LEASE_MS / 3;
+    pthread_mutex_lock(&c->lease_mu);
+    lease_refresh_locked(c, now);
+    pthread_mutex_unlock(&c->lease_mu);
+}
+
+/* A singleton runs here when there is no shared lock (one node runs them all) or when this node
+ * holds the lease. */
+static bool singleton_turn(struct cron *c)
+{
+    return !c->o.lock_acquire || atomic_load(&c->is_leader);
+}
+
+static void lease_release(struct cron *c)
+{
+    pthread_mutex_lock(&c->lease_mu);
+    if (atomic_exchange(&c->is_leader, false) && c->o.lock_release)
+        c->o.lock_release(c->o.lock_ud, c->lease_key, c->owner);
+    pthread_mutex_unlock(&c->lease_mu);
+}
+
 /* The shared path of ticks and cron_run_now: no overlap, lock for singletons, then execute. */
 static err_t run_job(struct cron *c, struct job_slot *s)
 {
@@ -204,6 +270,11 @@ static err_t run_job(struct cron *c, struct job_slot *s)
         atomic_fetch_add(&s->skipped_overlap, 1);
         log_debug("job %s still running: tick skipped", s->job.name);
         return ERR_UNAVAILABLE;
+    }
+    if (s->job.singleton && !singleton_turn(c)) {
+        atomic_fetch_add(&s->skipped_lock, 1);
+        log_debug("job %s: another node holds the singleton lease", s->job.name);
+        goto out;
     }
     if (s->job.singleton && c->o.lock_acquire) {
         err_t lerr = ERR_OK;
@@ -291,6 +362,12 @@ static void *runner_main(void *arg)
     log_set_reqid("cron");
     pthread_mutex_lock(&c->mu);
     while (!c->stopping) {
+        /* the lease may wait on the cache: never under c->mu */
+        pthread_mutex_unlock(&c->mu);
+        lease_tick(c);
+        pthread_mutex_lock(&c->mu);
+        if (c->stopping)
+            break;
         int64_t wait = dispatch_due(c);
         wait_ms_locked(c, wait);
     }
@@ -319,7 +396,12 @@ struct cron *cron_new(const struct cron_options *o)
         rnd = (uint64_t)clock_ms(CLOCK_REALTIME) ^ ((uint64_t)(uintptr_t)c << 16);
     snprintf(c->owner, sizeof(c->owner), "node%" PRId64 "-%ld-%016" PRIx64, c->o.node_id,
              (long)getpid(), rnd);
+    c->lease_key = c->o.lock_scope && c->o.lock_scope[0]
+                       ? xasprintf("qnlive:cron:leader:%s", c->o.lock_scope)
+                       : xstrdup("qnlive:cron:leader");
+    c->o.lock_scope = NULL; /* not owned */
     pthread_mutex_init(&c->mu, NULL);
+    pthread_mutex_init(&c->lease_mu, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&c->runner_cond, &ca);
@@ -368,14 +450,11 @@ err_t cron_add(struct cron *c, const struct cron_job *job)
     s->lock_key = xasprintf("qnlive:cron:%s", job->name);
     s->is_daily = job->daily_at != NULL;
     s->daily_sec = daily_sec;
-    s->enabled =
-        !job->singleton || c->o.single_task_node < 0 || c->o.node_id == c->o.single_task_node;
+    s->enabled = true;
+    c->has_singletons = c->has_singletons || job->singleton;
     pthread_cond_init(&s->wake, NULL);
     c->jobs = xrealloc(c->jobs, (c->n_jobs + 1) * sizeof(*c->jobs));
     c->jobs[c->n_jobs++] = s;
-    if (!s->enabled)
-        log_info("singleton job %s runs on node %" PRId64 ", not here", s->job.name,
-                 c->o.single_task_node);
 out:
     pthread_mutex_unlock(&c->mu);
     return err;
@@ -429,6 +508,7 @@ err_t cron_start(struct cron *c)
         return ERR_BAD_REQUEST;
     }
     c->started = true;
+    c->started_ms = c->o.mono_ms(c->o.clock_ud);
     for (size_t i = 0; i < c->n_jobs && !err; i++) {
         struct job_slot *s = c->jobs[i];
         if (!s->enabled)
@@ -469,6 +549,8 @@ bool cron_stop(struct cron *c)
         if (c->jobs[i]->enabled && c->jobs[i]->job.run_at_stop)
             (void)run_job(c, c->jobs[i]);
     }
+    /* a graceful stop hands the singletons over at once instead of after the lease lapses */
+    lease_release(c);
     return !c->leaked;
 }
 
@@ -489,6 +571,8 @@ void cron_free(struct cron **cp)
         free(s);
     }
     free(c->jobs);
+    free(c->lease_key);
+    pthread_mutex_destroy(&c->lease_mu);
     pthread_cond_destroy(&c->runner_cond);
     pthread_mutex_destroy(&c->mu);
     free(c);
@@ -501,8 +585,12 @@ err_t cron_run_now(struct cron *c, const char *name)
     pthread_mutex_unlock(&c->mu);
     if (!s)
         return ERR_NOT_FOUND;
-    if (!s->enabled)
-        return ERR_FORBIDDEN;
+    if (s->job.singleton && c->o.lock_acquire && !atomic_load(&c->is_leader)) {
+        /* outside the runner's cadence: try for the lease now */
+        pthread_mutex_lock(&c->lease_mu);
+        lease_refresh_locked(c, c->o.mono_ms(c->o.clock_ud));
+        pthread_mutex_unlock(&c->lease_mu);
+    }
     return run_job(c, s);
 }
 

@@ -4,11 +4,14 @@
 /* The cron runner: an explicit job table (spec 01 §7, W-21). One runner thread sleeps until the
  * next job is due and hands it to that job's own worker thread, so a slow job delays no other.
  * A job never overlaps itself: a tick that finds it still running is skipped and counted.
- * Singleton jobs run only on the designated node and, when a lock provider is configured, also
- * hold the distributed lock "qnlive:cron:<name>" for the run, so two nodes never run one at the
- * same time. Failures are logged (log_error with the job name and err_name) and counted, never
- * fatal. Every run sets the thread's log request id to the job name and records
- * metrics_observe_cron(). Jobs must be idempotent. */
+ * Singleton jobs: without a lock provider (no shared cache, hence one node) they simply run.
+ * With one, they run on the node holding the singleton lease "qnlive:cron:leader:<scope>" (any
+ * node may hold it; cron.single_task_node only gets the first pick, and a lease whose holder
+ * died lapses within a few seconds so another node takes over), and each run also holds the
+ * distributed lock "qnlive:cron:<name>", so two nodes never run one at the same time. Failures are
+ * logged (log_error with the job name and err_name) and counted, never fatal. Every run sets the
+ * thread's log request id to the job name and records metrics_observe_cron(). Jobs must be
+ * idempotent. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -41,9 +44,11 @@ typedef int64_t cron_clock_fn(void *clock_ud);
 
 struct cron_options {
     int64_t node_id;
-    /* Singletons run only where node_id == single_task_node; -1 makes every node eligible and
-     * leaves the choice to the lock (failover without a designated node). */
+    /* The node that gets the first pick of the singleton lease; -1: no preference. */
     int64_t single_task_node;
+    /* Names the group of nodes that share one lease (the database they share); borrowed
+     * during cron_new only. NULL or "": one lease per lock backend. */
+    const char *lock_scope;
     cron_lock_acquire_fn *lock_acquire; /* NULL: no distributed lock */
     cron_lock_release_fn *lock_release;
     void *lock_ud;
@@ -58,7 +63,7 @@ struct cron_stats {
     uint64_t runs;            /* fn was called */
     uint64_t failures;        /* fn returned non-OK */
     uint64_t skipped_overlap; /* tick while the job was still running */
-    uint64_t skipped_lock;    /* another owner held the lock, or the lock backend failed */
+    uint64_t skipped_lock;    /* another node held the lease or the lock, or the backend failed */
 };
 
 struct cron;
@@ -66,9 +71,8 @@ struct cron;
 /* Creates a runner (not started). `o` may be NULL for defaults; it is copied. Never fails. */
 struct cron *cron_new(const struct cron_options *o);
 
-/* Registers a job before cron_start. A singleton on a non-designated node is accepted but never
- * runs. ERR_BAD_REQUEST: empty name, no fn, neither a positive period nor a valid daily_at, or
- * the runner already started; ERR_EXISTS: the name is taken. */
+/* Registers a job before cron_start. ERR_BAD_REQUEST: empty name, no fn, neither a positive period
+ * nor a valid daily_at, or the runner already started; ERR_EXISTS: the name is taken. */
 err_t cron_add(struct cron *c, const struct cron_job *job) MUST_USE;
 
 /* Starts the runner and the job workers. ERR_INTERNAL when a thread cannot be created (nothing
@@ -85,9 +89,9 @@ bool cron_stop(struct cron *c);
 void cron_free(struct cron **cp);
 
 /* Runs a job now in the calling thread, through the same checks as a tick (eligibility, no
- * overlap, lock, logging, metrics). Returns the job's result; ERR_NOT_FOUND for an unknown name;
- * ERR_FORBIDDEN for a singleton not designated to this node; ERR_UNAVAILABLE when the run was
- * skipped (already running, lock held elsewhere or lock backend down). */
+ * overlap, lease, lock, logging, metrics; a node without the lease first tries to take it).
+ * Returns the job's result; ERR_NOT_FOUND for an unknown name; ERR_UNAVAILABLE when the run was
+ * skipped (already running, lease or lock held elsewhere, or lock backend down). */
 err_t cron_run_now(struct cron *c, const char *name) MUST_USE;
 
 /* Copies the counters of job `name` into *out; false for an unknown name. */

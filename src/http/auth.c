@@ -35,6 +35,17 @@ static enum MHD_Result collect_x_header(void *cls, enum MHD_ValueKind kind, cons
     return MHD_YES;
 }
 
+/* The MAC leaves out a body sent without a Content-Type or as application/octet-stream, so a
+ * captured signature would carry any such body: the body must be one the signature covers. */
+static err_t refuse_unsigned_body(struct req *r, const struct qiniu_mac_input *in)
+{
+    if (in->body_len == 0 || qiniu_mac_body_signed(in))
+        return ERR_OK;
+    return req_fail(r, ERR_UNAUTHORIZED,
+                    "the signature does not cover the body: send it with "
+                    "a Content-Type such as application/json");
+}
+
 static err_t check_server(struct req *r)
 {
     const struct conf *cf = &r->app->conf;
@@ -57,6 +68,21 @@ static err_t check_server(struct req *r)
     if (!qiniu_mac_verify(req_header(r, "Authorization"), cf->auth.server.access_key,
                           cf->auth.server.secret_key, &in))
         return req_fail(r, ERR_UNAUTHORIZED, NULL);
+    return refuse_unsigned_body(r, &in);
+}
+
+/* A token without exp never expires in the reference. With auth.token_max_ttl_s set (the
+ * default), such a token lives at most that long after its iat; without iat its age is
+ * unknown and it is refused. */
+static err_t cap_token_without_exp(struct req *r, const struct jwt_claims *c)
+{
+    int64_t cap = r->app->conf.auth.token_max_ttl_s;
+    if (c->exp != 0 || cap == 0)
+        return ERR_OK;
+    if (c->iat <= 0)
+        return req_fail(r, ERR_UNAUTHORIZED, "token without exp must carry iat");
+    if ((int64_t)time(NULL) - c->iat > cap)
+        return req_fail(r, ERR_TOKEN_EXPIRED, NULL);
     return ERR_OK;
 }
 
@@ -69,7 +95,7 @@ static err_t verify_token(struct req *r, struct jwt_claims *c)
     err_t err = jwt_verify(r->app->conf.auth.jwt_key, token, (int64_t)time(NULL), c);
     if (err)
         return req_fail(r, err, NULL);
-    return ERR_OK;
+    return cap_token_without_exp(r, c);
 }
 
 static void auth_cache_put(struct app *a, const char *user_id, int64_t im_userid)

@@ -68,24 +68,57 @@ void reqid_assign(const char *client_value, char out[65])
     reqid_generate(out);
 }
 
-/* True when ip equals `entry`, or falls inside it when entry is an IPv4 CIDR block. */
+/* Parses an IPv4 or IPv6 address into its bytes (4 or 16, *len); an IPv4-mapped IPv6 address
+ * (::ffff:a.b.c.d) reads as the IPv4 address it carries, so both spellings match alike. */
+static bool parse_addr(const char *s, unsigned char out[16], size_t *len)
+{
+    static const unsigned char v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (inet_pton(AF_INET, s, out) == 1) {
+        *len = 4;
+        return true;
+    }
+    if (inet_pton(AF_INET6, s, out) != 1)
+        return false;
+    *len = 16;
+    if (memcmp(out, v4_mapped, sizeof(v4_mapped)) == 0) {
+        memmove(out, out + 12, 4);
+        *len = 4;
+    }
+    return true;
+}
+
+/* True when the first `bits` bits of a and b are equal. */
+static bool prefix_equal(const unsigned char *a, const unsigned char *b, int64_t bits)
+{
+    size_t whole = (size_t)(bits / 8);
+    int rest = (int)(bits % 8);
+    if (memcmp(a, b, whole) != 0)
+        return false;
+    if (rest == 0)
+        return true;
+    unsigned char mask = (unsigned char)(0xff << (8 - rest));
+    return (a[whole] & mask) == (b[whole] & mask);
+}
+
+/* True when ip equals `entry`, or falls inside it when entry is a CIDR block; IPv4 and IPv6
+ * alike, compared as addresses rather than as text. */
 static bool ip_in(const char *entry, const char *ip)
 {
     const char *slash = strchr(entry, '/');
-    int64_t bits;
-    char net[INET_ADDRSTRLEN];
-    struct in_addr a, n;
-    if (!slash)
-        return strcmp(entry, ip) == 0;
-    size_t len = (size_t)(slash - entry);
-    if (len >= sizeof(net) || !str_to_i64(slash + 1, 0, 32, &bits))
+    char net[INET6_ADDRSTRLEN];
+    unsigned char n[16], a[16];
+    size_t nlen, alen;
+    size_t len = slash ? (size_t)(slash - entry) : strlen(entry);
+    if (len >= sizeof(net))
         return false;
     memcpy(net, entry, len);
     net[len] = '\0';
-    if (inet_pton(AF_INET, net, &n) != 1 || inet_pton(AF_INET, ip, &a) != 1)
+    if (!parse_addr(net, n, &nlen) || !parse_addr(ip, a, &alen) || nlen != alen)
         return false;
-    uint32_t mask = bits == 0 ? 0 : htonl(~(uint32_t)0 << (32 - bits));
-    return (a.s_addr & mask) == (n.s_addr & mask);
+    int64_t bits = (int64_t)nlen * 8;
+    if (slash && !str_to_i64(slash + 1, 0, (int64_t)nlen * 8, &bits))
+        return false;
+    return prefix_equal(n, a, bits);
 }
 
 static bool is_trusted(const struct conf *cf, const char *ip)

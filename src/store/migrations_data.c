@@ -727,6 +727,39 @@ const struct store_migration store_migrations[] = {
                   "CREATE INDEX IF NOT EXISTS censor_image_idx_live_review ON censor_image "
                   "(live_id, is_review, created_at);\n",
     },
+    {
+        .version = 8,
+        .name = "0008_dead_letters_pk_invites.sql",
+        .mysql =
+            "-- Dead letters of business callbacks: an event the business server kept refusing "
+            "past\n"
+            "-- callback.max_attempts or callback.max_age_s is marked dead (kept, listed on\n"
+            "-- GET /admin/callback/dead) so the later events of its room flow again.\n"
+            "ALTER TABLE `outbox` ADD COLUMN IF NOT EXISTS `dead_at` datetime DEFAULT NULL;\n"
+            "ALTER TABLE `outbox` ADD KEY IF NOT EXISTS `idx_dead` (`dead_at`);\n"
+            "\n"
+            "-- PK invitations: when the invited anchor of a relay session first took part (asked "
+            "for its\n"
+            "-- relay token or reported its start). A session without a row here after\n"
+            "-- live.pk_invite_timeout_s ends by itself. The reference tables keep their columns.\n"
+            "CREATE TABLE IF NOT EXISTS `relay_joins` (\n"
+            "    `session_id` bigint unsigned NOT NULL COMMENT 'relay_sessions.id',\n"
+            "    `joined_at` datetime NOT NULL,\n"
+            "    PRIMARY KEY (`session_id`)\n"
+            ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n"
+            "ALTER TABLE `relay_sessions` ADD KEY IF NOT EXISTS `idx_status_created` (`status`, "
+            "`created_at`);\n",
+        .sqlite =
+            "-- Dead letters and PK invitations; see db/mysql/0008_dead_letters_pk_invites.sql.\n"
+            "ALTER TABLE outbox ADD COLUMN dead_at TEXT DEFAULT NULL;\n"
+            "CREATE INDEX IF NOT EXISTS outbox_idx_dead ON outbox (dead_at);\n"
+            "CREATE TABLE IF NOT EXISTS relay_joins (\n"
+            "    session_id INTEGER PRIMARY KEY,\n"
+            "    joined_at TEXT NOT NULL\n"
+            ");\n"
+            "CREATE INDEX IF NOT EXISTS relay_sessions_idx_status_created ON relay_sessions "
+            "(status, created_at);\n",
+    },
 };
 
 const size_t store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -38,7 +38,8 @@ def wait_for(pred, timeout=40):
 
 
 def pending(srv):
-    return int(srv.sql("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL")[0][0])
+    return int(srv.sql("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL "
+                       "AND dead_at IS NULL")[0][0])
 
 
 def test_events_survive_a_down_receiver_in_order(make_server, fake):
@@ -79,3 +80,60 @@ def test_non_zero_code_is_retried(make_server, fake):
 def test_no_callback_addr_stores_nothing(server):
     room_lifecycle(server, "cb_anchor_off")
     assert server.sql("SELECT COUNT(*) FROM outbox") == [["0"]]
+
+
+def dead_letter_server(make_server, fake, limits):
+    from qnlive_server import free_port
+    port = free_port()
+    srv = make_server(extra="callback:\n  addr: %s\n%sprome:\n  client_mode: exporter\n"
+                            "  exporter_config:\n    listen_addr: 127.0.0.1:%d\n"
+                            % (fake.url("callback"), limits, port)).start()
+    return srv, "http://127.0.0.1:%d/metrics" % port
+
+
+def metric(url, name):
+    import requests
+    for line in requests.get(url, timeout=10).text.splitlines():
+        if line.startswith(name + " "):
+            return int(line.split()[1])
+    return None
+
+
+def test_refused_event_becomes_a_dead_letter_and_the_room_flows(make_server, fake):
+    from test_censor import admin_token
+    fake.reset()
+    srv, metrics = dead_letter_server(make_server, fake, "  max_attempts: 3\n")
+    fake.reply("callback", {"code": 1, "message": "refused"}, count=3)
+    live_id = room_lifecycle(srv, "cb_dead_anchor")
+    assert wait_for(lambda: pending(srv) == 0), srv.sql("SELECT id, attempts FROM outbox")
+    # the head event was tried three times, then given up; the later ones were delivered
+    got = [g for g in delivered(fake) if g[2] == live_id]  # refused calls answered 200 too
+    assert [g[1] for g in got] == ["live_created"] * 3 + ROOM_EVENTS[1:]
+    adm = admin_token(srv, "cb_admin")
+    page = assert_ok(client_call(srv, "GET", "/admin/callback/dead", adm))
+    assert page["total_count"] == 1 and page["end_page"] is True
+    dead = page["list"][0]
+    assert (dead["type"], dead["live_id"], dead["attempts"]) == ("live_created", live_id, 3)
+    assert dead["body"]["live_id"] == live_id and "code 1" in dead["last_error"]
+    assert dead["dead_at"] >= dead["created_at"] > 0
+    assert wait_for(lambda: metric(metrics, "qnlive_callback_dead") == 1, timeout=10)
+    assert metric(metrics, "qnlive_callback_backlog") == 0
+    assert metric(metrics, "qnlive_callback_oldest_age_seconds") == 0
+    tok = user_token(srv, "cb_not_admin")
+    assert client_call(srv, "GET", "/admin/callback/dead", tok).status_code == 403
+
+
+def test_old_failing_event_becomes_a_dead_letter(make_server, fake):
+    fake.reset()
+    srv, metrics = dead_letter_server(make_server, fake, "  max_age_s: 2\n")
+    fake.fail("callback", "down", count=1000)
+    live_id = room_lifecycle(srv, "cb_old_anchor")
+    # while the receiver is down the backlog and its age show
+    assert wait_for(lambda: (metric(metrics, "qnlive_callback_backlog") or 0) == 4, timeout=10)
+    dead = "SELECT topic FROM outbox WHERE dead_at IS NOT NULL AND live_id = '%s' ORDER BY id" \
+        % live_id
+    assert wait_for(lambda: len(srv.sql(dead)) >= 1, timeout=20)
+    fake.reset()
+    assert wait_for(lambda: pending(srv) == 0)
+    assert srv.sql(dead)[0][0] == "live_created"
+    assert wait_for(lambda: metric(metrics, "qnlive_callback_backlog") == 0, timeout=10)

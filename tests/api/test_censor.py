@@ -118,6 +118,8 @@ def test_settings_drive_job_creation(env, fake):
     assert job_row(s, lid)[0][1:] == ["1", "1", "0", "1", "5"]
     # disabled: no job, and the stop of such a room does not call close
     assert_ok(client_call(s, "POST", "/admin/censor/config", adm, dict(cfg, enable=False)))
+    assert_error(client_call(s, "POST", "/admin/censor/config", adm,
+                             dict(cfg, enable=False, interval=2 ** 40)), 400, 400)
     n_calls = len(fake.calls("censor"))
     lid2 = create_room(s, tok)["live_id"]
     assert jobs_of(fake, lid2) == {} and job_row(s, lid2) == []

@@ -31,9 +31,24 @@ def admin_token(s, uid="gift_admin"):
 
 
 def room(s, anchor):
+    """A room on air: (anchor token, live_id, chat_id)."""
     tok = user_token(s, anchor)
     lid = assert_ok(client_call(s, "POST", "/client/live/room/instance", tok, {"title": "g"}))
+    assert_ok(client_call(s, "PUT", "/client/live/room/" + lid["live_id"], tok, {}))
     return tok, lid["live_id"], lid["chat_id"]
+
+
+def viewer(s, uid, lid):
+    """A viewer's token, joined to the room."""
+    tok = user_token(s, uid)
+    assert_ok(client_call(s, "POST", "/client/live/room/user/" + lid, tok, {}))
+    return tok
+
+
+def custom_gift(s, gift_id=1):
+    """A configured gift of price 0: any positive amount."""
+    assert_ok(server_call(s, "POST", "/server/gift/config",
+                          {"gift_id": gift_id, "type": 9, "name": "Custom", "amount": 0}))
 
 
 def pay_calls(fake, biz_id):
@@ -43,7 +58,7 @@ def pay_calls(fake, biz_id):
 def test_config_routes(srv):
     adm = admin_token(srv)
     tok = user_token(srv, "g_viewer0")
-    assert assert_ok(client_call(srv, "GET", "/client/gift/config/-1", tok)) is None
+    assert assert_ok(client_call(srv, "GET", "/client/gift/config/-1", tok)) == []
     assert assert_ok(server_call(srv, "GET", "/server/gift/config/-1")) == []
     rocket = {"gift_id": 3, "type": 1, "name": "Rocket", "amount": 100, "img": "i",
               "animation_type": 2, "animation_img": "a", "order": 2, "extends": {"k": "v"}}
@@ -85,7 +100,7 @@ def test_config_routes(srv):
 
 def test_send_paid_exactly_once(srv, fake):
     atok, lid, chat = room(srv, "g_anchor1")
-    vtok = user_token(srv, "g_viewer1")
+    vtok = viewer(srv, "g_viewer1", lid)
     me = assert_ok(client_call(srv, "GET", "/client/user/profile", vtok))
     body = {"live_id": lid, "gift_id": 3, "amount": 100, "biz_id": "client-key-1"}
     d = assert_ok(client_call(srv, "POST", "/client/gift/send", vtok, body))
@@ -116,10 +131,10 @@ def test_send_paid_exactly_once(srv, fake):
                                           "gift_id": 3, "amount": 100}
     # a second gift (server biz_id) adds to the same stats row
     d2 = assert_ok(client_call(srv, "POST", "/client/gift/send", vtok,
-                               {"live_id": lid, "gift_id": 4, "amount": 5}))
+                               {"live_id": lid, "gift_id": 4, "amount": 1}))
     assert d2["biz_id"].isdigit() and d2["biz_id"] != "client-key-1"
     assert srv.sql("SELECT count FROM stats_single_live WHERE type = 7 AND live_id = '%s'"
-                   % lid) == [["105"]]
+                   % lid) == [["101"]]
     # the same key for another gift is refused
     assert_error(client_call(srv, "POST", "/client/gift/send", vtok, dict(body, amount=1)),
                  400, 10001)
@@ -128,7 +143,8 @@ def test_send_paid_exactly_once(srv, fake):
 
 def test_send_refused_and_failures(srv, fake):
     _, lid, _ = room(srv, "g_anchor2")
-    vtok = user_token(srv, "g_viewer2")
+    vtok = viewer(srv, "g_viewer2", lid)
+    custom_gift(srv)
     send = lambda key, **kw: client_call(srv, "POST", "/client/gift/send", vtok,
                                          dict({"live_id": lid, "gift_id": 1, "amount": 7,
                                                "biz_id": key}, **kw))
@@ -180,7 +196,8 @@ def test_send_refused_and_failures(srv, fake):
 
 def test_lists(srv, fake):
     atok, lid, _ = room(srv, "g_anchor3")
-    vtok = user_token(srv, "g_viewer3")
+    vtok = viewer(srv, "g_viewer3", lid)
+    custom_gift(srv)
     for i in range(3):
         assert_ok(client_call(srv, "POST", "/client/gift/send", vtok,
                               {"live_id": lid, "gift_id": 1, "amount": i + 1}))
@@ -219,3 +236,43 @@ def test_no_gift_section_and_test_hook(make_server, fake):
     assert assert_ok(requests.post(on.url("/manager/gift/test"), json={"biz_id": "1"})) == \
         {"status": 1}
     assert_error(requests.post(on.url("/manager/gift/test"), data="{bad"), 400, 400)
+
+
+def test_send_rules(srv, fake):
+    """The room is on air, the sender in it, the gift configured and the amount its price (any
+    positive amount for price 0); integers beyond the INT columns are a 400 on every store."""
+    custom_gift(srv, 21)
+    assert_ok(server_call(srv, "POST", "/server/gift/config",
+                          {"gift_id": 22, "type": 9, "name": "Fixed", "amount": 50}))
+    atok, lid, _ = room(srv, "g_anchor5")
+    inside = viewer(srv, "g_viewer5", lid)
+    outside = user_token(srv, "g_outsider5")
+    send = lambda tok, **kw: client_call(srv, "POST", "/client/gift/send", tok,
+                                         dict({"live_id": lid, "gift_id": 22, "amount": 50}, **kw))
+    n_pay = len(fake.calls("pay"))
+    assert_error(send(outside), 400, 400, "sender is not in the live room")
+    assert_error(send(inside, gift_id=999), 400, 400, "gift not found")
+    assert_error(send(inside, amount=49), 400, 400, "amount must equal the gift's price")
+    assert_error(send(inside, gift_id=21, amount=0), 400, 400)
+    for big in (2 ** 31, 2 ** 62, -2 ** 31 - 1):
+        assert_error(send(inside, gift_id=21, amount=big), 400, 400)
+        assert_error(send(inside, gift_id=big), 400, 400)
+    assert len(fake.calls("pay")) == n_pay  # nothing was charged
+    assert srv.sql("SELECT COUNT(*) FROM live_gift WHERE live_id = '%s'" % lid) == [["0"]]
+    assert assert_ok(send(inside, biz_id="rule-ok"))["amount"] == 50
+    assert assert_ok(send(atok, gift_id=21, amount=3))["user_id"] == "g_anchor5"
+    # the counter saturates at the column's maximum instead of failing after the payment
+    for _ in range(2):
+        assert_ok(send(inside, gift_id=21, amount=2 ** 31 - 1))
+    assert srv.sql("SELECT count FROM stats_single_live WHERE type = 7 AND live_id = '%s' "
+                   "AND user_id = 'g_viewer5'" % lid) == [[str(2 ** 31 - 1)]]
+    # a room that stopped takes no gifts, but a stored key still replays its outcome
+    assert_ok(client_call(srv, "DELETE", "/client/live/room/" + lid, atok))
+    assert_error(send(inside), 400, 400, "live room is not on air")
+    assert assert_ok(send(inside, biz_id="rule-ok"))["status"] == 1
+    # prices: within the INT column and not negative
+    for bad in (2 ** 31, -1):
+        assert_error(server_call(srv, "POST", "/server/gift/config",
+                                 {"gift_id": 23, "name": "X", "amount": bad}), 400, 400)
+    assert_error(server_call(srv, "POST", "/server/gift/config",
+                             {"gift_id": 2 ** 40, "name": "X", "amount": 1}), 400, 400)

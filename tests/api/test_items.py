@@ -1,4 +1,6 @@
 """Shopping items, demonstrate and demonstrate recordings (spec 03 §4)."""
+import time
+
 import pytest
 
 from fake_client import FakeQiniu
@@ -116,6 +118,11 @@ def test_delete_status_order(srv):
     assert_error(order([{"item_id": "sku-1", "order": 9}, {"item_id": "sku-1", "order": 8}]),
                  400, 400, "duplicated item id sku-1")
     assert_error(order([{"item_id": "sku-1", "order": 0}]), 400, 400, "invalid item order 0")
+    # beyond the unsigned INT column: a 400 on every store, not a database error
+    assert_error(order([{"item_id": "sku-1", "order": 2 ** 32}]), 400, 400)
+    assert_error(client_call(srv, "POST", "/client/item/order/single", tok,
+                             {"live_id": lid, "item_id": "sku-1", "from": 1, "to": 2 ** 40}),
+                 400, 400)
     assert_error(order([{"item_id": "sku-1", "order": 9}, {"item_id": "sku-2", "order": 9}]),
                  400, 400, "duplicated item order 9")
     assert_error(order([{"item_id": "sku-1", "order": 6}]), 400, 400,
@@ -217,13 +224,16 @@ def test_demonstrate_and_recordings(srv, fake):
     assert latest == rec
     assert_error(client_call(srv, "GET", base + "record/%s/sku-3" % lid, tok), 404, 404)
     assert_error(client_call(srv, "GET", base + "record/" + lid, vtok), 404, 404)
-    # Pili failure: the recording is marked failed and the stop answers 500
+    # Pili failure: the recording waits (status 1) and its save-as is asked again until it is
+    # accepted
     assert_ok(client_call(srv, "POST", base + "start/%s/sku-2" % lid, tok))
     fake.fail("pili", "down", count=2)
-    assert_error(client_call(srv, "DELETE", base + lid, tok), 500, 500)
-    recs = assert_ok(client_call(srv, "GET", base + "record/" + lid, tok))
-    assert [x["status"] for x in recs] == [0, 0, 3]
-    assert recs[2]["end"] is not None and recs[2]["record_url"] == ""
+    waiting = assert_ok(client_call(srv, "DELETE", base + lid, tok))
+    assert waiting["status"] == 1 and waiting["end"] is not None and waiting["record_url"] == ""
+    recs = wait_records(srv, tok, lid, lambda rs: rs[2]["status"] == 0)
+    assert [x["status"] for x in recs] == [0, 0, 0]
+    assert recs[2]["end"] == waiting["end"]
+    assert recs[2]["record_url"] == "https://pb.example.com/%s_sku-2_%d" % (lid, recs[2]["id"])
     # delete recordings: hard delete, unlink, failures listed
     dl = lambda body, t=tok: client_call(srv, "POST", base + "record/delete", t, body)
     assert_error(dl({"live_id": lid, "demonstrate_item": []}), 400, 400, "empty demonstrate_item")
@@ -240,7 +250,84 @@ def test_demonstrate_and_recordings(srv, fake):
     otok = user_token(srv, "it_anchor4b")
     assert_error(dl({"live_id": other, "demonstrate_item": [recs[2]["id"]]}, otok), 400, 400,
                  "video %d not int live %s" % (recs[2]["id"], other))
-    assert assert_ok(client_call(srv, "GET", base + "record/" + other, otok)) is None
+    assert assert_ok(client_call(srv, "GET", base + "record/" + other, otok)) == []
+
+
+def wait_records(srv, tok, lid, pred, timeout=30):
+    """The room's recordings once pred(recordings) holds (the recordings job runs every 5 s)."""
+    deadline = time.time() + timeout
+    while True:
+        recs = assert_ok(client_call(srv, "GET", "/client/item/demonstrate/record/" + lid, tok))
+        if pred(recs) or time.time() > deadline:
+            return recs
+        time.sleep(0.5)
+
+
+def recording_room(srv, anchor):
+    """A room on air with the anchor inside, recording the demonstration of sku-1."""
+    tok, lid = room(srv, anchor)
+    assert_ok(client_call(srv, "PUT", "/client/live/room/" + lid, tok))
+    assert_ok(server_call(srv, "POST", "/server/item/add", {"live_id": lid, "items": [item(1)]}))
+    assert_ok(client_call(srv, "POST", "/client/item/demonstrate/start/%s/sku-1" % lid, tok))
+    return tok, lid
+
+
+def test_recording_ends_with_its_room(srv, fake):
+    base = "/client/item/demonstrate/"
+    for end in ("stop", "delete", "leave"):
+        tok, lid = recording_room(srv, "it_rec_" + end)
+        n0 = len([c for c in fake.calls("pili") if lid in c["body"].get("fname", "")])
+        if end == "stop":
+            assert_ok(client_call(srv, "DELETE", "/client/live/room/" + lid, tok))
+        elif end == "delete":
+            assert_ok(client_call(srv, "DELETE", "/client/live/room/instance/" + lid, tok))
+        else:
+            assert_ok(client_call(srv, "DELETE", "/client/live/room/user/" + lid, tok))
+        rows = srv.sql("SELECT status, `end` IS NULL FROM item_demonstrate_log "
+                       "WHERE live_id = '%s'" % lid)
+        assert rows[0][1] == "0", (end, rows)  # closed at once, not left open
+        assert srv.sql("SELECT COUNT(*) FROM item_demonstrate WHERE live_id = '%s' "
+                       "AND item_id <> ''" % lid) == [["0"]], end
+        deadline = time.time() + 30
+        while srv.sql("SELECT status FROM item_demonstrate_log WHERE live_id = '%s'"
+                      % lid)[0][0] != "0" and time.time() < deadline:
+            time.sleep(0.5)
+        assert srv.sql("SELECT status FROM item_demonstrate_log WHERE live_id = '%s'"
+                       % lid) == [["0"]], end
+        calls = [c for c in fake.calls("pili") if lid in c["body"].get("fname", "")]
+        assert len(calls) == n0 + 1 and calls[-1]["stream_title"] == "qn_live_kit-" + lid
+        if end != "delete":  # the demonstrate route sees it too
+            assert assert_ok(client_call(srv, "GET", base + lid, tok)) is None
+
+
+def test_recording_ends_when_the_anchor_times_out(fake):
+    s = Server(extra=pili_yaml(fake) + "live:\n  user_timeout_s: 2\n  timeout_check_s: 1\n"
+                                      "  room_timeout_s: 3600\n").start()
+    try:
+        tok, lid = recording_room(s, "it_rec_timeout")
+        # no heartbeat: the anchor's presence times out, the room stays on air
+        deadline = time.time() + 30
+        while s.sql("SELECT status FROM item_demonstrate_log WHERE live_id = '%s'"
+                    % lid)[0][0] == "4" and time.time() < deadline:
+            time.sleep(0.5)
+        assert s.sql("SELECT status, `end` IS NULL FROM item_demonstrate_log "
+                     "WHERE live_id = '%s'" % lid)[0] in (["1", "0"], ["0", "0"])
+        assert s.sql("SELECT COUNT(*) FROM item_demonstrate WHERE live_id = '%s' "
+                     "AND item_id <> ''" % lid) == [["0"]]
+    finally:
+        assert s.stop() == 0
+
+
+def test_refused_save_as_fails_after_the_retry_window(fake):
+    s = Server(extra=pili_yaml(fake) + "  saveas_retry_s: 0\n").start()
+    try:
+        tok, lid = recording_room(s, "it_rec_giveup")
+        fake.fail("pili", "down", count=2)
+        rec = assert_ok(client_call(s, "DELETE", "/client/item/demonstrate/" + lid, tok))
+        assert rec["status"] == 3 and rec["record_url"] == ""
+        fake.reset()
+    finally:
+        assert s.stop() == 0
 
 
 def test_anchor_leaving_clears_the_demonstrated_item(srv):

@@ -216,7 +216,7 @@ def test_extends_and_delete_ownership(server, tokens):
                  403, 403)
     assert_error(client_call(server, "PUT", url, a, {"live_id": "", "extends": {}}), 400, 400,
                  "live_id is empty")
-    assert_error(client_call(server, "PUT", url, a, {"live_id": lid, "extends": "{}"}), 400, 400)
+    assert_error(client_call(server, "PUT", url, a, {"live_id": lid, "extends": "[1]"}), 400, 400)
     assert_error(client_call(server, "PUT", url, a, {"live_id": "1", "extends": {}}), 500, 500,
                  "record not found")
     assert_ok(client_call(server, "PUT", url, a, {"live_id": lid, "extends": {"n": "1"}}))

@@ -77,7 +77,9 @@ def test_full_pk_flow(srv, fake):
     info = assert_ok(client_call(srv, "GET", "/client/live/room/info/" + la, ta))
     assert info["pk_id"] == sid
 
-    # any authenticated user (the audience polls it) reads the session
+    # the members of both rooms (the audience polls it) read the session; outsiders do not
+    assert_error(client_call(srv, "GET", "/client/relay/" + sid, user_token(srv, "pk_out_flow")),
+                 404, 404)
     viewer = join(srv, "pk_viewer_flow", la)
     s = assert_ok(client_call(srv, "GET", "/client/relay/" + sid, viewer))
     assert list(s) == SESSION_KEYS
@@ -106,11 +108,12 @@ def test_full_pk_flow(srv, fake):
     assert rep["relay_status"] == 2
     rep = assert_ok(client_call(srv, "POST", "/client/relay/%s/started" % sid, tb, {}))
     assert rep["relay_status"] == 4
-    assert assert_ok(client_call(srv, "GET", "/client/relay/" + sid, ta))["status"] == 4
+    s = assert_ok(client_call(srv, "GET", "/client/relay/" + sid, ta))
+    assert s["status"] == 4 and abs(s["start_at"] - time.time()) < 60 and s["stop_at"] is None
 
     assert assert_ok(client_call(srv, "POST", "/client/relay/%s/stop" % sid, tb, {})) is None
     s = assert_ok(client_call(srv, "GET", "/client/relay/" + sid, ta))
-    assert s["status"] == 6
+    assert s["status"] == 6 and s["stop_at"] >= s["start_at"] > 0
     assert pk_id(srv, la) == "" and pk_id(srv, lb) == ""
     stopped = callbacks(fake, "pk_stopped", sid)
     assert len(stopped) == 1 and list(stopped[0]) == SESSION_KEYS
@@ -302,3 +305,43 @@ def test_stopping_a_room_ends_its_pk(srv, fake):
     # room B is free for a new PK
     tc, lc = open_room(srv, "pk_c_endlive")
     assert_ok(start(srv, tb, lb, lc, "pk_c_endlive"))
+
+
+def test_only_anchors_and_members_read_a_session(srv):
+    ta, la, tb, lb = pair(srv, "read")
+    sid = assert_ok(start(srv, ta, la, lb, "pk_b_read"))["relay_id"]
+    for tok in (ta, tb, join(srv, "pk_member_a", la), join(srv, "pk_member_b", lb)):
+        assert assert_ok(client_call(srv, "GET", "/client/relay/" + sid, tok))["sid"] == sid
+    other_anchor, other_live = open_room(srv, "pk_other_read")
+    for tok in (other_anchor, user_token(srv, "pk_nobody_read")):
+        assert_error(client_call(srv, "GET", "/client/relay/" + sid, tok), 404, 404)
+    # a room already in a PK cannot be pulled into another one
+    assert_error(start(srv, other_anchor, other_live, la, "pk_a_read"), 400, 400,
+                 "live room already in relaying")
+
+
+def test_unanswered_invitation_ends_by_itself(fake):
+    from conftest import im_yaml
+    from test_mic import RtcServer
+    extra = (im_yaml(fake) + "callback:\n  addr: %s\n" % fake.url("callback") +
+             "live:\n  pk_invite_timeout_s: 2\n")
+    s = RtcServer(fake.url("rtc"), extra=extra).start()
+    try:
+        ta, la, tb, lb = pair(s, "inv")
+        sid = assert_ok(start(s, ta, la, lb, "pk_b_inv"))["relay_id"]
+        tc, lc, td, ld = pair(s, "inv2")
+        kept = assert_ok(start(s, tc, lc, ld, "pk_b_inv2"))["relay_id"]
+        assert_ok(client_call(s, "GET", "/client/relay/%s/token" % kept, td))  # took part
+        deadline = time.time() + 30
+        while pk_id(s, la) and time.time() < deadline:
+            time.sleep(0.3)
+        assert pk_id(s, la) == "" and pk_id(s, lb) == ""
+        got = assert_ok(client_call(s, "GET", "/client/relay/" + sid, ta))
+        assert got["status"] == 6 and got["stop_at"] is not None
+        assert len(callbacks(fake, "pk_stopped", sid)) == 1
+        time.sleep(3)
+        assert pk_id(s, lc) == kept and pk_id(s, ld) == kept  # the answered one goes on
+        # both rooms of the ended one are free again
+        assert_ok(start(s, tb, lb, la, "pk_a_inv"))
+    finally:
+        assert s.stop() == 0

@@ -138,6 +138,21 @@ def test_im_registration_on_create(im_server, fake):
     assert cfg == {"im_app_id": fake.im_app_id}
 
 
+def test_im_username_of_a_long_user_id_fits_its_column(im_server, fake):
+    import hashlib
+    uid = "u" * 64  # "ql" + the id would be 66 characters
+    assert_ok(register(im_server, {"user_id": uid}))
+    prof = assert_ok(server_call(im_server, "GET", "/server/user/profile/" + uid))
+    want = "ql" + hashlib.sha256(uid.encode()).hexdigest()[:62]
+    assert prof["im_username"] == want and prof["im_userid"] > 0
+    calls = [c for c in fake.calls("im") if c["path"] == "/user/register/v2"]
+    assert calls[-1]["body"]["username"] == want
+    short = "\u76f4" * 62  # 62 characters fit as they are, however many bytes
+    assert_ok(register(im_server, {"user_id": short}))
+    assert assert_ok(server_call(im_server, "GET", "/server/user/profile/" + short))[
+        "im_username"] == "ql" + short
+
+
 def test_im_user_exists_fallback(im_server, fake):
     requests.post(fake.base + "/_fake/im/user", json={"username": "qlim_old", "password": "x"})
     assert_ok(register(im_server, {"user_id": "im_old"}))

@@ -82,8 +82,8 @@ static err_t handle_login(struct req *r)
     err_t err = req_json_object(r, &body);
     if (err)
         return req_fail(r, ERR_BAD_REQUEST, NULL);
-    const char *name = json_string_value(json_object_get(body, "user_name"));
-    const char *password = json_string_value(json_object_get(body, "password"));
+    const char *name = json_string_value(jv_get(body, "user_name"));
+    const char *password = json_string_value(jv_get(body, "password"));
     /* empty credentials never log in, even if such a row exists (W-7) */
     if (!name || !password || !name[0] || !password[0])
         return req_fail(r, ERR_LOGIN_UNKNOWN, NULL);

@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "cron/cron.h"
+#include "metrics/metrics.h"
 #include "store/store.h"
 
 enum {
@@ -54,6 +55,15 @@ static int64_t backoff_s(int64_t attempts)
     return d < BACKOFF_MAX_S ? d : BACKOFF_MAX_S;
 }
 
+/* An event the business server keeps refusing is given up after callback.max_attempts failed
+ * deliveries or once older than callback.max_age_s, so that it no longer holds back the later
+ * events of its room. */
+static bool is_given_up(const struct conf *cf, const struct outbox_row *ev, int64_t now)
+{
+    return ev->attempts + 1 >= cf->callback.max_attempts ||
+           (ev->created_at > 0 && now - ev->created_at >= cf->callback.max_age_s);
+}
+
 /* Claims, posts and records one event. Returns a store error only; a failed delivery is
  * recorded for a later retry. */
 static err_t deliver_one(struct app *a, struct store_conn *c, const struct outbox_row *ev,
@@ -65,11 +75,16 @@ static err_t deliver_one(struct app *a, struct store_conn *c, const struct outbo
     err_t err = outbox_claim(c, ev->id, owner, now, now + CLAIM_S, &got);
     if (err || !got)
         return err;
-    err_t sent =
-        webhook_post(a->conf.callback.addr, ev->id, ev->topic, ev->payload, reason, sizeof(reason));
+    err_t sent = webhook_post(a->conf.callback.addr, a->conf.callback.secret, ev->id, ev->topic,
+                              ev->payload, reason, sizeof(reason));
     now = (int64_t)time(NULL);
     if (!sent)
         return outbox_done(c, ev->id, owner, now);
+    if (is_given_up(&a->conf, ev, now)) {
+        log_error("event id=%" PRId64 " type=%s live_id=%s dead after %" PRId64 " attempts: %s",
+                  ev->id, ev->topic, ev->live_id, ev->attempts + 1, reason);
+        return outbox_dead(c, ev->id, owner, now, reason);
+    }
     log_warn("event id=%" PRId64 " type=%s live_id=%s attempt=%" PRId64 " failed: %s", ev->id,
              ev->topic, ev->live_id, ev->attempts + 1, reason);
     return outbox_retry(c, ev->id, owner, now + backoff_s(ev->attempts), reason);
@@ -88,6 +103,21 @@ static err_t deliver_round(struct app *a, struct store_conn *c, struct arena *ar
     return err;
 }
 
+/* The backlog gauges, refreshed after each run (every node that runs the worker counts the
+ * same shared table). */
+static err_t publish_backlog(struct store_conn *c, struct arena *ar)
+{
+    struct outbox_backlog b = {0};
+    err_t err = outbox_backlog(c, ar, &b);
+    if (err)
+        return err;
+    int64_t now = (int64_t)time(NULL);
+    int64_t age =
+        b.oldest_created_at > 0 && now > b.oldest_created_at ? now - b.oldest_created_at : 0;
+    metrics_set_callback_backlog(b.pending, age, b.dead);
+    return ERR_OK;
+}
+
 /* The cron job: rounds until nothing is due (a room's next event becomes due as soon as its
  * predecessor is delivered), then the retention purge. */
 static err_t deliver_job(void *ud)
@@ -104,13 +134,28 @@ static err_t deliver_job(void *ud)
     }
     if (!err)
         err = outbox_purge(c, (int64_t)time(NULL) - RETENTION_S);
+    if (!err)
+        err = publish_backlog(c, ar);
     store_release(c);
     arena_free(&ar);
     return err;
 }
 
+err_t callback_dead_list(struct app *a, struct arena *ar, int64_t page_num, int64_t page_size,
+                         struct outbox_row **rows, size_t *n, int64_t *total)
+{
+    struct store_conn *c = NULL;
+    err_t err = store_acquire(a->store, true, &c);
+    if (!err)
+        err = outbox_dead_page(c, ar, page_size, (page_num - 1) * page_size, rows, n, total);
+    store_release(c);
+    return err;
+}
+
 void callback_module_register(struct app *a)
 {
+    /* the dead-letter list is served even with callbacks off: old rows stay readable */
+    callback_http_register(a);
     if (!a->conf.callback.addr || !a->conf.callback.addr[0])
         return;
     struct cron_job job = {

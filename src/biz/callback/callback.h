@@ -22,7 +22,19 @@ struct store_conn;
 err_t callback_emit(struct app *a, struct store_conn *c, const char *type, const char *live_id,
                     json_t *body) MUST_USE;
 
-/* Registers the delivery worker (a cron job) when callback.addr is configured. */
+/* Registers the delivery worker (a cron job) when callback.addr is configured, and the admin
+ * route listing dead letters. */
 void callback_module_register(struct app *a);
+
+struct arena;
+struct outbox_row;
+
+/* A page (1-based page_num, page_size rows) of dead letters, newest first, with their total;
+ * *rows is an arena array of *n entries. Store errors are returned. */
+err_t callback_dead_list(struct app *a, struct arena *ar, int64_t page_num, int64_t page_size,
+                         struct outbox_row **rows, size_t *n, int64_t *total) MUST_USE;
+
+/* Registers GET /admin/callback/dead (callback_http.c). */
+void callback_http_register(struct app *a);
 
 #endif

@@ -27,11 +27,14 @@ err_t outbox_due(struct store_conn *c, struct arena *ar, int64_t now, size_t lim
      * is backing off or claimed elsewhere: in-order delivery per room. */
     err_t err =
         store_query(c, ar,
-                    "SELECT o.id, o.topic, o.live_id, o.payload, o.attempts FROM outbox o "
-                    "WHERE o.delivered_at IS NULL AND o.next_attempt_at <= ? "
+                    "SELECT o.id, o.topic, o.live_id, o.payload, o.attempts, o.created_at "
+                    "FROM outbox o "
+                    "WHERE o.delivered_at IS NULL AND o.dead_at IS NULL "
+                    "AND o.next_attempt_at <= ? "
                     "AND (o.locked_until IS NULL OR o.locked_until < ?) "
                     "AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.live_id = o.live_id "
-                    "AND p.delivered_at IS NULL AND p.id < o.id) ORDER BY o.id LIMIT ?",
+                    "AND p.delivered_at IS NULL AND p.dead_at IS NULL AND p.id < o.id) "
+                    "ORDER BY o.id LIMIT ?",
                     (struct sql_arg[]){SQL_TIME(now), SQL_TIME(now), SQL_I64(limit)}, 3, &r);
     if (err)
         return err;
@@ -43,6 +46,7 @@ err_t outbox_due(struct store_conn *c, struct arena *ar, int64_t now, size_t lim
         (*rows)[i].live_id = store_rows_str(&r, i, 2);
         (*rows)[i].payload = store_rows_str(&r, i, 3);
         (*rows)[i].attempts = store_rows_i64(&r, i, 4);
+        (*rows)[i].created_at = store_rows_time(&r, i, 5);
     }
     return ERR_OK;
 }
@@ -81,6 +85,66 @@ err_t outbox_retry(struct store_conn *c, int64_t id, const char *owner, int64_t 
                       (struct sql_arg[]){SQL_TIME(next_at), SQL_STRN(reason, strnlen(reason, 255)),
                                          SQL_I64(id), SQL_STR(owner)},
                       4, NULL);
+}
+
+err_t outbox_dead(struct store_conn *c, int64_t id, const char *owner, int64_t now,
+                  const char *reason)
+{
+    return store_exec(c,
+                      "UPDATE outbox SET attempts = attempts + 1, dead_at = ?, last_error = ?, "
+                      "locked_by = NULL, locked_until = NULL WHERE id = ? AND locked_by = ?",
+                      (struct sql_arg[]){SQL_TIME(now), SQL_STRN(reason, strnlen(reason, 255)),
+                                         SQL_I64(id), SQL_STR(owner)},
+                      4, NULL);
+}
+
+err_t outbox_backlog(struct store_conn *c, struct arena *ar, struct outbox_backlog *out)
+{
+    struct store_rows r;
+    err_t err = store_query(c, ar,
+                            "SELECT COUNT(*), MIN(created_at) FROM outbox "
+                            "WHERE delivered_at IS NULL AND dead_at IS NULL",
+                            NULL, 0, &r);
+    if (!err)
+        err = r.nrows ? ERR_OK : ERR_INTERNAL;
+    if (err)
+        return err;
+    out->pending = store_rows_i64(&r, 0, 0);
+    out->oldest_created_at = store_rows_time(&r, 0, 1);
+    err = store_query(c, ar, "SELECT COUNT(*) FROM outbox WHERE dead_at IS NOT NULL", NULL, 0, &r);
+    if (!err)
+        out->dead = r.nrows ? store_rows_i64(&r, 0, 0) : 0;
+    return err;
+}
+
+err_t outbox_dead_page(struct store_conn *c, struct arena *ar, int64_t limit, int64_t offset,
+                       struct outbox_row **rows, size_t *n, int64_t *total)
+{
+    struct store_rows r;
+    err_t err = store_query(c, ar,
+                            "SELECT id, topic, live_id, payload, attempts, created_at, dead_at, "
+                            "last_error FROM outbox WHERE dead_at IS NOT NULL "
+                            "ORDER BY id DESC LIMIT ? OFFSET ?",
+                            (struct sql_arg[]){SQL_I64(limit), SQL_I64(offset)}, 2, &r);
+    if (err)
+        return err;
+    *n = r.nrows;
+    *rows = arena_zalloc(ar, (r.nrows + 1) * sizeof(**rows));
+    for (size_t i = 0; i < r.nrows; i++) {
+        struct outbox_row *o = &(*rows)[i];
+        o->id = store_rows_i64(&r, i, 0);
+        o->topic = store_rows_str(&r, i, 1);
+        o->live_id = store_rows_str(&r, i, 2);
+        o->payload = store_rows_str(&r, i, 3);
+        o->attempts = store_rows_i64(&r, i, 4);
+        o->created_at = store_rows_time(&r, i, 5);
+        o->dead_at = store_rows_time(&r, i, 6);
+        o->last_error = store_rows_str(&r, i, 7);
+    }
+    err = store_query(c, ar, "SELECT COUNT(*) FROM outbox WHERE dead_at IS NOT NULL", NULL, 0, &r);
+    if (!err)
+        *total = r.nrows ? store_rows_i64(&r, 0, 0) : 0;
+    return err;
 }
 
 err_t outbox_purge(struct store_conn *c, int64_t before)

@@ -20,6 +20,17 @@ struct outbox_row {
     const char *live_id;
     const char *payload;
     int64_t attempts;
+    int64_t created_at;     /* Unix seconds */
+    int64_t dead_at;        /* dead letters only; 0 otherwise */
+    const char *last_error; /* dead letters only */
+};
+
+/* The delivery backlog: undelivered live events, the creation time of the oldest (0 when
+ * none) and the dead letters. */
+struct outbox_backlog {
+    int64_t pending;
+    int64_t oldest_created_at;
+    int64_t dead;
 };
 
 /* Inserts one pending event due at `now`. */
@@ -44,6 +55,18 @@ err_t outbox_done(struct store_conn *c, int64_t id, const char *owner, int64_t n
 /* Records a failed attempt: attempts + 1, next try at `next_at`, the reason, claim dropped. */
 err_t outbox_retry(struct store_conn *c, int64_t id, const char *owner, int64_t next_at,
                    const char *reason) MUST_USE;
+
+/* Gives up on a claimed event: attempts + 1, dead since `now` with the last reason, claim
+ * dropped. It stays in the table and no longer holds back its room's later events. */
+err_t outbox_dead(struct store_conn *c, int64_t id, const char *owner, int64_t now,
+                  const char *reason) MUST_USE;
+
+/* Counts the backlog (see struct outbox_backlog). */
+err_t outbox_backlog(struct store_conn *c, struct arena *ar, struct outbox_backlog *out) MUST_USE;
+
+/* A page of dead letters, newest first, and their total. */
+err_t outbox_dead_page(struct store_conn *c, struct arena *ar, int64_t limit, int64_t offset,
+                       struct outbox_row **rows, size_t *n, int64_t *total) MUST_USE;
 
 /* Deletes events delivered before `before` (retention). */
 err_t outbox_purge(struct store_conn *c, int64_t before) MUST_USE;

@@ -1,6 +1,7 @@
 /* Admin censor routes C1-C10 (spec 04 §6.8) and the result callback (§6.6). */
 #define LOG_MODULE "censor"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "app.h"
@@ -42,7 +43,7 @@ static err_t parse_config(struct req *r, struct censor_config *c)
     if (jv_opt_bool(body, "enable", &c->enable) || jv_opt_bool(body, "pulp", &c->pulp) ||
         jv_opt_bool(body, "terror", &c->terror) ||
         jv_opt_bool(body, "politician", &c->politician) || jv_opt_bool(body, "ads", &c->ads) ||
-        jv_opt_i64(body, "interval", &c->interval, &has_interval))
+        jv_opt_i64_in(body, "interval", INT32_MIN, INT32_MAX, &c->interval, &has_interval))
         return req_fail(r, ERR_BAD_REQUEST, "booleans and an integer interval expected");
     if (c->enable && (c->interval < 1 || c->interval > 60))
         return req_fail(r, ERR_BAD_REQUEST, NULL);
@@ -94,7 +95,7 @@ static err_t body_live_id(struct req *r, const char **live_id)
     err_t err = req_json_object(r, &body);
     if (err)
         return err;
-    *live_id = json_string_value(json_object_get(body, "live_id"));
+    *live_id = json_string_value(jv_get(body, "live_id"));
     if (!*live_id || !(*live_id)[0])
         return req_fail(r, ERR_BAD_REQUEST, "live_id required");
     return ERR_OK;
@@ -138,7 +139,7 @@ static err_t handle_job_close(struct req *r)
  * number or a digit string. Absent stays absent. */
 static err_t copy_time(json_t *from, json_t *to, const char *key)
 {
-    json_t *v = json_object_get(from, key);
+    json_t *v = jv_get(from, key);
     int64_t t;
     if (!v || json_is_null(v))
         return ERR_OK;
@@ -155,7 +156,7 @@ static err_t copy_time(json_t *from, json_t *to, const char *key)
 /* Copies the optional key when it has the JSON type `type`; another type is a 400. */
 static err_t copy_typed(json_t *from, json_t *to, const char *key, json_type type)
 {
-    json_t *v = json_object_get(from, key);
+    json_t *v = jv_get(from, key);
     if (!v || json_is_null(v))
         return ERR_OK;
     if (json_typeof(v) != type)
@@ -198,7 +199,7 @@ static err_t handle_job_query(struct req *r)
 {
     json_t *in, *out = json_object();
     err_t err = req_json_object(r, &in);
-    const char *job = err ? NULL : json_string_value(json_object_get(in, "job"));
+    const char *job = err ? NULL : json_string_value(jv_get(in, "job"));
     if (!err && (!job || !job[0]))
         err = req_fail(r, ERR_BAD_REQUEST, "job required");
     if (!err) {
@@ -369,7 +370,7 @@ static err_t handle_audit(struct req *r)
     err_t err = req_json_object(r, &body);
     if (err)
         return err;
-    const char *live_id = json_string_value(json_object_get(body, "live_id"));
+    const char *live_id = json_string_value(jv_get(body, "live_id"));
     if (jv_opt_i64(body, "review_answer", &answer, &has_answer) || !has_answer ||
         (answer != 1 && answer != 2))
         return req_fail(r, ERR_BAD_REQUEST, "review_answer must be 1 or 2");
@@ -377,7 +378,7 @@ static err_t handle_audit(struct req *r)
         return req_fail(r, ERR_BAD_REQUEST, "notify must be a boolean");
     if (!live_id || !live_id[0])
         return req_fail(r, ERR_BAD_REQUEST, "live_id required");
-    err = audit_ids(r, json_object_get(body, "image_list"), &ids, &n);
+    err = audit_ids(r, jv_get(body, "image_list"), &ids, &n);
     if (err)
         return err;
     err = censor_audit(r->app, live_id, ids, n, answer, notify, r->user_id);
@@ -387,13 +388,13 @@ static err_t handle_audit(struct req *r)
 /* A string member, "" when absent or not a string. */
 static const char *str_at(json_t *o, const char *key)
 {
-    const char *s = json_string_value(json_object_get(o, key));
+    const char *s = json_string_value(jv_get(o, key));
     return s ? s : "";
 }
 
 static const char *scene(json_t *scenes, const char *name)
 {
-    return str_at(json_object_get(scenes, name), "suggestion");
+    return str_at(jv_get(scenes, name), "suggestion");
 }
 
 /* W-11: with censor.callback_token set, the hook URL we registered carries ?token=...; a
@@ -417,22 +418,22 @@ static err_t handle_callback(struct req *r)
     err_t err = req_json_object(r, &body);
     if (err)
         return err;
-    image = json_object_get(body, "image");
+    image = jv_get(body, "image");
     if (!json_is_object(image))
         return req_ok_empty(r); /* audio results are not stored, as in the reference */
-    code = json_integer_value(json_object_get(image, "code"));
+    code = json_integer_value(jv_get(image, "code"));
     if (code != 200) {
         /* acknowledged, not 500: a failed frame analysis is not worth a redelivery */
         log_warn("moderation result with image.code %lld: %s", (long long)code,
-                 str_at(json_object_get(image, "error"), "message"));
+                 str_at(jv_get(image, "error"), "message"));
         return req_ok_empty(r);
     }
-    json_t *result = json_object_get(image, "result");
-    json_t *scenes = json_object_get(result, "scenes");
+    json_t *result = jv_get(image, "result");
+    json_t *scenes = jv_get(result, "scenes");
     struct censor_result res = {
         .job_id = str_at(image, "job"),
         .url = str_at(image, "url"),
-        .timestamp = json_integer_value(json_object_get(image, "timestamp")),
+        .timestamp = json_integer_value(jv_get(image, "timestamp")),
         .suggestion = str_at(result, "suggestion"),
         .pulp = scene(scenes, "pulp"),
         .terror = scene(scenes, "terror"),

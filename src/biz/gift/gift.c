@@ -123,7 +123,8 @@ static err_t charge(struct app *a, const struct gift_tx *t, struct gift_refusal 
 {
     struct pay_order o = {t->biz_id, t->user_id, t->live_id, t->anchor_id, t->gift_id, t->amount};
     struct pay_result res;
-    err_t err = pay_charge(a->conf.gift.gift_addr, (long)a->conf.gift.timeout_ms, &o, &res);
+    err_t err = pay_charge(a->conf.gift.gift_addr, a->conf.gift.secret,
+                           (long)a->conf.gift.timeout_ms, &o, &res);
     if (err)
         return ERR_GIFT_PAY;
     if (res.code != 0) {
@@ -147,15 +148,69 @@ static void init_tx(struct arena *ar, const struct gift_send_in *in, const struc
     t->created_at = t->updated_at = now_s();
 }
 
+/* ERR_BAD_REQUEST with the reason in why->message. */
+static err_t refuse(struct gift_refusal *why, const char *reason)
+{
+    snprintf(why->message, sizeof(why->message), "%s", reason);
+    return ERR_BAD_REQUEST;
+}
+
+/* A client key already stored: its retry replays the stored outcome whatever the room and
+ * the catalogue have become since. */
+static bool is_replay(struct app *a, struct arena *ar, const struct gift_send_in *in)
+{
+    struct store_conn *c = NULL;
+    struct gift_tx old;
+    if (!in->biz_id || !in->biz_id[0])
+        return false;
+    bool found = store_acquire(a->store, false, &c) == ERR_OK &&
+                 gift_store_get(c, ar, in->biz_id, &old) == ERR_OK;
+    store_release(c);
+    return found;
+}
+
+/* What the server can check before charging: the room is on air, the sender is in it (the
+ * anchor counts), the gift is in the catalogue and the amount is its price, or any positive
+ * amount when the price is 0 (a custom amount). */
+static err_t check_sendable(struct app *a, struct arena *ar, const struct gift_send_in *in,
+                            const struct live_room *lr, bool in_room, struct gift_refusal *why)
+{
+    struct store_conn *c = NULL;
+    struct gift_config cfg;
+    bool is_anchor = lr->anchor_id && strcmp(lr->anchor_id, in->user_id) == 0;
+    if (lr->status != LIVE_STATUS_ON)
+        return refuse(why, "live room is not on air");
+    if (!in_room && !is_anchor)
+        return refuse(why, "sender is not in the live room");
+    if (in->amount <= 0)
+        return refuse(why, "amount must be positive");
+    err_t err = store_acquire(a->store, true, &c);
+    if (!err)
+        err = gift_store_config_get(c, ar, in->gift_id, &cfg);
+    store_release(c);
+    if (err == ERR_NOT_FOUND)
+        return refuse(why, "gift not found");
+    if (err)
+        return store_err(err);
+    if (cfg.amount > 0 && in->amount != cfg.amount)
+        return refuse(why, "amount must equal the gift's price");
+    return ERR_OK;
+}
+
 err_t gift_send(struct app *a, struct arena *ar, const struct gift_send_in *in, struct gift_tx *out,
                 struct gift_refusal *why)
 {
     struct live_room lr;
-    bool claimed = false, moved = false;
+    bool claimed = false, moved = false, in_room = false;
     memset(why, 0, sizeof(*why));
-    err_t err = live_find(a, ar, in->live_id, &lr);
+    err_t err = live_find_for(a, ar, in->live_id, in->user_id, &lr, &in_room);
     if (err)
         return err == ERR_NOT_FOUND ? ERR_GIFT_PAY : err;
+    if (!is_replay(a, ar, in)) {
+        err = check_sendable(a, ar, in, &lr, in_room, why);
+        if (err)
+            return err;
+    }
     init_tx(ar, in, &lr, out);
     err = claim(a, ar, out, &claimed);
     if (err || !claimed) {

@@ -69,6 +69,9 @@ struct gift_refusal {
 /* Sends a gift (G5). On ERR_OK *out is the paid transaction. ERR_GIFT_PAY when the live is
  * unknown, the hook refused (see *why), failed or timed out, or the same biz_id is still being
  * paid by another request; ERR_EXISTS when biz_id belongs to a different gift;
+ * ERR_BAD_REQUEST (reason in why->message) when the room is not on air, the sender is not in
+ * it, the gift is not configured or the amount is not its price (a stored biz_id skips these
+ * checks: its retry replays the stored outcome);
  * ERR_UNAVAILABLE / ERR_INTERNAL on store errors. */
 err_t gift_send(struct app *a, struct arena *ar, const struct gift_send_in *in, struct gift_tx *out,
                 struct gift_refusal *why) MUST_USE;

@@ -1,6 +1,7 @@
 /* Gift routes G1-G15 (spec 03 §5.6). */
 #define LOG_MODULE "gift"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,8 +22,8 @@ static err_t fail_store(struct req *r, err_t err)
     return req_fail_internal(r, err);
 }
 
-/* G1/G6/G12. `null_when_empty`: the client and admin variants answer null, server []. */
-static err_t config_list(struct req *r, const char *bad_msg, bool null_when_empty)
+/* G1/G6/G12. An empty catalogue is [] on every variant: clients read it as an array. */
+static err_t config_list(struct req *r, const char *bad_msg)
 {
     int64_t type;
     struct gift_config *list;
@@ -32,8 +33,6 @@ static err_t config_list(struct req *r, const char *bad_msg, bool null_when_empt
     err_t err = gift_config_list(r->app, r->arena, type, &list, &n);
     if (err)
         return fail_store(r, err);
-    if (n == 0 && null_when_empty)
-        return req_ok(r, NULL);
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, gift_config_json(&list[i]));
@@ -42,18 +41,19 @@ static err_t config_list(struct req *r, const char *bad_msg, bool null_when_empt
 
 static err_t h_config_client(struct req *r)
 {
-    return config_list(r, "type is not int", true);
+    return config_list(r, "type is not int");
 }
 
 static err_t h_config_server(struct req *r)
 {
-    return config_list(r, "Bad Request", false);
+    return config_list(r, "Bad Request");
 }
 
+/* An integer stored in an INT column: absent is 0, outside the column's range a 400. */
 static err_t int_field(json_t *o, const char *key, int64_t *out)
 {
     bool present;
-    err_t err = jv_opt_i64(o, key, out, &present);
+    err_t err = jv_opt_i64_in(o, key, INT32_MIN, INT32_MAX, out, &present);
     if (!err && !present)
         *out = 0;
     return err;
@@ -83,6 +83,8 @@ static err_t parse_config(struct req *r, struct gift_config *g)
         err = jv_opt_str(o, "animation_img", GIFT_IMG_MAX, &g->animation_img);
     if (!err)
         err = jv_opt_extends(o, "extends", &ext);
+    if (!err && g->amount < 0)
+        err = ERR_BAD_REQUEST; /* a price; 0 means any amount */
     if (err)
         return req_fail(r, ERR_BAD_REQUEST, "invalid gift config");
     char *text = jv_extends_dump(ext);
@@ -211,8 +213,8 @@ static err_t parse_send(struct req *r, struct gift_send_in *in)
         return req_fail(r, ERR_BAD_REQUEST, "invalid gift");
     if (!in->live_id || !in->live_id[0])
         return req_fail(r, ERR_BAD_REQUEST, "live_id is required");
-    if (in->amount < 0)
-        return req_fail(r, ERR_BAD_REQUEST, "amount must not be negative");
+    if (in->amount <= 0)
+        return req_fail(r, ERR_BAD_REQUEST, "amount must be positive");
     in->user_id = r->user_id;
     in->im_userid = r->im_userid;
     return ERR_OK;
@@ -229,6 +231,8 @@ static err_t h_send(struct req *r)
     err = gift_send(r->app, r->arena, &in, &tx, &why);
     if (err == ERR_GIFT_PAY && why.code != 0)
         return req_fail_code(r, err, (int)why.code, why.message[0] ? why.message : NULL);
+    if (err == ERR_BAD_REQUEST)
+        return req_fail(r, err, "%s", why.message);
     if (err == ERR_GIFT_PAY || err == ERR_EXISTS)
         return req_fail(r, err, NULL);
     if (err)

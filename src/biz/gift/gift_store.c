@@ -3,6 +3,8 @@
 
 #include "biz/gift/gift_store.h"
 
+#include <string.h>
+
 #include "core/mem.h"
 
 #define TX_COLS                                                                                    \
@@ -132,6 +134,24 @@ err_t gift_store_config_list(struct store_conn *c, struct arena *ar, int64_t typ
         g->order = store_rows_i64(&r, i, 7);
         g->extends_json = store_rows_str(&r, i, 8);
     }
+    return ERR_OK;
+}
+
+err_t gift_store_config_get(struct store_conn *c, struct arena *ar, int64_t gift_id,
+                            struct gift_config *out)
+{
+    struct store_rows r;
+    err_t err = store_query(c, ar,
+                            "SELECT gift_id, amount FROM gift_config "
+                            "WHERE deleted_at IS NULL AND gift_id = ?",
+                            (struct sql_arg[]){SQL_I64(gift_id)}, 1, &r);
+    if (err)
+        return err;
+    if (r.nrows == 0)
+        return ERR_NOT_FOUND;
+    memset(out, 0, sizeof(*out));
+    out->gift_id = store_rows_i64(&r, 0, 0);
+    out->amount = store_rows_i64(&r, 0, 1);
     return ERR_OK;
 }
 

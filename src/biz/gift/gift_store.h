@@ -25,6 +25,10 @@ err_t gift_store_page(struct store_conn *c, struct arena *ar, const char *col, c
 /* Configs of a type (GIFT_TYPE_ALL: all), not deleted, order asc, created_at desc. */
 err_t gift_store_config_list(struct store_conn *c, struct arena *ar, int64_t type,
                              struct gift_config **out, size_t *n) MUST_USE;
+/* The gift id and price of a configured gift (the other fields zero); ERR_NOT_FOUND when it is
+ * absent or deleted. */
+err_t gift_store_config_get(struct store_conn *c, struct arena *ar, int64_t gift_id,
+                            struct gift_config *out) MUST_USE;
 /* Upsert by gift_id; revives a deleted row and keeps its created_at (§10 #25). */
 err_t gift_store_config_save(struct store_conn *c, struct arena *ar, const struct gift_config *g,
                              int64_t now) MUST_USE;

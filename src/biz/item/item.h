@@ -24,7 +24,12 @@ enum {
 };
 
 /* item_demonstrate_log.status (§4.5) */
-enum record_status { RECORD_OK = 0, RECORD_FAILED = 3, RECORD_RECORDING = 4 };
+enum record_status {
+    RECORD_OK = 0,        /* saved: Pili accepted the save-as */
+    RECORD_WAITING = 1,   /* closed; its save-as is asked for (again) by the recordings job */
+    RECORD_FAILED = 3,    /* save-as still refused pili.saveas_retry_s after the end */
+    RECORD_RECORDING = 4, /* open */
+};
 
 /* One item_demonstrate_log row. Times are Unix seconds, 0 for NULL. */
 struct item_record {
@@ -84,9 +89,9 @@ err_t item_merge_extends(struct app *a, struct arena *ar, const char *live_id, c
  * ERR_NOT_FOUND unknown item or live; ERR_BAD_REQUEST the item is offline. */
 err_t item_demo_start(struct app *a, struct arena *ar, const char *live_id, const char *item_id,
                       bool record) MUST_USE;
-/* I11: clears the demonstrated item and closes the open recording through Pili save-as.
- * *rec is the closed recording or NULL when none was open. ERR_UPSTREAM when save-as failed
- * (the log is then marked failed; msg has the reason). */
+/* I11: clears the demonstrated item, closes the open recording and asks Pili for its save-as.
+ * *rec is the closed recording (status 0 when saved, RECORD_WAITING when the save-as failed
+ * and will be retried) or NULL when none was open. Store errors only. */
 err_t item_demo_stop(struct app *a, struct arena *ar, const char *live_id, struct item_record **rec,
                      char *msg) MUST_USE;
 /* I12: the demonstrated item, *out NULL when none. */
@@ -110,7 +115,14 @@ json_t *item_record_json(const struct app *a, const struct item_record *rec);
 /* Registers the item routes I1-I15 and S1-S7. */
 void item_module_register(struct app *a);
 
-/* Clears the item being demonstrated in a room (no recording is touched); logs failures. */
-void item_demo_clear(struct app *a, const char *live_id);
+/* Ends a room's demonstration when its room stops, is deleted or its anchor leaves: clears the
+ * demonstrated item and closes the open recording (its save-as follows in the recordings job).
+ * Logs failures. */
+void item_demo_end(struct app *a, const char *live_id);
+
+/* Schedules the recordings job (singleton): ends the demonstrations of rooms that stopped, are
+ * gone or are on air without their anchor, and asks Pili again for the save-as of waiting
+ * recordings until pili.saveas_retry_s after their end (then they are failed, status 3). */
+void item_schedule_jobs(struct app *a);
 
 #endif

@@ -1,6 +1,7 @@
 /* Item routes I1-I15 (client) and S1-S7 (server), spec 03 §4.3-§4.4. */
 #define LOG_MODULE "item"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,10 +60,10 @@ static err_t parse_item(json_t *o, struct item *it)
     if (!err)
         err = jv_opt_i64(o, "status", &it->status, &present);
     if (!err)
-        err = jv_opt_i64(o, "order", &it->order, &present);
+        err = jv_opt_i64_in(o, "order", INT64_MIN, UINT32_MAX, &it->order, &present);
     if (!err)
         err = jv_opt_extends(o, "extends", &it->extends_in);
-    rec = json_object_get(o, "record");
+    rec = jv_get(o, "record");
     it->has_record = rec != NULL;
     if (!err && json_is_object(rec))
         err = jv_opt_i64(rec, "id", &it->record_id, &present);
@@ -82,7 +83,7 @@ static err_t parse_batch(struct req *r, const char **live_id, json_t **items)
         return err;
     if (jv_opt_str(o, "live_id", LIVE_ID_MAX, live_id) || !*live_id || !(*live_id)[0])
         return req_fail(r, ERR_BAD_REQUEST, NULL);
-    *items = json_object_get(o, "items");
+    *items = jv_get(o, "items");
     if (!json_is_array(*items) || json_array_size(*items) == 0)
         return req_fail(r, ERR_BAD_REQUEST, NULL);
     return ERR_OK;
@@ -182,8 +183,9 @@ static err_t h_move(struct req *r)
     if (err)
         return err;
     if (jv_opt_str(o, "live_id", LIVE_ID_MAX, &live_id) || !live_id || !live_id[0] ||
-        jv_opt_str(o, "item_id", ITEM_ID_MAX, &item_id) || jv_opt_i64(o, "from", &from, &p) ||
-        jv_opt_i64(o, "to", &to, &p) || from < 0 || to < 0)
+        jv_opt_str(o, "item_id", ITEM_ID_MAX, &item_id) ||
+        jv_opt_i64_in(o, "from", 0, UINT32_MAX, &from, &p) ||
+        jv_opt_i64_in(o, "to", 0, UINT32_MAX, &to, &p))
         return req_fail(r, ERR_BAD_REQUEST, NULL);
     err = anchor_check(r, live_id);
     if (!err)
@@ -305,9 +307,7 @@ static err_t h_records(struct req *r)
     err = item_records(r->app, r->arena, live_id, &recs, &n);
     if (err)
         return fail(r, err, NULL);
-    if (n == 0)
-        return req_ok(r, NULL);
-    json_t *arr = json_array();
+    json_t *arr = json_array(); /* [] when empty, never null */
     for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, item_record_json(r->app, &recs[i]));
     return req_ok(r, arr);
@@ -335,7 +335,7 @@ static err_t h_records_delete(struct req *r)
     err_t err = req_json_object(r, &o);
     if (err)
         return err;
-    arr = json_object_get(o, "demonstrate_item");
+    arr = jv_get(o, "demonstrate_item");
     if (jv_opt_str(o, "live_id", LIVE_ID_MAX, &live_id) || (arr && !json_is_array(arr)))
         return req_fail(r, ERR_BAD_REQUEST, NULL);
     if (json_array_size(arr) == 0)
@@ -390,15 +390,17 @@ static const struct route item_routes[] = {
     {HTTP_PUT, "/server/item/:live_id/:item_id/extends", h_extends, AUTH_SERVER},
 };
 
-/* The anchor leaving its room ends the item's demonstration (spec 02 §3.10). */
+/* The anchor leaving its room, or the room stopping or being deleted, ends the item's
+ * demonstration and its recording (spec 02 §3.10). */
 static void on_room_change(struct app *a, const char *event, const char *live_id)
 {
-    if (strcmp(event, "anchor_left") == 0)
-        item_demo_clear(a, live_id);
+    if (strcmp(event, "anchor_left") == 0 || strcmp(event, "stopped") == 0)
+        item_demo_end(a, live_id);
 }
 
 void item_module_register(struct app *a)
 {
     router_add(a->router, item_routes, sizeof(item_routes) / sizeof(item_routes[0]));
     live_on_change(a, on_room_change);
+    item_schedule_jobs(a);
 }

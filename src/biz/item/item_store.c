@@ -197,6 +197,33 @@ err_t item_store_log_finish(struct store_conn *c, int64_t id, const char *fname,
         (struct sql_arg[]){SQL_STR(fname), SQL_I64(status), SQL_TIME(end), SQL_I64(id)}, 4, NULL);
 }
 
+err_t item_store_log_close(struct store_conn *c, int64_t id, int64_t end)
+{
+    return store_exec(c,
+                      "UPDATE item_demonstrate_log SET status = ?, `end` = ? "
+                      "WHERE id = ? AND `end` IS NULL",
+                      (struct sql_arg[]){SQL_I64(RECORD_WAITING), SQL_TIME(end), SQL_I64(id)}, 3,
+                      NULL);
+}
+
+err_t item_store_demo_lives(struct store_conn *c, struct arena *ar, size_t limit, const char ***out,
+                            size_t *n)
+{
+    struct store_rows r;
+    err_t err = store_query(c, ar,
+                            "SELECT live_id FROM item_demonstrate WHERE item_id <> '' "
+                            "UNION SELECT live_id FROM item_demonstrate_log WHERE `end` IS NULL "
+                            "LIMIT ?",
+                            (struct sql_arg[]){SQL_I64((int64_t)limit)}, 1, &r);
+    if (err)
+        return err;
+    *n = r.nrows;
+    *out = arena_zalloc(ar, (r.nrows + 1) * sizeof(**out));
+    for (size_t i = 0; i < r.nrows; i++)
+        (*out)[i] = store_rows_text(&r, i, 0);
+    return ERR_OK;
+}
+
 err_t item_store_log_delete(struct store_conn *c, const char *live_id, int64_t id)
 {
     return store_exec(c, "DELETE FROM item_demonstrate_log WHERE live_id = ? AND id = ?",

@@ -38,6 +38,11 @@ err_t item_store_log_insert(struct store_conn *c, const char *live_id, const cha
 err_t item_store_log_finish(struct store_conn *c, int64_t id, const char *fname, int status,
                             int64_t end) MUST_USE;
 err_t item_store_log_delete(struct store_conn *c, const char *live_id, int64_t id) MUST_USE;
+/* Closes an open recording (end NULL) at `end`, status RECORD_WAITING; a closed one is left. */
+err_t item_store_log_close(struct store_conn *c, int64_t id, int64_t end) MUST_USE;
+/* Up to `limit` lives with a demonstrated item or an open recording (arena strings). */
+err_t item_store_demo_lives(struct store_conn *c, struct arena *ar, size_t limit, const char ***out,
+                            size_t *n) MUST_USE;
 /* Unlinks a recording from the items that point to it. */
 err_t item_store_unlink_record(struct store_conn *c, const char *live_id, int64_t id,
                                int64_t now) MUST_USE;

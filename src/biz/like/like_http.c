@@ -8,6 +8,7 @@
 #include "biz/like/like_int.h"
 #include "biz/live/live.h"
 #include "clients/im.h"
+#include "core/jv.h"
 #include "core/log.h"
 #include "http/req.h"
 
@@ -17,7 +18,7 @@
 static err_t parse_count(struct req *r, int64_t *count)
 {
     json_t *root = r->body_len ? json_loadb(r->body, r->body_len, 0, NULL) : NULL;
-    json_t *v = json_is_object(root) ? json_object_get(root, "count") : NULL;
+    json_t *v = jv_get(root, "count");
     err_t err = ERR_OK;
 
     *count = 1;

@@ -148,7 +148,7 @@ static bool text_time(const char *s, int64_t *out)
 /* A request timestamp (spec 02 §0.4): absent / null / 0 / "0" → 0. */
 static bool parse_time(json_t *o, const char *key, int64_t *out)
 {
-    json_t *v = json_object_get(o, key);
+    json_t *v = jv_get(o, key);
     int64_t num;
     *out = 0;
     if (!v || json_is_null(v))

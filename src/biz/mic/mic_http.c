@@ -20,27 +20,20 @@ static err_t fail(struct req *r, err_t err, const char *msg)
     return req_fail(r, err, NULL);
 }
 
-/* An optional boolean; absent or null leaves *out unchanged. */
 /* An extends map as arena text (NULL when absent). iOS and Android send the map serialised
- * into a string on the extension update; a string holding a JSON object is accepted too. */
+ * into a string on the extension update; jv_opt_extends accepts both forms. */
 static bool parse_extends(struct req *r, json_t *o, const char **out)
 {
-    json_t *v = json_object_get(o, "extends");
-    json_t *parsed = NULL, *ext = NULL, *holder;
-    bool ok;
+    json_t *ext = NULL;
     *out = NULL;
-    if (v && json_is_string(v))
-        parsed = json_loads(json_string_value(v), 0, NULL);
-    holder = parsed ? json_pack("{s:O}", "extends", parsed) : json_incref(o);
-    ok = !(v && json_is_string(v) && !parsed) && !jv_opt_extends(holder, "extends", &ext);
-    if (ok && ext) {
-        char *text = jv_extends_dump(ext);
-        ok = strlen(text) <= MIC_EXTENDS_MAX;
-        *out = arena_strdup(r->arena, text);
-        free(text);
-    }
-    json_decref(holder);
-    json_decref(parsed);
+    if (jv_opt_extends(o, "extends", &ext))
+        return false;
+    if (!ext)
+        return true;
+    char *text = jv_extends_dump(ext);
+    bool ok = strlen(text) <= MIC_EXTENDS_MAX;
+    *out = arena_strdup(r->arena, text);
+    free(text);
     return ok;
 }
 
@@ -133,8 +126,7 @@ static err_t handle_switch(struct req *r)
     if (err)
         return err;
     /* iOS names the boolean `flag` */
-    bool ok = !(json_object_get(o, "status") ? jv_opt_bool(o, "status", &on)
-                                             : jv_opt_bool(o, "flag", &on));
+    bool ok = !(jv_get(o, "status") ? jv_opt_bool(o, "status", &on) : jv_opt_bool(o, "flag", &on));
     if (!ok || jv_opt_str(o, "type", 16, &type))
         return req_fail(r, ERR_BAD_REQUEST, "bad type or status");
     err = mic_switch(r->app, r->arena, live_id, r->user_id, user_id, type ? type : "", on);

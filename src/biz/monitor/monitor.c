@@ -1,8 +1,6 @@
 #define LOG_MODULE "monitor"
 #include "biz/monitor/monitor.h"
 
-#include <time.h>
-
 #include "app.h"
 #include "biz/monitor/monitor_store.h"
 #include "cache/cache.h"
@@ -25,13 +23,6 @@ static void put_counts(struct metrics_gauges *g, const struct app *a,
                   (double)n->pk_sessions);
     metrics_gauge(g, "qnlive_mic_seats", "Occupied co-hosting mic seats.", NULL, NULL,
                   (double)n->mic_seats);
-    metrics_gauge(g, "qnlive_callback_outbox_pending",
-                  "Business callback events not yet delivered.", NULL, NULL,
-                  (double)n->outbox_pending);
-    int64_t age = n->outbox_oldest_at ? (int64_t)time(NULL) - n->outbox_oldest_at : 0;
-    metrics_gauge(g, "qnlive_callback_outbox_oldest_age_seconds",
-                  "Age of the oldest undelivered callback event (0: none pending).", NULL, NULL,
-                  (double)(age > 0 ? age : 0));
     /* without IM every user legitimately has no IM account: nothing is pending */
     metrics_gauge(g, "qnlive_im_registration_pending", "Users waiting for their IM account.", NULL,
                   NULL, a->conf.im.enabled ? (double)n->im_unregistered : 0);

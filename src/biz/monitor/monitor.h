@@ -2,7 +2,7 @@
 #define QNLIVE_BIZ_MONITOR_H
 
 /* Business gauges for the Prometheus exporter, computed at scrape time from the store and the
- * cache: rooms by status, online users, PK sessions, mic seats, callback outbox and IM
+ * cache: rooms by status, online users, PK sessions, mic seats, IM
  * registration backlogs, connection pools, and whether the dependencies answer. */
 
 struct app;

@@ -27,19 +27,6 @@ static err_t count_rooms(struct store_conn *c, struct arena *ar, int64_t rooms[3
     return err;
 }
 
-static err_t oldest_outbox(struct store_conn *c, struct arena *ar, struct monitor_counts *out)
-{
-    static const char sql[] = "SELECT COUNT(*), MIN(created_at) FROM outbox "
-                              "WHERE delivered_at IS NULL";
-    struct store_rows rows;
-    err_t err = store_query(c, ar, sql, NULL, 0, &rows);
-    if (err || !rows.nrows)
-        return err;
-    out->outbox_pending = store_rows_i64(&rows, 0, 0);
-    out->outbox_oldest_at = store_rows_is_null(&rows, 0, 1) ? 0 : store_rows_time(&rows, 0, 1);
-    return ERR_OK;
-}
-
 err_t monitor_store_counts(struct store_conn *c, struct arena *ar, struct monitor_counts *out)
 {
     /* relay_status 1..4: agreed, one side started, both started */
@@ -56,8 +43,6 @@ err_t monitor_store_counts(struct store_conn *c, struct arena *ar, struct monito
         err = count_one(c, ar, pk_sql, &out->pk_sessions);
     if (!err)
         err = count_one(c, ar, mic_sql, &out->mic_seats);
-    if (!err)
-        err = oldest_outbox(c, ar, out);
     if (!err)
         err = count_one(c, ar, im_sql, &out->im_unregistered);
     return err;

@@ -11,13 +11,11 @@ struct store_conn;
 struct arena;
 
 struct monitor_counts {
-    int64_t rooms[3];     /* by live status: prepare, on, off */
-    int64_t online_users; /* presence rows in a room, anchors included */
-    int64_t pk_sessions;  /* relay sessions agreed or started, not yet stopped */
-    int64_t mic_seats;    /* occupied mic seats */
-    int64_t outbox_pending;
-    int64_t outbox_oldest_at; /* Unix time of the oldest undelivered event, 0 = none */
-    int64_t im_unregistered;  /* users still without an IM account */
+    int64_t rooms[3];        /* by live status: prepare, on, off */
+    int64_t online_users;    /* presence rows in a room, anchors included */
+    int64_t pk_sessions;     /* relay sessions agreed or started, not yet stopped */
+    int64_t mic_seats;       /* occupied mic seats */
+    int64_t im_unregistered; /* users still without an IM account */
 };
 
 /* Fills *out with one query per figure. Store errors are returned as they are. */

@@ -19,9 +19,12 @@
 #include "core/jv.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "cron/cron.h"
 #include "store/store.h"
 
 static const char MSG_BUSY[] = "live room already in relaying";
+
+enum { INVITE_BATCH = 100 }; /* sessions ended per run of the invitation timeout job */
 
 static int64_t now_s(void)
 {
@@ -151,9 +154,22 @@ static err_t find_session(struct app *a, struct arena *ar, bool read_only, const
     return err;
 }
 
-err_t relay_get(struct app *a, struct arena *ar, const char *sid, struct relay_session *out)
+/* A session is read by its two anchors and by the members of its two rooms. */
+static bool may_read(struct app *a, struct arena *ar, const struct relay_session *s,
+                     const char *caller)
 {
-    return find_session(a, ar, true, sid, out);
+    return strcmp(caller, s->init_user_id) == 0 || strcmp(caller, s->recv_user_id) == 0 ||
+           live_user_in_room(a, ar, s->init_room_id, caller) ||
+           live_user_in_room(a, ar, s->recv_room_id, caller);
+}
+
+err_t relay_get(struct app *a, struct arena *ar, const char *sid, const char *caller,
+                struct relay_session *out)
+{
+    err_t err = find_session(a, ar, true, sid, out);
+    if (!err && !may_read(a, ar, out, caller))
+        err = ERR_NOT_FOUND; /* an outsider cannot tell a foreign session from a missing one */
+    return err;
 }
 
 /* GATE (spec 03 §3.2): an open session, and the caller on air in its own PK live. Every
@@ -187,6 +203,17 @@ static err_t gate(struct app *a, struct arena *ar, const char *sid, const char *
     return ERR_OK;
 }
 
+/* The invited anchor took part: its invitation no longer times out. */
+static err_t mark_joined(struct app *a, struct arena *ar, const struct relay_session *s)
+{
+    struct store_conn *c = NULL;
+    err_t err = store_acquire(a->store, false, &c);
+    if (!err)
+        err = relay_store_mark_joined(c, ar, s->id, now_s());
+    store_release(c);
+    return err;
+}
+
 err_t relay_token(struct app *a, struct arena *ar, const char *sid, const char *caller,
                   struct relay_ticket *out)
 {
@@ -194,6 +221,8 @@ err_t relay_token(struct app *a, struct arena *ar, const char *sid, const char *
     const char *peer = NULL;
     bool is_init = false;
     err_t err = gate(a, ar, sid, caller, &s, &peer, &is_init);
+    if (!err && !is_init)
+        err = mark_joined(a, ar, &s);
     if (err)
         return err;
     out->sid = s.sid;
@@ -214,6 +243,8 @@ err_t relay_report_started(struct app *a, struct arena *ar, const char *sid, con
         err = store_acquire(a->store, false, &c);
     if (!err)
         err = relay_store_report(c, s.id, is_init, now_s(), &n);
+    if (!err && !is_init)
+        err = relay_store_mark_joined(c, ar, s.id, now_s());
     /* the status the statement left, read on the primary */
     if (!err)
         err = relay_store_find(c, ar, sid, &s);
@@ -287,6 +318,49 @@ static void end_pk_of_stopped_room(struct app *a, const char *event, const char 
 void relay_observe_lives(struct app *a)
 {
     live_on_change(a, end_pk_of_stopped_room);
+}
+
+/* Consent is given between the clients, so a PK the invited anchor never took up (no relay
+ * token, no start report) within live.pk_invite_timeout_s ends by itself: both rooms are free
+ * again and pk_stopped is sent. */
+static err_t end_unanswered_invites(void *ud)
+{
+    struct app *a = ud;
+    struct arena *ar = arena_new();
+    struct store_conn *c = NULL;
+    struct relay_session *list = NULL;
+    size_t n = 0;
+    err_t err = store_acquire(a->store, true, &c);
+    if (!err)
+        err = relay_store_unanswered(c, ar, now_s() - a->conf.live.pk_invite_timeout_s,
+                                     INVITE_BATCH, &list, &n);
+    store_release(c);
+    for (size_t i = 0; i < n && !err; i++) {
+        err = stop_session_tx(a, &list[i]);
+        if (err == ERR_NOT_FOUND)
+            err = ERR_OK; /* stopped meanwhile */
+        else if (!err)
+            log_info("PK %s ended: %s did not take part within %" PRId64 " s", list[i].sid,
+                     list[i].recv_user_id, a->conf.live.pk_invite_timeout_s);
+    }
+    arena_free(&ar);
+    return err;
+}
+
+void relay_schedule_jobs(struct app *a)
+{
+    int64_t period_ms = a->conf.live.pk_invite_timeout_s * 1000 / 4;
+    struct cron_job job = {
+        .name = "relay_invite_timeout",
+        .period_ms = period_ms < 1000    ? 1000
+                     : period_ms > 10000 ? 10000
+                                         : period_ms,
+        .fn = end_unanswered_invites,
+        .ud = a,
+        .singleton = true,
+    };
+    if (cron_add(a->cron, &job))
+        log_error("cannot schedule the PK invitation timeout job");
 }
 
 json_t *relay_session_json(const struct relay_session *s)

@@ -67,8 +67,9 @@ err_t relay_start(struct app *a, struct arena *ar, const char *caller,
                   const struct relay_start_in *in, struct relay_ticket *out,
                   const char **msg) MUST_USE;
 
-/* The session `sid` in any status (R2); ERR_NOT_FOUND when unknown. */
-err_t relay_get(struct app *a, struct arena *ar, const char *sid,
+/* The session `sid` in any status (R2), for its two anchors and the members of its two rooms;
+ * ERR_NOT_FOUND when unknown or when `caller` is none of those. */
+err_t relay_get(struct app *a, struct arena *ar, const char *sid, const char *caller,
                 struct relay_session *out) MUST_USE;
 
 /* The caller's token for the peer room of an open session it takes part in from its current
@@ -103,5 +104,10 @@ void relay_module_register(struct app *a);
 
 /* Subscribes to room changes: a room that stops ends its PK session. */
 void relay_observe_lives(struct app *a);
+
+/* Schedules the singleton job ending PK sessions whose invited anchor did not take part (relay
+ * token or start report) within live.pk_invite_timeout_s (pk_id of both rooms cleared,
+ * pk_stopped sent). */
+void relay_schedule_jobs(struct app *a);
 
 #endif

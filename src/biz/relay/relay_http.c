@@ -60,7 +60,7 @@ static err_t handle_start(struct req *r)
 static err_t handle_get(struct req *r)
 {
     struct relay_session s;
-    err_t err = relay_get(r->app, r->arena, req_param(r, "id"), &s);
+    err_t err = relay_get(r->app, r->arena, req_param(r, "id"), r->user_id, &s);
     return err ? fail(r, err, NULL) : req_ok(r, relay_session_json(&s));
 }
 
@@ -122,4 +122,5 @@ void relay_module_register(struct app *a)
 {
     router_add(a->router, relay_routes, ARRAY_LEN(relay_routes));
     relay_observe_lives(a);
+    relay_schedule_jobs(a);
 }

@@ -83,22 +83,54 @@ err_t relay_store_release_lives(struct store_conn *c, const char *sid, int64_t n
 
 err_t relay_store_report(struct store_conn *c, int64_t id, bool is_init, int64_t now, int64_t *n)
 {
-    /* one statement decides from the current value: simultaneous reports end in 4 (#11) */
+    /* one statement decides from the current value: simultaneous reports end in 4 (#11); the
+     * first report is when the PK started */
     static const char sql_init[] =
         "UPDATE relay_sessions SET status = CASE status WHEN 1 THEN 2 WHEN 3 THEN 4 ELSE status "
-        "END, updated_at = ? WHERE id = ? AND status IN (1, 2, 3, 4)";
+        "END, start_at = COALESCE(start_at, ?), updated_at = ? WHERE id = ? "
+        "AND status IN (1, 2, 3, 4)";
     static const char sql_recv[] =
         "UPDATE relay_sessions SET status = CASE status WHEN 1 THEN 3 WHEN 2 THEN 4 ELSE status "
-        "END, updated_at = ? WHERE id = ? AND status IN (1, 2, 3, 4)";
-    struct sql_arg args[] = {SQL_TIME(now), SQL_I64(id)};
+        "END, start_at = COALESCE(start_at, ?), updated_at = ? WHERE id = ? "
+        "AND status IN (1, 2, 3, 4)";
+    struct sql_arg args[] = {SQL_TIME(now), SQL_TIME(now), SQL_I64(id)};
     return store_exec(c, is_init ? sql_init : sql_recv, args, ARRAY_LEN(args), n);
+}
+
+err_t relay_store_mark_joined(struct store_conn *c, struct arena *ar, int64_t id, int64_t now)
+{
+    /* the first time counts: a repeated mark changes nothing */
+    const char *sql = store_sql_upsert(c, ar, "relay_joins", "session_id, joined_at", "session_id",
+                                       "joined_at = joined_at");
+    struct sql_arg args[] = {SQL_I64(id), SQL_TIME(now)};
+    return store_exec(c, sql, args, ARRAY_LEN(args), NULL);
+}
+
+err_t relay_store_unanswered(struct store_conn *c, struct arena *ar, int64_t created_before,
+                             size_t limit, struct relay_session **out, size_t *n)
+{
+    static const char sql[] =
+        "SELECT " SESSION_COLUMNS " FROM relay_sessions s WHERE status IN (1, 2) "
+        "AND created_at < ? AND NOT EXISTS (SELECT 1 FROM relay_joins j "
+        "WHERE j.session_id = s.id) ORDER BY id LIMIT ?";
+    struct sql_arg args[] = {SQL_TIME(created_before), SQL_I64((int64_t)limit)};
+    struct store_rows rows;
+    err_t err = store_query(c, ar, sql, args, ARRAY_LEN(args), &rows);
+    if (err)
+        return err;
+    *n = rows.nrows;
+    *out = arena_zalloc(ar, (rows.nrows + 1) * sizeof(**out));
+    for (size_t i = 0; i < rows.nrows; i++)
+        session_from(&rows, i, &(*out)[i]);
+    return ERR_OK;
 }
 
 err_t relay_store_stop(struct store_conn *c, int64_t id, int64_t now, int64_t *n)
 {
     static const char sql[] =
-        "UPDATE relay_sessions SET status = 6, updated_at = ? WHERE id = ? AND status <> 6";
-    struct sql_arg args[] = {SQL_TIME(now), SQL_I64(id)};
+        "UPDATE relay_sessions SET status = 6, stop_at = ?, updated_at = ? WHERE id = ? "
+        "AND status <> 6";
+    struct sql_arg args[] = {SQL_TIME(now), SQL_TIME(now), SQL_I64(id)};
     return store_exec(c, sql, args, ARRAY_LEN(args), n);
 }
 

@@ -31,11 +31,22 @@ err_t relay_store_claim_live(struct store_conn *c, const char *live_id, const ch
 /* Clears pk_id on every live still carrying sid, whatever its status. */
 err_t relay_store_release_lives(struct store_conn *c, const char *sid, int64_t now) MUST_USE;
 
-/* Applies one side's "started" report as a single CASE update on an open session. */
+/* Applies one side's "started" report as a single CASE update on an open session; the first
+ * report sets start_at. */
 err_t relay_store_report(struct store_conn *c, int64_t id, bool is_init, int64_t now,
                          int64_t *n) MUST_USE;
 
-/* Moves an open session to status 6; *n 0 when it was already stopped. */
+/* Records (in relay_joins) that the invited anchor of session `id` took part; the first time
+ * is kept. */
+err_t relay_store_mark_joined(struct store_conn *c, struct arena *ar, int64_t id,
+                              int64_t now) MUST_USE;
+
+/* Up to `limit` open sessions (status 1 or 2) created before `created_before` whose invited
+ * anchor never took part; *out is an arena array of *n entries. */
+err_t relay_store_unanswered(struct store_conn *c, struct arena *ar, int64_t created_before,
+                             size_t limit, struct relay_session **out, size_t *n) MUST_USE;
+
+/* Moves an open session to status 6 with stop_at; *n 0 when it was already stopped. */
 err_t relay_store_stop(struct store_conn *c, int64_t id, int64_t now, int64_t *n) MUST_USE;
 
 /* Compare-and-set of the extends text: writes new_text only while the row still holds

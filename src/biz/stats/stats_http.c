@@ -16,8 +16,8 @@
  * a null or malformed element is a 400, not a crash (§12 #14, #17). */
 static err_t parse_item(struct req *r, json_t *e, struct stats_item *it)
 {
-    json_t *type = json_object_get(e, "type");
-    json_t *count = json_object_get(e, "count");
+    json_t *type = jv_get(e, "type");
+    json_t *count = jv_get(e, "count");
 
     if (!json_is_object(e))
         return req_fail(r, ERR_BAD_REQUEST, "data items must be objects");
@@ -41,20 +41,13 @@ static err_t parse_item(struct req *r, json_t *e, struct stats_item *it)
     return ERR_OK;
 }
 
-/* The reference matched keys case-insensitively; iOS sends "Data". */
-static json_t *data_array(json_t *body)
-{
-    json_t *d = json_object_get(body, "data");
-    return d ? d : json_object_get(body, "Data");
-}
-
 static err_t handle_add(struct req *r)
 {
     json_t *body = NULL;
     err_t err = req_json_object(r, &body);
     if (err)
         return err;
-    json_t *data = data_array(body);
+    json_t *data = jv_get(body, "data"); /* iOS sends "Data" */
     size_t n = json_is_array(data) ? json_array_size(data) : 0;
     if (n == 0)
         return req_fail(r, ERR_BAD_REQUEST, "Empty data");

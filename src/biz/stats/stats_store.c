@@ -11,7 +11,9 @@ err_t stats_store_add(struct store_conn *c, struct arena *ar, const struct stats
     const char *sql = store_sql_upsert(
         c, ar, "stats_single_live", "live_id, biz_id, user_id, type, count, updated_at",
         "type, live_id, user_id, biz_id",
-        "count = count + CASE WHEN NEW(count) > 0 THEN NEW(count) ELSE 0 END, "
+        /* the INT column saturates instead of failing or wrapping (gift amounts add up) */
+        "count = CASE WHEN NEW(count) <= 0 THEN count "
+        "WHEN count + NEW(count) > 2147483647 THEN 2147483647 ELSE count + NEW(count) END, "
         "updated_at = CASE WHEN NEW(count) > 0 THEN NEW(updated_at) ELSE updated_at END");
     return store_exec(c, sql,
                       (struct sql_arg[]){SQL_STR(it->live_id), SQL_STR(it->biz_id),

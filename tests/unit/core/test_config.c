@@ -201,7 +201,7 @@ static void test_defaults(void **state)
     assert_int_equal(c.httpq.body_max, 1048576);
     assert_int_equal(c.httpq.drain_timeout_s, 10);
     assert_int_equal(c.httpq.n_trusted_proxies, 0);
-    assert_int_equal(c.auth.token_max_ttl_s, 0);
+    assert_int_equal(c.auth.token_max_ttl_s, 2592000); /* 30 days */
     assert_true(c.auth.server.enable); /* W-2: on unless explicitly false */
     assert_false(c.cache.enabled);
     assert_string_equal(c.cache.type, "");

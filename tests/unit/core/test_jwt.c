@@ -89,6 +89,26 @@ static void test_round_trip_admin_role(void **state)
     free(tok);
 }
 
+/* {"exp":null,...} and {"exp":"soon",...} signed with "jwtkey" */
+static const char EXP_NULL[] =
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+    "eyJleHAiOm51bGwsIkFwcElkIjoiYXBwMSIsIlVzZXJJZCI6InVzZXIxIiwiRGV2aWNlSWQiOiJkZXYxIiwiUm9sZSI6"
+    "IiJ9.gsPGxcH_UioUPBjN-Wq9LlY8tWZbKAnTFDUcXNa2afs";
+static const char EXP_STRING[] =
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+    "eyJleHAiOiJzb29uIiwiQXBwSWQiOiJhcHAxIiwiVXNlcklkIjoidXNlcjEiLCJEZXZpY2VJZCI6ImRldjEiLCJSb2xl"
+    "IjoiIn0.BSQioadFCiNUSLuAO-2J_Ho7CsWBwpqULELUqdMYWD4";
+
+static void test_null_claim_is_absent(void **state)
+{
+    (void)state;
+    struct jwt_claims c;
+    assert_int_equal(jwt_verify("jwtkey", EXP_NULL, 4000000000, &c), ERR_OK);
+    assert_int_equal(c.exp, 0);
+    assert_string_equal(c.user_id, "user1");
+    assert_int_equal(jwt_verify("jwtkey", EXP_STRING, 0, &c), ERR_UNAUTHORIZED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -98,6 +118,7 @@ int main(void)
         cmocka_unit_test(test_garbage_and_bearer_rejected),
         cmocka_unit_test(test_alg_pinned_to_hs256),
         cmocka_unit_test(test_round_trip_admin_role),
+        cmocka_unit_test(test_null_claim_is_absent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -65,14 +65,20 @@ static bool wait_for(atomic_int *v, int want, int timeout_ms)
     return atomic_load(v) >= want;
 }
 
-/* An in-memory stand-in for the cache's SET NX PX lock, shared by "nodes". */
+/* An in-memory stand-in for the cache's SET NX PX locks, shared by "nodes". `crashed` names an
+ * owner whose lease is never released, as when its process dies (it then only lapses). */
+enum { FAKE_KEYS = 8 };
+
 struct fake_lock {
     pthread_mutex_t mu;
-    char key[64];
-    char owner[128];
-    int64_t expires_ms;
+    struct {
+        char key[64];
+        char owner[128];
+        int64_t expires_ms;
+    } held[FAKE_KEYS];
     int releases_by_other;
     bool fail;
+    char crashed[128];
 };
 
 static int64_t mono_now_ms(void)
@@ -82,6 +88,16 @@ static int64_t mono_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The index of the live entry of key, or -1. Under l->mu. */
+static int find_key(struct fake_lock *l, const char *key)
+{
+    for (int i = 0; i < FAKE_KEYS; i++) {
+        if (strcmp(l->held[i].key, key) == 0 && l->held[i].expires_ms > mono_now_ms())
+            return i;
+    }
+    return -1;
+}
+
 static bool fake_acquire(void *ud, const char *key, const char *owner, int64_t ttl_ms, err_t *err)
 {
     struct fake_lock *l = ud;
@@ -89,11 +105,15 @@ static bool fake_acquire(void *ud, const char *key, const char *owner, int64_t t
     pthread_mutex_lock(&l->mu);
     if (l->fail) {
         *err = ERR_UNAVAILABLE;
-    } else if (l->key[0] == '\0' || l->expires_ms <= mono_now_ms()) {
-        snprintf(l->key, sizeof(l->key), "%s", key);
-        snprintf(l->owner, sizeof(l->owner), "%s", owner);
-        l->expires_ms = mono_now_ms() + ttl_ms;
-        got = true;
+    } else if (find_key(l, key) < 0) {
+        for (int i = 0; i < FAKE_KEYS && !got; i++) {
+            if (l->held[i].key[0] && l->held[i].expires_ms > mono_now_ms())
+                continue;
+            snprintf(l->held[i].key, sizeof(l->held[i].key), "%s", key);
+            snprintf(l->held[i].owner, sizeof(l->held[i].owner), "%s", owner);
+            l->held[i].expires_ms = mono_now_ms() + ttl_ms;
+            got = true;
+        }
     }
     pthread_mutex_unlock(&l->mu);
     return got;
@@ -103,11 +123,25 @@ static void fake_release(void *ud, const char *key, const char *owner)
 {
     struct fake_lock *l = ud;
     pthread_mutex_lock(&l->mu);
-    if (strcmp(l->key, key) == 0 && strcmp(l->owner, owner) == 0)
-        l->key[0] = '\0';
+    int i = find_key(l, key);
+    if (strcmp(l->crashed, owner) == 0 && strcmp(key, "qnlive:cron:leader") == 0)
+        ; /* a dead process releases nothing */
+    else if (i >= 0 && strcmp(l->held[i].owner, owner) == 0)
+        l->held[i].key[0] = '\0';
     else
         l->releases_by_other++;
     pthread_mutex_unlock(&l->mu);
+}
+
+/* Number of keys still held. */
+static int held_keys(struct fake_lock *l)
+{
+    int n = 0;
+    pthread_mutex_lock(&l->mu);
+    for (int i = 0; i < FAKE_KEYS; i++)
+        n += l->held[i].key[0] && l->held[i].expires_ms > mono_now_ms();
+    pthread_mutex_unlock(&l->mu);
+    return n;
 }
 
 static struct cron_job job_of(const char *name, int64_t period_ms, struct probe *p)
@@ -142,24 +176,21 @@ static void test_periodic_job_runs_repeatedly(void **state)
     assert_null(c);
 }
 
-static void test_singleton_skipped_on_other_node(void **state)
+/* Without a shared lock there is one node: it runs the singletons, whatever single_task_node
+ * says (a missing or stale cron section must not silence the timeout jobs). */
+static void test_singleton_runs_without_a_lock_on_any_node(void **state)
 {
     (void)state;
     struct probe single = {0};
-    struct probe every = {0};
     struct cron_options o = {.node_id = 2, .single_task_node = 1};
     struct cron *c = cron_new(&o);
     struct cron_job js = job_of("single", 10, &single);
-    struct cron_job je = job_of("every", 10, &every);
     js.singleton = true;
 
     assert_int_equal(cron_add(c, &js), ERR_OK);
-    assert_int_equal(cron_add(c, &je), ERR_OK);
     assert_int_equal(cron_start(c), ERR_OK);
-    assert_true(wait_for(&every.calls, 5, 3000));    /* the runner is alive... */
-    assert_int_equal(atomic_load(&single.calls), 0); /* ...but not for the singleton */
-    assert_int_equal(cron_run_now(c, "single"), ERR_FORBIDDEN);
-    assert_int_equal(atomic_load(&single.calls), 0);
+    assert_true(wait_for(&single.calls, 3, 3000));
+    assert_int_equal(cron_run_now(c, "single"), ERR_OK);
     cron_free(&c);
 }
 
@@ -206,9 +237,68 @@ static void test_two_nodes_never_run_singleton_concurrently(void **state)
     assert_true(stats_of(a, "flush_likes").skipped_lock + stats_of(b, "flush_likes").skipped_lock >
                 0);
     assert_int_equal(lock.releases_by_other, 0); /* each run released only its own lock */
-    assert_string_equal(lock.key, "");           /* and nothing is left held */
+    assert_int_equal(held_keys(&lock), 0);       /* and nothing is left held */
     cron_free(&a);
     cron_free(&b);
+}
+
+/* Runs of a singleton on two nodes sharing one lock: node 1 is preferred. */
+struct pair {
+    struct fake_lock lock;
+    struct probe on_a, on_b;
+    struct cron *a, *b;
+};
+
+static void pair_start(struct pair *p)
+{
+    struct cron_options oa = {.node_id = 1,
+                              .single_task_node = 1,
+                              .lock_acquire = fake_acquire,
+                              .lock_release = fake_release,
+                              .lock_ud = &p->lock};
+    struct cron_options ob = oa;
+    ob.node_id = 2;
+    p->a = cron_new(&oa);
+    p->b = cron_new(&ob);
+    struct cron_job ja = job_of("timeouts", 20, &p->on_a);
+    struct cron_job jb = job_of("timeouts", 20, &p->on_b);
+    ja.singleton = jb.singleton = true;
+    assert_int_equal(cron_add(p->a, &ja), ERR_OK);
+    assert_int_equal(cron_add(p->b, &jb), ERR_OK);
+    assert_int_equal(cron_start(p->a), ERR_OK);
+    assert_int_equal(cron_start(p->b), ERR_OK);
+}
+
+static void test_preferred_node_runs_singletons_and_another_takes_over_at_its_stop(void **state)
+{
+    (void)state;
+    struct pair p = {.lock.mu = PTHREAD_MUTEX_INITIALIZER};
+    pair_start(&p);
+    assert_true(wait_for(&p.on_a.calls, 20, 10000));
+    assert_int_equal(atomic_load(&p.on_b.calls), 0); /* first pick: the preferred node */
+    assert_true(cron_stop(p.a));                     /* a graceful stop hands over at once */
+    assert_true(wait_for(&p.on_b.calls, 5, 10000));
+    cron_free(&p.a);
+    cron_free(&p.b);
+    assert_int_equal(held_keys(&p.lock), 0);
+}
+
+static void test_another_node_takes_over_when_the_holder_dies(void **state)
+{
+    (void)state;
+    struct pair p = {.lock.mu = PTHREAD_MUTEX_INITIALIZER};
+    pair_start(&p);
+    assert_true(wait_for(&p.on_a.calls, 5, 10000));
+    /* node 1 dies: it stops running and its lease is never released, only lapses */
+    pthread_mutex_lock(&p.lock.mu);
+    snprintf(p.lock.crashed, sizeof(p.lock.crashed), "%s", cron_owner(p.a));
+    pthread_mutex_unlock(&p.lock.mu);
+    assert_true(cron_stop(p.a));
+    int b_before = atomic_load(&p.on_b.calls);
+    assert_int_equal(b_before, 0);
+    assert_true(wait_for(&p.on_b.calls, 5, 15000)); /* after the lease lapses (seconds) */
+    cron_free(&p.a);
+    cron_free(&p.b);
 }
 
 static void test_lock_backend_failure_skips_run(void **state)
@@ -440,7 +530,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_periodic_job_runs_repeatedly),
-        cmocka_unit_test(test_singleton_skipped_on_other_node),
+        cmocka_unit_test(test_singleton_runs_without_a_lock_on_any_node),
+        cmocka_unit_test(test_preferred_node_runs_singletons_and_another_takes_over_at_its_stop),
+        cmocka_unit_test(test_another_node_takes_over_when_the_holder_dies),
         cmocka_unit_test(test_singleton_runs_on_designated_node),
         cmocka_unit_test(test_two_nodes_never_run_singleton_concurrently),
         cmocka_unit_test(test_lock_backend_failure_skips_run),
