@@ -7,7 +7,7 @@ import requests
 
 from conftest import im_yaml
 from dashboard_metrics import expressions, exposed_names, missing
-from helpers import assert_ok, client_call, user_token
+from helpers import assert_ok, client_call, server_call, user_token
 from qnlive_server import free_port
 
 
@@ -71,6 +71,9 @@ def test_business_metrics_follow_the_api(make_server, fake):
     assert_ok(client_call(s, "POST", "/client/live/room/user/" + lid, vtok))
     assert_ok(client_call(s, "GET", "/client/live/room/heartbeat/" + lid, vtok))
     assert_ok(client_call(s, "PUT", "/client/live/room/%s/like" % lid, vtok, {"count": 4}))
+    # a gift must be configured before it can be sent; price 0 takes any amount
+    assert_ok(server_call(s, "POST", "/server/gift/config",
+                          {"gift_id": 1, "type": 9, "name": "Custom", "amount": 0}))
     assert_ok(client_call(s, "POST", "/client/gift/send", vtok,
                           {"live_id": lid, "gift_id": 1, "amount": 30, "biz_id": "bm-1"}))
     # a replay of the same biz_id is not a second gift
