@@ -5,7 +5,7 @@ import json
 import pytest
 
 from conftest import im_yaml
-from helpers import assert_error, assert_ok, client_call, server_call, user_token
+from helpers import assert_error, assert_ok, client_call, server_call, sql_eventually, user_token
 
 LIVE_INFO_KEYS = ["live_id", "title", "notice", "cover_url", "extends", "anchor_info",
                   "anchor_status", "room_token", "pk_id", "online_count", "start_time",
@@ -128,8 +128,9 @@ def test_presence_moves_between_rooms(server, tokens):
     assert_ok(client_call(server, "POST", "/client/live/room/user/" + r1, v, {}))
     assert_ok(client_call(server, "POST", "/client/live/room/user/" + r1, v, {}))
     assert_ok(client_call(server, "POST", "/client/live/room/user/" + r2, v, {}))
-    rows = server.sql("SELECT live_id, status FROM live_room_user_entities "
-                      "WHERE user_id = 'viewer_m'")
+    # the single row follows within about a second (written behind)
+    rows = sql_eventually(server, "SELECT live_id, status FROM live_room_user_entities "
+                          "WHERE user_id = 'viewer_m'", [[r2, "1"]])
     assert rows == [[r2, "1"]]
     count = lambda lid: assert_ok(client_call(server, "GET", "/client/live/room/info/" + lid,
                                               v))["online_count"]

@@ -104,8 +104,11 @@ void live_on_change(struct app *a, live_change_fn *fn);
 void live_module_register(struct app *a);
 
 /* Tells cached room views that live_id changed (another module wrote its row, e.g. pk_id):
- * bumps its generation and the lists'. Call after the write committed; no-op when view caching
- * is off. */
+ * bumps its generation and the lists'. Call after the write committed. */
 void live_views_changed(struct app *a, const char *live_id);
+
+/* Tells cached room views that user_id's profile changed (nick, avatar...): the rooms it
+ * anchors show the new one on every node. Call after the write committed. */
+void live_views_anchor_changed(struct app *a, const char *user_id);
 
 #endif

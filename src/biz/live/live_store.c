@@ -133,13 +133,15 @@ err_t live_store_insert(struct store_conn *c, const struct live_room *l, int64_t
 }
 
 err_t live_store_start(struct store_conn *c, const char *live_id, const char *anchor_id,
-                       int64_t now, int64_t *affected)
+                       const char *push_url, int64_t now, int64_t *affected)
 {
-    static const char sql[] = "UPDATE live_entities SET status = 1, start_at = ?, "
-                              "last_heartbeat_at = ?, updated_at = ? WHERE deleted_at IS NULL AND "
-                              "live_id = ? AND anchor_id = ? AND status IN (0, 1)";
-    struct sql_arg args[] = {SQL_TIME(now), SQL_TIME(now), SQL_TIME(now), SQL_STR(live_id),
-                             SQL_STR(anchor_id)};
+    static const char sql[] =
+        "UPDATE live_entities SET status = 1, start_at = ?, "
+        "last_heartbeat_at = ?, updated_at = ?, push_url = COALESCE(?, "
+        "push_url) WHERE deleted_at IS NULL AND live_id = ? AND anchor_id = ? "
+        "AND status IN (0, 1)";
+    struct sql_arg args[] = {SQL_TIME(now),     SQL_TIME(now),    SQL_TIME(now),
+                             SQL_STR(push_url), SQL_STR(live_id), SQL_STR(anchor_id)};
     return store_exec(c, sql, args, ARRAY_LEN(args), affected);
 }
 
@@ -446,4 +448,110 @@ err_t live_store_count_view(struct store_conn *c, struct arena *ar, const char *
     struct sql_arg args[] = {SQL_STR(live_id), SQL_STR(""), SQL_STR(user_id),
                              SQL_I64(1),       SQL_I64(1),  SQL_TIME(now)};
     return store_exec(c, sql, args, ARRAY_LEN(args), NULL);
+}
+
+/* Statement sizes of the write-behind: a chunk is padded (its last row repeated) up to the next
+ * size, so a handful of statement texts serve every batch and stay prepared. */
+static size_t padded_rows(size_t n)
+{
+    static const size_t sizes[] = {1, 4, 16, 64, PRESENCE_ROWS_MAX};
+
+    for (size_t i = 0; i < ARRAY_LEN(sizes); i++)
+        if (n <= sizes[i])
+            return sizes[i];
+    return PRESENCE_ROWS_MAX;
+}
+
+static err_t put_chunk(struct store_conn *c, struct arena *ar, const struct presence_rec *recs,
+                       size_t n, int64_t now)
+{
+    enum { COLS = 6 };
+    size_t rows = padded_rows(n);
+    const char *sql = store_sql_upsert_rows(
+        c, ar, "live_room_user_entities",
+        "live_id, user_id, status, heart_beat_at, created_at, updated_at", "user_id",
+        "live_id = NEW(live_id), status = NEW(status), heart_beat_at = CASE WHEN NEW(status) = 1 "
+        "THEN NEW(heart_beat_at) ELSE heart_beat_at END, updated_at = NEW(updated_at), "
+        "deleted_at = NULL",
+        rows);
+    struct sql_arg *args = arena_alloc(ar, rows * COLS * sizeof(*args));
+
+    for (size_t i = 0; i < rows; i++) {
+        const struct presence_rec *p = &recs[i < n ? i : n - 1];
+        struct sql_arg *a = &args[i * COLS];
+
+        a[0] = SQL_STR(p->live_id);
+        a[1] = SQL_STR(p->user_id);
+        a[2] = SQL_I64(p->live_id[0] ? 1 : 0);
+        a[3] = SQL_TIME(p->at);
+        a[4] = SQL_TIME(now);
+        a[5] = SQL_TIME(now);
+    }
+    return store_exec(c, sql, args, rows * COLS, NULL);
+}
+
+err_t presence_store_put_many(struct store_conn *c, struct arena *ar,
+                              const struct presence_rec *recs, size_t n, int64_t now)
+{
+    err_t err = ERR_OK;
+
+    for (size_t at = 0; !err && at < n; at += PRESENCE_ROWS_MAX) {
+        size_t k = n - at < PRESENCE_ROWS_MAX ? n - at : PRESENCE_ROWS_MAX;
+
+        err = put_chunk(c, ar, recs + at, k, now);
+    }
+    return err;
+}
+
+static err_t count_chunk(struct store_conn *c, struct arena *ar, const struct view_count *v,
+                         size_t n, int64_t now)
+{
+    enum { COLS = 6 };
+    size_t rows = padded_rows(n);
+    const char *sql = store_sql_upsert_rows(
+        c, ar, "stats_single_live", "live_id, biz_id, user_id, type, count, updated_at",
+        "type, live_id, user_id, biz_id",
+        "count = count + NEW(count), updated_at = NEW(updated_at)", rows);
+    struct sql_arg *args = arena_alloc(ar, rows * COLS * sizeof(*args));
+    for (size_t i = 0; i < rows; i++) {
+        const struct view_count *p = &v[i < n ? i : n - 1];
+        struct sql_arg *a = &args[i * COLS];
+        a[0] = SQL_STR(p->live_id);
+        a[1] = SQL_STR("");
+        a[2] = SQL_STR(p->user_id);
+        a[3] = SQL_I64(1);
+        a[4] = SQL_I64(i < n ? p->count : 0); /* padding rows add nothing */
+        a[5] = SQL_TIME(now);
+    }
+    return store_exec(c, sql, args, rows * COLS, NULL);
+}
+
+err_t live_store_count_views(struct store_conn *c, struct arena *ar, const struct view_count *v,
+                             size_t n, int64_t now)
+{
+    err_t err = ERR_OK;
+    for (size_t at = 0; !err && at < n; at += PRESENCE_ROWS_MAX) {
+        size_t k = n - at < PRESENCE_ROWS_MAX ? n - at : PRESENCE_ROWS_MAX;
+        err = count_chunk(c, ar, v + at, k, now);
+    }
+    return err;
+}
+
+err_t presence_store_online(struct store_conn *c, struct arena *ar, struct presence_rec **out,
+                            size_t *n)
+{
+    static const char sql[] = "SELECT user_id, live_id, heart_beat_at FROM "
+                              "live_room_user_entities WHERE status = 1 AND deleted_at IS NULL "
+                              "AND live_id <> ''";
+    struct store_rows rows;
+    err_t err = store_query(c, ar, sql, NULL, 0, &rows);
+    *n = 0;
+    if (err)
+        return err;
+    *out = arena_zalloc(ar, (rows.nrows + 1) * sizeof(**out));
+    for (size_t i = 0; i < rows.nrows; i++)
+        (*out)[(*n)++] = (struct presence_rec){.user_id = store_rows_text(&rows, i, 0),
+                                               .live_id = store_rows_text(&rows, i, 1),
+                                               .at = store_rows_time(&rows, i, 2)};
+    return ERR_OK;
 }

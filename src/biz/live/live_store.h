@@ -57,9 +57,10 @@ err_t presence_store_get_room(struct store_conn *c, struct arena *ar, const char
 err_t live_store_insert(struct store_conn *c, const struct live_room *l, int64_t now,
                         int64_t *id) MUST_USE;
 
-/* status 0|1 → 1 for the room's anchor, start_at = last_heartbeat_at = now. */
+/* status 0|1 → 1 for the room's anchor, start_at = last_heartbeat_at = now; push_url replaces
+ * the stored one unless NULL. */
 err_t live_store_start(struct store_conn *c, const char *live_id, const char *anchor_id,
-                       int64_t now, int64_t *affected) MUST_USE;
+                       const char *push_url, int64_t now, int64_t *affected) MUST_USE;
 
 /* status 1 → 2, end_at = now; anchor_id NULL = any anchor; reason NULL = no stop_* columns. */
 err_t live_store_stop(struct store_conn *c, const char *live_id, const char *anchor_id, int64_t now,
@@ -116,6 +117,34 @@ err_t presence_store_count(struct store_conn *c, struct arena *ar, const char *l
 err_t presence_store_page(struct store_conn *c, struct arena *ar, const char *live_id,
                           int64_t limit, int64_t offset, const char ***ids, size_t *n,
                           int64_t *total) MUST_USE;
+
+/* One user's presence as the shared cache holds it, for the write-behind. */
+struct presence_rec {
+    const char *user_id;
+    const char *live_id; /* "" = in no room */
+    int64_t at;          /* when it last joined or sent a heartbeat (Unix seconds) */
+};
+
+enum { PRESENCE_ROWS_MAX = 256 };
+
+/* Writes the presence rows of n users (their single row each: online in live_id, or left),
+ * PRESENCE_ROWS_MAX rows per statement. */
+err_t presence_store_put_many(struct store_conn *c, struct arena *ar,
+                              const struct presence_rec *recs, size_t n, int64_t now) MUST_USE;
+
+/* Every user online in a room per the table (arena array of *n). */
+err_t presence_store_online(struct store_conn *c, struct arena *ar, struct presence_rec **out,
+                            size_t *n) MUST_USE;
+
+/* Viewing counters to add (stats type 1). */
+struct view_count {
+    const char *live_id, *user_id;
+    int64_t count;
+};
+
+/* Adds n viewing counters in multi-row upserts. */
+err_t live_store_count_views(struct store_conn *c, struct arena *ar, const struct view_count *v,
+                             size_t n, int64_t now) MUST_USE;
 
 /* Adds one to the viewing counter (stats type 1) of the user in the room. */
 err_t live_store_count_view(struct store_conn *c, struct arena *ar, const char *live_id,
