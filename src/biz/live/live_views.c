@@ -348,7 +348,7 @@ static char *fill_text(struct arena *ar, const char *text, size_t len, const int
         int64_t v = 0, slot;
         if (d == 19 && strn_to_i64(text + i, d, 0, INT64_MAX, &v) && v >= SENTINEL &&
             (slot = v - SENTINEL) < (int64_t)(2 * n)) {
-            w += sprintf(w, "%" PRId64, vals[slot]); /* never longer than the 19 digits */
+            w += snprintf(w, d + 1, "%" PRId64, vals[slot]); /* fits in the 19 digits */
             i += d;
         }
     }
