@@ -38,6 +38,7 @@
 enum {
     FLUSH_PERIOD_MS = 1000,
     EXPIRE_SCAN_MAX = 1000, /* timed-out members taken per room and pass */
+    SLOW_PING_MS = 1000,
 };
 
 static const char ROOMS_KEY[] = "live:rooms";
@@ -335,6 +336,10 @@ err_t live_presence_flush(struct app *a)
         live_presence_outage(a);
         requeue(a, ids, n); /* nothing is lost: the next pass writes the state of then */
     }
+    /* every node watches the cache, so a cache outage is known even with no traffic */
+    int64_t t0 = wall_ms();
+    if (cache_ping(a->cache) || wall_ms() - t0 > SLOW_PING_MS)
+        live_presence_outage(a);
     publish_outage(a, ar);
     arena_free(&ar);
     return err;
@@ -402,11 +407,12 @@ err_t live_presence_expire(struct app *a, size_t *evicted)
     /* silence is counted from the end of the last outage: heartbeats that could not arrive
      * while a dependency was away must not turn into timeouts */
     err_t err = app_ping(a);
-    if (err)
+    /* a dependency that answers only after a long wait was away just as much */
+    if (err || wall_ms() - now > SLOW_PING_MS)
         live_presence_outage(a);
     if (!err)
         err = run(a, b);
-    if (err || last_outage(a, ar) >= cutoff) {
+    if (err || last_outage(a, ar) >= cutoff - 1) {
         arena_free(&ar);
         return err;
     }
