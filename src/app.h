@@ -20,6 +20,7 @@ struct pili_client;
 struct req;
 struct textcache;
 struct live_presence;
+struct like_commit;
 
 /* Lookups the auth middleware needs from business modules, installed by them at registration
  * so that platform code never includes biz/. */
@@ -48,6 +49,7 @@ struct app {
     struct textcache *auth_users;
     struct textcache *live_views;        /* rendered room views, when live.view_cache_ms > 0 */
     struct live_presence *live_presence; /* presence write-behind queue of this node */
+    struct like_commit *like_commit;     /* group commit of likes */
     /* module teardown, run by app_close in reverse order of registration */
     void (*on_close[8])(struct app *a);
     size_t n_on_close;

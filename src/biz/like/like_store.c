@@ -63,3 +63,26 @@ err_t like_store_room(struct store_conn *c, struct arena *ar, const char *live_i
     }
     return ERR_OK;
 }
+
+err_t like_store_put_many(struct store_conn *c, struct arena *ar, const struct like_put *rows,
+                          size_t n, int64_t now)
+{
+    enum { COLS = 6 };
+    const char *sql = store_sql_upsert_rows(
+        c, ar, "stats_single_live", "live_id, user_id, type, biz_id, count, updated_at",
+        "type, live_id, user_id, biz_id",
+        "count = CASE WHEN NEW(count) > count THEN NEW(count) ELSE count END, "
+        "updated_at = NEW(updated_at)",
+        n);
+    struct sql_arg *args = arena_alloc(ar, n * COLS * sizeof(*args));
+    for (size_t i = 0; i < n; i++) {
+        struct sql_arg *a = &args[i * COLS];
+        a[0] = SQL_STR(rows[i].live_id);
+        a[1] = SQL_STR(rows[i].user_id);
+        a[2] = SQL_I64(LIKE_STATS_TYPE);
+        a[3] = SQL_STR("");
+        a[4] = SQL_I64(rows[i].count);
+        a[5] = SQL_TIME(now);
+    }
+    return store_exec(c, sql, args, n * COLS, NULL);
+}

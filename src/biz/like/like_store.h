@@ -29,6 +29,17 @@ err_t like_store_set_watermark(struct store_conn *c, int64_t last) MUST_USE;
 err_t like_store_put(struct store_conn *c, struct arena *ar, const char *live_id,
                      const char *user_id, int64_t count, int64_t now) MUST_USE;
 
+/* A user's cumulative like count to store. */
+struct like_put {
+    const char *live_id, *user_id;
+    int64_t count;
+};
+
+/* like_store_put for n rows in one statement (a row repeated is harmless: counts never go
+ * down). */
+err_t like_store_put_many(struct store_conn *c, struct arena *ar, const struct like_put *rows,
+                          size_t n, int64_t now) MUST_USE;
+
 /* Every stored per-user like count of a room (for re-seeding the cache). */
 err_t like_store_room(struct store_conn *c, struct arena *ar, const char *live_id,
                       struct like_user_count **out, size_t *n) MUST_USE;
