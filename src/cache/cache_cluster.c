@@ -322,8 +322,10 @@ static err_t cluster_run_batch(struct cache_resp *r, struct cache_batch *b)
     size_t n = b->n_groups;
     size_t *pending = arena_alloc(b->a, (n + 1) * sizeof(*pending));
 
-    for (size_t i = 0; i < n; i++)
-        pending[i] = i;
+    n = 0;
+    for (size_t i = 0; i < b->n_groups; i++)
+        if (b->groups[i].count) /* an empty group has no slot to go to */
+            pending[n++] = i;
     for (int pass = 0; pass < CLUSTER_MAX_REDIRECTS; pass++) {
         unsigned gen = atomic_load(&cc->gen);
         bool unreachable = false;

@@ -365,6 +365,18 @@ out:
     return err;
 }
 
+static err_t anchor_row(struct app *a, struct arena *ar, const char *live_id, const char *anchor_id,
+                        int64_t now)
+{
+    struct presence_rec rec = {.user_id = anchor_id, .live_id = live_id, .at = now};
+    struct store_conn *c = NULL;
+    err_t err = store_acquire(a->store, false, &c);
+    if (!err)
+        err = presence_store_put_many(c, ar, &rec, 1, now);
+    store_release(c);
+    return err;
+}
+
 /* The push URL is signed when the room starts, valid for pili.publish_expire_s from then: a
  * room created long before it starts still gets a usable one. NULL without a pili section. */
 static const char *push_url_at_start(struct app *a, struct arena *ar, const char *live_id,
@@ -395,9 +407,12 @@ err_t live_start(struct app *a, struct arena *ar, const char *live_id, const cha
         return *msg = MSG_NOT_ANCHOR, ERR_INTERNAL;
     char *prev = NULL;
     err = start_tx(a, live_id, user_id, push_url_at_start(a, ar, live_id, now), now, &n);
-    /* the anchor is in its room from the start (also when re-starting an on-air room) */
+    /* the anchor is in its room from the start (also when re-starting an on-air room); its
+     * row is written at once, as starting is a business event and admin lists read it */
     if (!err)
         err = live_presence_join(a, ar, live_id, user_id, &prev);
+    if (!err)
+        err = anchor_row(a, ar, live_id, user_id, now);
     if (err)
         return err;
     /* MySQL counts changed rows only: a re-start within the same second changes nothing */

@@ -288,7 +288,9 @@ static const char *with_push_url(struct req *r, const struct live_views_entry *e
     if (!at || live_room_cached(r->app, r->arena, e->live_ids[0], &g, &l) || !l.push_url ||
         !*l.push_url)
         return text;
-    char *url = json_dumps(json_string(l.push_url), JSON_ENCODE_ANY);
+    json_t *j = json_string(l.push_url);
+    char *url = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+    json_decref(j);
     const char *out = arena_printf(r->arena, "%.*s\"push_url\":%s%s", (int)(at - text), text,
                                    url ? url : "\"\"", at + strlen(blank));
     free(url);
