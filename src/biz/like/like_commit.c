@@ -1,6 +1,8 @@
 /* Group commit of likes: a like is acknowledged only once its cumulative count is in the
- * database, so neither a cache restart nor a node crash loses it. The requests of a few
- * milliseconds share one multi-row upsert: each waits for the commit that carries its row. */
+ * database, so neither a cache restart nor a node crash loses it. One committer writes whatever
+ * is queued as one multi-row upsert; the likes that arrive while it writes go together in the
+ * next one, so a statement carries more rows the busier the room, and a quiet like waits for
+ * one commit only. Each request waits for the commit that carries its row. */
 #define LOG_MODULE "like"
 
 #include <pthread.h>
@@ -18,14 +20,14 @@
 #include "store/store.h"
 
 enum {
-    GATHER_US = 2000, /* how long the committer waits for more likes after the first */
-    ROWS_MAX = 256,   /* rows per statement; more wait for the next commit */
+    ROWS_MAX = 256, /* rows per statement; more wait for the next commit */
 };
 
 /* One waiting request: its row, and the outcome the committer writes back. */
 struct like_waiter {
     struct like_put row;
     struct like_waiter *next;
+    pthread_cond_t cond; /* its own: a commit wakes only the requests it carried */
     bool done;
     err_t err;
 };
@@ -33,7 +35,6 @@ struct like_waiter {
 struct like_commit {
     pthread_mutex_t mu;
     pthread_cond_t work; /* the committer waits for rows */
-    pthread_cond_t done; /* requests wait for their commit */
     struct like_waiter *head, **tail;
     size_t n;
     bool stopping;
@@ -83,10 +84,6 @@ static void *committer(void *arg)
             pthread_cond_wait(&lc->work, &lc->mu);
         if (!lc->head && lc->stopping)
             break;
-        /* a short gathering window: the likes arriving meanwhile share this commit */
-        pthread_mutex_unlock(&lc->mu);
-        nanosleep(&(struct timespec){.tv_nsec = GATHER_US * 1000L}, NULL);
-        pthread_mutex_lock(&lc->mu);
         size_t n;
         struct like_waiter *batch = take(lc, &n);
         pthread_mutex_unlock(&lc->mu);
@@ -96,8 +93,8 @@ static void *committer(void *arg)
             next = w->next; /* w belongs to its request once done is set */
             w->err = err;
             w->done = true;
+            pthread_cond_signal(&w->cond);
         }
-        pthread_cond_broadcast(&lc->done);
     }
     pthread_mutex_unlock(&lc->mu);
     return NULL;
@@ -112,14 +109,16 @@ err_t like_commit_wait(struct app *a, const char *live_id, const char *user_id, 
         pthread_mutex_unlock(&lc->mu);
         return ERR_UNAVAILABLE;
     }
+    pthread_cond_init(&w.cond, NULL);
     *lc->tail = &w;
     lc->tail = &w.next;
     lc->n++;
     pthread_cond_signal(&lc->work);
     /* the store's own timeouts bound each commit, so this wait ends */
     while (!w.done)
-        pthread_cond_wait(&lc->done, &lc->mu);
+        pthread_cond_wait(&w.cond, &lc->mu);
     pthread_mutex_unlock(&lc->mu);
+    pthread_cond_destroy(&w.cond);
     if (w.err)
         log_warn("like of live_id=%s not stored: %s", live_id, err_name(w.err));
     return w.err;
@@ -137,7 +136,6 @@ static void close_commit(struct app *a)
     pthread_join(lc->thread, NULL);
     pthread_mutex_destroy(&lc->mu);
     pthread_cond_destroy(&lc->work);
-    pthread_cond_destroy(&lc->done);
     free(lc);
     a->like_commit = NULL;
 }
@@ -147,7 +145,6 @@ void like_commit_init(struct app *a)
     struct like_commit *lc = xcalloc(1, sizeof(*lc));
     pthread_mutex_init(&lc->mu, NULL);
     pthread_cond_init(&lc->work, NULL);
-    pthread_cond_init(&lc->done, NULL);
     lc->tail = &lc->head;
     lc->app = a;
     if (pthread_create(&lc->thread, NULL, committer, lc) != 0) {

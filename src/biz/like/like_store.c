@@ -30,21 +30,25 @@ err_t like_store_put_many(struct store_conn *c, struct arena *ar, const struct l
                           size_t n, int64_t now)
 {
     enum { COLS = 6 };
+    /* padded to a few sizes (the last row repeated, harmless as counts never go down), so a
+     * handful of statement texts serve every commit and stay prepared */
+    size_t rows_n = n <= 1 ? 1 : n <= 4 ? 4 : n <= 16 ? 16 : n <= 64 ? 64 : n;
     const char *sql = store_sql_upsert_rows(
         c, ar, "stats_single_live", "live_id, user_id, type, biz_id, count, updated_at",
         "type, live_id, user_id, biz_id",
         "count = CASE WHEN NEW(count) > count THEN NEW(count) ELSE count END, "
         "updated_at = NEW(updated_at)",
-        n);
-    struct sql_arg *args = arena_alloc(ar, n * COLS * sizeof(*args));
-    for (size_t i = 0; i < n; i++) {
+        rows_n);
+    struct sql_arg *args = arena_alloc(ar, rows_n * COLS * sizeof(*args));
+    for (size_t i = 0; i < rows_n; i++) {
+        const struct like_put *r = &rows[i < n ? i : n - 1];
         struct sql_arg *a = &args[i * COLS];
-        a[0] = SQL_STR(rows[i].live_id);
-        a[1] = SQL_STR(rows[i].user_id);
+        a[0] = SQL_STR(r->live_id);
+        a[1] = SQL_STR(r->user_id);
         a[2] = SQL_I64(LIKE_STATS_TYPE);
         a[3] = SQL_STR("");
-        a[4] = SQL_I64(rows[i].count);
+        a[4] = SQL_I64(r->count);
         a[5] = SQL_TIME(now);
     }
-    return store_exec(c, sql, args, n * COLS, NULL);
+    return store_exec(c, sql, args, rows_n * COLS, NULL);
 }

@@ -324,7 +324,9 @@ err_t live_presence_flush(struct app *a)
     err_t err = n ? read_dirty(a, ar, ids, n, recs) : ERR_OK;
     for (size_t i = 0; i < n; i++)
         recs[i].at = now;
-    bool views = p->n_views > 0; /* read unlocked: a join racing this pass waits for the next */
+    pthread_mutex_lock(&p->mu);
+    bool views = p->n_views > 0;
+    pthread_mutex_unlock(&p->mu);
     if (!err && (n || views))
         err = store_acquire(a->store, false, &c);
     if (!err && n)
