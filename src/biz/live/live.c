@@ -430,12 +430,12 @@ err_t live_start(struct app *a, struct arena *ar, const char *live_id, const cha
 }
 
 err_t live_join(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-                struct live_room *room, const char **msg)
+                const struct live_views_gen *gen, struct live_room *room, const char **msg)
 {
     char *prev = NULL;
     *msg = NULL;
     /* the room is checked before the presence moves (§12 #8) */
-    err_t err = room_now(a, ar, live_id, room);
+    err_t err = gen ? live_room_cached(a, ar, live_id, gen, room) : room_now(a, ar, live_id, room);
     if (!err && room->status == LIVE_STATUS_OFF) {
         *msg = MSG_STATUS;
         err = ERR_INTERNAL;

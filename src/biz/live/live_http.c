@@ -298,35 +298,39 @@ static const char *with_push_url(struct req *r, const struct live_views_entry *e
     return out;
 }
 
-/* Room info with its live counts; `join_of`, when set, is the user who just joined, shown as
- * the reference shows a join (the stored online_count column). */
-static err_t info_answer(struct req *r, const char *live_id, const struct live_room *join_of)
+/* Answers room info from a looked-up entry, with its live counts (`join_of`, when set, is
+ * the room just joined: shown as the reference shows a join, with the stored online_count
+ * column and the anchor in when the joiner is the anchor). */
+static err_t info_reply(struct req *r, struct live_views_entry *e, const struct live_room *join_of)
 {
-    struct live_views_entry e;
     const char *text;
     size_t len;
-    bool no_anchor;
-    err_t err = info_template(r, live_id, &e, &no_anchor);
+    err_t err = live_views_fill(r->app, r->arena, e, &text, &len);
     if (!err && join_of) {
-        bool anchor = strcmp(join_of->anchor_id, r->user_id) == 0;
-        err = live_views_fill(r->app, r->arena, &e, &text, &len);
-        e.counts[0] = anchor ? 1 : e.counts[0]; /* the anchor just (re-)entered its room */
-        e.counts[1] = join_of->online_count;
+        e->counts[0] = strcmp(join_of->anchor_id, r->user_id) == 0 ? 1 : e->counts[0];
+        e->counts[1] = join_of->online_count;
+        err = live_views_fill(r->app, r->arena, e, &text, &len);
     }
-    if (!err)
-        err = live_views_fill(r->app, r->arena, &e, &text, &len);
-    if (no_anchor)
-        return req_fail(r, ERR_NOT_FOUND, NULL);
     if (err)
         return fail(r, err, NULL);
-    if (e.n == 1 && strcmp(e.anchor_ids[0], r->user_id) == 0)
-        text = with_push_url(r, &e, text, &len);
+    if (e->n == 1 && strcmp(e->anchor_ids[0], r->user_id) == 0)
+        text = with_push_url(r, e, text, &len);
     return req_ok_raw(r, text, len);
+}
+
+static err_t info_answer(struct req *r, const char *live_id)
+{
+    struct live_views_entry e;
+    bool no_anchor;
+    err_t err = info_template(r, live_id, &e, &no_anchor);
+    if (no_anchor)
+        return req_fail(r, ERR_NOT_FOUND, NULL);
+    return err ? fail(r, err, NULL) : info_reply(r, &e, NULL);
 }
 
 static err_t handle_info(struct req *r)
 {
-    return info_answer(r, req_param(r, "live_id"), NULL);
+    return info_answer(r, req_param(r, "live_id"));
 }
 
 static err_t handle_server_info(struct req *r)
@@ -362,11 +366,19 @@ static err_t handle_server_stop(struct req *r)
 
 static err_t handle_join(struct req *r)
 {
+    struct live_views_entry e;
     struct live_room room;
     const char *msg = NULL;
     const char *id = req_param(r, "live_id");
-    err_t err = live_join(r->app, r->arena, id, r->user_id, &room, &msg);
-    return err ? fail(r, err, msg) : info_answer(r, id, &room);
+    bool no_anchor;
+    /* the room's view, generation and counts in one round trip; then the presence's */
+    err_t err = info_template(r, id, &e, &no_anchor);
+    struct live_views_gen gen = {.ok = e.usable, .gen = e.gen};
+    if (!err)
+        err = live_join(r->app, r->arena, id, r->user_id, &gen, &room, &msg);
+    if (no_anchor)
+        return req_fail(r, ERR_NOT_FOUND, NULL);
+    return err ? fail(r, err, msg) : info_reply(r, &e, &room);
 }
 
 static err_t handle_leave(struct req *r)

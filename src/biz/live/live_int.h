@@ -11,6 +11,8 @@
 #include "biz/live/live.h"
 #include "biz/user/user.h"
 
+struct live_views_gen;
+
 /* Fields of a new room (spec 02 §3.1); strings borrowed, times 0 = unset. */
 struct live_create_in {
     const char *title, *notice, *cover_url;
@@ -57,9 +59,11 @@ err_t live_start(struct app *a, struct arena *ar, const char *live_id, const cha
 err_t live_stop(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
                 const char **msg) MUST_USE;
 
-/* Joins the room (L7), leaving any other room first; *room gets the room's row. */
+/* Joins the room (L7), leaving any other room first; *room gets the room's row, read under
+ * the view generation gen when the caller has just read it (else NULL: read now). */
 err_t live_join(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-                struct live_room *room, const char **msg) MUST_USE;
+                const struct live_views_gen *gen, struct live_room *room,
+                const char **msg) MUST_USE;
 
 /* Leaves the room (L10); leaving a room one is not in succeeds. */
 err_t live_leave(struct app *a, const char *live_id, const char *user_id) MUST_USE;
