@@ -458,6 +458,11 @@ static void anchor_left_check(struct app *a, const char *live_id, const char *us
     arena_free(&ar);
 }
 
+void live_user_gone(struct app *a, const char *live_id, const char *user_id)
+{
+    anchor_left_check(a, live_id, user_id);
+}
+
 err_t live_leave(struct app *a, const char *live_id, const char *user_id)
 {
     struct arena *ar = arena_new();

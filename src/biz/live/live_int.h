@@ -156,6 +156,10 @@ err_t live_views_fill(struct app *a, struct arena *ar, struct live_views_entry *
 err_t live_views_count(struct app *a, struct arena *ar, struct live_view *views, size_t n,
                        int want) MUST_USE;
 
+/* Tells listeners "anchor_left" when user_id, just taken out of live_id (a timeout), is its
+ * anchor. */
+void live_user_gone(struct app *a, const char *live_id, const char *user_id);
+
 /* Presence (live_presence.c). */
 
 /* The sorted set of a room's members (arena string). */

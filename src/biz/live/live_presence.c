@@ -383,6 +383,10 @@ static size_t evict(struct app *a, struct arena *ar, const char *live_id,
     }
     if (cache_batch_len(u) && run(a, u))
         log_warn("room keys of %zu timed-out users not cleared in %s", n, live_id);
+    /* an anchor that timed out has left its room, as if it had said so */
+    for (size_t i = 0; i < silent->n; i++)
+        if (cache_batch_int(b, i, 0) == 1)
+            live_user_gone(a, live_id, silent->elem[i].str);
     return n;
 }
 
