@@ -8,8 +8,11 @@
 
 Workloads: /status (and nginx serving the same bytes, as the ceiling), room info, room list
 (page 1 and a deep page), user profile, join, heartbeat, like, and a mixed audience session.
-Columns: requests/s, p50 and p99 latency, errors (socket errors + HTTP >= 400), server RSS
-before/after, CPU time per request (server process).
+Columns: requests/s, the same as a fraction of the server's own /status in this run (robust to
+the machine's drift), p50 and p99 latency, errors (socket errors + HTTP >= 400), server RSS
+before/after, CPU time per request (server process) and, on MariaDB, the statements each
+request cost (deltas of SHOW GLOBAL STATUS Com_select/insert/update/delete/replace) and
+MariaDB's CPU per request when this run started it (or --mysql-pid names it).
 """
 import argparse
 import base64
@@ -184,14 +187,46 @@ def run_wrk(base, plan, args, tmp, group=0):
     return json.loads(m.group(1))
 
 
-def measure(name, base, plan, pid, args, tmp):
+STATEMENTS = ("Com_select", "Com_insert", "Com_update", "Com_delete", "Com_replace")
+
+
+class Mysql:
+    """Statement counters of a MariaDB ("host:port:user:password"), read with the CLI."""
+
+    def __init__(self, spec, pid):
+        self.host, self.port, self.user, self.password = (spec.split(":") + [""] * 4)[:4]
+        self.pid = pid
+        self.idle = 0
+        a, b = self.statements(), self.statements()
+        self.idle = b - a  # what reading the counters itself costs
+
+    def statements(self):
+        cmd = ["mariadb", "--no-defaults", "-N", "-B", "-h", self.host, "-P", self.port,
+               "-u", self.user]
+        if self.password:
+            cmd.append("-p" + self.password)
+        cmd += ["-e", "SHOW GLOBAL STATUS WHERE Variable_name IN (%s)"
+                % ",".join("'%s'" % v for v in STATEMENTS)]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        return sum(int(line.split("\t")[1]) for line in out.splitlines() if "\t" in line)
+
+
+def measure(name, base, plan, pid, args, tmp, db=None):
     rss0, cpu0 = proc_stats(pid)
+    st0 = db.statements() if db else None
+    _, dbcpu0 = proc_stats(db.pid if db else None)
     s = run_wrk(base, plan, args, tmp, SESSION_STEPS if name == "audience session" else 0)
     rss1, cpu1 = proc_stats(pid)
-    rps = s["requests"] / (s["duration_us"] / 1e6)
-    cpu_us = (cpu1 - cpu0) * 1e6 / s["requests"] if cpu0 is not None and s["requests"] else None
+    _, dbcpu1 = proc_stats(db.pid if db else None)
+    st1 = db.statements() if db else None
+    n = s["requests"]
+    rps = n / (s["duration_us"] / 1e6)
+    cpu_us = (cpu1 - cpu0) * 1e6 / n if cpu0 is not None and n else None
+    stmts = (st1 - st0 - db.idle) / n if db and n else None
+    db_us = (dbcpu1 - dbcpu0) * 1e6 / n if dbcpu0 is not None and n else None
     return {"name": name, "rps": rps, "p50": s["p50_us"] / 1000, "p99": s["p99_us"] / 1000,
-            "errors": s["errors"], "rss0": rss0, "rss1": rss1, "cpu_us": cpu_us}
+            "errors": s["errors"], "rss0": rss0, "rss1": rss1, "cpu_us": cpu_us,
+            "stmts": stmts, "db_us": db_us}
 
 
 def fmt(v, spec):
@@ -199,14 +234,17 @@ def fmt(v, spec):
 
 
 def print_table(rows, title):
+    status = next((r["rps"] for r in rows if r["name"] == "status"), None)
     print("\n" + title)
-    print("| workload | req/s | p50 ms | p99 ms | errors | RSS before MB | RSS after MB | CPU us/req |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| workload | req/s | of /status | p50 ms | p99 ms | errors | RSS before MB | "
+          "RSS after MB | CPU us/req | SQL stmts/req | MariaDB CPU us/req |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print("| %s | %s | %s | %s | %d | %s | %s | %s |" % (
-            r["name"], fmt(r["rps"], "%.0f"), fmt(r["p50"], "%.2f"), fmt(r["p99"], "%.2f"),
-            r["errors"], fmt(r["rss0"], "%.1f"), fmt(r["rss1"], "%.1f"),
-            fmt(r["cpu_us"], "%.0f")))
+        print("| %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s |" % (
+            r["name"], fmt(r["rps"], "%.0f"),
+            fmt(r["rps"] / status if status else None, "%.2f"), fmt(r["p50"], "%.2f"),
+            fmt(r["p99"], "%.2f"), r["errors"], fmt(r["rss0"], "%.1f"), fmt(r["rss1"], "%.1f"),
+            fmt(r["cpu_us"], "%.0f"), fmt(r.get("stmts"), "%.3f"), fmt(r.get("db_us"), "%.0f")))
     sys.stdout.flush()
 
 
@@ -224,6 +262,9 @@ class Servers:
 
     def mariadb_redis(self):
         env = self.script("mariadb.sh", "start", os.path.join(self.tmp, "m"))
+        self.mysql_spec = env["QNLIVE_TEST_MYSQL"]
+        with open(os.path.join(self.tmp, "m", "pid")) as f:
+            self.mysql_pid = int(f.read().strip())
         self.stops.append(lambda: self.script("mariadb.sh", "stop", os.path.join(self.tmp, "m")))
         renv = self.script("redis.sh", "start", os.path.join(self.tmp, "r"))
         self.stops.append(lambda: self.script("redis.sh", "stop", os.path.join(self.tmp, "r")))
@@ -234,7 +275,7 @@ class Servers:
                 entry % (host, port, user, password, db, ", read_only: true") +
                 "cache:\n  type: node\n  addr: %s\n" % renv["QNLIVE_TEST_REDIS"])
 
-    def qnlive(self, binary, backend_yaml, port, view_cache_ms=0, workers=0):
+    def qnlive(self, binary, backend_yaml, port, view_cache_ms=None, workers=0):
         cfg = os.path.join(self.tmp, "qnlive.yaml")
         with open(cfg, "w") as f:
             f.write("node: {node_id: 1}\naccount: {access_key: a, secret_key: s}\n"
@@ -242,8 +283,9 @@ class Servers:
                     "auth: {jwt_key: %s, server: {enable: true, access_key: %s, secret_key: %s}}\n"
                     "rtc: {app_id: bench}\ncron: {single_task_node: 1}\nlog: {level: warn}\n"
                     # the workloads run for minutes: no audience may time out meanwhile
-                    "live: {view_cache_ms: %d, user_timeout_s: 3600}\n"
-                    % (port, workers, JWT_KEY, AK, SK, view_cache_ms))
+                    "live: {%suser_timeout_s: 3600}\n"
+                    % (port, workers, JWT_KEY, AK, SK,
+                       "" if view_cache_ms is None else "view_cache_ms: %d, " % view_cache_ms))
             f.write(backend_yaml or "sqlite: {path: %s/qnlive.db}\n" % self.tmp)
         log = open(os.path.join(self.tmp, "qnlive.log"), "wb")
         p = subprocess.Popen([binary, "-f", cfg], stdout=log, stderr=subprocess.STDOUT,
@@ -300,12 +342,16 @@ def main():
     ap.add_argument("--only", help="comma-separated workload names")
     ap.add_argument("--workers", type=int, default=0,
                     help="httpq.workers of the started server (0: the default, 2 x cores)")
-    ap.add_argument("--view-cache-ms", type=int, default=0,
-                    help="live.view_cache_ms of the started server (0: the default, off)")
+    ap.add_argument("--view-cache-ms", type=int, default=None,
+                    help="live.view_cache_ms of the started server (default: the server's)")
+    ap.add_argument("--mysql", help="host:port:user:password of the external server's MariaDB, "
+                    "to count its statements")
+    ap.add_argument("--mysql-pid", type=int, help="pid of that MariaDB (for its CPU)")
     args = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="qnlive-bench-")
     servers = Servers(tmp)
+    servers.mysql_spec, servers.mysql_pid = args.mysql, args.mysql_pid
     try:
         if args.url:
             base, pid = args.url.rstrip("/"), args.pid
@@ -322,13 +368,16 @@ def main():
         servers.nginx(ng_port, status_body.replace("'", ""))
         rows = [measure("nginx /status (ceiling)", "http://127.0.0.1:%d" % ng_port,
                         [("GET", "/status", "", "")], None, args, tmp)]
+        db = Mysql(servers.mysql_spec, servers.mysql_pid) if servers.mysql_spec else None
+        time.sleep(2)  # the seed's write-behind settles
         only = set(args.only.split(",")) if args.only else None
         for name, plan in workloads.items():
             if only and name not in only:
                 continue
-            rows.append(measure(name, base, plan, pid, args, tmp))
-        what = args.url or "qnlive %s, %s, view_cache_ms %d" % (
-            os.path.basename(args.binary), args.backend, args.view_cache_ms)
+            rows.append(measure(name, base, plan, pid, args, tmp, db))
+        what = args.url or "qnlive %s, %s, view_cache_ms %s" % (
+            os.path.basename(args.binary), args.backend,
+            "default" if args.view_cache_ms is None else args.view_cache_ms)
         print_table(rows, "%s; wrk -t%d -c%d -d%ds; %d cores" % (
             what, args.threads, args.connections, args.duration, os.cpu_count()))
     finally:

@@ -19,6 +19,8 @@ struct rtc_client;
 struct pili_client;
 struct req;
 struct textcache;
+struct live_presence;
+struct like_commit;
 
 /* Lookups the auth middleware needs from business modules, installed by them at registration
  * so that platform code never includes biz/. */
@@ -45,7 +47,9 @@ struct app {
     /* user_id -> im_userid of recent successful client-token lookups (a few seconds): keeps a
      * database round trip off every authenticated request */
     struct textcache *auth_users;
-    struct textcache *live_views; /* rendered room views, when live.view_cache_ms > 0 */
+    struct textcache *live_views;        /* rendered room views, when live.view_cache_ms > 0 */
+    struct live_presence *live_presence; /* presence write-behind queue of this node */
+    struct like_commit *like_commit;     /* group commit of likes */
     /* module teardown, run by app_close in reverse order of registration */
     void (*on_close[8])(struct app *a);
     size_t n_on_close;

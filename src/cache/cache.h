@@ -23,8 +23,9 @@
  * uses sharded locks, the Redis backends keep a small pool of connections per server, so each
  * concurrent caller gets its own connection (connect timeout 2 s, command timeout 3 s).
  *
- * There is no batch/pipeline API: callers issue several operations (the like feature does
- * HINCRBY, HINCRBY, SADD, EXPIRE), each of which is atomic on its own. */
+ * Several commands go in one round trip through a batch (cache_batch_*): a batch is a list of
+ * groups, each group a list of commands on keys that share one hash slot ({tag}), optionally
+ * atomic. See "Batches" below. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -50,6 +51,7 @@ struct cache_field {
 };
 
 struct cache;
+struct cache_batch;
 
 /* The backend vtable; callers use the cache_* wrappers below. */
 struct cache_ops {
@@ -79,6 +81,7 @@ struct cache_ops {
     err_t (*lock_acquire)(struct cache *c, const char *key, const char *owner, int64_t ttl_ms,
                           bool *got);
     err_t (*lock_release)(struct cache *c, const char *key, const char *owner, bool *released);
+    err_t (*batch)(struct cache *c, struct cache_batch *b);
 };
 
 /* Every backend embeds this as its first member. */
@@ -245,5 +248,98 @@ MUST_USE static inline err_t cache_lock_release_ex(struct cache *c, const char *
 {
     return c->ops->lock_release(c, key, owner, released);
 }
+
+/* Batches.
+ *
+ * A batch sends many commands at once: one pipelined round trip on a Redis node, one per owning
+ * master on a cluster (groups are routed by their slot), a single pass under the shard lock on
+ * the memory backend. Commands are added to the current group; cache_batch_group starts a new
+ * one. Every key of a group must share a hash slot (put the same {tag} in each key); an atomic
+ * group runs as MULTI/EXEC on Redis and under one lock in memory, so no other client sees it
+ * half done. Groups of one batch are independent of each other: they may run in any order.
+ *
+ * Each cache_batch_<cmd> returns the index of its reply. After cache_batch_run, cache_batch_reply
+ * gives it: CACHE_REPLY_NIL for a missing value, _INT, _STR (arena bytes, NUL-terminated),
+ * _ARRAY (elements in `elem`) or _ERROR (the command was refused, e.g. WRONGTYPE; the rest of
+ * the batch still ran). The batch and its replies live in the arena given to cache_batch_new. */
+
+enum cache_reply_type {
+    CACHE_REPLY_NIL,
+    CACHE_REPLY_INT,
+    CACHE_REPLY_STR,
+    CACHE_REPLY_ARRAY,
+    CACHE_REPLY_ERROR,
+};
+
+struct cache_reply {
+    enum cache_reply_type type;
+    int64_t integer;          /* _INT */
+    char *str;                /* _STR, _ERROR: arena, NUL-terminated */
+    size_t len;               /* of str */
+    struct cache_reply *elem; /* _ARRAY: n elements */
+    size_t n;
+};
+
+/* An empty batch whose first group is not atomic. */
+struct cache_batch *cache_batch_new(struct arena *a);
+
+/* Starts a new group of commands sharing one hash slot; atomic = all or nothing, unseen half
+ * done. An empty current group is reused. */
+void cache_batch_group(struct cache_batch *b, bool atomic);
+
+/* Number of commands added so far. */
+size_t cache_batch_len(const struct cache_batch *b);
+
+/* Runs every command. ERR_UNAVAILABLE when a server cannot be reached (some groups may have run,
+ * others not: callers treat the whole batch as failed); ERR_BAD_REQUEST when a group's keys do
+ * not share a slot. Refused commands are reported in their replies, not here. */
+err_t cache_batch_run(struct cache *c, struct cache_batch *b) MUST_USE;
+
+/* The reply of command i (valid after a successful cache_batch_run). */
+const struct cache_reply *cache_batch_reply(const struct cache_batch *b, size_t i);
+
+/* The integer reply of command i, or def when it is not an integer. */
+int64_t cache_batch_int(const struct cache_batch *b, size_t i, int64_t def);
+
+/* The string reply of command i (arena), or NULL for nil / not a string. */
+const char *cache_batch_str(const struct cache_batch *b, size_t i);
+
+/* Commands. Values and members are NUL-terminated strings unless a length is given; every
+ * string is borrowed until cache_batch_run returns. Replies are Redis's. */
+size_t cache_batch_get(struct cache_batch *b, const char *key);
+/* SET key value [PX ttl_ms when > 0]: reply "OK". */
+size_t cache_batch_set(struct cache_batch *b, const char *key, const void *data, size_t len,
+                       int64_t ttl_ms);
+/* SET key value GET: the previous string or nil. */
+size_t cache_batch_getset(struct cache_batch *b, const char *key, const char *value);
+size_t cache_batch_del(struct cache_batch *b, const char *key);
+/* Deletes key only while it holds `value` (compare-and-delete): 1 when deleted, else 0. */
+size_t cache_batch_del_if_eq(struct cache_batch *b, const char *key, const char *value);
+size_t cache_batch_incrby(struct cache_batch *b, const char *key, int64_t delta);
+/* PEXPIRE: 1 when the key exists, else 0. */
+size_t cache_batch_pexpire(struct cache_batch *b, const char *key, int64_t ttl_ms);
+size_t cache_batch_hget(struct cache_batch *b, const char *key, const char *field);
+size_t cache_batch_hset(struct cache_batch *b, const char *key, const char *field,
+                        const char *value);
+size_t cache_batch_hincrby(struct cache_batch *b, const char *key, const char *field,
+                           int64_t delta);
+size_t cache_batch_hdel(struct cache_batch *b, const char *key, const char *field);
+/* HGETALL: an array of name, value, name, value... */
+size_t cache_batch_hgetall(struct cache_batch *b, const char *key);
+size_t cache_batch_sadd(struct cache_batch *b, const char *key, const char *member);
+size_t cache_batch_srem(struct cache_batch *b, const char *key, const char *member);
+size_t cache_batch_smembers(struct cache_batch *b, const char *key);
+/* ZADD key [XX] CH score member: 1 when added or its score changed. With only_existing (XX) a
+ * missing member is not added (reply 0). Scores are integers. */
+size_t cache_batch_zadd(struct cache_batch *b, const char *key, int64_t score, const char *member,
+                        bool only_existing);
+size_t cache_batch_zrem(struct cache_batch *b, const char *key, const char *member);
+size_t cache_batch_zcard(struct cache_batch *b, const char *key);
+/* ZSCORE: the integer score as a string, or nil. */
+size_t cache_batch_zscore(struct cache_batch *b, const char *key, const char *member);
+/* ZRANGEBYSCORE key -inf max LIMIT 0 count: members with the lowest scores first. */
+size_t cache_batch_zrange_upto(struct cache_batch *b, const char *key, int64_t max, int64_t count);
+/* ZREVRANGE key start stop: members by descending score, ranks start..stop inclusive. */
+size_t cache_batch_zrevrange(struct cache_batch *b, const char *key, int64_t start, int64_t stop);
 
 #endif

@@ -252,6 +252,95 @@ static err_t cluster_run(struct cache_resp *r, const char *key, int argc, const 
     return ERR_UNAVAILABLE;
 }
 
+/* Sends the groups listed in todo[0..n) that the same master owns as one pipeline; groups it
+ * answered with a redirect are put back in *left (with *n_left). */
+static err_t send_to_owner(struct cache_batch *b, struct cnode *node, const size_t *todo, size_t n,
+                           size_t *left, size_t *n_left)
+{
+    struct resp_pipeline pl;
+    bool *moved = arena_zalloc(b->a, (n + 1) * sizeof(*moved));
+    err_t err;
+
+    cache_resp_pipeline_build(b, todo, n, &pl);
+    err = rpool_pipeline(node->pool, false, pl.n, pl.argc, pl.argv, (const size_t *const *)pl.lens,
+                         pl.replies);
+    if (err)
+        return err;
+    cache_resp_pipeline_take(b, todo, n, &pl, moved);
+    for (size_t i = 0; i < n; i++)
+        if (moved[i])
+            left[(*n_left)++] = todo[i];
+    return ERR_OK;
+}
+
+/* One pass over the pending groups: a pipeline per owning master. Groups whose owner is
+ * unknown, unreachable (*unreachable set) or elsewhere stay pending in *pending for the next
+ * pass. */
+static void batch_pass(struct cache_cluster *cc, struct cache_batch *b, size_t *pending,
+                       size_t *n_pending, bool *unreachable)
+{
+    size_t n = *n_pending, n_left = 0;
+    size_t *todo = arena_alloc(b->a, (n + 1) * sizeof(*todo));
+    size_t *left = arena_alloc(b->a, (n + 1) * sizeof(*left));
+    struct cnode **owner = arena_zalloc(b->a, (n + 1) * sizeof(*owner));
+    bool *done = arena_zalloc(b->a, (n + 1) * sizeof(*done));
+
+    for (size_t i = 0; i < n; i++) {
+        const char *key = b->cmds[b->groups[pending[i]].first].key;
+
+        owner[i] = slot_owner(cc, cache_key_slot(key, strlen(key)));
+        done[i] = owner[i] == NULL;
+        if (done[i])
+            left[n_left++] = pending[i];
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+
+        if (done[i])
+            continue;
+        for (size_t j = i; j < n; j++) {
+            if (!done[j] && owner[j] == owner[i]) {
+                todo[k++] = pending[j];
+                done[j] = true;
+            }
+        }
+        if (send_to_owner(b, owner[i], todo, k, left, &n_left)) {
+            *unreachable = true;
+            memcpy(&left[n_left], todo, k * sizeof(*todo));
+            n_left += k;
+        }
+    }
+    memcpy(pending, left, n_left * sizeof(*pending));
+    *n_pending = n_left;
+}
+
+/* Groups are routed by slot and sent as one pipeline per master; after a redirect or an
+ * unreachable owner the slot map is reloaded and the remaining groups are sent again. */
+static err_t cluster_run_batch(struct cache_resp *r, struct cache_batch *b)
+{
+    struct cache_cluster *cc = (struct cache_cluster *)r;
+    size_t n = b->n_groups;
+    size_t *pending = arena_alloc(b->a, (n + 1) * sizeof(*pending));
+
+    n = 0;
+    for (size_t i = 0; i < b->n_groups; i++)
+        if (b->groups[i].count) /* an empty group has no slot to go to */
+            pending[n++] = i;
+    for (int pass = 0; pass < CLUSTER_MAX_REDIRECTS; pass++) {
+        unsigned gen = atomic_load(&cc->gen);
+        bool unreachable = false;
+
+        batch_pass(cc, b, pending, &n, &unreachable);
+        if (n == 0)
+            return ERR_OK;
+        /* an owner that stays unreachable after one map reload is down */
+        if ((unreachable && pass > 0) || refresh(cc, gen))
+            return ERR_UNAVAILABLE;
+    }
+    log_warn("a batch kept being redirected");
+    return ERR_UNAVAILABLE;
+}
+
 static void cluster_destroy(struct cache_resp *r)
 {
     struct cache_cluster *cc = (struct cache_cluster *)r;
@@ -278,6 +367,7 @@ static struct cache_cluster *cluster_alloc(const char *password)
 
     cc->resp.base.ops = &cache_resp_cluster_ops;
     cc->resp.run = cluster_run;
+    cc->resp.run_batch = cluster_run_batch;
     cc->resp.destroy = cluster_destroy;
     cc->password = xstrdup(password ? password : "");
     pthread_mutex_init(&cc->map_mu, NULL);

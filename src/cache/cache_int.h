@@ -54,18 +54,104 @@ err_t rpool_command(struct rpool *p, bool asking, int argc, const char **argv, c
  * NOAUTH and similar are ERR_UNAVAILABLE, anything else ERR_INTERNAL. Logs it. */
 err_t rpool_error_reply(const struct rpool *p, const redisReply *reply);
 
+/* One command of a batch, as built by the cache_batch_* functions. */
+enum cache_cmd_kind {
+    CK_GET,
+    CK_SET,
+    CK_GETSET,
+    CK_DEL,
+    CK_DEL_IF_EQ,
+    CK_INCRBY,
+    CK_PEXPIRE,
+    CK_HGET,
+    CK_HSET,
+    CK_HINCRBY,
+    CK_HDEL,
+    CK_HGETALL,
+    CK_SADD,
+    CK_SREM,
+    CK_SMEMBERS,
+    CK_ZADD,
+    CK_ZADD_XX,
+    CK_ZREM,
+    CK_ZCARD,
+    CK_ZSCORE,
+    CK_ZRANGE_UPTO,
+    CK_ZREVRANGE,
+};
+
+struct cache_cmd {
+    enum cache_cmd_kind kind;
+    const char *key;
+    const char *arg; /* field or member */
+    const char *val; /* value bytes (len) */
+    size_t len;
+    int64_t n1, n2; /* delta, ttl, score, range bounds */
+};
+
+struct cache_group {
+    size_t first, count; /* commands [first, first + count) */
+    bool atomic;
+};
+
+struct cache_batch {
+    struct arena *a;
+    struct cache_cmd *cmds;
+    size_t n, cap;
+    struct cache_group *groups;
+    size_t n_groups, cap_groups;
+    struct cache_reply *replies; /* n, filled by the backend */
+};
+
+/* Checks that every group's keys share one slot; ERR_BAD_REQUEST (logged) otherwise. */
+err_t cache_batch_check_slots(const struct cache_batch *b) MUST_USE;
+
+/* Sends several commands on one connection and reads all their replies (pipelining): n
+ * commands, argc[i] / argv[i] / lens[i] each; replies[i] (freed by the caller with
+ * freeReplyObject) may be error replies. `asking` prefixes the pipeline with ASKING. Same
+ * retry and error rules as rpool_command. */
+err_t rpool_pipeline(struct rpool *p, bool asking, size_t n, const int *argc,
+                     const char **const *argv, const size_t *const *lens,
+                     redisReply **replies) MUST_USE;
+
 /* The Redis backends share the operation layer of cache_resp.c; each supplies `run`, which
  * routes a command (by `key`) and returns a non-error reply or an err_t. */
 struct cache_resp {
     struct cache base;
     err_t (*run)(struct cache_resp *r, const char *key, int argc, const char **argv,
                  const size_t *lens, redisReply **out);
+    /* Runs every group of b, filling b->replies: one pipeline per server. */
+    err_t (*run_batch)(struct cache_resp *r, struct cache_batch *b);
     void (*destroy)(struct cache_resp *r);
 };
 
 /* The vtables of the two Redis backends: every operation is implemented once, on top of
  * r->run; they differ only in their name. */
 extern const struct cache_ops cache_resp_node_ops;
+
+/* The commands of a set of groups as one pipeline for one server: MULTI ... EXEC around atomic
+ * groups. Built by cache_resp_pipeline_build, consumed by cache_resp_pipeline_take. */
+struct resp_pipeline {
+    size_t n; /* commands sent */
+    int *argc;
+    const char ***argv;
+    size_t **lens;
+    redisReply **replies;
+};
+
+/* Builds the pipeline of groups[0..n_groups) of b (arena memory). */
+void cache_resp_pipeline_build(struct cache_batch *b, const size_t *groups, size_t n_groups,
+                               struct resp_pipeline *pl);
+
+/* Copies the replies of a sent pipeline into b->replies and frees them. *redirected (may be
+ * NULL) lists, per group, whether it must be re-sent elsewhere (MOVED, ASK, TRYAGAIN or an
+ * aborted MULTI); such a group's replies are left unset. */
+void cache_resp_pipeline_take(struct cache_batch *b, const size_t *groups, size_t n_groups,
+                              struct resp_pipeline *pl, bool *redirected);
+
+/* ERR_UNAVAILABLE when a reply of b says the server cannot serve now (LOADING, CLUSTERDOWN,
+ * an unresolved redirect...), else ERR_OK; refusals such as WRONGTYPE stay in their replies. */
+err_t cache_resp_batch_status(const struct cache_batch *b) MUST_USE;
 extern const struct cache_ops cache_resp_cluster_ops;
 
 #endif

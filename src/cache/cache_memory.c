@@ -34,16 +34,19 @@ struct hmap {
     size_t n;
 };
 
-enum mtype { MT_STR, MT_HASH, MT_SET };
+enum mtype { MT_STR, MT_HASH, MT_SET, MT_ZSET };
 
 struct mentry {
     enum mtype type;
     int64_t expire_ms; /* monotonic deadline; 0 = none */
     char *data;        /* MT_STR, NUL-terminated */
     size_t len;
-    struct hmap map; /* MT_HASH: field -> bytes; MT_SET: member -> NULL */
+    struct hmap map; /* MT_HASH: field -> bytes; MT_SET: member -> NULL; MT_ZSET: member ->
+                        heap int64_t score */
 };
 
+/* A key's shard is chosen by its {hash tag} when it has one, so the keys of one batch group
+ * share a shard; the lock is recursive, so an atomic group holds it across its commands. */
 struct shard {
     pthread_mutex_t mu;
     struct hmap map; /* key -> struct mentry * */
@@ -149,7 +152,7 @@ static void hmap_clear(struct hmap *m, bool vals)
 static void mentry_free(struct mentry *e)
 {
     free(e->data);
-    hmap_clear(&e->map, e->type == MT_HASH);
+    hmap_clear(&e->map, e->type == MT_HASH || e->type == MT_ZSET);
     free(e);
 }
 
@@ -181,6 +184,21 @@ static void shard_sweep(struct shard *s, int64_t now)
     s->next_sweep_ms = now + SWEEP_PERIOD_MS;
 }
 
+/* The hash that picks a key's shard: of its {tag} when it has a non-empty one (as Redis
+ * Cluster picks a slot), else of the whole key. */
+static uint64_t shard_hash(const char *key)
+{
+    const char *open = strchr(key, '{');
+    const char *close = open ? strchr(open + 1, '}') : NULL;
+    uint64_t h = 1469598103934665603ULL;
+
+    if (!close || close == open + 1)
+        return hash_str(key);
+    for (const char *p = open + 1; p < close; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    return h;
+}
+
 /* Locks the key's shard (sweeping it when due) and returns it with the key's hash. */
 static struct shard *enter(struct cache *c, const char *key, uint64_t *h)
 {
@@ -189,7 +207,7 @@ static struct shard *enter(struct cache *c, const char *key, uint64_t *h)
     int64_t now = cache_now_ms();
 
     *h = hash_str(key);
-    s = &m->shards[(*h >> 32) % SHARDS];
+    s = &m->shards[(shard_hash(key) >> 32) % SHARDS];
     pthread_mutex_lock(&s->mu);
     if (now >= s->next_sweep_ms)
         shard_sweep(s, now);
@@ -604,6 +622,367 @@ static err_t mem_lock_release(struct cache *c, const char *key, const char *owne
     return ERR_OK;
 }
 
+/* Sorted sets: only reachable through batches. Scores are integers. */
+
+struct zitem {
+    const char *member;
+    int64_t score;
+};
+
+static err_t mem_zadd(struct cache *c, const char *key, int64_t score, const char *member,
+                      bool only_existing, int64_t *changed)
+{
+    uint64_t h;
+    struct shard *s = enter(c, key, &h);
+    struct mentry *e;
+    err_t err = lookup_typed(s, key, h, MT_ZSET, !only_existing, &e);
+    struct hnode *n = NULL;
+
+    *changed = 0;
+    if (!err && e) {
+        uint64_t mh = hash_str(member);
+
+        n = hmap_find(&e->map, member, mh);
+        if (!n && !only_existing) {
+            n = hmap_add(&e->map, member, mh);
+            n->val = xcalloc(1, sizeof(int64_t));
+            *(int64_t *)n->val = score - 1; /* counted as changed below */
+        }
+    }
+    if (n && *(int64_t *)n->val != score) {
+        *(int64_t *)n->val = score;
+        *changed = 1;
+    }
+    leave(s);
+    return err;
+}
+
+static err_t mem_zrem(struct cache *c, const char *key, const char *member, int64_t *removed)
+{
+    uint64_t h;
+    struct shard *s = enter(c, key, &h);
+    struct mentry *e;
+    err_t err = lookup_typed(s, key, h, MT_ZSET, false, &e);
+    struct hnode *m = e ? hmap_find(&e->map, member, hash_str(member)) : NULL;
+
+    *removed = m != NULL;
+    if (m) {
+        hmap_unlink(&e->map, m);
+        free(m->val);
+        hnode_free(m);
+        if (e->map.n == 0)
+            shard_remove(s, hmap_find(&s->map, key, h));
+    }
+    leave(s);
+    return err;
+}
+
+static int zitem_cmp(const void *pa, const void *pb)
+{
+    const struct zitem *a = pa, *b = pb;
+
+    if (a->score != b->score)
+        return a->score < b->score ? -1 : 1;
+    return strcmp(a->member, b->member);
+}
+
+/* Every member of a sorted set, by ascending score (arena copies); *n = 0 when missing. */
+static err_t zset_items(struct cache *c, const char *key, struct arena *a, struct zitem **out,
+                        size_t *n)
+{
+    uint64_t h;
+    struct shard *s = enter(c, key, &h);
+    struct mentry *e;
+    err_t err = lookup_typed(s, key, h, MT_ZSET, false, &e);
+    size_t k = 0;
+
+    *n = e ? e->map.n : 0;
+    *out = arena_zalloc(a, (*n + 1) * sizeof(**out));
+    for (size_t b = 0; e && b < e->map.nb; b++) {
+        for (struct hnode *m = e->map.buckets[b]; m; m = m->next, k++) {
+            (*out)[k].member = arena_strdup(a, m->key);
+            (*out)[k].score = *(int64_t *)m->val;
+        }
+    }
+    leave(s);
+    qsort(*out, *n, sizeof(**out), zitem_cmp);
+    return err;
+}
+
+static void reply_int(struct cache_reply *r, int64_t v)
+{
+    r->type = CACHE_REPLY_INT;
+    r->integer = v;
+}
+
+static void reply_str(struct arena *a, struct cache_reply *r, const char *data, size_t len)
+{
+    r->type = CACHE_REPLY_STR;
+    r->str = arena_bytes(a, data, len);
+    r->len = len;
+}
+
+static void reply_array(struct arena *a, struct cache_reply *r, size_t n)
+{
+    r->type = CACHE_REPLY_ARRAY;
+    r->n = n;
+    r->elem = arena_zalloc(a, (n + 1) * sizeof(*r->elem));
+}
+
+static void reply_items(struct arena *a, struct cache_reply *r, const struct zitem *items,
+                        size_t from, size_t to, bool reverse)
+{
+    size_t n = to > from ? to - from : 0;
+
+    reply_array(a, r, n);
+    for (size_t i = 0; i < n; i++) {
+        const struct zitem *it = reverse ? &items[to - 1 - i] : &items[from + i];
+
+        reply_str(a, &r->elem[i], it->member, strlen(it->member));
+    }
+}
+
+static err_t z_range_upto(struct cache *c, struct arena *a, const struct cache_cmd *cmd,
+                          struct cache_reply *r)
+{
+    struct zitem *items;
+    size_t n, k = 0;
+    err_t err = zset_items(c, cmd->key, a, &items, &n);
+
+    while (k < n && items[k].score <= cmd->n1 && (int64_t)k < cmd->n2)
+        k++;
+    reply_items(a, r, items, 0, k, false);
+    return err;
+}
+
+/* ZREVRANGE start stop, with Redis's negative ranks counted from the end. */
+static err_t z_revrange(struct cache *c, struct arena *a, const struct cache_cmd *cmd,
+                        struct cache_reply *r)
+{
+    struct zitem *items;
+    size_t n;
+    err_t err = zset_items(c, cmd->key, a, &items, &n);
+    int64_t start = cmd->n1 < 0 ? (int64_t)n + cmd->n1 : cmd->n1;
+    int64_t stop = cmd->n2 < 0 ? (int64_t)n + cmd->n2 : cmd->n2;
+
+    if (start < 0)
+        start = 0;
+    if (stop >= (int64_t)n)
+        stop = (int64_t)n - 1;
+    /* rank i from the top is items[n - 1 - i] */
+    if (start > stop)
+        reply_items(a, r, items, 0, 0, false);
+    else
+        reply_items(a, r, items, n - 1 - (size_t)stop, n - (size_t)start, true);
+    return err;
+}
+
+static err_t z_score(struct cache *c, struct arena *a, const struct cache_cmd *cmd,
+                     struct cache_reply *r)
+{
+    uint64_t h;
+    struct shard *s = enter(c, cmd->key, &h);
+    struct mentry *e;
+    err_t err = lookup_typed(s, cmd->key, h, MT_ZSET, false, &e);
+    struct hnode *m = e ? hmap_find(&e->map, cmd->arg, hash_str(cmd->arg)) : NULL;
+
+    if (m) {
+        char buf[32];
+        int len = snprintf(buf, sizeof(buf), "%" PRId64, *(int64_t *)m->val);
+
+        reply_str(a, r, buf, (size_t)len);
+    }
+    leave(s);
+    return err;
+}
+
+static err_t z_card(struct cache *c, const struct cache_cmd *cmd, struct cache_reply *r)
+{
+    uint64_t h;
+    struct shard *s = enter(c, cmd->key, &h);
+    struct mentry *e;
+    err_t err = lookup_typed(s, cmd->key, h, MT_ZSET, false, &e);
+
+    reply_int(r, e ? (int64_t)e->map.n : 0);
+    leave(s);
+    return err;
+}
+
+static err_t mem_hdel(struct cache *c, const char *key, const char *field, int64_t *removed)
+{
+    uint64_t h;
+    struct shard *s = enter(c, key, &h);
+    struct mentry *e;
+    err_t err = lookup_typed(s, key, h, MT_HASH, false, &e);
+    struct hnode *f = e ? field_node(e, field, false) : NULL;
+
+    *removed = f != NULL;
+    if (f) {
+        hmap_unlink(&e->map, f);
+        free(f->val);
+        hnode_free(f);
+        if (e->map.n == 0)
+            shard_remove(s, hmap_find(&s->map, key, h));
+    }
+    leave(s);
+    return err;
+}
+
+/* Commands that answer with a bulk string or nil. */
+static err_t run_bulk(struct cache *c, struct arena *a, const struct cache_cmd *cmd,
+                      struct cache_reply *r)
+{
+    char *data = NULL;
+    size_t len = 0;
+    bool found = false;
+    err_t err = cmd->kind == CK_HGET ? mem_hget(c, cmd->key, cmd->arg, a, &data, &len, &found)
+                                     : mem_get(c, cmd->key, a, &data, &len, &found);
+
+    if (!err && found)
+        reply_str(a, r, data, len);
+    return err;
+}
+
+static err_t run_getset(struct cache *c, struct arena *a, const struct cache_cmd *cmd,
+                        struct cache_reply *r)
+{
+    uint64_t h;
+    struct shard *s = enter(c, cmd->key, &h); /* recursive: get and set as one step */
+    err_t err = run_bulk(c, a, cmd, r);
+
+    if (!err)
+        err = mem_set(c, cmd->key, cmd->val, cmd->len, 0);
+    leave(s);
+    return err;
+}
+
+static err_t run_collection(struct cache *c, struct arena *a, const struct cache_cmd *cmd,
+                            struct cache_reply *r)
+{
+    struct cache_field *f = NULL;
+    char **m = NULL;
+    size_t n = 0;
+    err_t err;
+
+    if (cmd->kind == CK_SMEMBERS) {
+        err = mem_smembers(c, cmd->key, a, &m, &n);
+        reply_array(a, r, n);
+        for (size_t i = 0; !err && i < n; i++)
+            reply_str(a, &r->elem[i], m[i], strlen(m[i]));
+        return err;
+    }
+    err = mem_hgetall(c, cmd->key, a, &f, &n);
+    reply_array(a, r, err ? 0 : 2 * n);
+    for (size_t i = 0; !err && i < n; i++) {
+        reply_str(a, &r->elem[2 * i], f[i].name, strlen(f[i].name));
+        reply_str(a, &r->elem[2 * i + 1], f[i].data, f[i].len);
+    }
+    return err;
+}
+
+/* Commands that answer with an integer. */
+static err_t run_counted(struct cache *c, const struct cache_cmd *cmd, struct cache_reply *r)
+{
+    bool yes = false;
+    int64_t v = 0;
+    err_t err = ERR_OK;
+
+    switch (cmd->kind) {
+    case CK_DEL:
+        err = mem_del(c, cmd->key, &yes);
+        break;
+    case CK_DEL_IF_EQ:
+        err = mem_lock_release(c, cmd->key, cmd->val, &yes);
+        break;
+    case CK_INCRBY:
+        return (err = mem_incrby(c, cmd->key, cmd->n1, &v)) ? err : (reply_int(r, v), ERR_OK);
+    case CK_HINCRBY:
+        err = mem_hincrby(c, cmd->key, cmd->arg, cmd->n1, &v);
+        return err ? err : (reply_int(r, v), ERR_OK);
+    case CK_PEXPIRE:
+        err = mem_expire(c, cmd->key, cmd->n1, &yes);
+        break;
+    case CK_SADD:
+        err = mem_sadd(c, cmd->key, cmd->arg, &yes);
+        break;
+    case CK_SREM:
+        err = mem_srem(c, cmd->key, cmd->arg, &yes);
+        break;
+    case CK_HDEL:
+        return (err = mem_hdel(c, cmd->key, cmd->arg, &v)) ? err : (reply_int(r, v), ERR_OK);
+    case CK_ZADD:
+    case CK_ZADD_XX:
+        err = mem_zadd(c, cmd->key, cmd->n1, cmd->arg, cmd->kind == CK_ZADD_XX, &v);
+        return err ? err : (reply_int(r, v), ERR_OK);
+    case CK_ZREM:
+        return (err = mem_zrem(c, cmd->key, cmd->arg, &v)) ? err : (reply_int(r, v), ERR_OK);
+    default:
+        return ERR_INTERNAL;
+    }
+    if (!err)
+        reply_int(r, yes);
+    return err;
+}
+
+static err_t run_cmd(struct cache *c, struct arena *a, const struct cache_cmd *cmd,
+                     struct cache_reply *r)
+{
+    switch (cmd->kind) {
+    case CK_GET:
+    case CK_HGET:
+        return run_bulk(c, a, cmd, r);
+    case CK_GETSET:
+        return run_getset(c, a, cmd, r);
+    case CK_SET:
+        reply_str(a, r, "OK", 2);
+        return mem_set(c, cmd->key, cmd->val, cmd->len, cmd->n1);
+    case CK_HSET:
+        reply_int(r, 1);
+        return mem_hset(c, cmd->key, cmd->arg, cmd->val, cmd->len);
+    case CK_HGETALL:
+    case CK_SMEMBERS:
+        return run_collection(c, a, cmd, r);
+    case CK_ZCARD:
+        return z_card(c, cmd, r);
+    case CK_ZSCORE:
+        return z_score(c, a, cmd, r);
+    case CK_ZRANGE_UPTO:
+        return z_range_upto(c, a, cmd, r);
+    case CK_ZREVRANGE:
+        return z_revrange(c, a, cmd, r);
+    default:
+        return run_counted(c, cmd, r);
+    }
+}
+
+/* Runs each group in turn; an atomic group holds its shard's lock throughout (every key of a
+ * group shares its tag, hence its shard). A refused command becomes an error reply. */
+static err_t mem_batch(struct cache *c, struct cache_batch *b)
+{
+    for (size_t g = 0; g < b->n_groups; g++) {
+        const struct cache_group *gr = &b->groups[g];
+        struct shard *s = NULL;
+        uint64_t h;
+
+        if (gr->atomic && gr->count)
+            s = enter(c, b->cmds[gr->first].key, &h);
+        for (size_t i = gr->first; i < gr->first + gr->count; i++) {
+            struct cache_reply *r = &b->replies[i];
+
+            memset(r, 0, sizeof(*r));
+            if (run_cmd(c, b->a, &b->cmds[i], r)) {
+                memset(r, 0, sizeof(*r));
+                r->type = CACHE_REPLY_ERROR;
+                r->str = arena_strdup(b->a, "ERR refused");
+                r->len = strlen(r->str);
+            }
+        }
+        if (s)
+            leave(s);
+    }
+    return ERR_OK;
+}
+
 static const struct cache_ops memory_ops = {
     .name = "memory",
     .close = mem_close,
@@ -624,15 +1003,21 @@ static const struct cache_ops memory_ops = {
     .smembers = mem_smembers,
     .lock_acquire = mem_lock_acquire,
     .lock_release = mem_lock_release,
+    .batch = mem_batch,
 };
 
 err_t cache_memory_new(struct cache **out)
 {
     struct cache_memory *m = xcalloc(1, sizeof(*m));
 
+    pthread_mutexattr_t attr;
+
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
     m->base.ops = &memory_ops;
     for (size_t i = 0; i < SHARDS; i++)
-        pthread_mutex_init(&m->shards[i].mu, NULL);
+        pthread_mutex_init(&m->shards[i].mu, &attr);
+    pthread_mutexattr_destroy(&attr);
     *out = &m->base;
     return ERR_OK;
 }

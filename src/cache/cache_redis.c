@@ -30,6 +30,24 @@ static err_t node_run(struct cache_resp *r, const char *key, int argc, const cha
     return err;
 }
 
+/* The whole batch in one pipeline on the node's connection. */
+static err_t node_run_batch(struct cache_resp *r, struct cache_batch *b)
+{
+    struct cache_node *n = (struct cache_node *)r;
+    struct resp_pipeline pl;
+    size_t *groups = arena_alloc(b->a, (b->n_groups + 1) * sizeof(*groups));
+    err_t err;
+
+    for (size_t i = 0; i < b->n_groups; i++)
+        groups[i] = i;
+    cache_resp_pipeline_build(b, groups, b->n_groups, &pl);
+    err = rpool_pipeline(n->pool, false, pl.n, pl.argc, pl.argv, (const size_t *const *)pl.lens,
+                         pl.replies);
+    if (!err)
+        cache_resp_pipeline_take(b, groups, b->n_groups, &pl, NULL);
+    return err;
+}
+
 static void node_destroy(struct cache_resp *r)
 {
     struct cache_node *n = (struct cache_node *)r;
@@ -53,6 +71,7 @@ err_t cache_redis_new(const char *addr, const char *password, struct cache **out
     n = xcalloc(1, sizeof(*n));
     n->resp.base.ops = &cache_resp_node_ops;
     n->resp.run = node_run;
+    n->resp.run_batch = node_run_batch;
     n->resp.destroy = node_destroy;
     n->pool = rpool_new(host, port, password);
     *out = &n->resp.base;

@@ -361,6 +361,14 @@ static err_t resp_lock_release(struct cache *c, const char *key, const char *own
     return err;
 }
 
+static err_t resp_batch(struct cache *c, struct cache_batch *b)
+{
+    struct cache_resp *r = (struct cache_resp *)c;
+    err_t err = r->run_batch(r, b);
+
+    return err ? err : cache_resp_batch_status(b);
+}
+
 #define RESP_OPS(backend_name)                                                                     \
     {                                                                                              \
         .name = backend_name, .close = resp_close, .ping = resp_ping, .get = resp_get,             \
@@ -368,7 +376,7 @@ static err_t resp_lock_release(struct cache *c, const char *key, const char *own
         .exists = resp_exists, .hset = resp_hset, .hincrby = resp_hincrby, .hget = resp_hget,      \
         .hmget = resp_hmget, .hgetall = resp_hgetall, .sadd = resp_sadd, .srem = resp_srem,        \
         .smembers = resp_smembers, .lock_acquire = resp_lock_acquire,                              \
-        .lock_release = resp_lock_release,                                                         \
+        .lock_release = resp_lock_release, .batch = resp_batch,                                    \
     }
 
 const struct cache_ops cache_resp_node_ops = RESP_OPS("node");

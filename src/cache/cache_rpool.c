@@ -208,6 +208,58 @@ err_t rpool_command(struct rpool *p, bool asking, int argc, const char **argv, c
     return ERR_UNAVAILABLE;
 }
 
+/* Sends n commands at once and reads n replies; false on a broken connection or a timeout
+ * (*timed_out tells which), with every reply read so far freed. */
+static bool exchange_many(redisContext *ctx, bool asking, size_t n, const int *argc,
+                          const char **const *argv, const size_t *const *lens, redisReply **replies,
+                          bool *timed_out)
+{
+    void *reply = NULL;
+    size_t got = 0;
+
+    *timed_out = false;
+    if (asking)
+        redisAppendCommand(ctx, "ASKING");
+    for (size_t i = 0; i < n; i++)
+        redisAppendCommandArgv(ctx, argc[i], argv[i], lens[i]);
+    if (asking && redisGetReply(ctx, &reply) == REDIS_OK)
+        freeReplyObject(reply);
+    while (got < n && !ctx->err && redisGetReply(ctx, &reply) == REDIS_OK)
+        replies[got++] = reply;
+    if (got == n)
+        return true;
+    *timed_out = ctx->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK);
+    while (got > 0) {
+        freeReplyObject(replies[--got]);
+        replies[got] = NULL;
+    }
+    return false;
+}
+
+err_t rpool_pipeline(struct rpool *p, bool asking, size_t n, const int *argc,
+                     const char **const *argv, const size_t *const *lens, redisReply **replies)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        redisContext *ctx = pool_take(p);
+        bool fresh = ctx == NULL;
+        bool timed_out;
+
+        if (fresh && pool_connect(p, &ctx))
+            return ERR_UNAVAILABLE;
+        if (exchange_many(ctx, asking, n, argc, argv, lens, replies, &timed_out)) {
+            pool_put(p, ctx);
+            return ERR_OK;
+        }
+        warn_unreachable(p, timed_out ? "pipeline timed out" : "connection lost", ctx->errstr);
+        redisFree(ctx);
+        pool_flush(p);
+        /* as rpool_command: one retry on a fresh connection after a stale pooled one */
+        if (fresh || timed_out)
+            return ERR_UNAVAILABLE;
+    }
+    return ERR_UNAVAILABLE;
+}
+
 err_t rpool_error_reply(const struct rpool *p, const redisReply *reply)
 {
     static const char *const down[] = {"LOADING",   "CLUSTERDOWN", "MASTERDOWN", "NOAUTH",

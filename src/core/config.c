@@ -525,7 +525,7 @@ static const struct field conf_fields[] = {
     F_STR("telemetry.endpoint", C(telemetry.endpoint), "https://niucube-api.qiniu.com", 0),
     F_INT("live.room_timeout_s", C(live.room_timeout_s), 600, 1, 86400),
     F_INT("live.user_timeout_s", C(live.user_timeout_s), 20, 1, 86400),
-    F_INT("live.view_cache_ms", C(live.view_cache_ms), 0, 0, 60000),
+    F_INT("live.view_cache_ms", C(live.view_cache_ms), 60000, 0, 60000),
     F_INT("live.timeout_check_s", C(live.timeout_check_s), 3, 1, 3600),
     F_INT("live.pk_invite_timeout_s", C(live.pk_invite_timeout_s), 60, 1, 86400),
     F_ENUM("log.level", C(log.level), "info", "debug|info|warn|error", 0),

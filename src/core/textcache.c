@@ -80,7 +80,8 @@ static struct tc_entry *lock_set(struct textcache *c, const char *key, struct tc
     return &(*sh)->sets[(h / TC_SHARDS % c->n_sets) * TC_WAYS];
 }
 
-bool textcache_get(struct textcache *c, const char *key, int64_t gen, struct arena *a,
+/* A lookup; any_gen ignores the generation stamp. */
+static bool lookup(struct textcache *c, const char *key, bool any_gen, int64_t gen, struct arena *a,
                    const char **text, size_t *len)
 {
     struct tc_shard *sh;
@@ -89,7 +90,8 @@ bool textcache_get(struct textcache *c, const char *key, int64_t gen, struct are
     struct tc_entry *set = lock_set(c, key, &sh);
     for (int i = 0; i < TC_WAYS && !hit; i++) {
         struct tc_entry *e = &set[i];
-        if (e->text && e->gen == gen && e->expires_ms > now && strcmp(e->key, key) == 0) {
+        if (e->text && (any_gen || e->gen == gen) && e->expires_ms > now &&
+            strcmp(e->key, key) == 0) {
             *text = arena_strndup(a, e->text, e->len);
             *len = e->len;
             hit = true;
@@ -97,6 +99,18 @@ bool textcache_get(struct textcache *c, const char *key, int64_t gen, struct are
     }
     pthread_mutex_unlock(&sh->lock);
     return hit;
+}
+
+bool textcache_get(struct textcache *c, const char *key, int64_t gen, struct arena *a,
+                   const char **text, size_t *len)
+{
+    return lookup(c, key, false, gen, a, text, len);
+}
+
+bool textcache_peek(struct textcache *c, const char *key, struct arena *a, const char **text,
+                    size_t *len)
+{
+    return lookup(c, key, true, 0, a, text, len);
 }
 
 void textcache_put(struct textcache *c, const char *key, int64_t gen, const char *text, size_t len)

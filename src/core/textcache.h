@@ -23,6 +23,10 @@ void textcache_free(struct textcache **cp);
 bool textcache_get(struct textcache *c, const char *key, int64_t gen, struct arena *a,
                    const char **text, size_t *len);
 
+/* Same, whatever the entry's generation (for data that never changes once written). */
+bool textcache_peek(struct textcache *c, const char *key, struct arena *a, const char **text,
+                    size_t *len);
+
 /* Stores (a copy of) text under key with generation gen. Keys over 255 bytes are not cached. */
 void textcache_put(struct textcache *c, const char *key, int64_t gen, const char *text, size_t len);
 

@@ -188,6 +188,13 @@ int store_rows_col(const struct store_rows *r, const char *name);
 const char *store_sql_upsert(const struct store_conn *c, struct arena *a, const char *table,
                              const char *cols, const char *conflict, const char *update);
 
+/* store_sql_upsert for nrows rows in one statement: VALUES (?, ...), (?, ...)... with the
+ * arguments of each row in turn. A row repeated in one statement is applied twice, harmlessly
+ * when both copies carry the same values. */
+const char *store_sql_upsert_rows(const struct store_conn *c, struct arena *a, const char *table,
+                                  const char *cols, const char *conflict, const char *update,
+                                  size_t nrows);
+
 /* INSERT INTO table (cols) VALUES (?, ...) that does nothing when a unique key already holds the
  * row (no error, 0 rows affected). Other errors still fail, unlike MySQL's INSERT IGNORE. */
 const char *store_sql_insert_ignore(const struct store_conn *c, struct arena *a, const char *table,

@@ -136,6 +136,22 @@ static const char *placeholders(struct arena *a, const char *cols)
     return out;
 }
 
+/* Writes ", (one)" (or "(one)" for the first row) at w; returns the length written. */
+static size_t sprintf_row(char *w, const char *one, bool first)
+{
+    size_t n = 0;
+
+    if (!first) {
+        w[n++] = ',';
+        w[n++] = ' ';
+    }
+    w[n++] = '(';
+    memcpy(w + n, one, strlen(one));
+    n += strlen(one);
+    w[n++] = ')';
+    return n;
+}
+
 /* Rewrites every NEW(col) in an update clause into the dialect's spelling. */
 static const char *rewrite_new(struct arena *a, enum store_dialect d, const char *update)
 {
@@ -166,6 +182,35 @@ const char *store_sql_upsert(const struct store_conn *c, struct arena *a, const 
                             cols, placeholders(a, cols), set);
     return arena_printf(a, "INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO UPDATE SET %s",
                         table, cols, placeholders(a, cols), conflict, set);
+}
+
+/* "(?, ?), (?, ?)...": nrows copies of one row's placeholders. */
+static const char *row_list(struct arena *a, const char *cols, size_t nrows)
+{
+    const char *one = placeholders(a, cols);
+    size_t len = strlen(one) + 4;
+    char *out = arena_alloc(a, nrows * len + 1);
+    char *w = out;
+
+    for (size_t i = 0; i < nrows; i++)
+        w += sprintf_row(w, one, i == 0);
+    *w = '\0';
+    return out;
+}
+
+const char *store_sql_upsert_rows(const struct store_conn *c, struct arena *a, const char *table,
+                                  const char *cols, const char *conflict, const char *update,
+                                  size_t nrows)
+{
+    enum store_dialect d = store_dialect(c);
+    const char *set = rewrite_new(a, d, update);
+    const char *rows = row_list(a, cols, nrows ? nrows : 1);
+
+    if (d == STORE_DIALECT_MYSQL)
+        return arena_printf(a, "INSERT INTO %s (%s) VALUES %s ON DUPLICATE KEY UPDATE %s", table,
+                            cols, rows, set);
+    return arena_printf(a, "INSERT INTO %s (%s) VALUES %s ON CONFLICT (%s) DO UPDATE SET %s", table,
+                        cols, rows, conflict, set);
 }
 
 const char *store_sql_insert_ignore(const struct store_conn *c, struct arena *a, const char *table,

@@ -94,3 +94,15 @@ def assert_ok(resp):
 
 def now():
     return int(time.time())
+
+
+def sql_eventually(srv, statement, expected, timeout=10.0):
+    """Rows of `statement` once they equal `expected` (written behind by the server within about
+    a second), or the last rows read when the generous timeout passes."""
+    import time
+    deadline = time.time() + timeout
+    rows = srv.sql(statement)
+    while rows != expected and time.time() < deadline:
+        time.sleep(0.1)
+        rows = srv.sql(statement)
+    return rows

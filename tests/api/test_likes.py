@@ -1,4 +1,8 @@
-"""Likes: PUT /client/live/room/:live_id/like (spec 02 §3.14, §4.8) and their flush to stats."""
+"""Likes: PUT /client/live/room/:live_id/like (spec 02 §3.14, §4.8), stored before they are
+acknowledged."""
+import os
+import re
+import subprocess
 import threading
 import time
 
@@ -7,6 +11,7 @@ import requests
 
 from conftest import im_yaml
 from helpers import assert_error, assert_ok, client_call, user_token
+from qnlive_server import BACKEND, ROOT
 
 # Users must stay in the room for the whole test (no heartbeats are sent).
 LONG_TIMEOUTS = "live:\n  room_timeout_s: 3600\n  user_timeout_s: 3600\n"
@@ -167,3 +172,66 @@ def test_like_notify_sent_to_room(make_server_module, fake):
     assert len(msgs) == 1, fake.calls("im")
     body = str(msgs[0]["body"])
     assert live_id in body and "lk_a5" in body
+
+
+def redis_script(*argv):
+    out = subprocess.run([os.path.join(ROOT, "scripts", "testenv", "redis.sh")] + list(argv),
+                         check=True, capture_output=True, text=True, timeout=60).stdout
+    return dict(re.findall(r"export (\w+)=(\S+)", out))
+
+
+@pytest.mark.skipif(BACKEND != "mysql", reason="needs a Redis of its own to restart")
+def test_acknowledged_likes_survive_a_crash_and_a_cache_restart(tmp_path):
+    from qnlive_server import Server
+    rdir = str(tmp_path / "redis")
+    env = redis_script("start", rdir)
+    saved = os.environ["QNLIVE_TEST_REDIS"]
+    os.environ["QNLIVE_TEST_REDIS"] = env["QNLIVE_TEST_REDIS"]  # read into the config
+    try:
+        srv = Server(extra=LONG_TIMEOUTS)
+    finally:
+        os.environ["QNLIVE_TEST_REDIS"] = saved
+    try:
+        srv.start()
+        live_id, anchor = open_room(srv, "lk_anchor6")
+        users = ["lk_k%02d" % i for i in range(8)]
+        toks = {u: join(srv, live_id, u) for u in users}
+        acked, stop = {u: 0 for u in users}, threading.Event()
+
+        def run(uid, tok):
+            s = requests.Session()
+            while not stop.is_set():
+                try:
+                    r = like(srv, live_id, tok, session=s)
+                except requests.RequestException:
+                    return
+                if r.status_code != 200:
+                    return
+                acked[uid] = r.json()["data"]["count"]
+        threads = [threading.Thread(target=run, args=(u, t)) for u, t in toks.items()]
+        for t in threads:
+            t.start()
+        time.sleep(1.5)
+        srv.proc.kill()  # a crash: no graceful flush of anything
+        srv.proc.wait()
+        stop.set()
+        for t in threads:
+            t.join(30)
+        stored = stored_counts(srv, live_id)
+        assert sum(acked.values()) > 0
+        for u in users:  # every acknowledged like is stored; at most the in-flight one more
+            assert acked[u] <= stored.get(u, 0) <= acked[u] + 1, (u, acked[u], stored.get(u))
+        # the cache restarts empty (no persistence) while the node is down
+        redis_script("stop", rdir)
+        redis_script("start", rdir)
+        srv.start()
+        total = sum(stored.values())
+        for u in users:
+            join(srv, live_id, u)  # presence was in the lost cache: clients re-join
+            got = assert_ok(like(srv, live_id, toks[u]))
+            total += 1
+            assert got["count"] == stored.get(u, 0) + 1
+        assert got["total"] == total
+    finally:
+        assert srv.stop() == 0
+        redis_script("stop", rdir)

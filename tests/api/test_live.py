@@ -5,7 +5,7 @@ import json
 import pytest
 
 from conftest import im_yaml
-from helpers import assert_error, assert_ok, client_call, server_call, user_token
+from helpers import assert_error, assert_ok, client_call, server_call, sql_eventually, user_token
 
 LIVE_INFO_KEYS = ["live_id", "title", "notice", "cover_url", "extends", "anchor_info",
                   "anchor_status", "room_token", "pk_id", "online_count", "start_time",
@@ -128,8 +128,9 @@ def test_presence_moves_between_rooms(server, tokens):
     assert_ok(client_call(server, "POST", "/client/live/room/user/" + r1, v, {}))
     assert_ok(client_call(server, "POST", "/client/live/room/user/" + r1, v, {}))
     assert_ok(client_call(server, "POST", "/client/live/room/user/" + r2, v, {}))
-    rows = server.sql("SELECT live_id, status FROM live_room_user_entities "
-                      "WHERE user_id = 'viewer_m'")
+    # the single row follows within about a second (written behind)
+    rows = sql_eventually(server, "SELECT live_id, status FROM live_room_user_entities "
+                          "WHERE user_id = 'viewer_m'", [[r2, "1"]])
     assert rows == [[r2, "1"]]
     count = lambda lid: assert_ok(client_call(server, "GET", "/client/live/room/info/" + lid,
                                               v))["online_count"]
@@ -315,3 +316,31 @@ def test_iso_timestamps_and_impossible_dates(server, tokens):
     # a leap day exists in leap years only
     assert create(server, a, {"start_at": "2024-02-29 00:00:00"})["start_time"] == 1709136000
     assert_error(client_call(server, "POST", url, a, {"start_at": "2023-02-29"}), 400, 400)
+
+
+def test_an_anchor_timing_out_has_left_its_room(make_server, fake):
+    """Listeners hear "anchor_left" when the anchor times out too: the item it demonstrated is
+    cleared (as when it leaves), and the room stays on air."""
+    import time
+    pili = ("pili:\n  hub: sdk-live\n  stream_pattern: qn_live_kit-%%s\n"
+            "  publish_domain: pub.example.com\n  playback_url: https://pb.example.com\n"
+            "  endpoint: %s\n" % fake.url("pili"))
+    srv = make_server(extra=pili + "live:\n  user_timeout_s: 1\n  timeout_check_s: 1\n"
+                      "  room_timeout_s: 600\n").start()
+    a, v = user_token(srv, "anc_gone"), user_token(srv, "viewer_gone")
+    lid = create(srv, a)["live_id"]
+    assert_ok(client_call(srv, "PUT", "/client/live/room/" + lid, a, {}))
+    item = {"item_id": "sku-1", "title": "T", "current_price": "9", "origin_price": "19",
+            "tags": "", "thumbnail": "th", "link": "ln", "status": 1}
+    assert_ok(server_call(srv, "POST", "/server/item/add", {"live_id": lid, "items": [item]}))
+    assert_ok(client_call(srv, "POST", "/client/item/demonstrate/%s/sku-1" % lid, a))
+    assert_ok(client_call(srv, "POST", "/client/live/room/user/" + lid, v, {}))
+    deadline = time.time() + 15
+    shown = "sku-1"
+    while time.time() < deadline and shown:
+        assert_ok(client_call(srv, "GET", "/client/live/room/heartbeat/" + lid, v))
+        shown = assert_ok(client_call(srv, "GET", "/client/item/demonstrate/" + lid, v))
+        time.sleep(0.3)
+    assert shown is None
+    info = assert_ok(client_call(srv, "GET", "/client/live/room/info/" + lid, v))
+    assert info["live_status"] == 1 and info["anchor_status"] == 0 and info["online_count"] == 1

@@ -71,3 +71,38 @@ def test_callback_events_stored(make_server, fake):
     assert created["live_id"] == lid and created["anchor_id"] == "anc_cb"
     assert created["live_status"] == 0 and created["deleted_at"] is None
     assert json.loads(rows[1][2]).get("body", json.loads(rows[1][2])) == {"live_id": lid}
+
+
+def expire_of(url):
+    return int(url.split("?expire=")[1].split("&")[0])
+
+
+def test_push_url_is_the_anchors_and_signed_at_start(srv):
+    import time
+    tok, v = user_token(srv, "anc_push"), user_token(srv, "viewer_push")
+    created = assert_ok(client_call(srv, "POST", "/client/live/room/instance", tok,
+                                    {"title": "push", "publish_expire_at": int(time.time()) + 5}))
+    lid = created["live_id"]
+    assert expire_of(created["push_url"]) <= int(time.time()) + 5
+    # starting signs it again, valid publish_expire_s (3600) from the start
+    before = int(time.time())
+    started = assert_ok(client_call(srv, "PUT", "/client/live/room/" + lid, tok, {}))
+    assert started["push_url"] != created["push_url"]
+    assert before + 3600 <= expire_of(started["push_url"]) <= int(time.time()) + 3600
+    # the anchor's own views carry it; a viewer's never do
+    assert assert_ok(client_call(srv, "GET", "/client/live/room/info/" + lid,
+                                 tok))["push_url"] == started["push_url"]
+    joined = assert_ok(client_call(srv, "POST", "/client/live/room/user/" + lid, v, {}))
+    assert joined["push_url"] == "" and joined["flv_url"].endswith(".flv")
+    info = assert_ok(client_call(srv, "GET", "/client/live/room/info/" + lid, v))
+    assert info["push_url"] == "" and info["rtmp_url"] == started["rtmp_url"]
+    page = assert_ok(client_call(srv, "GET", "/client/live/room/list?page_num=1&page_size=100",
+                                 v))
+    assert all(r["push_url"] == "" for r in page["list"])
+    mine = assert_ok(client_call(srv, "GET",
+                                 "/client/live/room/list/anchor?page_num=1&page_size=100", tok))
+    assert [r["push_url"] for r in mine["list"] if r["live_id"] == lid] == [started["push_url"]]
+    # server routes see it
+    from helpers import server_call
+    assert assert_ok(server_call(srv, "GET", "/server/live/" + lid))["push_url"] == \
+        started["push_url"]

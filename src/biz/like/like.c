@@ -9,10 +9,12 @@
 #include <time.h>
 
 #include "app.h"
+#include "biz/like/like_int.h"
 #include "biz/like/like_store.h"
 #include "cache/cache.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/str.h"
 #include "cron/cron.h"
 #include "store/store.h"
 #include "metrics/metrics.h"
@@ -28,11 +30,17 @@ static atomic_uint_fast64_t seed_owner_seq;
 
 static const char *like_key(struct arena *ar, const char *live_id)
 {
-    return arena_printf(ar, "like:%s", live_id);
+    return arena_printf(ar, "like:{%s}", live_id);
 }
 
-/* Adds the stored per-user counts and their sum to the room's hash. Additive, so likes that
- * raced ahead of the seed are kept. */
+/* Present while the room's hash holds the stored counts; the two keys expire together. */
+static const char *seeded_key(struct arena *ar, const char *live_id)
+{
+    return arena_printf(ar, "like:{%s}:seeded", live_id);
+}
+
+/* Adds the stored per-user counts and their sum to the room's hash, then marks it seeded.
+ * Additive, so likes that raced ahead of the seed are kept. */
 static err_t seed_from_store(struct app *a, struct arena *ar, const char *live_id)
 {
     struct store_conn *c = NULL;
@@ -45,47 +53,53 @@ static err_t seed_from_store(struct app *a, struct arena *ar, const char *live_i
     if (!err)
         err = like_store_room(c, ar, live_id, &rows, &n);
     store_release(c);
-    for (size_t i = 0; i < n && !err; i++) {
+    if (err)
+        return err;
+    struct cache_batch *b = cache_batch_new(ar);
+    cache_batch_group(b, true);
+    for (size_t i = 0; i < n; i++) {
         if (!rows[i].user_id || strcmp(rows[i].user_id, TOTAL_FIELD) == 0 || rows[i].count <= 0)
             continue;
         sum += rows[i].count;
-        err = cache_hincrby(a->cache, key, rows[i].user_id, rows[i].count, NULL);
+        cache_batch_hincrby(b, key, rows[i].user_id, rows[i].count);
     }
-    /* The total last: its field is what makes the hash exist for later likes. The TTL at once:
-     * the like that follows only sets it on a hash its own increment created. */
-    if (!err)
-        err = cache_hincrby(a->cache, key, TOTAL_FIELD, sum, NULL);
-    if (!err)
-        err = cache_expire(a->cache, key, LIKE_TTL_S * 1000LL, NULL);
+    cache_batch_hincrby(b, key, TOTAL_FIELD, sum);
+    cache_batch_pexpire(b, key, LIKE_TTL_S * 1000LL);
+    cache_batch_set(b, seeded_key(ar, live_id), "1", 1, LIKE_TTL_S * 1000LL);
+    err = cache_batch_run(a->cache, b);
     if (!err && n > 0)
         log_info("re-seeded like counters of live_id=%s users=%zu total=%" PRId64, live_id, n, sum);
     return err;
 }
 
-/* Makes sure like:<live_id> exists, re-seeding it from the database under a cache lock so
- * that concurrent likes seed it once. */
+static err_t is_seeded(struct app *a, struct arena *ar, const char *live_id, bool *found)
+{
+    return cache_exists(a->cache, seeded_key(ar, live_id), found);
+}
+
+/* Seeds the room's hash from the database under a cache lock, so that concurrent likes seed it
+ * once; the others wait for it. */
 static err_t ensure_seeded(struct app *a, struct arena *ar, const char *live_id)
 {
-    const char *key = like_key(ar, live_id);
-    const char *lock = arena_printf(ar, "like_seed:%s", live_id);
+    const char *lock = arena_printf(ar, "like_seed:{%s}", live_id);
     const char *owner = arena_printf(ar, "%s-%" PRIuFAST64, cron_owner(a->cron),
                                      atomic_fetch_add(&seed_owner_seq, 1));
     bool found = false;
     bool got = false;
-    err_t err = cache_exists(a->cache, key, &found);
+    err_t err = ERR_OK;
 
     for (int i = 0; !err && !found && !got && i < SEED_WAIT_STEPS; i++) {
         err = cache_lock_acquire(a->cache, lock, owner, SEED_LOCK_TTL_MS, &got);
         if (!err && !got) {
             nanosleep(&(struct timespec){.tv_nsec = 20 * 1000000L}, NULL);
-            err = cache_exists(a->cache, key, &found);
+            err = is_seeded(a, ar, live_id, &found);
         }
     }
     if (err || found)
         return err;
     if (!got)
         return ERR_UNAVAILABLE;
-    err = cache_exists(a->cache, key, &found); /* seeded while we waited for the lock? */
+    err = is_seeded(a, ar, live_id, &found); /* seeded while we waited for the lock? */
     if (!err && !found)
         err = seed_from_store(a, ar, live_id);
     if (cache_lock_release(a->cache, lock, owner))
@@ -93,47 +107,51 @@ static err_t ensure_seeded(struct app *a, struct arena *ar, const char *live_id)
     return err;
 }
 
-/* Records that user_id liked the room during second `sec`, for the flush job. A set gets its
- * TTL from the SADD that added a member: one that added nothing found the set existing, so the
- * set's creator (whose SADD did add) has set the TTL already. */
-static err_t index_like(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-                        int64_t sec)
+/* The user's and the room's counts as the hash holds them now. */
+static err_t read_counts(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
+                         struct like_result *out)
 {
-    const char *users = arena_printf(ar, "like_users:%s:%" PRId64, live_id, sec);
-    const char *rooms = arena_printf(ar, "like_rooms:%" PRId64, sec);
-    bool added = false;
-    err_t err = cache_sadd(a->cache, users, user_id, &added);
-    if (!err && added)
-        err = cache_expire(a->cache, users, LIKE_INDEX_TTL_S * 1000LL, NULL);
-    if (!err)
-        err = cache_sadd(a->cache, rooms, live_id, &added);
-    if (!err && added)
-        err = cache_expire(a->cache, rooms, LIKE_INDEX_TTL_S * 1000LL, NULL);
+    const char *fields[] = {user_id, TOTAL_FIELD};
+    struct cache_val v[2];
+    int64_t n;
+    err_t err = cache_hmget(a->cache, like_key(ar, live_id), fields, 2, ar, v);
+    out->count = !err && v[0].found && str_to_i64(v[0].data, 0, INT64_MAX, &n) ? n : out->count;
+    out->total = !err && v[1].found && str_to_i64(v[1].data, 0, INT64_MAX, &n) ? n : out->total;
     return err;
 }
 
+/* One round trip to the cache: the increments, the TTLs and whether the hash holds the stored
+ * counts, as one atomic group; then the group commit (like_commit.c) before the answer. */
 err_t like_add(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
                int64_t count, struct like_result *out)
 {
-    const char *key = like_key(ar, live_id);
-    err_t err;
+    const char *key = like_key(ar, live_id), *seeded = seeded_key(ar, live_id);
 
     if (count < 1 || count > LIKE_COUNT_MAX || strcmp(user_id, TOTAL_FIELD) == 0)
         return ERR_BAD_REQUEST;
-    err = ensure_seeded(a, ar, live_id);
+    struct cache_batch *b = cache_batch_new(ar);
+    cache_batch_group(b, true);
+    size_t was_seeded = cache_batch_get(b, seeded);
+    size_t mine = cache_batch_hincrby(b, key, user_id, count);
+    size_t total = cache_batch_hincrby(b, key, TOTAL_FIELD, count);
+    cache_batch_pexpire(b, key, LIKE_TTL_S * 1000LL);
+    cache_batch_pexpire(b, seeded, LIKE_TTL_S * 1000LL);
+    err_t err = cache_batch_run(a->cache, b);
+    if (err)
+        return err;
+    if (cache_batch_reply(b, mine)->type != CACHE_REPLY_INT ||
+        cache_batch_reply(b, total)->type != CACHE_REPLY_INT)
+        return ERR_INTERNAL;
+    out->count = cache_batch_int(b, mine, 0);
+    out->total = cache_batch_int(b, total, 0);
+    /* a hash that lost its stored counts (cache restart, eviction): add them, then re-read */
+    if (!cache_batch_str(b, was_seeded)) {
+        err = ensure_seeded(a, ar, live_id);
+        if (!err)
+            err = read_counts(a, ar, live_id, user_id, out);
+    }
     if (!err)
-        err = cache_hincrby(a->cache, key, user_id, count, &out->count);
-    if (!err)
-        err = cache_hincrby(a->cache, key, TOTAL_FIELD, count, &out->total);
-    /* A total equal to this like's count means the field was absent (or 0): the hash may have
-     * been (re)created by these increments (expired after the seed check) and needs its TTL.
-     * A seeded hash got its TTL from the seed; KeepCacheLikes renews those of on-air rooms. */
-    if (!err && out->total == count)
-        err = cache_expire(a->cache, key, LIKE_TTL_S * 1000LL, NULL);
-    /* The second is taken after the increments: a flush that sees this second in the index
-     * then also sees the new count. */
-    if (!err)
-        err = index_like(a, ar, live_id, user_id, (int64_t)time(NULL));
+        err = like_commit_wait(a, live_id, user_id, out->count);
     metrics_add(METRICS_LIKES, err ? 0 : count);
     return err;
 }

@@ -2,15 +2,14 @@
 #define QNLIVE_BIZ_LIKE_LIKE_H
 
 /* Likes (spec 02 §3.14, §4.8). Counters live in the cache:
- *   like:<live_id>                 hash: field <user_id> = the user's cumulative likes in the
- *                                  room, field "_" = the room total (TTL 7 days)
- *   like_rooms:<sec>               set of rooms liked during that second (TTL 1 h)
- *   like_users:<live_id>:<sec>     set of users who liked that room in that second (TTL 1 h)
- * and are copied to stats_single_live (type 6, biz_id "") by the FlushCacheLikes job, which
- * writes each user's cumulative count and never lowers a stored one, so re-flushing is
- * harmless and several nodes may share the cache and the database. A room whose hash is gone
- * (memory cache after a restart, eviction, expiry) is re-seeded from the database before its
- * next like, so counts continue instead of restarting at zero. */
+ *   like:{<live_id>}          hash: field <user_id> = the user's cumulative likes in the room,
+ *                             field "_" = the room total (TTL 7 days, renewed by each like)
+ *   like:{<live_id>}:seeded   present while the hash holds the stored counts (same TTL)
+ * and every like's cumulative count is in stats_single_live (type 6, biz_id "") before it is
+ * acknowledged: likes of a few milliseconds share one multi-row upsert that never lowers a
+ * stored count, so several nodes may share the cache and the database. A room whose hash lost
+ * its counts (cache restart, eviction, expiry) is re-seeded from the database, so counts
+ * continue exactly. */
 
 #include <stdint.h>
 
@@ -39,12 +38,7 @@ struct like_result {
 err_t like_add(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
                int64_t count, struct like_result *out) MUST_USE;
 
-/* One pass of the flush job (also run at shutdown): copies the counters of recently liked
- * rooms to stats_single_live and advances the watermark. Store/cache errors are returned; the
- * next pass retries. */
-err_t like_flush(struct app *a) MUST_USE;
-
-/* Registers the like route and the FlushCacheLikes / KeepCacheLikes jobs. */
+/* Registers the like route, the like committer and the KeepCacheLikes job. */
 void like_module_register(struct app *a);
 
 #endif

@@ -84,5 +84,6 @@ static const struct route like_routes[] = {
 void like_module_register(struct app *a)
 {
     router_add(a->router, like_routes, sizeof(like_routes) / sizeof(like_routes[0]));
+    like_commit_init(a);
     like_jobs_register(a);
 }

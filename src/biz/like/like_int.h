@@ -3,10 +3,21 @@
 
 /* Internal to the like module. */
 
+#include <stdint.h>
+
+#include "core/err.h"
+
 struct app;
 
-/* Schedules FlushCacheLikes (every second, singleton, also run at shutdown) and
- * KeepCacheLikes (hourly, singleton). */
+/* Schedules KeepCacheLikes (hourly, singleton). */
 void like_jobs_register(struct app *a);
+
+/* Starts the node's like committer (stopped with the app). */
+void like_commit_init(struct app *a);
+
+/* Queues the user's cumulative count for the next group commit and waits for it: ERR_OK once
+ * it is in the database, else the store's error. */
+err_t like_commit_wait(struct app *a, const char *live_id, const char *user_id,
+                       int64_t count) MUST_USE;
 
 #endif

@@ -7,44 +7,6 @@
 #include "core/mem.h"
 #include "store/store.h"
 
-err_t like_store_watermark(struct store_conn *c, struct arena *ar, int64_t dflt, int64_t *out)
-{
-    struct store_rows r;
-    err_t err = store_query(c, ar, "SELECT last_update_time FROM live_like_flush WHERE id = 1",
-                            NULL, 0, &r);
-    if (!err && r.nrows > 0) {
-        *out = store_rows_i64(&r, 0, 0);
-        return ERR_OK;
-    }
-    if (err)
-        return err;
-    *out = dflt;
-    /* Two nodes may create it at once: the loser's insert is ignored. */
-    return store_exec(c, store_sql_insert_ignore(c, ar, "live_like_flush", "id, last_update_time"),
-                      (struct sql_arg[]){SQL_I64(1), SQL_I64(dflt)}, 2, NULL);
-}
-
-err_t like_store_set_watermark(struct store_conn *c, int64_t last)
-{
-    return store_exec(c, "UPDATE live_like_flush SET last_update_time = ? WHERE id = 1",
-                      (struct sql_arg[]){SQL_I64(last)}, 1, NULL);
-}
-
-err_t like_store_put(struct store_conn *c, struct arena *ar, const char *live_id,
-                     const char *user_id, int64_t count, int64_t now)
-{
-    const char *sql = store_sql_upsert(
-        c, ar, "stats_single_live", "live_id, user_id, type, biz_id, count, updated_at",
-        "type, live_id, user_id, biz_id",
-        "count = CASE WHEN NEW(count) > count THEN NEW(count) ELSE count END, "
-        "updated_at = NEW(updated_at)");
-    return store_exec(c, sql,
-                      (struct sql_arg[]){SQL_STR(live_id), SQL_STR(user_id),
-                                         SQL_I64(LIKE_STATS_TYPE), SQL_STR(""), SQL_I64(count),
-                                         SQL_TIME(now)},
-                      6, NULL);
-}
-
 err_t like_store_room(struct store_conn *c, struct arena *ar, const char *live_id,
                       struct like_user_count **out, size_t *n)
 {
@@ -62,4 +24,31 @@ err_t like_store_room(struct store_conn *c, struct arena *ar, const char *live_i
         (*out)[i].count = store_rows_i64(&r, i, 1);
     }
     return ERR_OK;
+}
+
+err_t like_store_put_many(struct store_conn *c, struct arena *ar, const struct like_put *rows,
+                          size_t n, int64_t now)
+{
+    enum { COLS = 6 };
+    /* padded to a few sizes (the last row repeated, harmless as counts never go down), so a
+     * handful of statement texts serve every commit and stay prepared */
+    size_t rows_n = n <= 1 ? 1 : n <= 4 ? 4 : n <= 16 ? 16 : n <= 64 ? 64 : n;
+    const char *sql = store_sql_upsert_rows(
+        c, ar, "stats_single_live", "live_id, user_id, type, biz_id, count, updated_at",
+        "type, live_id, user_id, biz_id",
+        "count = CASE WHEN NEW(count) > count THEN NEW(count) ELSE count END, "
+        "updated_at = NEW(updated_at)",
+        rows_n);
+    struct sql_arg *args = arena_alloc(ar, rows_n * COLS * sizeof(*args));
+    for (size_t i = 0; i < rows_n; i++) {
+        const struct like_put *r = &rows[i < n ? i : n - 1];
+        struct sql_arg *a = &args[i * COLS];
+        a[0] = SQL_STR(r->live_id);
+        a[1] = SQL_STR(r->user_id);
+        a[2] = SQL_I64(LIKE_STATS_TYPE);
+        a[3] = SQL_STR("");
+        a[4] = SQL_I64(r->count);
+        a[5] = SQL_TIME(now);
+    }
+    return store_exec(c, sql, args, rows_n * COLS, NULL);
 }

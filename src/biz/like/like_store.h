@@ -17,17 +17,16 @@ struct like_user_count {
     int64_t count;
 };
 
-/* Reads the watermark (row id 1), creating it as `dflt` when missing. */
-err_t like_store_watermark(struct store_conn *c, struct arena *ar, int64_t dflt,
-                           int64_t *out) MUST_USE;
+/* A user's cumulative like count to store. */
+struct like_put {
+    const char *live_id, *user_id;
+    int64_t count;
+};
 
-/* Saves the watermark. */
-err_t like_store_set_watermark(struct store_conn *c, int64_t last) MUST_USE;
-
-/* Writes a user's cumulative count unless the stored one is already larger (counts only grow,
- * so an older or repeated flush can never lower it). */
-err_t like_store_put(struct store_conn *c, struct arena *ar, const char *live_id,
-                     const char *user_id, int64_t count, int64_t now) MUST_USE;
+/* like_store_put for n rows in one statement (a row repeated is harmless: counts never go
+ * down). */
+err_t like_store_put_many(struct store_conn *c, struct arena *ar, const struct like_put *rows,
+                          size_t n, int64_t now) MUST_USE;
 
 /* Every stored per-user like count of a room (for re-seeding the cache). */
 err_t like_store_room(struct store_conn *c, struct arena *ar, const char *live_id,

@@ -12,6 +12,7 @@
 #include "biz/callback/callback.h"
 #include "biz/live/live_int.h"
 #include "biz/live/live_store.h"
+#include "cache/cache.h"
 #include "clients/im.h"
 #include "clients/pili.h"
 #include "clients/rtc.h"
@@ -90,13 +91,7 @@ static err_t find_primary(struct app *a, struct arena *ar, const char *live_id,
 
 err_t live_presence_of(struct app *a, struct arena *ar, const char *user_id, char **live_id_out)
 {
-    struct store_conn *c = NULL;
-    int status;
-    err_t err = store_acquire(a->store, false, &c);
-    if (!err)
-        err = presence_store_get(c, ar, user_id, live_id_out, &status);
-    store_release(c);
-    return err;
+    return live_presence_room_of(a, ar, user_id, live_id_out);
 }
 
 bool live_user_in_room(struct app *a, struct arena *ar, const char *live_id, const char *user_id)
@@ -108,26 +103,31 @@ bool live_user_in_room(struct app *a, struct arena *ar, const char *live_id, con
 err_t live_find_for(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
                     struct live_room *out, bool *in_room)
 {
-    struct store_conn *c = NULL;
+    struct live_views_gen gen;
     *in_room = false;
-    /* the primary: the presence must be as fresh as live_user_in_room's */
-    err_t err = store_acquire(a->store, false, &c);
-    if (!err)
-        err = live_store_find_for(c, ar, live_id, user_id, out, in_room);
-    store_release(c);
-    return err;
+    err_t err = live_presence_check(a, ar, live_id, user_id, &gen, in_room);
+    return err ? err : live_room_cached(a, ar, live_id, &gen, out);
 }
 
 err_t live_online_count(struct app *a, const char *live_id, int64_t *out)
 {
-    struct store_conn *c = NULL;
     struct arena *ar = arena_new();
-    err_t err = store_acquire(a->store, true, &c);
-    if (!err)
-        err = presence_store_count(c, ar, live_id, out);
-    store_release(c);
+    struct live_view v = {.room = {.live_id = live_id, .anchor_id = ""}};
+    err_t err = live_views_count(a, ar, &v, 1, LIVE_WANT_ONLINE);
+    *out = v.online_count;
     arena_free(&ar);
     return err;
+}
+
+/* The room as the views cache has it now: one round trip for its generation. */
+static err_t room_now(struct app *a, struct arena *ar, const char *live_id, struct live_room *out)
+{
+    struct cache_batch *b = cache_batch_new(ar);
+    struct live_views_gen gen = {0};
+    size_t i = live_views_gen_cmd(b, ar, live_id);
+    if (cache_batch_run(a->cache, b) == ERR_OK)
+        live_views_gen_take(b, i, &gen);
+    return live_room_cached(a, ar, live_id, &gen, out);
 }
 
 err_t live_list_online_ids(struct app *a, struct arena *ar, char ***ids, size_t *n)
@@ -345,8 +345,8 @@ err_t live_create(struct app *a, struct arena *ar, const char *anchor_id,
     return insert_tx(a, l, now);
 }
 
-/* Guarded start plus the anchor's presence and the live_started event, in one transaction. */
-static err_t start_tx(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
+/* Guarded start plus the live_started event, in one transaction. */
+static err_t start_tx(struct app *a, const char *live_id, const char *user_id, const char *push_url,
                       int64_t now, int64_t *n)
 {
     struct store_conn *c = NULL;
@@ -355,9 +355,7 @@ static err_t start_tx(struct app *a, struct arena *ar, const char *live_id, cons
         err = store_begin(c);
     if (err)
         goto out;
-    err = live_store_start(c, live_id, user_id, now, n);
-    if (!err && *n > 0)
-        err = presence_store_enter(c, ar, user_id, live_id, now);
+    err = live_store_start(c, live_id, user_id, push_url, now, n);
     if (!err && *n > 0)
         err = callback_emit(a, c, "live_started", live_id, id_body(live_id));
     err = store_tx_end(c, err);
@@ -366,6 +364,32 @@ out:
     if (!err && *n > 0)
         live_views_changed(a, live_id);
     return err;
+}
+
+static err_t anchor_row(struct app *a, struct arena *ar, const char *live_id, const char *anchor_id,
+                        int64_t now)
+{
+    struct presence_rec rec = {.user_id = anchor_id, .live_id = live_id, .at = now};
+    struct store_conn *c = NULL;
+    err_t err = store_acquire(a->store, false, &c);
+    if (!err)
+        err = presence_store_put_many(c, ar, &rec, 1, now);
+    store_release(c);
+    return err;
+}
+
+/* The push URL is signed when the room starts, valid for pili.publish_expire_s from then: a
+ * room created long before it starts still gets a usable one. NULL without a pili section. */
+static const char *push_url_at_start(struct app *a, struct arena *ar, const char *live_id,
+                                     int64_t now)
+{
+    struct pili_live_urls u = {0};
+    if (!a->pili)
+        return NULL;
+    pili_live_urls(a->pili, live_id, pili_push_expire_at(a->pili, 0, now), &u);
+    const char *push = arena_strdup(ar, u.push ? u.push : "");
+    pili_live_urls_free(&u);
+    return push;
 }
 
 err_t live_start(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
@@ -382,7 +406,14 @@ err_t live_start(struct app *a, struct arena *ar, const char *live_id, const cha
         return *msg = MSG_STATUS, ERR_INTERNAL;
     if (strcmp(l.anchor_id, user_id) != 0)
         return *msg = MSG_NOT_ANCHOR, ERR_INTERNAL;
-    err = start_tx(a, ar, live_id, user_id, now, &n);
+    char *prev = NULL;
+    err = start_tx(a, live_id, user_id, push_url_at_start(a, ar, live_id, now), now, &n);
+    /* the anchor is in its room from the start (also when re-starting an on-air room); its
+     * row is written at once, as starting is a business event and admin lists read it */
+    if (!err)
+        err = live_presence_join(a, ar, live_id, user_id, &prev);
+    if (!err)
+        err = anchor_row(a, ar, live_id, user_id, now);
     if (err)
         return err;
     /* MySQL counts changed rows only: a re-start within the same second changes nothing */
@@ -399,46 +430,23 @@ err_t live_start(struct app *a, struct arena *ar, const char *live_id, const cha
     return ERR_OK;
 }
 
-/* The presence move and the viewing counter in one transaction: one commit. */
-static err_t join_tx(struct store_conn *c, struct arena *ar, const char *live_id,
-                     const char *user_id, int64_t now)
-{
-    err_t err = store_begin(c);
-    if (err)
-        return err;
-    /* the single presence row moves: joining B leaves A in the same statement */
-    err = presence_store_enter(c, ar, user_id, live_id, now);
-    /* a failed counter only costs the statistic, never the join */
-    if (!err && live_store_count_view(c, ar, live_id, user_id, now))
-        log_warn("viewing counter not updated live=%s user=%s", live_id, user_id);
-    return store_tx_end(c, err);
-}
-
 err_t live_join(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-                struct live_view *out, const char **msg)
+                const struct live_views_gen *gen, struct live_room *room, const char **msg)
 {
-    struct store_conn *c = NULL;
+    char *prev = NULL;
     *msg = NULL;
-    /* the room, its anchor and the anchor's presence in one read, checked before the presence
-     * moves (§12 #8) */
-    err_t err = store_acquire(a->store, false, &c);
-    if (!err)
-        err = live_store_view(c, ar, live_id, LIVE_WANT_ANCHOR_STATUS, out);
-    if (!err && out->room.status == LIVE_STATUS_OFF) {
+    /* the room is checked before the presence moves (§12 #8) */
+    err_t err = gen ? live_room_cached(a, ar, live_id, gen, room) : room_now(a, ar, live_id, room);
+    if (!err && room->status == LIVE_STATUS_OFF) {
         *msg = MSG_STATUS;
         err = ERR_INTERNAL;
     }
     if (!err)
-        err = join_tx(c, ar, live_id, user_id, now_s());
-    store_release(c);
-    if (err)
-        return err;
-    live_views_changed(a, live_id);
-    metrics_add(METRICS_ROOM_JOINS, 1);
-    if (strcmp(user_id, out->room.anchor_id) == 0)
-        out->anchor_status = 1; /* the anchor just (re-)entered its own room */
-    out->online_count = 0;      /* as the reference: join shows the column */
-    return ERR_OK;
+        err = live_presence_join(a, ar, live_id, user_id, &prev);
+    if (!err)
+        live_presence_count_view(a, live_id, user_id);
+    metrics_add(METRICS_ROOM_JOINS, !err);
+    return err;
 }
 
 /* Tells listeners when the anchor itself left its room (spec 02 §3.10: the item being
@@ -447,76 +455,76 @@ static void anchor_left_check(struct app *a, const char *live_id, const char *us
 {
     struct arena *ar = arena_new();
     struct live_room l;
-    if (!find_primary(a, ar, live_id, &l) && strcmp(l.anchor_id, user_id) == 0)
+    if (!room_now(a, ar, live_id, &l) && strcmp(l.anchor_id, user_id) == 0)
         notify_change(a, "anchor_left", live_id);
     arena_free(&ar);
 }
 
+void live_user_gone(struct app *a, const char *live_id, const char *user_id)
+{
+    anchor_left_check(a, live_id, user_id);
+}
+
 err_t live_leave(struct app *a, const char *live_id, const char *user_id)
 {
+    struct arena *ar = arena_new();
+    bool left = false;
+    err_t err = live_presence_leave(a, ar, live_id, user_id, &left);
+    arena_free(&ar);
+    if (left)
+        anchor_left_check(a, live_id, user_id);
+    return err;
+}
+
+/* The anchor's heartbeat also keeps its room on air: last_heartbeat_at is written at most once
+ * per window (a quarter of the room timeout, at most a minute) by whichever node takes the
+ * window's key first, so a room is stopped after (timeout - window) .. timeout of silence. */
+static void anchor_heartbeat(struct app *a, struct arena *ar, const char *live_id, int64_t now)
+{
+    enum { ROOM_BEAT_WINDOW_MAX_S = 60 };
+    int64_t w = a->conf.live.room_timeout_s / 4;
     struct store_conn *c = NULL;
-    int64_t n = 0;
+    bool mine = false;
+    if (w > ROOM_BEAT_WINDOW_MAX_S)
+        w = ROOM_BEAT_WINDOW_MAX_S;
+    if (w < 1)
+        w = 1;
+    const char *key = arena_printf(ar, "live:{%s}:anchor_beat", live_id);
+    if (cache_lock_acquire(a->cache, key, "1", w * 1000, &mine) || !mine)
+        return;
     err_t err = store_acquire(a->store, false, &c);
     if (!err)
-        err = presence_store_leave(c, user_id, live_id, now_s(), &n);
+        err = live_store_heartbeat(c, live_id, now, now);
     store_release(c);
-    if (!err && n > 0) {
-        live_views_changed(a, live_id);
-        anchor_left_check(a, live_id, user_id);
+    if (err) {
+        log_warn("anchor heartbeat of %s not stored: %s", live_id, err_name(err));
+        live_presence_outage(a);
+        if (cache_lock_release(a->cache, key, "1")) /* the next heartbeat tries again */
+            log_warn("anchor heartbeat window of %s stays taken", live_id);
     }
-    return err;
-}
-
-/* How long a stored heartbeat counts as fresh: a quarter of its timeout, at most
- * HEARTBEAT_COALESCE_MAX_S. A heartbeat within that window writes nothing, so a user is taken
- * offline after (timeout - window) .. timeout seconds of silence instead of exactly timeout. */
-static int64_t coalesce_window(int64_t timeout_s)
-{
-    enum { HEARTBEAT_COALESCE_MAX_S = 5 };
-    int64_t w = timeout_s / 4;
-    return w < HEARTBEAT_COALESCE_MAX_S ? w : HEARTBEAT_COALESCE_MAX_S;
-}
-
-/* The heartbeat's writes, each skipped while the stored time is fresh and guarded by it in SQL
- * so that concurrent nodes do not both write. */
-static err_t heartbeat_write(struct app *a, struct store_conn *c, const char *live_id,
-                             const char *user_id, const struct presence_room *p, int64_t now)
-{
-    int64_t n = 0, uw = coalesce_window(a->conf.live.user_timeout_s);
-    int64_t rw = coalesce_window(a->conf.live.room_timeout_s);
-    err_t err = ERR_OK;
-    if (now - p->heart_beat_at >= uw)
-        err = presence_store_touch(c, user_id, live_id, now, now - uw, &n);
-    if (!err && strcmp(p->anchor_id, user_id) == 0 && now - p->last_heartbeat_at >= rw) {
-        err = live_store_heartbeat(c, live_id, now, now - rw);
-        if (!err)
-            live_views_changed(a, live_id); /* updated_at orders the lists */
-    }
-    return err;
 }
 
 err_t live_heartbeat(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
                      int *status, const char **msg)
 {
-    struct store_conn *c = NULL;
-    struct presence_room p;
+    struct live_views_gen gen;
+    struct live_room l;
+    bool in_room = false;
     *msg = NULL;
-    err_t err = store_acquire(a->store, false, &c);
-    if (!err)
-        err = presence_store_get_room(c, ar, user_id, &p);
-    if (!err && (!p.live_id || strcmp(p.live_id, live_id) != 0)) {
+    err_t err = live_presence_beat(a, ar, live_id, user_id, &gen, &in_room);
+    if (!err && !in_room) {
         *msg = MSG_NOT_IN_ROOM; /* HTTP 500: Android re-joins on it (spec 05 §1.5) */
         err = ERR_INTERNAL;
     }
-    if (!err && !p.has_room)
-        err = ERR_NOT_FOUND;
     if (!err)
-        err = heartbeat_write(a, c, live_id, user_id, &p, now_s());
-    store_release(c);
-    if (!err)
-        *status = p.room_status;
-    metrics_add(METRICS_HEARTBEATS, !err);
-    return err;
+        err = live_room_cached(a, ar, live_id, &gen, &l);
+    if (err)
+        return err;
+    if (strcmp(l.anchor_id, user_id) == 0)
+        anchor_heartbeat(a, ar, live_id, now_s());
+    *status = l.status;
+    metrics_add(METRICS_HEARTBEATS, 1);
+    return ERR_OK;
 }
 
 err_t live_set_extends(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
@@ -547,8 +555,10 @@ err_t live_view_load(struct app *a, struct arena *ar, const char *live_id, int w
     /* a room whose anchor profile is gone still loads; callers decide (info answers 404) */
     err_t err = store_acquire(a->store, false, &c);
     if (!err)
-        err = live_store_view(c, ar, live_id, want, out);
+        err = live_store_view(c, ar, live_id, 0, out);
     store_release(c);
+    if (!err && want)
+        err = live_views_count(a, ar, out, 1, want);
     return err;
 }
 
@@ -561,8 +571,10 @@ err_t live_list(struct app *a, struct arena *ar, int kind, const char *sarg, int
     err_t err = store_acquire(a->store, true, &c);
     if (!err)
         err = live_store_page(c, ar, (enum live_list_kind)kind, sarg, iarg, page_size,
-                              (page_num - 1) * page_size, want, &out->views, &n, &out->total);
+                              (page_num - 1) * page_size, 0, &out->views, &n, &out->total);
     store_release(c);
+    if (!err && want)
+        err = live_views_count(a, ar, out->views, n, want);
     out->fetched = n;
     /* rooms whose anchor profile is gone are skipped, as the reference does */
     for (size_t i = 0; !err && i < n; i++)
@@ -574,16 +586,12 @@ err_t live_list(struct app *a, struct arena *ar, int kind, const char *sarg, int
 err_t live_list_users(struct app *a, struct arena *ar, const char *live_id, int64_t page_num,
                       int64_t page_size, struct live_page *out)
 {
-    struct store_conn *c = NULL;
     const char **ids = NULL;
     struct user_row *users = NULL;
     size_t n = 0, nu = 0;
     memset(out, 0, sizeof(*out));
-    err_t err = store_acquire(a->store, true, &c);
-    if (!err)
-        err = presence_store_page(c, ar, live_id, page_size, (page_num - 1) * page_size, &ids, &n,
-                                  &out->total);
-    store_release(c);
+    err_t err = live_presence_page(a, ar, live_id, (page_num - 1) * page_size, page_size, &ids, &n,
+                                   &out->total);
     if (!err && n)
         err = user_list_by_ids(a, ar, ids, n, &users, &nu);
     if (err)
@@ -600,7 +608,7 @@ err_t live_list_users(struct app *a, struct arena *ar, const char *live_id, int6
     return ERR_OK;
 }
 
-json_t *live_info_json(const struct live_view *v)
+json_t *live_info_json(const struct live_view *v, bool with_push_url)
 {
     const struct live_room *l = &v->room;
     json_t *ext = jv_extends_load(l->extends_json);
@@ -620,7 +628,7 @@ json_t *live_info_json(const struct live_view *v)
     json_object_set_new(o, "start_time", json_integer(l->start_at));
     json_object_set_new(o, "end_time", json_integer(l->end_at));
     json_object_set_new(o, "chat_id", json_integer(l->chat_id));
-    json_object_set_new(o, "push_url", jv_str(l->push_url));
+    json_object_set_new(o, "push_url", jv_str(with_push_url ? l->push_url : ""));
     json_object_set_new(o, "hls_url", jv_str(l->hls_play_url));
     json_object_set_new(o, "rtmp_url", jv_str(l->rtmp_play_url));
     json_object_set_new(o, "flv_url", jv_str(l->flv_play_url));
@@ -663,15 +671,9 @@ err_t live_expire_rooms(struct app *a)
 
 err_t live_expire_users(struct app *a)
 {
-    struct store_conn *c = NULL;
-    int64_t n = 0, now = now_s();
-    err_t err = store_acquire(a->store, false, &c);
-    if (!err)
-        err = presence_store_expire(c, now - a->conf.live.user_timeout_s, now, &n);
-    store_release(c);
-    if (!err && n > 0) {
-        log_info("%lld users left their rooms: no heartbeat", (long long)n);
-        live_views_changed(a, NULL); /* room views follow within view_cache_ms */
-    }
+    size_t n = 0;
+    err_t err = live_presence_expire(a, &n);
+    if (n > 0)
+        log_info("%zu users left their rooms: no heartbeat", n);
     return err;
 }

@@ -92,8 +92,9 @@ err_t live_stop_by_system(struct app *a, const char *live_id, const char *reason
 
 /* A room lifecycle listener: event is "created" (after the room row committed), "stopped"
  * (after a stop or deletion committed, whatever the path: anchor, server, timeout job, admin,
- * delete) or "anchor_left" (the anchor left its room, which stays on air). Runs synchronously in
- * the caller's thread; it cannot fail the room operation, so it logs its own errors. */
+ * delete) or "anchor_left" (the anchor left its room or timed out there; the room stays on air).
+ * Runs synchronously in the caller's thread; it cannot fail the room operation, so it logs its own
+ * errors. */
 typedef void live_change_fn(struct app *a, const char *event, const char *live_id);
 
 /* Adds a listener (at module registration, before the server starts; at most 8; registering
@@ -104,8 +105,11 @@ void live_on_change(struct app *a, live_change_fn *fn);
 void live_module_register(struct app *a);
 
 /* Tells cached room views that live_id changed (another module wrote its row, e.g. pk_id):
- * bumps its generation and the lists'. Call after the write committed; no-op when view caching
- * is off. */
+ * bumps its generation and the lists'. Call after the write committed. */
 void live_views_changed(struct app *a, const char *live_id);
+
+/* Tells cached room views that user_id's profile changed (nick, avatar...): the rooms it
+ * anchors show the new one on every node. Call after the write committed. */
+void live_views_anchor_changed(struct app *a, const char *user_id);
 
 #endif

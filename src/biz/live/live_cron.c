@@ -36,6 +36,7 @@ void live_module_register(struct app *a)
          .singleton = true},
     };
     live_views_init(a);
+    live_presence_init(a);
     live_http_register(a);
     for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++)
         if (cron_add(a->cron, &jobs[i]))

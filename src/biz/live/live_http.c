@@ -197,7 +197,8 @@ static err_t create_for(struct req *r, const char *anchor_id, json_t *o)
     err = live_create(r->app, r->arena, anchor_id, &in, &v);
     if (err == ERR_NOT_FOUND)
         return req_fail(r, ERR_NOT_FOUND, NULL);
-    return err ? fail(r, err, NULL) : req_ok(r, live_info_json(&v));
+    /* the creator is the anchor, or a server route */
+    return err ? fail(r, err, NULL) : req_ok(r, live_info_json(&v, true));
 }
 
 static err_t handle_create(struct req *r)
@@ -234,46 +235,111 @@ static err_t handle_server_delete(struct req *r)
     return err ? fail_server(r, err, NULL) : req_ok_empty(r);
 }
 
-/* Answers with data rendered once as text, remembered in the views cache (live_views.c). */
-static err_t ok_cached(struct req *r, const struct live_views_slot *slot, json_t *data)
+/* Renders data into e's text (arena) and remembers it with its rooms. */
+static err_t store_text(struct req *r, struct live_views_entry *e, json_t *data)
 {
     char *text = json_dumps(data, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(data);
     if (!text)
         return req_fail(r, ERR_INTERNAL, NULL);
-    size_t len = strlen(text);
-    live_views_put(r->app, slot, text, len);
-    err_t err = req_ok_raw(r, text, len);
+    e->len = strlen(text);
+    e->text = arena_strndup(r->arena, text, e->len);
     free(text);
-    return err;
+    live_views_store(r->app, r->arena, e);
+    return ERR_OK;
 }
 
-static err_t render_view(struct req *r, const char *live_id, int want, bool server)
+/* The room info text with placeholders for its counts: cached, or loaded and remembered.
+ * *no_anchor tells a room whose anchor profile is gone (answered 404, unlike a missing room). */
+static err_t info_template(struct req *r, const char *live_id, struct live_views_entry *e,
+                           bool *no_anchor)
 {
     struct live_view v;
-    struct live_views_slot slot;
+    err_t err =
+        live_views_lookup(r->app, r->arena, live_id, arena_printf(r->arena, "info:%s", live_id), e);
+    *no_anchor = false;
+    if (err || e->text)
+        return err;
+    err = live_view_load(r->app, r->arena, live_id, 0, &v);
+    if (err)
+        return err;
+    if (!v.has_anchor) {
+        *no_anchor = true;
+        return ERR_NOT_FOUND;
+    }
+    v.anchor_status = live_views_placeholder(0, false);
+    v.online_count = live_views_placeholder(0, true);
+    e->n = 1;
+    e->live_ids = arena_zalloc(r->arena, 2 * sizeof(char *));
+    e->anchor_ids = arena_zalloc(r->arena, 2 * sizeof(char *));
+    e->live_ids[0] = live_id;
+    e->anchor_ids[0] = v.room.anchor_id;
+    return store_text(r, e, live_info_json(&v, false));
+}
+
+/* The anchor's own view carries its push URL (signed when the room started). */
+static const char *with_push_url(struct req *r, const struct live_views_entry *e, const char *text,
+                                 size_t *len)
+{
+    static const char blank[] = "\"push_url\":\"\"";
+    struct live_views_gen g = {.ok = e->usable, .gen = e->gen};
+    struct live_room l;
+    const char *at = strstr(text, blank);
+    if (!at || live_room_cached(r->app, r->arena, e->live_ids[0], &g, &l) || !l.push_url ||
+        !*l.push_url)
+        return text;
+    json_t *j = json_string(l.push_url);
+    char *url = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+    json_decref(j);
+    const char *out = arena_printf(r->arena, "%.*s\"push_url\":%s%s", (int)(at - text), text,
+                                   url ? url : "\"\"", at + strlen(blank));
+    free(url);
+    *len = strlen(out);
+    return out;
+}
+
+/* Answers room info from a looked-up entry, with its live counts (`join_of`, when set, is
+ * the room just joined: shown as the reference shows a join, with the stored online_count
+ * column and the anchor in when the joiner is the anchor). */
+static err_t info_reply(struct req *r, struct live_views_entry *e, const struct live_room *join_of)
+{
     const char *text;
     size_t len;
-    const char *key = arena_printf(r->arena, "info:%d:%s", want, live_id);
-    if (!server && live_views_get(r->app, r->arena, live_id, key, &slot, &text, &len))
-        return req_ok_raw(r, text, len);
-    err_t err = live_view_load(r->app, r->arena, live_id, want, &v);
+    err_t err = live_views_fill(r->app, r->arena, e, &text, &len);
+    if (!err && join_of) {
+        e->counts[0] = strcmp(join_of->anchor_id, r->user_id) == 0 ? 1 : e->counts[0];
+        e->counts[1] = join_of->online_count;
+        err = live_views_fill(r->app, r->arena, e, &text, &len);
+    }
     if (err)
-        return server ? fail_server(r, err, NULL) : fail(r, err, NULL);
-    if (!v.has_anchor)
+        return fail(r, err, NULL);
+    if (e->n == 1 && strcmp(e->anchor_ids[0], r->user_id) == 0)
+        text = with_push_url(r, e, text, &len);
+    return req_ok_raw(r, text, len);
+}
+
+static err_t info_answer(struct req *r, const char *live_id)
+{
+    struct live_views_entry e;
+    bool no_anchor;
+    err_t err = info_template(r, live_id, &e, &no_anchor);
+    if (no_anchor)
         return req_fail(r, ERR_NOT_FOUND, NULL);
-    return server ? req_ok(r, live_info_json(&v)) : ok_cached(r, &slot, live_info_json(&v));
+    return err ? fail(r, err, NULL) : info_reply(r, &e, NULL);
 }
 
 static err_t handle_info(struct req *r)
 {
-    return render_view(r, req_param(r, "live_id"), LIVE_WANT_ANCHOR_STATUS | LIVE_WANT_ONLINE,
-                       false);
+    return info_answer(r, req_param(r, "live_id"));
 }
 
 static err_t handle_server_info(struct req *r)
 {
-    return render_view(r, req_param(r, "id"), 0, true);
+    struct live_view v;
+    err_t err = live_view_load(r->app, r->arena, req_param(r, "id"), 0, &v);
+    if (!err && !v.has_anchor)
+        return req_fail(r, ERR_NOT_FOUND, NULL);
+    return err ? fail_server(r, err, NULL) : req_ok(r, live_info_json(&v, true));
 }
 
 static err_t handle_start(struct req *r)
@@ -281,7 +347,7 @@ static err_t handle_start(struct req *r)
     struct live_view v;
     const char *msg = NULL;
     err_t err = live_start(r->app, r->arena, req_param(r, "live_id"), r->user_id, &v, &msg);
-    return err ? fail(r, err, msg) : req_ok(r, live_info_json(&v));
+    return err ? fail(r, err, msg) : req_ok(r, live_info_json(&v, true));
 }
 
 static err_t handle_stop(struct req *r)
@@ -300,10 +366,19 @@ static err_t handle_server_stop(struct req *r)
 
 static err_t handle_join(struct req *r)
 {
-    struct live_view v;
+    struct live_views_entry e;
+    struct live_room room;
     const char *msg = NULL;
-    err_t err = live_join(r->app, r->arena, req_param(r, "live_id"), r->user_id, &v, &msg);
-    return err ? fail(r, err, msg) : req_ok(r, live_info_json(&v));
+    const char *id = req_param(r, "live_id");
+    bool no_anchor;
+    /* the room's view, generation and counts in one round trip; then the presence's */
+    err_t err = info_template(r, id, &e, &no_anchor);
+    struct live_views_gen gen = {.ok = e.usable, .gen = e.gen};
+    if (!err)
+        err = live_join(r->app, r->arena, id, r->user_id, &gen, &room, &msg);
+    if (no_anchor)
+        return req_fail(r, ERR_NOT_FOUND, NULL);
+    return err ? fail(r, err, msg) : info_reply(r, &e, &room);
 }
 
 static err_t handle_leave(struct req *r)
@@ -376,24 +451,40 @@ static json_t *page_json(const struct live_page *p, int64_t size, json_t *list)
                      (int64_t)p->fetched < size, "list", list);
 }
 
+/* A page of rooms: the cached text of the page with its rooms' live counts. Push URLs show
+ * only in the anchor's own list. */
 static err_t render_rooms(struct req *r, int kind, const char *sarg, int64_t iarg, int want,
                           int64_t num, int64_t size)
 {
+    struct live_views_entry e;
     struct live_page p;
-    struct live_views_slot slot;
     const char *text;
     size_t len;
     const char *key = arena_printf(r->arena, "list:%d:%d:%lld:%lld:%lld:%s", kind, want,
                                    (long long)iarg, (long long)num, (long long)size, sarg);
-    if (live_views_get(r->app, r->arena, NULL, key, &slot, &text, &len))
-        return req_ok_raw(r, text, len);
-    err_t err = live_list(r->app, r->arena, kind, sarg, iarg, num, size, want, &p);
-    if (err)
-        return fail(r, err, NULL);
-    json_t *list = json_array();
-    for (size_t i = 0; i < p.n; i++)
-        json_array_append_new(list, live_info_json(&p.views[i]));
-    return ok_cached(r, &slot, page_json(&p, size, list));
+    err_t err = live_views_lookup(r->app, r->arena, NULL, key, &e);
+    if (!err && !e.text)
+        err = live_list(r->app, r->arena, kind, sarg, iarg, num, size, 0, &p);
+    if (!err && !e.text) {
+        json_t *list = json_array();
+        e.n = p.n;
+        e.live_ids = arena_zalloc(r->arena, (p.n + 1) * sizeof(char *));
+        e.anchor_ids = arena_zalloc(r->arena, (p.n + 1) * sizeof(char *));
+        for (size_t i = 0; i < p.n; i++) {
+            struct live_view *v = &p.views[i];
+            e.live_ids[i] = v->room.live_id;
+            e.anchor_ids[i] = v->room.anchor_id;
+            if (want & LIVE_WANT_ANCHOR_STATUS)
+                v->anchor_status = live_views_placeholder(i, false);
+            if (want & LIVE_WANT_ONLINE)
+                v->online_count = live_views_placeholder(i, true);
+            json_array_append_new(list, live_info_json(v, kind == LIVE_LIST_ANCHOR));
+        }
+        err = store_text(r, &e, page_json(&p, size, list));
+    }
+    if (!err)
+        err = live_views_fill(r->app, r->arena, &e, &text, &len);
+    return err ? fail(r, err, NULL) : req_ok_raw(r, text, len);
 }
 
 static err_t handle_search(struct req *r)

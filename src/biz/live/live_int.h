@@ -11,6 +11,8 @@
 #include "biz/live/live.h"
 #include "biz/user/user.h"
 
+struct live_views_gen;
+
 /* Fields of a new room (spec 02 §3.1); strings borrowed, times 0 = unset. */
 struct live_create_in {
     const char *title, *notice, *cover_url;
@@ -23,7 +25,7 @@ struct live_view {
     struct live_room room;
     struct user_row anchor;
     bool has_anchor;
-    int anchor_status;
+    int64_t anchor_status; /* or a views placeholder */
     int64_t online_count;
     const char *room_token; /* "" except after start */
 };
@@ -57,9 +59,11 @@ err_t live_start(struct app *a, struct arena *ar, const char *live_id, const cha
 err_t live_stop(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
                 const char **msg) MUST_USE;
 
-/* Joins the room (L7), leaving any other room first. */
+/* Joins the room (L7), leaving any other room first; *room gets the room's row, read under
+ * the view generation gen when the caller has just read it (else NULL: read now). */
 err_t live_join(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-                struct live_view *out, const char **msg) MUST_USE;
+                const struct live_views_gen *gen, struct live_room *room,
+                const char **msg) MUST_USE;
 
 /* Leaves the room (L10); leaving a room one is not in succeeds. */
 err_t live_leave(struct app *a, const char *live_id, const char *user_id) MUST_USE;
@@ -84,30 +88,122 @@ err_t live_list(struct app *a, struct arena *ar, int kind, const char *sarg, int
 err_t live_list_users(struct app *a, struct arena *ar, const char *live_id, int64_t page_num,
                       int64_t page_size, struct live_page *out) MUST_USE;
 
-/* LiveInfo JSON (spec 02 §2.1), new reference. */
-json_t *live_info_json(const struct live_view *v);
+/* LiveInfo JSON (spec 02 §2.1), new reference. The push URL lets its holder publish into the
+ * room's stream: it is shown only when with_push_url (the anchor, server routes). */
+json_t *live_info_json(const struct live_view *v, bool with_push_url);
 
 /* One pass of the room timeout (job #2) and of the audience timeout (job #3). */
 err_t live_expire_rooms(struct app *a) MUST_USE;
 err_t live_expire_users(struct app *a) MUST_USE;
 
-/* Views cache (live_views.c), a no-op unless live.view_cache_ms > 0. */
-struct live_views_slot {
-    bool usable; /* the generation is known: the answer may be stored */
+/* Cached views (live_views.c). */
+
+struct cache_batch;
+
+/* A room's view generation as read from the shared cache; ok false when it could not be read
+ * (nothing is then served from or stored into the local cache). */
+struct live_views_gen {
+    bool ok;
     int64_t gen;
-    const char *key; /* borrowed */
 };
 
-/* Creates the local cache when enabled; it is freed with the app. */
+/* Creates the local cache when live.view_cache_ms > 0; it is freed with the app. */
 void live_views_init(struct app *a);
 
-/* Looks up a rendered answer for `key`, valid under the generation of live_id (or of the lists
- * when live_id is NULL); fills *slot for a later live_views_put either way. */
-bool live_views_get(struct app *a, struct arena *ar, const char *live_id, const char *key,
-                    struct live_views_slot *slot, const char **text, size_t *len);
+/* Adds the read of live_id's generation (the lists' when NULL) to b; returns its index. */
+size_t live_views_gen_cmd(struct cache_batch *b, struct arena *ar, const char *live_id);
 
-/* Stores a freshly rendered answer for the slot's key and generation. */
-void live_views_put(struct app *a, const struct live_views_slot *slot, const char *text,
-                    size_t len);
+/* Reads the generation read by command i of a batch that ran. */
+void live_views_gen_take(const struct cache_batch *b, size_t i, struct live_views_gen *g);
+
+/* The room row, from the local cache when stamped with g (may be NULL), else from the primary
+ * (then remembered under g). ERR_NOT_FOUND for an unknown or deleted room. */
+err_t live_room_cached(struct app *a, struct arena *ar, const char *live_id,
+                       const struct live_views_gen *g, struct live_room *out) MUST_USE;
+
+/* A cached text (room info or a list page) with placeholders for each room's anchor_status and
+ * online_count, and the rooms it shows. */
+struct live_views_entry {
+    const char *key;
+    bool usable; /* the generation is known: the text may be stored */
+    int64_t gen;
+    const char *text; /* NULL after a miss; set by the caller before live_views_store */
+    size_t len;
+    size_t n; /* rooms */
+    const char **live_ids, **anchor_ids;
+    int64_t *counts; /* 2n: anchor in (0/1), online count */
+    bool has_counts;
+};
+
+/* Looks key up under the generation of live_id (NULL = the lists), reading the counts of the
+ * rooms it showed last time in the same round trip. e->text is NULL on a miss. ERR_UNAVAILABLE
+ * when the shared cache cannot be read. */
+err_t live_views_lookup(struct app *a, struct arena *ar, const char *live_id, const char *key,
+                        struct live_views_entry *e) MUST_USE;
+
+/* Remembers e->text and its rooms (e->n, live_ids, anchor_ids) under the looked-up generation. */
+void live_views_store(struct app *a, struct arena *ar, struct live_views_entry *e);
+
+/* The placeholder number of room i's anchor_status (online false) or online_count. */
+int64_t live_views_placeholder(size_t i, bool online);
+
+/* The text of e with its placeholders replaced by the live counts (read now when the lookup
+ * could not). */
+err_t live_views_fill(struct app *a, struct arena *ar, struct live_views_entry *e,
+                      const char **text, size_t *len) MUST_USE;
+
+/* Sets the computed fields `want` asks for on n views from the presence keys, one round trip. */
+err_t live_views_count(struct app *a, struct arena *ar, struct live_view *views, size_t n,
+                       int want) MUST_USE;
+
+/* Tells listeners "anchor_left" when user_id, just taken out of live_id (a timeout), is its
+ * anchor. */
+void live_user_gone(struct app *a, const char *live_id, const char *user_id);
+
+/* Presence (live_presence.c). */
+
+/* The sorted set of a room's members (arena string). */
+const char *live_hb_key(struct arena *ar, const char *live_id);
+
+/* Creates the node's write-behind queue and schedules its flush. */
+void live_presence_init(struct app *a);
+
+/* Remembers that a dependency failed now (timeouts then count silence from later on). */
+void live_presence_outage(struct app *a);
+
+/* Puts the user in live_id; *prev gets the room it was taken out of (NULL when none). */
+err_t live_presence_join(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
+                         char **prev) MUST_USE;
+
+/* Takes the user out of live_id; *left tells whether it was in. */
+err_t live_presence_leave(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
+                          bool *left) MUST_USE;
+
+/* A heartbeat: refreshes the member and reads, in the same round trip, whether the user is in
+ * live_id and the room's view generation. */
+err_t live_presence_beat(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
+                         struct live_views_gen *gen, bool *in_room) MUST_USE;
+
+/* Whether the user is in live_id, and the room's view generation, in one round trip. */
+err_t live_presence_check(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
+                          struct live_views_gen *gen, bool *in_room) MUST_USE;
+
+/* Queues one more view of the room by the user (the viewing counter, written by the flush). */
+void live_presence_count_view(struct app *a, const char *live_id, const char *user_id);
+
+/* The room the user is in (arena string) or NULL. */
+err_t live_presence_room_of(struct app *a, struct arena *ar, const char *user_id,
+                            char **live_id) MUST_USE;
+
+/* A page of a room's members, most recent heartbeat first, and their number. */
+err_t live_presence_page(struct app *a, struct arena *ar, const char *live_id, int64_t offset,
+                         int64_t limit, const char ***ids, size_t *n, int64_t *total) MUST_USE;
+
+/* Writes the rows of the users whose presence changed on this node since the last flush. */
+err_t live_presence_flush(struct app *a) MUST_USE;
+
+/* Takes out every member silent for live.user_timeout_s (counted from the last outage any node
+ * saw when that is later); *evicted gets how many this call took. */
+err_t live_presence_expire(struct app *a, size_t *evicted) MUST_USE;
 
 #endif

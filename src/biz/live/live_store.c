@@ -133,13 +133,15 @@ err_t live_store_insert(struct store_conn *c, const struct live_room *l, int64_t
 }
 
 err_t live_store_start(struct store_conn *c, const char *live_id, const char *anchor_id,
-                       int64_t now, int64_t *affected)
+                       const char *push_url, int64_t now, int64_t *affected)
 {
-    static const char sql[] = "UPDATE live_entities SET status = 1, start_at = ?, "
-                              "last_heartbeat_at = ?, updated_at = ? WHERE deleted_at IS NULL AND "
-                              "live_id = ? AND anchor_id = ? AND status IN (0, 1)";
-    struct sql_arg args[] = {SQL_TIME(now), SQL_TIME(now), SQL_TIME(now), SQL_STR(live_id),
-                             SQL_STR(anchor_id)};
+    static const char sql[] =
+        "UPDATE live_entities SET status = 1, start_at = ?, "
+        "last_heartbeat_at = ?, updated_at = ?, push_url = COALESCE(?, "
+        "push_url) WHERE deleted_at IS NULL AND live_id = ? AND anchor_id = ? "
+        "AND status IN (0, 1)";
+    struct sql_arg args[] = {SQL_TIME(now),     SQL_TIME(now),    SQL_TIME(now),
+                             SQL_STR(push_url), SQL_STR(live_id), SQL_STR(anchor_id)};
     return store_exec(c, sql, args, ARRAY_LEN(args), affected);
 }
 
@@ -295,155 +297,108 @@ err_t live_store_on_air(struct store_conn *c, struct arena *ar, int64_t before, 
     return ERR_OK;
 }
 
-err_t presence_store_get(struct store_conn *c, struct arena *ar, const char *user_id,
-                         char **live_id, int *status)
+/* Statement sizes of the write-behind: a chunk is padded (its last row repeated) up to the next
+ * size, so a handful of statement texts serve every batch and stay prepared. */
+static size_t padded_rows(size_t n)
 {
-    static const char sql[] = "SELECT live_id, status FROM live_room_user_entities WHERE "
-                              "deleted_at IS NULL AND user_id = ? ORDER BY id LIMIT 1";
-    struct sql_arg args[] = {SQL_STR(user_id)};
-    struct store_rows rows;
-    err_t err = store_query(c, ar, sql, args, ARRAY_LEN(args), &rows);
-    *live_id = NULL;
-    *status = 0;
-    if (err || rows.nrows == 0)
-        return err;
-    *status = (int)store_rows_i64(&rows, 0, 1);
-    const char *id = store_rows_str(&rows, 0, 0);
-    if (*status == 1 && id && *id)
-        *live_id = arena_strdup(ar, id);
-    return ERR_OK;
+    static const size_t sizes[] = {1, 4, 16, 64, PRESENCE_ROWS_MAX};
+
+    for (size_t i = 0; i < ARRAY_LEN(sizes); i++)
+        if (n <= sizes[i])
+            return sizes[i];
+    return PRESENCE_ROWS_MAX;
 }
 
-err_t presence_store_get_room(struct store_conn *c, struct arena *ar, const char *user_id,
-                              struct presence_room *out)
+static err_t put_chunk(struct store_conn *c, struct arena *ar, const struct presence_rec *recs,
+                       size_t n, int64_t now)
 {
-    static const char sql[] = "SELECT p.live_id, p.status, p.heart_beat_at, l.live_id, l.status, "
-                              "l.anchor_id, l.last_heartbeat_at FROM live_room_user_entities p "
-                              "LEFT JOIN live_entities l ON l.live_id = p.live_id AND "
-                              "l.deleted_at IS NULL WHERE p.deleted_at IS NULL AND p.user_id = ? "
-                              "ORDER BY p.id LIMIT 1";
-    struct sql_arg args[] = {SQL_STR(user_id)};
-    struct store_rows rows;
-    err_t err = store_query(c, ar, sql, args, ARRAY_LEN(args), &rows);
-    memset(out, 0, sizeof(*out));
-    if (err || rows.nrows == 0)
-        return err;
-    const char *id = store_rows_str(&rows, 0, 0);
-    if (store_rows_i64(&rows, 0, 1) == 1 && id && *id)
-        out->live_id = id;
-    out->heart_beat_at = store_rows_time(&rows, 0, 2);
-    out->has_room = !store_rows_is_null(&rows, 0, 3);
-    out->room_status = (int)store_rows_i64(&rows, 0, 4);
-    out->anchor_id = store_rows_text(&rows, 0, 5);
-    out->last_heartbeat_at = store_rows_time(&rows, 0, 6);
-    return ERR_OK;
+    enum { COLS = 6 };
+    size_t rows = padded_rows(n);
+    const char *sql = store_sql_upsert_rows(
+        c, ar, "live_room_user_entities",
+        "live_id, user_id, status, heart_beat_at, created_at, updated_at", "user_id",
+        "live_id = NEW(live_id), status = NEW(status), heart_beat_at = CASE WHEN NEW(status) = 1 "
+        "THEN NEW(heart_beat_at) ELSE heart_beat_at END, updated_at = NEW(updated_at), "
+        "deleted_at = NULL",
+        rows);
+    struct sql_arg *args = arena_alloc(ar, rows * COLS * sizeof(*args));
+
+    for (size_t i = 0; i < rows; i++) {
+        const struct presence_rec *p = &recs[i < n ? i : n - 1];
+        struct sql_arg *a = &args[i * COLS];
+
+        a[0] = SQL_STR(p->live_id);
+        a[1] = SQL_STR(p->user_id);
+        a[2] = SQL_I64(p->live_id[0] ? 1 : 0);
+        a[3] = SQL_TIME(p->at);
+        a[4] = SQL_TIME(now);
+        a[5] = SQL_TIME(now);
+    }
+    return store_exec(c, sql, args, rows * COLS, NULL);
 }
 
-err_t live_store_find_for(struct store_conn *c, struct arena *ar, const char *live_id,
-                          const char *user_id, struct live_room *out, bool *in_room)
+err_t presence_store_put_many(struct store_conn *c, struct arena *ar,
+                              const struct presence_rec *recs, size_t n, int64_t now)
 {
-    static const char sql[] = "SELECT " LIVE_COLUMNS ", (SELECT count(*) FROM "
-                              "live_room_user_entities p WHERE p.user_id = ? AND p.live_id = "
-                              "l.live_id AND p.status = 1 AND p.deleted_at IS NULL) FROM "
-                              "live_entities l WHERE l.deleted_at IS NULL AND l.live_id = ? "
-                              "ORDER BY l.id LIMIT 1";
-    struct sql_arg args[] = {SQL_STR(user_id), SQL_STR(live_id)};
-    struct store_rows rows;
-    err_t err = store_query_first(c, ar, sql, args, ARRAY_LEN(args), &rows);
-    if (err)
-        return err;
-    row_to_live(&rows, 0, out);
-    *in_room = store_rows_i64(&rows, 0, LIVE_NCOLS) > 0;
-    return ERR_OK;
-}
+    err_t err = ERR_OK;
 
-err_t presence_store_enter(struct store_conn *c, struct arena *ar, const char *user_id,
-                           const char *live_id, int64_t now)
-{
-    /* the unique key on user_id (migration 0004) makes this the user's single row */
-    const char *sql =
-        store_sql_upsert(c, ar, "live_room_user_entities",
-                         "live_id, user_id, status, heart_beat_at, created_at, "
-                         "updated_at",
-                         "user_id",
-                         "live_id = NEW(live_id), status = 1, heart_beat_at = "
-                         "NEW(heart_beat_at), updated_at = NEW(updated_at), deleted_at = NULL");
-    struct sql_arg args[] = {SQL_STR(live_id), SQL_STR(user_id), SQL_I64(1),
-                             SQL_TIME(now),    SQL_TIME(now),    SQL_TIME(now)};
-    return store_exec(c, sql, args, ARRAY_LEN(args), NULL);
-}
+    for (size_t at = 0; !err && at < n; at += PRESENCE_ROWS_MAX) {
+        size_t k = n - at < PRESENCE_ROWS_MAX ? n - at : PRESENCE_ROWS_MAX;
 
-err_t presence_store_leave(struct store_conn *c, const char *user_id, const char *live_id,
-                           int64_t now, int64_t *affected)
-{
-    static const char sql[] = "UPDATE live_room_user_entities SET live_id = '', status = 0, "
-                              "updated_at = ? WHERE user_id = ? AND live_id = ? AND status = 1";
-    struct sql_arg args[] = {SQL_TIME(now), SQL_STR(user_id), SQL_STR(live_id)};
-    return store_exec(c, sql, args, ARRAY_LEN(args), affected);
-}
-
-err_t presence_store_touch(struct store_conn *c, const char *user_id, const char *live_id,
-                           int64_t now, int64_t older_than, int64_t *affected)
-{
-    /* the guard makes concurrent nodes skip a write another one has just made */
-    static const char sql[] = "UPDATE live_room_user_entities SET heart_beat_at = ?, "
-                              "updated_at = ? WHERE user_id = ? AND live_id = ? AND status = 1 "
-                              "AND (heart_beat_at IS NULL OR heart_beat_at <= ?)";
-    struct sql_arg args[] = {SQL_TIME(now), SQL_TIME(now), SQL_STR(user_id), SQL_STR(live_id),
-                             SQL_TIME(older_than)};
-    return store_exec(c, sql, args, ARRAY_LEN(args), affected);
-}
-
-err_t presence_store_expire(struct store_conn *c, int64_t before, int64_t now, int64_t *affected)
-{
-    /* one statement: a heartbeat committed before it keeps the user, none is lost in between */
-    static const char sql[] = "UPDATE live_room_user_entities SET live_id = '', status = 0, "
-                              "updated_at = ? WHERE status = 1 AND deleted_at IS NULL AND "
-                              "(heart_beat_at IS NULL OR heart_beat_at < ?)";
-    struct sql_arg args[] = {SQL_TIME(now), SQL_TIME(before)};
-    return store_exec(c, sql, args, ARRAY_LEN(args), affected);
-}
-
-err_t presence_store_count(struct store_conn *c, struct arena *ar, const char *live_id, int64_t *n)
-{
-    static const char sql[] = "SELECT count(*) FROM live_room_user_entities WHERE deleted_at IS "
-                              "NULL AND live_id = ? AND status = 1";
-    struct sql_arg args[] = {SQL_STR(live_id)};
-    struct store_rows rows;
-    err_t err = store_query(c, ar, sql, args, ARRAY_LEN(args), &rows);
-    *n = !err && rows.nrows ? store_rows_i64(&rows, 0, 0) : 0;
+        err = put_chunk(c, ar, recs + at, k, now);
+    }
     return err;
 }
 
-err_t presence_store_page(struct store_conn *c, struct arena *ar, const char *live_id,
-                          int64_t limit, int64_t offset, const char ***ids, size_t *n,
-                          int64_t *total)
+static err_t count_chunk(struct store_conn *c, struct arena *ar, const struct view_count *v,
+                         size_t n, int64_t now)
 {
-    static const char sql[] = "SELECT user_id FROM live_room_user_entities WHERE deleted_at IS "
-                              "NULL AND live_id = ? AND status = 1 ORDER BY updated_at DESC, id "
-                              "DESC LIMIT ? OFFSET ?";
-    struct sql_arg args[] = {SQL_STR(live_id), SQL_I64(limit), SQL_I64(offset)};
-    struct store_rows rows;
-    err_t err = presence_store_count(c, ar, live_id, total);
-    if (!err)
-        err = store_query(c, ar, sql, args, ARRAY_LEN(args), &rows);
-    if (err)
-        return err;
-    *ids = arena_zalloc(ar, (rows.nrows + 1) * sizeof(char *));
-    for (size_t i = 0; i < rows.nrows; i++)
-        (*ids)[i] = store_rows_text(&rows, i, 0);
-    *n = rows.nrows;
-    return ERR_OK;
+    enum { COLS = 6 };
+    size_t rows = padded_rows(n);
+    const char *sql = store_sql_upsert_rows(
+        c, ar, "stats_single_live", "live_id, biz_id, user_id, type, count, updated_at",
+        "type, live_id, user_id, biz_id",
+        "count = count + NEW(count), updated_at = NEW(updated_at)", rows);
+    struct sql_arg *args = arena_alloc(ar, rows * COLS * sizeof(*args));
+    for (size_t i = 0; i < rows; i++) {
+        const struct view_count *p = &v[i < n ? i : n - 1];
+        struct sql_arg *a = &args[i * COLS];
+        a[0] = SQL_STR(p->live_id);
+        a[1] = SQL_STR("");
+        a[2] = SQL_STR(p->user_id);
+        a[3] = SQL_I64(1);
+        a[4] = SQL_I64(i < n ? p->count : 0); /* padding rows add nothing */
+        a[5] = SQL_TIME(now);
+    }
+    return store_exec(c, sql, args, rows * COLS, NULL);
 }
 
-err_t live_store_count_view(struct store_conn *c, struct arena *ar, const char *live_id,
-                            const char *user_id, int64_t now)
+err_t live_store_count_views(struct store_conn *c, struct arena *ar, const struct view_count *v,
+                             size_t n, int64_t now)
 {
-    /* atomic increment (spec 02 §10.6); type 1 = viewing */
-    const char *sql = store_sql_upsert(
-        c, ar, "stats_single_live", "live_id, biz_id, user_id, type, count, updated_at",
-        "type, live_id, user_id, biz_id", "count = count + 1, updated_at = NEW(updated_at)");
-    struct sql_arg args[] = {SQL_STR(live_id), SQL_STR(""), SQL_STR(user_id),
-                             SQL_I64(1),       SQL_I64(1),  SQL_TIME(now)};
-    return store_exec(c, sql, args, ARRAY_LEN(args), NULL);
+    err_t err = ERR_OK;
+    for (size_t at = 0; !err && at < n; at += PRESENCE_ROWS_MAX) {
+        size_t k = n - at < PRESENCE_ROWS_MAX ? n - at : PRESENCE_ROWS_MAX;
+        err = count_chunk(c, ar, v + at, k, now);
+    }
+    return err;
+}
+
+err_t presence_store_online(struct store_conn *c, struct arena *ar, struct presence_rec **out,
+                            size_t *n)
+{
+    static const char sql[] = "SELECT user_id, live_id, heart_beat_at FROM "
+                              "live_room_user_entities WHERE status = 1 AND deleted_at IS NULL "
+                              "AND live_id <> ''";
+    struct store_rows rows;
+    err_t err = store_query(c, ar, sql, NULL, 0, &rows);
+    *n = 0;
+    if (err)
+        return err;
+    *out = arena_zalloc(ar, (rows.nrows + 1) * sizeof(**out));
+    for (size_t i = 0; i < rows.nrows; i++)
+        (*out)[(*n)++] = (struct presence_rec){.user_id = store_rows_text(&rows, i, 0),
+                                               .live_id = store_rows_text(&rows, i, 1),
+                                               .at = store_rows_time(&rows, i, 2)};
+    return ERR_OK;
 }

@@ -34,32 +34,14 @@ err_t live_store_find(struct store_conn *c, struct arena *ar, const char *live_i
 err_t live_store_view(struct store_conn *c, struct arena *ar, const char *live_id, int want,
                       struct live_view *out) MUST_USE;
 
-/* The room plus whether user_id is online in it (*in_room), in one statement; ERR_NOT_FOUND
- * when the room is absent. */
-err_t live_store_find_for(struct store_conn *c, struct arena *ar, const char *live_id,
-                          const char *user_id, struct live_room *out, bool *in_room) MUST_USE;
-
-/* A user's presence joined with the room it points at. */
-struct presence_room {
-    const char *live_id;       /* the room the user is online in, NULL when none */
-    int64_t heart_beat_at;     /* of the presence row, 0 when NULL */
-    bool has_room;             /* the presence's room exists (not soft-deleted) */
-    int room_status;           /* of that room */
-    const char *anchor_id;     /* of that room, "" when none */
-    int64_t last_heartbeat_at; /* of that room, 0 when NULL */
-};
-
-/* The user's presence and its room in one statement (the heartbeat's read). */
-err_t presence_store_get_room(struct store_conn *c, struct arena *ar, const char *user_id,
-                              struct presence_room *out) MUST_USE;
-
 /* Inserts a new room; *id gets its row id. */
 err_t live_store_insert(struct store_conn *c, const struct live_room *l, int64_t now,
                         int64_t *id) MUST_USE;
 
-/* status 0|1 → 1 for the room's anchor, start_at = last_heartbeat_at = now. */
+/* status 0|1 → 1 for the room's anchor, start_at = last_heartbeat_at = now; push_url replaces
+ * the stored one unless NULL. */
 err_t live_store_start(struct store_conn *c, const char *live_id, const char *anchor_id,
-                       int64_t now, int64_t *affected) MUST_USE;
+                       const char *push_url, int64_t now, int64_t *affected) MUST_USE;
 
 /* status 1 → 2, end_at = now; anchor_id NULL = any anchor; reason NULL = no stop_* columns. */
 err_t live_store_stop(struct store_conn *c, const char *live_id, const char *anchor_id, int64_t now,
@@ -87,38 +69,32 @@ err_t live_store_page(struct store_conn *c, struct arena *ar, enum live_list_kin
 err_t live_store_on_air(struct store_conn *c, struct arena *ar, int64_t before, char ***ids,
                         size_t *n) MUST_USE;
 
-/* The user's presence: *live_id (arena, NULL when in no room) and *status. */
-err_t presence_store_get(struct store_conn *c, struct arena *ar, const char *user_id,
-                         char **live_id, int *status) MUST_USE;
+/* One user's presence as the shared cache holds it, for the write-behind. */
+struct presence_rec {
+    const char *user_id;
+    const char *live_id; /* "" = in no room */
+    int64_t at;          /* when it last joined or sent a heartbeat (Unix seconds) */
+};
 
-/* Puts the user online in live_id (creating its single row when needed). */
-err_t presence_store_enter(struct store_conn *c, struct arena *ar, const char *user_id,
-                           const char *live_id, int64_t now) MUST_USE;
+enum { PRESENCE_ROWS_MAX = 256 };
 
-/* Takes the user offline when it is online in live_id. */
-err_t presence_store_leave(struct store_conn *c, const char *user_id, const char *live_id,
-                           int64_t now, int64_t *affected) MUST_USE;
+/* Writes the presence rows of n users (their single row each: online in live_id, or left),
+ * PRESENCE_ROWS_MAX rows per statement. */
+err_t presence_store_put_many(struct store_conn *c, struct arena *ar,
+                              const struct presence_rec *recs, size_t n, int64_t now) MUST_USE;
 
-/* Refreshes heart_beat_at when the user is online in live_id and the stored value is not newer
- * than older_than (pass now to always write). */
-err_t presence_store_touch(struct store_conn *c, const char *user_id, const char *live_id,
-                           int64_t now, int64_t older_than, int64_t *affected) MUST_USE;
+/* Every user online in a room per the table (arena array of *n). */
+err_t presence_store_online(struct store_conn *c, struct arena *ar, struct presence_rec **out,
+                            size_t *n) MUST_USE;
 
-/* Takes offline every user whose heartbeat is older than `before`. */
-err_t presence_store_expire(struct store_conn *c, int64_t before, int64_t now,
-                            int64_t *affected) MUST_USE;
+/* Viewing counters to add (stats type 1). */
+struct view_count {
+    const char *live_id, *user_id;
+    int64_t count;
+};
 
-/* Number of users online in the room. */
-err_t presence_store_count(struct store_conn *c, struct arena *ar, const char *live_id,
-                           int64_t *n) MUST_USE;
-
-/* A page of user ids online in the room, most recently active first, plus the total. */
-err_t presence_store_page(struct store_conn *c, struct arena *ar, const char *live_id,
-                          int64_t limit, int64_t offset, const char ***ids, size_t *n,
-                          int64_t *total) MUST_USE;
-
-/* Adds one to the viewing counter (stats type 1) of the user in the room. */
-err_t live_store_count_view(struct store_conn *c, struct arena *ar, const char *live_id,
-                            const char *user_id, int64_t now) MUST_USE;
+/* Adds n viewing counters in multi-row upserts. */
+err_t live_store_count_views(struct store_conn *c, struct arena *ar, const struct view_count *v,
+                             size_t n, int64_t now) MUST_USE;
 
 #endif

@@ -1,31 +1,46 @@
-/* Cached answers of the hottest reads (room info, room lists), opt-in by live.view_cache_ms.
+/* Cached room views: room info, room list pages and the room rows the audience's hot paths need
+ * (heartbeat, like), served from each node's memory and validated against the shared cache.
  *
- * Each node keeps rendered JSON in a process-local cache; validity comes from generation
- * counters in the shared cache (Redis when configured, so every node sees them): every write
- * to a room bumps "live:gen:<live_id>" and "live:gen:_lists" after it commits, and an entry only
- * serves while its stamp equals the current generation. Changes that reach a room indirectly
- * (a member who moved to another room, a heartbeat timeout) are bounded by the entry's
- * lifetime, view_cache_ms. */
+ * Validity: every write to a room bumps its generation "live:{<live_id>}:gen" and the lists'
+ * "live:gen:_lists" in the shared cache after it commits; a cached entry serves only while its
+ * stamp equals the generation read in the same round trip, so every node sees a change on its
+ * next read. An entry is stamped with the generation read before the database was, so a write
+ * that lands in between leaves it stale-stamped and unused.
+ *
+ * What changes with the audience (online count, whether the anchor is in) is not part of a
+ * cached entry: the rendered JSON holds placeholders that are filled from the presence keys
+ * (live_presence.c), read in the same round trip as the generation. So joins, leaves,
+ * heartbeats and timeouts never invalidate a view. */
 #define LOG_MODULE "live"
 
+#include <inttypes.h>
+#include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "app.h"
 #include "biz/live/live_int.h"
+#include "biz/live/live_store.h"
 #include "cache/cache.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/str.h"
 #include "core/textcache.h"
+#include "store/store.h"
 
-enum { VIEWS_CAPACITY = 4096, GEN_KEY_TTL_MS = 24 * 3600 * 1000 };
+enum { VIEWS_CAPACITY = 8192, GEN_KEY_TTL_MS = 24 * 3600 * 1000 };
 
-static const char LISTS_SCOPE[] = "_lists";
+/* Placeholders of the computed numbers in a cached text: room i's anchor_status is
+ * SENTINEL + 2i, its online_count SENTINEL + 2i + 1. */
+static const int64_t SENTINEL = 9000000000000000000LL;
 
-static bool enabled(const struct app *a)
+static const char LISTS_GEN_KEY[] = "live:gen:_lists";
+
+static const char *gen_key(struct arena *ar, const char *live_id)
 {
-    return a->conf.live.view_cache_ms > 0 && a->live_views;
+    return live_id ? arena_printf(ar, "live:{%s}:gen", live_id) : LISTS_GEN_KEY;
 }
 
 static void close_views(struct app *a)
@@ -41,49 +56,342 @@ void live_views_init(struct app *a)
     app_on_close(a, close_views);
 }
 
-static void bump(struct app *a, const char *scope)
+static const char *anchor_gen_key(struct arena *ar, const char *user_id)
 {
-    char key[128];
-    int64_t v;
-    bool found;
-    snprintf(key, sizeof(key), "live:gen:%s", scope);
-    if (cache_incrby(a->cache, key, 1, &v) || cache_expire(a->cache, key, GEN_KEY_TTL_MS, &found))
-        log_warn("view generation of %s not bumped: cached views expire by themselves", scope);
+    return arena_printf(ar, "live:a:{%s}:gen", user_id);
+}
+
+void live_views_anchor_changed(struct app *a, const char *user_id)
+{
+    struct arena *ar = arena_new();
+    struct cache_batch *b = cache_batch_new(ar);
+    cache_batch_incrby(b, anchor_gen_key(ar, user_id), 1);
+    cache_batch_pexpire(b, anchor_gen_key(ar, user_id), GEN_KEY_TTL_MS);
+    cache_batch_group(b, false);
+    cache_batch_incrby(b, LISTS_GEN_KEY, 1);
+    cache_batch_pexpire(b, LISTS_GEN_KEY, GEN_KEY_TTL_MS);
+    if (cache_batch_run(a->cache, b))
+        log_warn("view generation of anchor %s not bumped", user_id);
+    arena_free(&ar);
 }
 
 void live_views_changed(struct app *a, const char *live_id)
 {
-    if (!enabled(a))
-        return;
-    if (live_id)
-        bump(a, live_id);
-    bump(a, LISTS_SCOPE);
+    struct arena *ar = arena_new();
+    struct cache_batch *b = cache_batch_new(ar);
+    if (live_id) {
+        cache_batch_incrby(b, gen_key(ar, live_id), 1);
+        cache_batch_pexpire(b, gen_key(ar, live_id), GEN_KEY_TTL_MS);
+        cache_batch_group(b, false);
+    }
+    cache_batch_incrby(b, LISTS_GEN_KEY, 1);
+    cache_batch_pexpire(b, LISTS_GEN_KEY, GEN_KEY_TTL_MS);
+    /* entries live at most view_cache_ms, which bounds the damage of a lost bump */
+    if (cache_batch_run(a->cache, b))
+        log_warn("view generation of %s not bumped", live_id ? live_id : "the lists");
+    arena_free(&ar);
 }
 
-/* The generation of a scope; false when the shared cache cannot tell (then nothing is served
- * from or stored into the local cache). */
-static bool generation(struct app *a, struct arena *ar, const char *scope, int64_t *gen)
+size_t live_views_gen_cmd(struct cache_batch *b, struct arena *ar, const char *live_id)
 {
-    char key[128], *data = NULL;
-    size_t len = 0;
-    bool found = false;
-    snprintf(key, sizeof(key), "live:gen:%s", scope);
-    if (cache_get(a->cache, key, ar, &data, &len, &found))
+    return cache_batch_get(b, gen_key(ar, live_id));
+}
+
+void live_views_gen_take(const struct cache_batch *b, size_t i, struct live_views_gen *g)
+{
+    const struct cache_reply *r = cache_batch_reply(b, i);
+    g->gen = 0;
+    g->ok = r->type == CACHE_REPLY_NIL ||
+            (r->type == CACHE_REPLY_STR && str_to_i64(r->str, 0, INT64_MAX, &g->gen));
+}
+
+/* The columns of a cached room row. */
+enum field_type { F_STR, F_I64, F_INT };
+static const struct {
+    const char *name;
+    enum field_type type;
+    size_t off;
+} ROOM_FIELDS[] = {
+#define S(f)                                                                                       \
+    {                                                                                              \
+#f, F_STR, offsetof(struct live_room, f)                                                   \
+    }
+#define I(f)                                                                                       \
+    {                                                                                              \
+#f, F_I64, offsetof(struct live_room, f)                                                   \
+    }
+    I(id),
+    S(live_id),
+    S(title),
+    S(notice),
+    S(cover_url),
+    S(extends_json),
+    S(anchor_id),
+    {"status", F_INT, offsetof(struct live_room, status)},
+    S(pk_id),
+    I(online_count),
+    I(start_at),
+    I(end_at),
+    I(chat_id),
+    S(push_url),
+    S(rtmp_play_url),
+    S(flv_play_url),
+    S(hls_play_url),
+    I(last_heartbeat_at),
+    I(created_at),
+    I(updated_at),
+    S(stop_reason),
+    S(stop_user_id),
+    I(stop_at),
+    I(unreview_censor_count),
+    I(last_censor_time),
+#undef S
+#undef I
+};
+
+static char *room_to_text(const struct live_room *l)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < ARRAY_LEN(ROOM_FIELDS); i++) {
+        const char *p = (const char *)l + ROOM_FIELDS[i].off;
+        const char *s = *(const char *const *)p;
+        json_t *v = ROOM_FIELDS[i].type == F_STR   ? (s ? json_string(s) : json_null())
+                    : ROOM_FIELDS[i].type == F_I64 ? json_integer(*(const int64_t *)p)
+                                                   : json_integer(*(const int *)p);
+        json_object_set_new(o, ROOM_FIELDS[i].name, v);
+    }
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return text;
+}
+
+static bool room_from_text(struct arena *ar, const char *text, struct live_room *l)
+{
+    json_t *o = json_loads(text, 0, NULL);
+    if (!o)
         return false;
-    *gen = 0;
-    return !found || strn_to_i64(data, len, 0, INT64_MAX, gen);
+    memset(l, 0, sizeof(*l));
+    for (size_t i = 0; i < ARRAY_LEN(ROOM_FIELDS); i++) {
+        char *p = (char *)l + ROOM_FIELDS[i].off;
+        json_t *v = json_object_get(o, ROOM_FIELDS[i].name);
+        if (ROOM_FIELDS[i].type == F_STR)
+            *(const char **)p = json_is_string(v) ? arena_strdup(ar, json_string_value(v)) : NULL;
+        else if (ROOM_FIELDS[i].type == F_I64)
+            *(int64_t *)p = json_integer_value(v);
+        else
+            *(int *)p = (int)json_integer_value(v);
+    }
+    json_decref(o);
+    return true;
 }
 
-bool live_views_get(struct app *a, struct arena *ar, const char *live_id, const char *key,
-                    struct live_views_slot *slot, const char **text, size_t *len)
+err_t live_room_cached(struct app *a, struct arena *ar, const char *live_id,
+                       const struct live_views_gen *g, struct live_room *out)
 {
-    slot->usable = enabled(a) && generation(a, ar, live_id ? live_id : LISTS_SCOPE, &slot->gen);
-    slot->key = key;
-    return slot->usable && textcache_get(a->live_views, key, slot->gen, ar, text, len);
+    const char *key = arena_printf(ar, "room:%s", live_id), *text;
+    struct store_conn *c = NULL;
+    size_t len;
+    bool usable = a->live_views && g && g->ok;
+    if (usable && textcache_get(a->live_views, key, g->gen, ar, &text, &len))
+        return strcmp(text, "-") == 0          ? ERR_NOT_FOUND
+               : room_from_text(ar, text, out) ? ERR_OK
+                                               : ERR_INTERNAL;
+    /* the primary: the generation was bumped after a commit there */
+    err_t err = store_acquire(a->store, false, &c);
+    if (!err)
+        err = live_store_find(c, ar, live_id, out);
+    store_release(c);
+    if (!usable || (err && err != ERR_NOT_FOUND))
+        return err;
+    char *row = err ? NULL : room_to_text(out);
+    textcache_put(a->live_views, key, g->gen, row ? row : "-", row ? strlen(row) : 1);
+    free(row);
+    return err;
 }
 
-void live_views_put(struct app *a, const struct live_views_slot *slot, const char *text, size_t len)
+/* "live_id anchor_id\n" per room of a cached text. */
+static const char *rooms_text(struct arena *ar, const struct live_views_entry *e)
 {
-    if (slot->usable)
-        textcache_put(a->live_views, slot->key, slot->gen, text, len);
+    size_t cap = 1;
+    for (size_t i = 0; i < e->n; i++)
+        cap += strlen(e->live_ids[i]) + strlen(e->anchor_ids[i]) + 2;
+    char *out = arena_alloc(ar, cap), *w = out;
+    for (size_t i = 0; i < e->n; i++)
+        w += snprintf(w, cap - (size_t)(w - out), "%s %s\n", e->live_ids[i], e->anchor_ids[i]);
+    *w = '\0';
+    return out;
+}
+
+static void parse_rooms(struct arena *ar, const char *text, struct live_views_entry *e)
+{
+    size_t n = 0;
+    for (const char *p = text; *p; p++)
+        n += *p == '\n';
+    e->live_ids = arena_zalloc(ar, (n + 1) * sizeof(char *));
+    e->anchor_ids = arena_zalloc(ar, (n + 1) * sizeof(char *));
+    e->n = 0;
+    char *copy = arena_strdup(ar, text), *line = copy;
+    while (e->n < n && *line) {
+        char *nl = strchr(line, '\n'), *sp = strchr(line, ' ');
+        if (!nl || !sp || sp > nl)
+            break;
+        *nl = *sp = '\0';
+        e->live_ids[e->n] = line;
+        e->anchor_ids[e->n++] = sp + 1;
+        line = nl + 1;
+    }
+}
+
+/* Adds, per room, its online count and its anchor's presence to a batch (one group each). */
+static size_t add_count_cmds(struct cache_batch *b, struct arena *ar,
+                             const struct live_views_entry *e)
+{
+    size_t first = cache_batch_len(b);
+    for (size_t i = 0; i < e->n; i++) {
+        cache_batch_group(b, false);
+        cache_batch_zcard(b, live_hb_key(ar, e->live_ids[i]));
+        cache_batch_zscore(b, live_hb_key(ar, e->live_ids[i]), e->anchor_ids[i]);
+    }
+    return first;
+}
+
+static void take_counts(const struct cache_batch *b, size_t first, struct live_views_entry *e,
+                        struct arena *ar)
+{
+    e->counts = arena_zalloc(ar, (2 * e->n + 1) * sizeof(*e->counts));
+    for (size_t i = 0; i < e->n; i++) {
+        e->counts[2 * i] = cache_batch_str(b, first + 2 * i + 1) ? 1 : 0;
+        e->counts[2 * i + 1] = cache_batch_int(b, first + 2 * i, 0);
+    }
+    e->has_counts = true;
+}
+
+err_t live_views_lookup(struct app *a, struct arena *ar, const char *live_id, const char *key,
+                        struct live_views_entry *e)
+{
+    const char *meta_key = arena_printf(ar, "m:%s", key), *meta = NULL, *seen = NULL;
+    size_t len;
+    memset(e, 0, sizeof(*e));
+    e->key = key;
+    /* the rooms of the last text under this key, to read their counts in the same trip */
+    if (a->live_views && textcache_peek(a->live_views, meta_key, ar, &seen, &len))
+        parse_rooms(ar, seen, e);
+    struct cache_batch *b = cache_batch_new(ar);
+    size_t g = live_views_gen_cmd(b, ar, live_id);
+    size_t first = add_count_cmds(b, ar, e);
+    /* room info also shows its anchor's profile: its generation counts too */
+    bool by_anchor = live_id && e->n == 1;
+    cache_batch_group(b, false);
+    size_t ag = by_anchor ? cache_batch_get(b, anchor_gen_key(ar, e->anchor_ids[0])) : 0;
+    err_t err = cache_batch_run(a->cache, b);
+    if (err)
+        return err;
+    struct live_views_gen gen, agen = {.ok = true};
+    live_views_gen_take(b, g, &gen);
+    if (by_anchor)
+        live_views_gen_take(b, ag, &agen);
+    gen.ok = gen.ok && agen.ok;
+    gen.gen += agen.gen; /* both only grow: any bump changes the sum */
+    e->usable = a->live_views && gen.ok;
+    e->gen = gen.gen;
+    size_t meta_len;
+    if (!e->usable || !textcache_get(a->live_views, key, gen.gen, ar, &e->text, &e->len) ||
+        !textcache_get(a->live_views, meta_key, gen.gen, ar, &meta, &meta_len)) {
+        e->text = NULL;
+        e->n = 0; /* the rooms of a miss are the caller's to set */
+        return ERR_OK;
+    }
+    if (seen && strcmp(seen, meta) == 0) {
+        take_counts(b, first, e, ar);
+        return ERR_OK;
+    }
+    parse_rooms(ar, meta, e);
+    return ERR_OK;
+}
+
+void live_views_store(struct app *a, struct arena *ar, struct live_views_entry *e)
+{
+    if (!e->usable)
+        return;
+    textcache_put(a->live_views, e->key, e->gen, e->text, e->len);
+    textcache_put(a->live_views, arena_printf(ar, "m:%s", e->key), e->gen, rooms_text(ar, e),
+                  strlen(rooms_text(ar, e)));
+}
+
+int64_t live_views_placeholder(size_t i, bool online)
+{
+    return SENTINEL + 2 * (int64_t)i + (online ? 1 : 0);
+}
+
+/* Copies text with every "anchor_status" / "online_count" placeholder replaced. */
+static char *fill_text(struct arena *ar, const char *text, size_t len, const int64_t *vals,
+                       size_t n, size_t *out_len)
+{
+    static const char *const pats[] = {"\"anchor_status\":", "\"online_count\":"};
+    char *out = arena_alloc(ar, len + 1), *w = out;
+    size_t i = 0;
+    while (i < len) {
+        size_t pl = 0;
+        for (size_t k = 0; k < ARRAY_LEN(pats) && !pl; k++)
+            if (strncmp(text + i, pats[k], strlen(pats[k])) == 0)
+                pl = strlen(pats[k]);
+        if (!pl) {
+            *w++ = text[i++];
+            continue;
+        }
+        memcpy(w, text + i, pl);
+        w += pl;
+        i += pl;
+        size_t d = 0;
+        while (i + d < len && text[i + d] >= '0' && text[i + d] <= '9')
+            d++;
+        int64_t v = 0, slot;
+        if (d == 19 && strn_to_i64(text + i, d, 0, INT64_MAX, &v) && v >= SENTINEL &&
+            (slot = v - SENTINEL) < (int64_t)(2 * n)) {
+            w += snprintf(w, d + 1, "%" PRId64, vals[slot]); /* fits in the 19 digits */
+            i += d;
+        }
+    }
+    *w = '\0';
+    *out_len = (size_t)(w - out);
+    return out;
+}
+
+err_t live_views_fill(struct app *a, struct arena *ar, struct live_views_entry *e,
+                      const char **text, size_t *len)
+{
+    if (!e->has_counts && e->n) {
+        struct cache_batch *b = cache_batch_new(ar);
+        size_t first = add_count_cmds(b, ar, e);
+        err_t err = cache_batch_run(a->cache, b);
+        if (err)
+            return err;
+        take_counts(b, first, e, ar);
+    }
+    *text = fill_text(ar, e->text, e->len, e->counts, e->n, len);
+    return ERR_OK;
+}
+
+err_t live_views_count(struct app *a, struct arena *ar, struct live_view *views, size_t n, int want)
+{
+    struct live_views_entry e = {.n = n};
+    e.live_ids = arena_zalloc(ar, (n + 1) * sizeof(char *));
+    e.anchor_ids = arena_zalloc(ar, (n + 1) * sizeof(char *));
+    for (size_t i = 0; i < n; i++) {
+        e.live_ids[i] = views[i].room.live_id;
+        e.anchor_ids[i] = views[i].room.anchor_id;
+    }
+    struct cache_batch *b = cache_batch_new(ar);
+    size_t first = add_count_cmds(b, ar, &e);
+    err_t err = n ? cache_batch_run(a->cache, b) : ERR_OK;
+    if (err)
+        return err;
+    take_counts(b, first, &e, ar);
+    for (size_t i = 0; i < n; i++) {
+        if (want & LIVE_WANT_ANCHOR_STATUS)
+            views[i].anchor_status = e.counts[2 * i];
+        if (want & LIVE_WANT_ONLINE)
+            views[i].online_count = e.counts[2 * i + 1];
+    }
+    return ERR_OK;
 }

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "biz/live/live.h"
 #include "biz/user/user_store.h"
 #include "clients/im.h"
 #include "core/jv.h"
@@ -134,6 +135,8 @@ err_t user_update_profile(struct app *a, struct arena *ar, const char *user_id,
         err = user_store_update(c, user_id, nick, avatar, ext, now_s());
     store_release(c);
     free(ext);
+    if (!err)
+        live_views_anchor_changed(a, user_id); /* room views show their anchor's profile */
     return err;
 }
 

@@ -337,6 +337,101 @@ static void test_concurrent_increments(void **state)
     del_key(fx, "hpar");
 }
 
+/* A batch: commands of several slots in one call, replies in order, zsets and the
+ * compare-style commands presence relies on. */
+static void test_batch(void **state)
+{
+    struct fixture *fx = fx_of(state);
+    char zk[128], uk[128], hk[128], ok[128];
+    struct cache_batch *b;
+    const struct cache_reply *r;
+    size_t i[16];
+
+    snprintf(zk, sizeof(zk), "qt:{%ld:room}:hb", (long)getpid());
+    snprintf(hk, sizeof(hk), "qt:{%ld:room}:h", (long)getpid());
+    snprintf(uk, sizeof(uk), "qt:{%ld:user}:in", (long)getpid());
+    snprintf(ok, sizeof(ok), "qt:{%ld:other}:x", (long)getpid());
+    b = cache_batch_new(fx->a);
+    cache_batch_del(b, zk);
+    cache_batch_del(b, hk);
+    cache_batch_group(b, false);
+    cache_batch_del(b, uk);
+    cache_batch_group(b, false);
+    cache_batch_del(b, ok);
+    assert_int_equal(cache_batch_run(fx->c, b), ERR_OK);
+
+    b = cache_batch_new(fx->a);
+    cache_batch_group(b, true);
+    i[0] = cache_batch_zadd(b, zk, 30, "c", false);
+    i[1] = cache_batch_zadd(b, zk, 10, "a", false);
+    i[2] = cache_batch_zadd(b, zk, 20, "b", false);
+    i[3] = cache_batch_zadd(b, zk, 20, "b", false);
+    i[4] = cache_batch_zadd(b, zk, 5, "nobody", true);
+    i[5] = cache_batch_zcard(b, zk);
+    i[6] = cache_batch_hincrby(b, hk, "likes", 3);
+    cache_batch_group(b, false);
+    i[7] = cache_batch_getset(b, uk, "R1");
+    i[8] = cache_batch_getset(b, uk, "R2");
+    cache_batch_group(b, false);
+    i[9] = cache_batch_get(b, ok);
+    cache_batch_group(b, false); /* left empty: nothing to send */
+    assert_int_equal(cache_batch_len(b), 10);
+    assert_int_equal(cache_batch_run(fx->c, b), ERR_OK);
+    assert_int_equal(cache_batch_int(b, i[0], -1), 1);
+    assert_int_equal(cache_batch_int(b, i[1], -1), 1);
+    assert_int_equal(cache_batch_int(b, i[3], -1), 0); /* same score: unchanged */
+    assert_int_equal(cache_batch_int(b, i[4], -1), 0); /* XX never adds */
+    assert_int_equal(cache_batch_int(b, i[5], -1), 3);
+    assert_int_equal(cache_batch_int(b, i[6], -1), 3);
+    assert_null(cache_batch_str(b, i[7]));
+    assert_string_equal(cache_batch_str(b, i[8]), "R1");
+    assert_int_equal(cache_batch_reply(b, i[9])->type, CACHE_REPLY_NIL);
+
+    b = cache_batch_new(fx->a);
+    i[0] = cache_batch_zrange_upto(b, zk, 20, 10);
+    i[1] = cache_batch_zrevrange(b, zk, 0, 1);
+    i[2] = cache_batch_zscore(b, zk, "b");
+    i[3] = cache_batch_zrem(b, zk, "a");
+    i[4] = cache_batch_zrem(b, zk, "a");
+    i[5] = cache_batch_zadd(b, zk, 40, "b", true);
+    i[6] = cache_batch_zrevrange(b, zk, 0, -1);
+    cache_batch_group(b, false);
+    i[7] = cache_batch_del_if_eq(b, uk, "R1");
+    i[8] = cache_batch_del_if_eq(b, uk, "R2");
+    i[9] = cache_batch_get(b, uk);
+    assert_int_equal(cache_batch_run(fx->c, b), ERR_OK);
+    r = cache_batch_reply(b, i[0]);
+    assert_int_equal(r->type, CACHE_REPLY_ARRAY);
+    assert_int_equal(r->n, 2);
+    assert_string_equal(r->elem[0].str, "a");
+    assert_string_equal(r->elem[1].str, "b");
+    r = cache_batch_reply(b, i[1]);
+    assert_int_equal(r->n, 2);
+    assert_string_equal(r->elem[0].str, "c");
+    assert_string_equal(r->elem[1].str, "b");
+    assert_string_equal(cache_batch_str(b, i[2]), "20");
+    assert_int_equal(cache_batch_int(b, i[3], -1), 1);
+    assert_int_equal(cache_batch_int(b, i[4], -1), 0);
+    assert_int_equal(cache_batch_int(b, i[5], -1), 1);
+    r = cache_batch_reply(b, i[6]);
+    assert_int_equal(r->n, 2);
+    assert_string_equal(r->elem[0].str, "b");
+    assert_int_equal(cache_batch_int(b, i[7], -1), 0);
+    assert_int_equal(cache_batch_int(b, i[8], -1), 1);
+    assert_int_equal(cache_batch_reply(b, i[9])->type, CACHE_REPLY_NIL);
+
+    /* a group whose keys are in different slots is refused before anything runs */
+    b = cache_batch_new(fx->a);
+    cache_batch_get(b, zk);
+    cache_batch_get(b, uk);
+    assert_int_equal(cache_batch_run(fx->c, b), ERR_BAD_REQUEST);
+
+    b = cache_batch_new(fx->a);
+    cache_batch_del(b, zk);
+    cache_batch_del(b, hk);
+    assert_int_equal(cache_batch_run(fx->c, b), ERR_OK);
+}
+
 static const struct CMUnitTest cache_suite_tests[] = {
     cmocka_unit_test_prestate(test_get_set_del, &suite_fx),
     cmocka_unit_test_prestate(test_ttl_expiry, &suite_fx),
@@ -345,6 +440,7 @@ static const struct CMUnitTest cache_suite_tests[] = {
     cmocka_unit_test_prestate(test_sets, &suite_fx),
     cmocka_unit_test_prestate(test_lock, &suite_fx),
     cmocka_unit_test_prestate(test_concurrent_increments, &suite_fx),
+    cmocka_unit_test_prestate(test_batch, &suite_fx),
 };
 
 #endif

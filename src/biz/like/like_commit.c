@@ -1,0 +1,156 @@
+/* Group commit of likes: a like is acknowledged only once its cumulative count is in the
+ * database, so neither a cache restart nor a node crash loses it. One committer writes whatever
+ * is queued as one multi-row upsert; the likes that arrive while it writes go together in the
+ * next one, so a statement carries more rows the busier the room, and a quiet like waits for
+ * one commit only. Each request waits for the commit that carries its row. */
+#define LOG_MODULE "like"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "biz/like/like.h"
+#include "biz/like/like_int.h"
+#include "biz/like/like_store.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "store/store.h"
+
+enum {
+    ROWS_MAX = 256, /* rows per statement; more wait for the next commit */
+};
+
+/* One waiting request: its row, and the outcome the committer writes back. */
+struct like_waiter {
+    struct like_put row;
+    struct like_waiter *next;
+    pthread_cond_t cond; /* its own: a commit wakes only the requests it carried */
+    bool done;
+    err_t err;
+};
+
+struct like_commit {
+    pthread_mutex_t mu;
+    pthread_cond_t work; /* the committer waits for rows */
+    struct like_waiter *head, **tail;
+    size_t n;
+    bool stopping;
+    pthread_t thread;
+    struct app *app;
+};
+
+/* Writes up to ROWS_MAX rows in one statement. */
+static err_t write_rows(struct app *a, struct like_waiter *w, size_t n)
+{
+    struct arena *ar = arena_new();
+    struct like_put *rows = arena_alloc(ar, n * sizeof(*rows));
+    struct store_conn *c = NULL;
+    for (size_t i = 0; i < n; i++, w = w->next)
+        rows[i] = w->row;
+    err_t err = store_acquire(a->store, false, &c);
+    if (!err)
+        err = like_store_put_many(c, ar, rows, n, (int64_t)time(NULL));
+    store_release(c);
+    arena_free(&ar);
+    return err;
+}
+
+/* Takes up to ROWS_MAX waiters off a non-empty queue (called locked). */
+static struct like_waiter *take(struct like_commit *lc, size_t *n)
+{
+    struct like_waiter *first = lc->head, *last = first;
+    *n = 1;
+    while (last->next && *n < ROWS_MAX) {
+        last = last->next;
+        ++*n;
+    }
+    lc->head = last->next;
+    last->next = NULL;
+    if (!lc->head)
+        lc->tail = &lc->head;
+    lc->n -= *n;
+    return first;
+}
+
+static void *committer(void *arg)
+{
+    struct like_commit *lc = arg;
+    pthread_mutex_lock(&lc->mu);
+    for (;;) {
+        while (!lc->head && !lc->stopping)
+            pthread_cond_wait(&lc->work, &lc->mu);
+        if (!lc->head && lc->stopping)
+            break;
+        size_t n;
+        struct like_waiter *batch = take(lc, &n);
+        pthread_mutex_unlock(&lc->mu);
+        err_t err = write_rows(lc->app, batch, n);
+        pthread_mutex_lock(&lc->mu);
+        for (struct like_waiter *w = batch, *next; w; w = next) {
+            next = w->next; /* w belongs to its request once done is set */
+            w->err = err;
+            w->done = true;
+            pthread_cond_signal(&w->cond);
+        }
+    }
+    pthread_mutex_unlock(&lc->mu);
+    return NULL;
+}
+
+err_t like_commit_wait(struct app *a, const char *live_id, const char *user_id, int64_t count)
+{
+    struct like_commit *lc = a->like_commit;
+    struct like_waiter w = {.row = {.live_id = live_id, .user_id = user_id, .count = count}};
+    pthread_mutex_lock(&lc->mu);
+    if (lc->stopping) {
+        pthread_mutex_unlock(&lc->mu);
+        return ERR_UNAVAILABLE;
+    }
+    pthread_cond_init(&w.cond, NULL);
+    *lc->tail = &w;
+    lc->tail = &w.next;
+    lc->n++;
+    pthread_cond_signal(&lc->work);
+    /* the store's own timeouts bound each commit, so this wait ends */
+    while (!w.done)
+        pthread_cond_wait(&w.cond, &lc->mu);
+    pthread_mutex_unlock(&lc->mu);
+    pthread_cond_destroy(&w.cond);
+    if (w.err)
+        log_warn("like of live_id=%s not stored: %s", live_id, err_name(w.err));
+    return w.err;
+}
+
+static void close_commit(struct app *a)
+{
+    struct like_commit *lc = a->like_commit;
+    if (!lc)
+        return;
+    pthread_mutex_lock(&lc->mu);
+    lc->stopping = true;
+    pthread_cond_signal(&lc->work);
+    pthread_mutex_unlock(&lc->mu);
+    pthread_join(lc->thread, NULL);
+    pthread_mutex_destroy(&lc->mu);
+    pthread_cond_destroy(&lc->work);
+    free(lc);
+    a->like_commit = NULL;
+}
+
+void like_commit_init(struct app *a)
+{
+    struct like_commit *lc = xcalloc(1, sizeof(*lc));
+    pthread_mutex_init(&lc->mu, NULL);
+    pthread_cond_init(&lc->work, NULL);
+    lc->tail = &lc->head;
+    lc->app = a;
+    if (pthread_create(&lc->thread, NULL, committer, lc) != 0) {
+        log_error("cannot start the like committer");
+        abort(); /* no thread at start-up: nothing sensible to serve likes with */
+    }
+    a->like_commit = lc;
+    app_on_close(a, close_commit);
+}
