@@ -462,6 +462,14 @@ static const struct field conf_fields[] = {
     F_STR("account.secret_key", C(account.secret_key), NULL, FL_REQ | FL_SECRET),
     F_STR("httpq.addr", C(httpq.addr), NULL, FL_REQ),
     F_INT("httpq.workers", C(httpq.workers), 0, 0, 1024),
+    F_INT("httpq.event_threads", C(httpq.event_threads), 0, 0, 64),
+    F_INT("httpq.queue_max", C(httpq.queue_max), 0, 0, 1000000),
+    F_INT("httpq.request_timeout_ms", C(httpq.request_timeout_ms), 5000, 100, 600000),
+    F_INT("httpq.read_timeout_s", C(httpq.read_timeout_s), 10, 0, 3600),
+    F_INT("httpq.idle_timeout_s", C(httpq.idle_timeout_s), 60, 0, 86400),
+    F_INT("httpq.max_connections", C(httpq.max_connections), 10000, 16, 1000000),
+    F_INT("httpq.max_connections_per_ip", C(httpq.max_connections_per_ip), 1024, 0, 1000000),
+    F_INT("httpq.header_max", C(httpq.header_max), 16384, 1024, 1048576),
     F_INT("httpq.body_max", C(httpq.body_max), 1048576, 1024, INT64_C(1) << 30),
     F_INT("httpq.drain_timeout_s", C(httpq.drain_timeout_s), 10, 0, 3600),
     F_LIST("httpq.trusted_proxies", C(httpq.trusted_proxies), C(httpq.n_trusted_proxies)),
@@ -514,7 +522,7 @@ static const struct field conf_fields[] = {
     F_STR("censor.callback_token", C(censor.callback_token), NULL, FL_SECRET),
     F_INT("censor.timeout_ms", C(censor.timeout_ms), 5000, 100, 60000),
     F_STR("gift.gift_addr", C(gift.gift_addr), NULL, FL_REQ),
-    F_INT("gift.timeout_ms", C(gift.timeout_ms), 5000, 100, 60000),
+    F_INT("gift.timeout_ms", C(gift.timeout_ms), 2500, 100, 60000),
     F_BOOL("gift.test_hook", C(gift.test_hook), false),
     F_BOOL("telemetry.enable", C(telemetry.enable), false),
     F_STR("telemetry.endpoint", C(telemetry.endpoint), "https://niucube-api.qiniu.com", 0),
@@ -523,6 +531,14 @@ static const struct field conf_fields[] = {
     F_INT("live.view_cache_ms", C(live.view_cache_ms), 0, 0, 60000),
     F_INT("live.timeout_check_s", C(live.timeout_check_s), 3, 1, 3600),
     F_ENUM("log.level", C(log.level), "info", "debug|info|warn|error", 0),
+    F_INT("limits.store", C(limits.store), 0, 0, 16384),
+    F_INT("limits.store_wait_ms", C(limits.store_wait_ms), 250, 0, 60000),
+    F_INT("limits.im", C(limits.im), 8, 0, 16384),
+    F_INT("limits.rtc", C(limits.rtc), 8, 0, 16384),
+    F_INT("limits.pili", C(limits.pili), 8, 0, 16384),
+    F_INT("limits.censor", C(limits.censor), 8, 0, 16384),
+    F_INT("limits.pay", C(limits.pay), 16, 0, 16384),
+    F_INT("limits.callback", C(limits.callback), 8, 0, 16384),
 };
 
 /* One entry of mysql.databases. */
@@ -557,6 +573,7 @@ static const struct section sections[] = {
     {"callback", NO_ENABLED, false},    {"censor", C(censor.enabled), false},
     {"gift", C(gift.enabled), false},   {"telemetry", NO_ENABLED, false},
     {"live", NO_ENABLED, false},        {"log", NO_ENABLED, false},
+    {"limits", NO_ENABLED, false},
 };
 
 /* clang-format on */
@@ -1035,6 +1052,10 @@ static err_t rule_httpq(struct loader *ld, struct conf *c)
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         c->httpq.workers = cpus < 1 ? 8 : cpus > 32 ? 256 : 8 * cpus;
     }
+    /* a hung database may hold at most three quarters of the handler threads: the rest keep
+     * serving what needs only the cache or nothing */
+    if (c->limits.store == 0)
+        c->limits.store = c->httpq.workers * 3 / 4 > 0 ? c->httpq.workers * 3 / 4 : 1;
     return ERR_OK;
 }
 
