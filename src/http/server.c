@@ -42,6 +42,8 @@ enum {
     DEFAULT_HEADER_MAX = 16 * 1024,
     HANDLERS_PER_CPU = 8,
     QUEUE_PER_HANDLER = 64,
+    DISCARD_MAX = 1024 * 1024,
+    QUERY_ARGS_MAX = 256,
 };
 
 /* One cached arena per thread: a steady-state request allocates no arena at all. The key's
@@ -105,6 +107,7 @@ struct conn_req {
     int edge_status; /* an answer decided by the edge checks, 0 = none */
     const char *edge_msg;
     size_t body_cap;
+    size_t discarded; /* body bytes dropped past the cap */
     /* the handler's rendered answer, written by the pool thread before DONE */
     char *resp_body;
     size_t resp_len;
@@ -455,6 +458,15 @@ static bool raw_path_has_nul(const char *raw)
     return false;
 }
 
+static size_t query_args(const char *raw)
+{
+    const char *q = strchr(raw, '?');
+    size_t n = q && q[1] ? 1 : 0;
+    for (; q && *q; q++)
+        n += *q == '&';
+    return n;
+}
+
 static void refuse(struct conn_req *cr, int status, const char *msg)
 {
     cr->edge_status = status;
@@ -494,6 +506,8 @@ static void check_edge(struct conn_req *cr, const char *version)
         refuse(cr, 431, "Request Header Fields Too Large");
     else if (raw_path_has_nul(raw))
         refuse(cr, 400, "NUL byte in path");
+    else if (query_args(raw) > QUERY_ARGS_MAX)
+        refuse(cr, 414, "too many query parameters");
     else
         check_framing(cr, &f);
 }
@@ -540,6 +554,29 @@ static enum MHD_Result answer_edge(struct conn_req *cr)
     return answer_error(cr, cr->edge_status, edge_err(cr->edge_status), cr->edge_msg);
 }
 
+/* After an early refusal, whatever still arrives is not worth reading. */
+static enum MHD_Result refuse_rest(size_t *upload_data_size)
+{
+    *upload_data_size = 0;
+    return MHD_NO;
+}
+
+/* A body past the cap is read and dropped up to DISCARD_MAX more bytes, so that a client that
+ * sends it all before reading gets its 413 on an intact connection; beyond that the 413 goes
+ * out at once and the connection closes, however long the body would go on. */
+static enum MHD_Result take_body(struct conn_req *cr, const char *data, size_t *size)
+{
+    size_t n = *size;
+    *size = 0;
+    if (!cr->discarded && append_body(cr, data, n))
+        return MHD_YES;
+    cr->discarded += n;
+    if (cr->discarded <= DISCARD_MAX)
+        return MHD_YES;
+    refuse(cr, 413, "request body too large");
+    return answer_edge(cr);
+}
+
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
                                       const char *method, const char *version,
                                       const char *upload_data, size_t *upload_data_size,
@@ -552,20 +589,14 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         begin_request(cr, url, method, version);
         return cr->edge_status ? answer_edge(cr) : MHD_YES;
     }
-    if (cr->responded) {
-        /* an early refusal is out: whatever still arrives is not worth reading */
-        *upload_data_size = 0;
-        return MHD_NO;
-    }
+    if (cr->responded)
+        return refuse_rest(upload_data_size);
     if (cr->suspended)
         return answer_from_pool(cr);
-    if (*upload_data_size > 0) {
-        bool fits = append_body(cr, upload_data, *upload_data_size);
-        *upload_data_size = 0;
-        if (fits)
-            return MHD_YES;
-        cr->edge_status = 413;
-        cr->edge_msg = "request body too large";
+    if (*upload_data_size > 0)
+        return take_body(cr, upload_data, upload_data_size);
+    if (cr->discarded) {
+        refuse(cr, 413, "request body too large");
         return answer_edge(cr);
     }
     return dispatch(cr);
