@@ -19,6 +19,10 @@ enum {
     HTTPC_DEFAULT_TIMEOUT_MS = 5000,
     HTTPC_DEFAULT_MAX_RESPONSE = 1024 * 1024,
     HTTPC_MAX_REDIRECTS = 5,
+    /* a call made for a request ends this long before the request's deadline, so the handler
+     * can still answer with the call's failure (a payment failure, a skipped notification)
+     * instead of the deadline's 503 */
+    HTTPC_ANSWER_RESERVE_MS = 500,
 };
 
 /* One bulkhead per limited service: a hung payment hook or IM service holds only its own
@@ -163,10 +167,11 @@ static int abandoned(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t 
 static void set_options(CURL *h, const struct httpc_req *rq, struct curl_slist *hdrs,
                         struct sink *s, char *errbuf)
 {
-    long connect_ms = (long)deadline_cap_ms(rq->connect_timeout_ms > 0 ? rq->connect_timeout_ms
-                                                                       : HTTPC_DEFAULT_CONNECT_MS);
-    long total_ms =
-        (long)deadline_cap_ms(rq->timeout_ms > 0 ? rq->timeout_ms : HTTPC_DEFAULT_TIMEOUT_MS);
+    long connect_own =
+        rq->connect_timeout_ms > 0 ? rq->connect_timeout_ms : HTTPC_DEFAULT_CONNECT_MS;
+    long total_own = rq->timeout_ms > 0 ? rq->timeout_ms : HTTPC_DEFAULT_TIMEOUT_MS;
+    long connect_ms = (long)deadline_cap_ms(connect_own, HTTPC_ANSWER_RESERVE_MS);
+    long total_ms = (long)deadline_cap_ms(total_own, HTTPC_ANSWER_RESERVE_MS);
 
     curl_easy_setopt(h, CURLOPT_URL, rq->url);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");

@@ -8,12 +8,17 @@
 #include "core/deadline.h"
 #include "core/log.h"
 
+/* Full slots none of which came back for this long mean a hung dependency: waiting for one is
+ * pointless, the caller fails at once. */
+enum { BULKHEAD_STALL_MS = 1000 };
+
 void bulkhead_init(struct bulkhead *b, const char *name, int limit, int64_t wait_ms)
 {
     b->name = name;
     b->limit = limit;
     b->wait_ms = wait_ms;
     b->used = 0;
+    b->last_leave_ms = deadline_now_ms();
     atomic_init(&b->rejected, 0);
     pthread_mutex_init(&b->mu, NULL);
     pthread_condattr_t ca;
@@ -62,6 +67,8 @@ err_t bulkhead_enter(struct bulkhead *b)
         wait = left;
     struct timespec until = mono_after_ms(wait);
     pthread_mutex_lock(&b->mu);
+    if (b->used >= b->limit && deadline_now_ms() - b->last_leave_ms > BULKHEAD_STALL_MS)
+        wait = 0;
     int rc = 0;
     while (b->used >= b->limit && rc != ETIMEDOUT)
         rc = wait > 0 ? pthread_cond_timedwait(&b->cv, &b->mu, &until) : ETIMEDOUT;
@@ -81,6 +88,7 @@ void bulkhead_leave(struct bulkhead *b)
         return;
     pthread_mutex_lock(&b->mu);
     b->used--;
+    b->last_leave_ms = deadline_now_ms();
     pthread_cond_signal(&b->cv);
     pthread_mutex_unlock(&b->mu);
 }

@@ -4,7 +4,8 @@
 /* A bulkhead bounds how many threads may wait on one dependency at a time (the store, the
  * cache, each cloud service), so that a hung dependency holds only its own slots and every
  * other request keeps its threads. A caller that finds the slots full waits at most the
- * bulkhead's own short wait (0 = not at all), and never past its request's deadline. */
+ * bulkhead's own short wait (0 = not at all), and never past its request's deadline; it does
+ * not wait at all while no slot has been given back for a while (the dependency hangs). */
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -17,6 +18,7 @@ struct bulkhead {
     int limit;        /* concurrent callers; 0 = unbounded */
     int64_t wait_ms;  /* longest wait for a free slot */
     int used;
+    int64_t last_leave_ms; /* monotonic time a slot was last given back */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     atomic_long rejected; /* callers turned away, for logs and tests */

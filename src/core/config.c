@@ -533,12 +533,12 @@ static const struct field conf_fields[] = {
     F_ENUM("log.level", C(log.level), "info", "debug|info|warn|error", 0),
     F_INT("limits.store", C(limits.store), 0, 0, 16384),
     F_INT("limits.store_wait_ms", C(limits.store_wait_ms), 250, 0, 60000),
-    F_INT("limits.im", C(limits.im), 8, 0, 16384),
-    F_INT("limits.rtc", C(limits.rtc), 8, 0, 16384),
-    F_INT("limits.pili", C(limits.pili), 8, 0, 16384),
-    F_INT("limits.censor", C(limits.censor), 8, 0, 16384),
-    F_INT("limits.pay", C(limits.pay), 16, 0, 16384),
-    F_INT("limits.callback", C(limits.callback), 8, 0, 16384),
+    F_INT("limits.im", C(limits.im), 0, 0, 16384),
+    F_INT("limits.rtc", C(limits.rtc), 0, 0, 16384),
+    F_INT("limits.pili", C(limits.pili), 0, 0, 16384),
+    F_INT("limits.censor", C(limits.censor), 0, 0, 16384),
+    F_INT("limits.pay", C(limits.pay), 0, 0, 16384),
+    F_INT("limits.callback", C(limits.callback), 0, 0, 16384),
 };
 
 /* One entry of mysql.databases. */
@@ -1037,6 +1037,12 @@ static bool valid_ip_or_cidr(const char *s)
     return ok;
 }
 
+static int64_t share_of_workers(const struct conf *c, int64_t num, int64_t den)
+{
+    int64_t n = c->httpq.workers * num / den;
+    return n > 0 ? n : 1;
+}
+
 static err_t rule_httpq(struct loader *ld, struct conf *c)
 {
     if (!valid_listen_addr(c->httpq.addr))
@@ -1055,7 +1061,14 @@ static err_t rule_httpq(struct loader *ld, struct conf *c)
     /* a hung database may hold at most three quarters of the handler threads: the rest keep
      * serving what needs only the cache or nothing */
     if (c->limits.store == 0)
-        c->limits.store = c->httpq.workers * 3 / 4 > 0 ? c->httpq.workers * 3 / 4 : 1;
+        c->limits.store = share_of_workers(c, 3, 4);
+    /* and a hung cloud service at most half of them */
+    int64_t *outbound[] = {&c->limits.im,     &c->limits.rtc, &c->limits.pili,
+                           &c->limits.censor, &c->limits.pay, &c->limits.callback};
+    for (size_t i = 0; i < ARRAY_LEN(outbound); i++) {
+        if (*outbound[i] == 0)
+            *outbound[i] = share_of_workers(c, 1, 2);
+    }
     return ERR_OK;
 }
 

@@ -32,11 +32,11 @@ int64_t deadline_remaining_ms(int64_t fallback)
     return left > 0 ? left : 0;
 }
 
-int64_t deadline_cap_ms(int64_t timeout_ms)
+int64_t deadline_cap_ms(int64_t timeout_ms, int64_t reserve_ms)
 {
     if (tls_deadline_ms == 0)
         return timeout_ms;
-    int64_t left = deadline_remaining_ms(0);
+    int64_t left = deadline_remaining_ms(0) - reserve_ms;
     int64_t ms = timeout_ms > 0 && timeout_ms < left ? timeout_ms : left;
     return ms > 0 ? ms : 1;
 }

@@ -24,9 +24,10 @@ void deadline_clear(void);
 /* Milliseconds left before the deadline (0 when passed); `fallback` when the thread has none. */
 int64_t deadline_remaining_ms(int64_t fallback);
 
-/* The smaller of `timeout_ms` and the time left, never below 1 ms (0 `timeout_ms` counts as
- * "no own timeout"); `timeout_ms` itself when the thread has no deadline. */
-int64_t deadline_cap_ms(int64_t timeout_ms);
+/* The smaller of `timeout_ms` and the time left minus `reserve_ms` (what the caller keeps for
+ * answering after the wait), never below 1 ms; 0 `timeout_ms` counts as "no own timeout".
+ * `timeout_ms` itself when the thread has no deadline. */
+int64_t deadline_cap_ms(int64_t timeout_ms, int64_t reserve_ms);
 
 /* True when the request was abandoned (its deadline passed or its client went away). */
 bool deadline_cancelled(void);

@@ -16,6 +16,7 @@
 
 enum {
     DEFAULT_ACQUIRE_TIMEOUT_MS = 5000,
+    STORE_ANSWER_RESERVE_MS = 100,
     DEFAULT_SQLITE_CONNS = 8,
     MYSQL_MAX_OPEN_CAP = 16384, /* the reference's cap (spec 01 §8.1) */
     MYSQL_DEFAULT_IDLE = 2,     /* Go's database/sql default when max_idle_conns is unset */
@@ -326,9 +327,10 @@ err_t store_acquire(struct store *s, bool read_only, struct store_conn **out)
     err_t err = bulkhead_enter(&s->bulkhead);
     if (err)
         return err;
-    /* a request never waits for a connection past its own deadline */
-    err = pool_get(read_only && s->has_ro ? &s->ro : &s->rw, deadline_cap_ms(s->acquire_timeout_ms),
-                   out);
+    /* a request never waits for a connection past its own deadline, less the moment it needs
+     * to answer 503 itself */
+    err = pool_get(read_only && s->has_ro ? &s->ro : &s->rw,
+                   deadline_cap_ms(s->acquire_timeout_ms, STORE_ANSWER_RESERVE_MS), out);
     if (err)
         bulkhead_leave(&s->bulkhead);
     return err;
