@@ -9,8 +9,9 @@
 #include "core/log.h"
 #include "core/mem.h"
 
-/* How often the watchdog looks for jobs past their deadline: the lateness of a 503. */
-enum { WATCHDOG_TICK_MS = 10 };
+/* How often the watchdog looks for jobs past their deadline (the lateness of a 503), and every
+ * how many ticks it asks whether their clients are still there. */
+enum { WATCHDOG_TICK_MS = 10, ABANDON_CHECK_TICKS = 10 };
 
 struct handler_pool {
     pthread_mutex_t mu;
@@ -105,12 +106,12 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static void expire_due_locked(struct handler_pool *p, int64_t now)
+static void expire_due_locked(struct handler_pool *p, int64_t now, bool check_clients)
 {
     struct pool_job *j = p->live;
     while (j) {
         struct pool_job *next = j->_next_live;
-        if (j->deadline_ms <= now)
+        if (j->deadline_ms <= now || (check_clients && j->abandoned && j->abandoned(j)))
             expire_locked(p, j);
         j = next;
     }
@@ -131,11 +132,12 @@ static struct timespec mono_in_ms(int ms)
 static void *watchdog_main(void *arg)
 {
     struct handler_pool *p = arg;
+    unsigned tick = 0;
     pthread_mutex_lock(&p->mu);
     while (!p->stopping) {
         struct timespec until = mono_in_ms(WATCHDOG_TICK_MS);
         pthread_cond_timedwait(&p->tick_cv, &p->mu, &until);
-        expire_due_locked(p, deadline_now_ms());
+        expire_due_locked(p, deadline_now_ms(), ++tick % ABANDON_CHECK_TICKS == 0);
     }
     pthread_mutex_unlock(&p->mu);
     return NULL;

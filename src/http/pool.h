@@ -27,6 +27,9 @@ struct pool_job {
     void (*run)(struct pool_job *j);      /* on a pool thread, under the job's deadline */
     void (*complete)(struct pool_job *j); /* once, when the state becomes DONE or EXPIRED */
     void (*release)(struct pool_job *j);  /* once, when the pool is done with the job */
+    /* optional: true once nobody waits for the answer (the client hung up); such a job
+     * expires at once, so the waits inside its handler give up */
+    bool (*abandoned)(struct pool_job *j);
     /* pool-private */
     _Atomic int _state;
     atomic_int _cancelled; /* non-zero once expired: long waits inside the handler give up */

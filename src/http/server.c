@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -350,6 +351,16 @@ static void job_release(struct pool_job *j)
     conn_req_unref(container_of(j, struct conn_req, job));
 }
 
+/* libmicrohttpd does not watch a suspended connection, so the watchdog peeks at its socket: an
+ * orderly close from the client means nobody will read the answer. The socket stays open
+ * while the connection is suspended, so the descriptor cannot have been reused. */
+static bool job_abandoned(struct pool_job *j)
+{
+    struct conn_req *cr = container_of(j, struct conn_req, job);
+    char c;
+    return cr->slot && recv(cr->slot->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
 /* Suspends the connection and queues the handler; the answer is queued when the connection
  * resumes. The connection is suspended first so the handler can never resume it early. */
 static enum MHD_Result hand_to_pool(struct conn_req *cr)
@@ -358,6 +369,7 @@ static enum MHD_Result hand_to_pool(struct conn_req *cr)
     cr->job.run = job_run;
     cr->job.complete = job_complete;
     cr->job.release = job_release;
+    cr->job.abandoned = job_abandoned;
     atomic_fetch_add(&cr->refs, 1);
     MHD_suspend_connection(cr->conn);
     cr->suspended = true;

@@ -3,10 +3,12 @@ deadline, never a crash or a hang, never stalls unrelated traffic, and service r
 when it comes back. Database tests need the MariaDB + Redis backend: each starts its own
 throwaway server so the shared ones are never disturbed."""
 import concurrent.futures
+import json
 import os
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import tempfile
@@ -280,4 +282,29 @@ def test_hung_mariadb_fails_fast_and_recovers(own_mariadb):
         assert_ok(client_call(s, "GET", "/client/user/profile", tok))
     finally:
         os.kill(db_pid, signal.SIGCONT)
+        assert s.stop() == 0
+
+
+def test_client_that_hangs_up_stops_costing_work(make_server, fake):
+    """A gift send whose client disconnects while the payment hook hangs gives its hook slot
+    back soon after: with one slot, a second send then reaches the hook instead of being
+    refused for a full bulkhead."""
+    fake.reset()
+    s = make_server(extra="gift:\n  gift_addr: %s\nlimits:\n  pay: 1\n" % fake.url("pay")).start()
+    try:
+        _, vtok, lid = live_room(s, "gone_anchor", "gone_viewer")
+        fake.fail("pay", "slow", count=1000, delay=30)
+        body = json.dumps({"live_id": lid, "gift_id": 1, "amount": 1, "biz_id": "gone-1"})
+        sock = socket.create_connection(("127.0.0.1", s.port))
+        sock.sendall(("POST /client/gift/send HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: %s"
+                      "\r\nContent-Length: %d\r\n\r\n%s" % (vtok, len(body), body)).encode())
+        fake.wait_calls("pay", 1, timeout=10)
+        sock.close()
+        time.sleep(0.8)  # the watchdog looks every 100 ms
+        r = client_call(s, "POST", "/client/gift/send", vtok,
+                        {"live_id": lid, "gift_id": 1, "amount": 1, "biz_id": "gone-2"})
+        assert_error(r, 200, 20002)
+        assert [c["body"]["biz_id"] for c in fake.calls("pay")] == ["gone-1", "gone-2"]
+    finally:
+        fake.reset()
         assert s.stop() == 0
