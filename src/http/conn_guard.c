@@ -26,21 +26,20 @@ struct conn_guard {
     atomic_long reaped;
 };
 
-/* The 408 a client that started a request too slowly receives, before the socket closes. */
-static void send_request_timeout(int fd)
+/* Writes a whole JSON-envelope answer straight to the socket (best effort: a full send buffer
+ * only loses the courtesy answer); the caller then shuts the socket. */
+static void send_refusal(int fd, int status, const char *reason, const char *msg)
 {
-    char id[17], msg[320];
+    char id[17], body[256], out[512];
     reqid_generate(id);
-    char body[128];
     int blen = snprintf(body, sizeof(body),
-                        "{\"request_id\":\"%s\",\"code\":408,\"message\":\"Request Timeout\"}", id);
-    int n = snprintf(msg, sizeof(msg),
-                     "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+                        "{\"request_id\":\"%s\",\"code\":%d,\"message\":\"%s\"}", id, status, msg);
+    int n = snprintf(out, sizeof(out),
+                     "HTTP/1.1 %d %s\r\nConnection: close\r\n"
                      "Content-Type: application/json; charset=utf-8\r\nX-Reqid: %s\r\n"
                      "Content-Length: %d\r\n\r\n%s",
-                     id, blen, body);
-    /* best effort: a full send buffer only loses the courtesy answer */
-    (void)send(fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+                     status, reason, id, blen, body);
+    (void)send(fd, out, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
 /* Under g->mu: the slot's deadline passed. The event thread notices the shut socket and
@@ -50,8 +49,10 @@ static void reap_locked(struct conn_guard *g, struct conn_slot *s)
     int expected = CONN_READING;
     if (!atomic_compare_exchange_strong(&s->state, &expected, CONN_REAPED))
         return;
-    if (atomic_load(&s->has_request_line))
-        send_request_timeout(s->fd);
+    if (atomic_load(&s->refusal) == 414)
+        send_refusal(s->fd, 414, "URI Too Long", "too many query parameters");
+    else if (atomic_load(&s->has_request_line))
+        send_refusal(s->fd, 408, "Request Timeout", "Request Timeout");
     shutdown(s->fd, SHUT_RDWR);
     atomic_fetch_add(&g->reaped, 1);
 }
@@ -183,4 +184,15 @@ void conn_slot_reading(struct conn_guard *g, struct conn_slot *s)
     atomic_store(&s->deadline_ms, read_deadline(g));
     int expected = CONN_SERVING;
     (void)atomic_compare_exchange_strong(&s->state, &expected, CONN_READING);
+}
+
+void conn_slot_refuse_uri(struct conn_slot *s)
+{
+    atomic_store(&s->refusal, 414);
+    atomic_store(&s->deadline_ms, deadline_now_ms());
+}
+
+bool conn_slot_closed(const struct conn_slot *s)
+{
+    return atomic_load(&s->state) == CONN_REAPED;
 }

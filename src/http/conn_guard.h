@@ -23,6 +23,7 @@ struct conn_slot {
     _Atomic int state;            /* enum conn_read_state */
     _Atomic int64_t deadline_ms;  /* monotonic; meaningful in CONN_READING */
     atomic_bool has_request_line; /* a 408 is only sent to a client that started a request */
+    _Atomic int refusal;          /* status the reaper answers instead of 408, 0 = none */
     /* the raw request URI of the current request (the signed query needs it byte for byte) */
     char *raw_uri;
     size_t raw_cap;
@@ -50,6 +51,20 @@ void conn_slot_request_line(struct conn_slot *s, const char *uri, int64_t now_ms
 /* The whole request is in: stops the read deadline. False when the reaper got there first (the
  * socket is already closed: drop the request). */
 bool conn_slot_serving(struct conn_slot *s);
+
+/* The request line has more query parameters than libmicrohttpd's memory can hold: the request
+ * may never reach the access handler, so the reaper answers it (414) and closes the connection
+ * at its next look, unless the access handler answers first (conn_slot_refusal). */
+void conn_slot_refuse_uri(struct conn_slot *s);
+
+/* The pending refusal's status, 0 = none. */
+static inline int conn_slot_refusal(const struct conn_slot *s)
+{
+    return atomic_load(&s->refusal);
+}
+
+/* True once the reaper shut the socket. */
+bool conn_slot_closed(const struct conn_slot *s);
 
 /* The answer went out: the next request must arrive within the read timeout. */
 void conn_slot_reading(struct conn_guard *g, struct conn_slot *s);
