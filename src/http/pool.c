@@ -20,6 +20,7 @@ struct handler_pool {
     struct pool_job *q_head, *q_tail;
     unsigned q_len, q_max;
     struct pool_job *live; /* every queued or running job */
+    atomic_int completing; /* `complete` callbacks running outside the lock */
     bool closed;           /* no new jobs */
     bool stopping;         /* workers exit once the queue is empty */
     unsigned n_threads;
@@ -68,18 +69,26 @@ static struct pool_job *pop_locked(struct handler_pool *p)
     return j;
 }
 
+/* The handler finished: unless the deadline won meanwhile, its result stands. `complete` runs
+ * outside the lock (it wakes an event thread, which is slow enough to serialise the pool);
+ * handler_pool_close waits for such calls, so none outlives the close. */
 static void run_one(struct handler_pool *p, struct pool_job *j)
 {
     deadline_set(j->deadline_ms, &j->_cancelled);
     j->run(j);
     deadline_clear();
     pthread_mutex_lock(&p->mu);
-    if (atomic_load(&j->_state) == POOL_JOB_RUNNING) {
+    bool in_time = atomic_load(&j->_state) == POOL_JOB_RUNNING;
+    if (in_time) {
         live_remove(p, j);
         atomic_store(&j->_state, POOL_JOB_DONE);
-        j->complete(j);
+        atomic_fetch_add(&p->completing, 1);
     }
     pthread_mutex_unlock(&p->mu);
+    if (in_time) {
+        j->complete(j);
+        atomic_fetch_sub(&p->completing, 1);
+    }
 }
 
 static void *worker_main(void *arg)
@@ -185,9 +194,11 @@ bool handler_pool_submit(struct handler_pool *p, struct pool_job *j)
         p->q_tail = j;
         p->q_len++;
         live_add(p, j);
-        pthread_cond_signal(&p->work_cv);
     }
     pthread_mutex_unlock(&p->mu);
+    /* signalled after the unlock: a worker woken under the lock would only block on it */
+    if (ok)
+        pthread_cond_signal(&p->work_cv);
     return ok;
 }
 
@@ -203,6 +214,10 @@ void handler_pool_close(struct handler_pool *p)
     while (p->live)
         expire_locked(p, p->live);
     pthread_mutex_unlock(&p->mu);
+    while (atomic_load(&p->completing) > 0) {
+        struct timespec pause = {0, 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
 }
 
 void handler_pool_free(struct handler_pool **pp)
