@@ -130,6 +130,12 @@ def live_room(s, anchor, viewer):
     return atok, vtok, lid
 
 
+def configure_custom_gift(s, gift_id=1):
+    """A gift must be configured before it is sent; price 0 takes any positive amount."""
+    assert_ok(server_call(s, "POST", "/server/gift/config",
+                          {"gift_id": gift_id, "type": 9, "name": "Custom", "amount": 0}))
+
+
 def unrelated_traffic(s, vtok, lid):
     """Heartbeats, /status and room info: what must keep flowing while a dependency hangs."""
     return [
@@ -154,6 +160,7 @@ def test_hung_payment_hook_stalls_nothing_else(make_server, fake):
     fake.reset()
     s = make_server(extra="gift:\n  gift_addr: %s\n" % fake.url("pay")).start()
     _, vtok, lid = live_room(s, "hang_anchor", "hang_viewer")
+    configure_custom_gift(s)
     fake.fail("pay", "slow", count=1000, delay=30)
 
     def send(i):
@@ -293,6 +300,7 @@ def test_client_that_hangs_up_stops_costing_work(make_server, fake):
     s = make_server(extra="gift:\n  gift_addr: %s\nlimits:\n  pay: 1\n" % fake.url("pay")).start()
     try:
         _, vtok, lid = live_room(s, "gone_anchor", "gone_viewer")
+        configure_custom_gift(s)
         fake.fail("pay", "slow", count=1000, delay=30)
         body = json.dumps({"live_id": lid, "gift_id": 1, "amount": 1, "biz_id": "gone-1"})
         sock = socket.create_connection(("127.0.0.1", s.port))
