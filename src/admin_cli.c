@@ -129,15 +129,15 @@ static int list_admins(struct store *s)
     return err ? 1 : 0;
 }
 
-static int change(struct store *s, const struct admin_args *o)
+static int change(struct store *s, int iterations, const struct admin_args *o)
 {
     char password[ADMIN_PASSWORD_MAX + 2];
     bool add = strcmp(o->cmd, "add") == 0;
     if (!read_password(password, sizeof(password)))
         return 1;
-    err_t err = add ? admin_add(s, o->user_name, o->user_id ? o->user_id : o->user_name, password,
-                                o->description ? o->description : "")
-                    : admin_set_password(s, o->user_name, password);
+    err_t err = add ? admin_add(s, iterations, o->user_name, o->user_id ? o->user_id : o->user_name,
+                                password, o->description ? o->description : "")
+                    : admin_set_password(s, iterations, o->user_name, password);
     if (err == ERR_EXISTS)
         fprintf(stderr, "qnlive admin: an admin named %s (or that user_id) exists\n", o->user_name);
     else if (err == ERR_NOT_FOUND)
@@ -168,7 +168,8 @@ int admin_cli_main(int argc, char **argv)
     if (err)
         fprintf(stderr, "qnlive admin: database: %s\n", err_name(err));
     else
-        rc = strcmp(o.cmd, "list") == 0 ? list_admins(s) : change(s, &o);
+        rc = strcmp(o.cmd, "list") == 0 ? list_admins(s)
+                                        : change(s, (int)cf.auth.admin_hash_iterations, &o);
     store_close(&s);
     conf_free(&cf);
     return rc;

@@ -476,6 +476,7 @@ static const struct field conf_fields[] = {
     {.path = "auth.jwt_key", .type = FT_STR, .off = C(auth.jwt_key), .flags = FL_REQ | FL_SECRET,
      .hint = jwt_hint},
     F_INT("auth.token_max_ttl_s", C(auth.token_max_ttl_s), 2592000, 0, INT32_MAX),
+    F_INT("auth.admin_hash_iterations", C(auth.admin_hash_iterations), 600000, 1000, 10000000),
     F_BOOL("auth.server.enable", C(auth.server.enable), true),
     F_STR("auth.server.access_key", C(auth.server.access_key), NULL, 0),
     F_STR("auth.server.secret_key", C(auth.server.secret_key), NULL, FL_SECRET),

@@ -54,6 +54,8 @@ struct conf {
         char *jwt_key;           /* secret; required */
         int64_t token_max_ttl_s; /* cap on issued expires_at - now and on the age (since iat)
                                   * of tokens without exp; default 30 days; 0 = no cap */
+        /* PBKDF2-HMAC-SHA256 rounds of new admin password hashes; default 600000 */
+        int64_t admin_hash_iterations;
         struct {
             bool enable; /* default true (W-2): /server is open only with an explicit false */
             char *access_key;

@@ -81,7 +81,7 @@ class Server:
             "account:\n  access_key: acct-ak\n  secret_key: acct-sk\n"
             "httpq:\n  addr: 127.0.0.1:%d\n  workers: 4\n  body_max: 65536\n"
             "  drain_timeout_s: 10\n%s"
-            "auth:\n  jwt_key: %s\n  server:\n    enable: %s\n"
+            "auth:\n  jwt_key: %s\n  admin_hash_iterations: 1000\n  server:\n    enable: %s\n"
             "    access_key: %s\n    secret_key: %s\n"
             "rtc:\n  app_id: rtc-app\n"
             "cron:\n  single_task_node: 1\n"

@@ -8,7 +8,8 @@ import requests
 from helpers import assert_error, assert_ok
 from qnlive_server import BIN
 
-HASH_PREFIX = "$pbkdf2-sha256$600000$"
+# the test servers set auth.admin_hash_iterations to 1000 (the default is 600000)
+HASH_PREFIX = "$pbkdf2-sha256$1000$"
 
 
 def admin(s, *argv, password=None):

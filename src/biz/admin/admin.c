@@ -20,7 +20,7 @@ static void rehash_plaintext(struct app *a, int64_t id, const char *stored, cons
 {
     char hash[ADMIN_HASH_MAX];
     struct store_conn *c = NULL;
-    err_t err = admin_password_hash(password, ADMIN_PASSWORD_ITERATIONS, hash);
+    err_t err = admin_password_hash(password, (int)a->conf.auth.admin_hash_iterations, hash);
     if (!err)
         err = store_acquire(a->store, false, &c);
     if (!err)
@@ -53,15 +53,15 @@ err_t admin_login(struct app *a, struct arena *ar, const char *user_name, const 
     return ERR_OK;
 }
 
-err_t admin_add(struct store *s, const char *user_name, const char *user_id, const char *password,
-                const char *description)
+err_t admin_add(struct store *s, int iterations, const char *user_name, const char *user_id,
+                const char *password, const char *description)
 {
     char hash[ADMIN_HASH_MAX];
     struct store_conn *c = NULL;
     struct admin_row row;
     const char *stored = NULL;
     struct arena *ar = arena_new();
-    err_t err = admin_password_hash(password, ADMIN_PASSWORD_ITERATIONS, hash);
+    err_t err = admin_password_hash(password, iterations, hash);
     if (!err)
         err = store_acquire(s, false, &c);
     if (!err) {
@@ -76,12 +76,13 @@ err_t admin_add(struct store *s, const char *user_name, const char *user_id, con
     return err;
 }
 
-err_t admin_set_password(struct store *s, const char *user_name, const char *password)
+err_t admin_set_password(struct store *s, int iterations, const char *user_name,
+                         const char *password)
 {
     char hash[ADMIN_HASH_MAX];
     struct store_conn *c = NULL;
     int64_t n = 0;
-    err_t err = admin_password_hash(password, ADMIN_PASSWORD_ITERATIONS, hash);
+    err_t err = admin_password_hash(password, iterations, hash);
     if (!err)
         err = store_acquire(s, false, &c);
     if (!err)

@@ -37,9 +37,10 @@ struct admin_entry {
  * hashed; ERR_EXISTS when the user name or the user_id is taken. admin_set_password: rehashes
  * every row of the name; ERR_NOT_FOUND when there is none. admin_list: every row by id, arrays
  * from `ar`. Store errors otherwise (ERR_INTERNAL also when hashing fails). */
-err_t admin_add(struct store *s, const char *user_name, const char *user_id, const char *password,
-                const char *description) MUST_USE;
-err_t admin_set_password(struct store *s, const char *user_name, const char *password) MUST_USE;
+err_t admin_add(struct store *s, int iterations, const char *user_name, const char *user_id,
+                const char *password, const char *description) MUST_USE;
+err_t admin_set_password(struct store *s, int iterations, const char *user_name,
+                         const char *password) MUST_USE;
 err_t admin_list(struct store *s, struct arena *ar, struct admin_entry **out, size_t *n) MUST_USE;
 
 /* Installs the admin lookup and the operation log into the app's auth hooks. */
