@@ -285,4 +285,4 @@ def test_sigterm_under_load_always_exits_0(make_server):
         stop.set()
         for t in threads:
             t.join()
-        assert rc == 0, "stop %d exited %s" % (i, rc)
+        assert rc == 0, "stop %d exited %s; log tail:\n%s" % (i, rc, s.read_log()[-4000:])
