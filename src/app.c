@@ -5,13 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "biz/routes.h"
 #include "cache/cache.h"
 #include "clients/im.h"
 #include "clients/pili.h"
 #include "clients/rtc.h"
+#include "core/clock.h"
 #include "core/ids.h"
 #include "core/textcache.h"
 #include "cron/cron.h"
@@ -99,7 +99,8 @@ static struct cron *cron_for(struct app *a)
 err_t app_open(struct app *a, char *errbuf, size_t errlen)
 {
     err_t err;
-    a->started_at = (int64_t)time(NULL);
+    a->clock = clock_new();
+    a->started_at = clock_now_s(a->clock);
     warn_insecure_settings(&a->conf);
     if (ids_init(a->conf.node.node_id)) {
         snprintf(errbuf, errlen, "node.node_id out of range");
@@ -168,4 +169,5 @@ void app_close(struct app *a)
     cache_close(&a->cache);
     store_close(&a->store);
     conf_free(&a->conf);
+    clock_free(&a->clock);
 }

@@ -4,12 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "biz/admin/admin.h"
 #include "biz/auth/auth.h"
 #include "biz/user/user.h"
+#include "core/clock.h"
 #include "core/jv.h"
 #include "core/jwt.h"
 #include "core/mem.h"
@@ -36,7 +36,7 @@ static json_t *token_json(struct app *a, const struct jwt_claims *c)
 static err_t token_expiry(struct req *r, int64_t *exp)
 {
     const char *v = req_query(r, "expires_at");
-    int64_t now = (int64_t)time(NULL);
+    int64_t now = clock_now_s(r->app->clock);
     int64_t cap = r->app->conf.auth.token_max_ttl_s;
     if (!v || !v[0]) {
         *exp = 0;
@@ -93,7 +93,7 @@ static err_t handle_login(struct req *r)
         return req_fail(r, ERR_FORBIDDEN, "Invalid username or password");
     if (err)
         return req_fail(r, err, NULL);
-    struct jwt_claims c = {.exp = (int64_t)time(NULL) + ADMIN_TOKEN_TTL_S};
+    struct jwt_claims c = {.exp = clock_now_s(r->app->clock) + ADMIN_TOKEN_TTL_S};
     if (!fits(adm.user_id))
         return req_fail(r, ERR_INTERNAL, NULL);
     snprintf(c.user_id, sizeof(c.user_id), "%s", adm.user_id);

@@ -7,21 +7,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "biz/item/item_store.h"
 #include "biz/live/live.h"
 #include "clients/pili.h"
+#include "core/clock.h"
 #include "core/jv.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "store/store.h"
-
-static int64_t now_s(void)
-{
-    return (int64_t)time(NULL);
-}
 
 static bool empty(const char *s)
 {
@@ -43,9 +38,9 @@ static err_t check_batch(struct item *items, size_t n)
 }
 
 static err_t add_tx(struct store_conn *c, struct arena *ar, const char *live_id, struct item *items,
-                    size_t n)
+                    size_t n, int64_t now)
 {
-    int64_t count, max, now = now_s();
+    int64_t count, max;
     struct item dup;
     err_t err = item_store_stats(c, ar, live_id, &count, &max);
     if (!err && count + (int64_t)n > ITEM_PER_LIVE_MAX)
@@ -76,7 +71,7 @@ err_t item_add(struct app *a, struct arena *ar, const char *live_id, struct item
     err = store_begin(c);
     if (err)
         goto out;
-    err = store_tx_end(c, add_tx(c, ar, live_id, items, n));
+    err = store_tx_end(c, add_tx(c, ar, live_id, items, n, clock_now_s(a->clock)));
 out:
     store_release(c);
     return err;
@@ -92,7 +87,7 @@ err_t item_delete(struct app *a, struct arena *ar, const char *live_id, const ch
         err = item_store_demo_get(c, ar, live_id, &demo);
     for (size_t i = 0; i < n && !err; i++)
         if (strcmp(ids[i], demo) != 0) /* the demonstrated item cannot be deleted */
-            err = item_store_soft_delete(c, live_id, ids[i], now_s());
+            err = item_store_soft_delete(c, live_id, ids[i], clock_now_s(a->clock));
     store_release(c);
     return err;
 }
@@ -109,7 +104,7 @@ static err_t set_each(struct app *a, const char *col, const char *live_id, const
         goto out;
     for (size_t i = 0; i < n && !err; i++)
         err = item_store_set_int(c, col, live_id, list[i].item_id,
-                                 is_order ? list[i].order : list[i].status, now_s());
+                                 is_order ? list[i].order : list[i].status, clock_now_s(a->clock));
     err = store_tx_end(c, err);
 out:
     store_release(c);
@@ -291,7 +286,7 @@ err_t item_update(struct app *a, struct arena *ar, const char *live_id, const st
         err = item_store_get(c, ar, live_id, in->item_id, &it);
     if (!err) {
         apply_update(ar, &it, in);
-        err = item_store_save(c, &it, now_s());
+        err = item_store_save(c, &it, clock_now_s(a->clock));
     }
     store_release(c);
     return err;

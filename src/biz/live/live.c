@@ -6,7 +6,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "biz/callback/callback.h"
@@ -16,6 +15,7 @@
 #include "clients/im.h"
 #include "clients/pili.h"
 #include "clients/rtc.h"
+#include "core/clock.h"
 #include "core/ids.h"
 #include "core/jv.h"
 #include "core/log.h"
@@ -26,11 +26,6 @@
 static const char MSG_STATUS[] = "live status error";
 static const char MSG_NOT_ANCHOR[] = "user not anchor";
 static const char MSG_NOT_IN_ROOM[] = "user not in live room";
-
-static int64_t now_s(void)
-{
-    return (int64_t)time(NULL);
-}
 
 /* Room lifecycle listeners (live_on_change): filled during registration, read-only afterwards,
  * so request threads read them without a lock. Keyed by app so several apps in one process
@@ -154,7 +149,7 @@ static err_t stop_tx(struct app *a, const char *live_id, const char *anchor_id, 
     err = store_begin(c);
     if (err)
         goto out;
-    err = live_store_stop(c, live_id, anchor_id, now_s(), reason, stop_user_id, &n);
+    err = live_store_stop(c, live_id, anchor_id, clock_now_s(a->clock), reason, stop_user_id, &n);
     if (!err && n > 0)
         err = callback_emit(a, c, "live_stopped", live_id, id_body(live_id));
     err = store_tx_end(c, err);
@@ -213,7 +208,7 @@ err_t live_delete(struct app *a, struct arena *ar, const char *live_id, const ch
 {
     struct live_room l;
     struct store_conn *c = NULL;
-    int64_t n = 0, stopped = 0, now = now_s();
+    int64_t n = 0, stopped = 0, now = clock_now_s(a->clock);
     err_t err = find_primary(a, ar, live_id, &l);
     if (err)
         return err;
@@ -321,7 +316,7 @@ err_t live_create(struct app *a, struct arena *ar, const char *anchor_id,
                   const struct live_create_in *in, struct live_view *out)
 {
     struct live_room *l = &out->room;
-    int64_t now = now_s();
+    int64_t now = clock_now_s(a->clock);
     memset(out, 0, sizeof(*out));
     err_t err = user_find(a, ar, anchor_id, &out->anchor);
     if (err)
@@ -396,7 +391,7 @@ err_t live_start(struct app *a, struct arena *ar, const char *live_id, const cha
                  struct live_view *out, const char **msg)
 {
     struct live_room l;
-    int64_t n = 0, now = now_s();
+    int64_t n = 0, now = clock_now_s(a->clock);
     char *token = NULL;
     *msg = NULL;
     err_t err = find_primary(a, ar, live_id, &l);
@@ -521,7 +516,7 @@ err_t live_heartbeat(struct app *a, struct arena *ar, const char *live_id, const
     if (err)
         return err;
     if (strcmp(l.anchor_id, user_id) == 0)
-        anchor_heartbeat(a, ar, live_id, now_s());
+        anchor_heartbeat(a, ar, live_id, clock_now_s(a->clock));
     *status = l.status;
     metrics_add(METRICS_HEARTBEATS, 1);
     return ERR_OK;
@@ -535,7 +530,7 @@ err_t live_set_extends(struct app *a, struct arena *ar, const char *live_id, con
     int64_t n = 0;
     err_t err = store_acquire(a->store, false, &c);
     if (!err)
-        err = live_store_set_extends(c, live_id, user_id, extends_json, now_s(), &n);
+        err = live_store_set_extends(c, live_id, user_id, extends_json, clock_now_s(a->clock), &n);
     if (!err && n > 0)
         live_views_changed(a, live_id);
     /* nothing changed: unknown room, not the anchor, or (MySQL) the same map again */
@@ -655,7 +650,8 @@ err_t live_expire_rooms(struct app *a)
     bool stopped;
     err_t err = store_acquire(a->store, false, &c);
     if (!err)
-        err = live_store_on_air(c, ar, now_s() - a->conf.live.room_timeout_s, &ids, &n);
+        err =
+            live_store_on_air(c, ar, clock_now_s(a->clock) - a->conf.live.room_timeout_s, &ids, &n);
     store_release(c);
     /* each stop re-checks status 1 in its own guarded statement, so a manual stop in between
      * is not repeated and emits no second live_stopped */

@@ -5,12 +5,12 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "biz/live/live.h"
 #include "biz/mic/mic_store.h"
 #include "clients/rtc.h"
+#include "core/clock.h"
 #include "core/jv.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -19,11 +19,6 @@
 static const char MSG_FORBIDDEN_SEAT[] = "user mic forbidden";
 static const char MSG_STATUS[] = "live status error";
 static const char MSG_NOT_IN_ROOM[] = "user not in live room";
-
-static int64_t now_s(void)
-{
-    return (int64_t)time(NULL);
-}
 
 /* Only an on-air room's anchor or audience may publish into its RTC room (§10 #2). */
 static err_t check_room(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
@@ -51,7 +46,7 @@ static err_t take_seat(struct app *a, struct arena *ar, const char *live_id, con
 {
     struct store_conn *c = NULL;
     struct mic_seat seat;
-    int64_t n = 0, now = now_s();
+    int64_t n = 0, now = clock_now_s(a->clock);
     err_t err = store_acquire(a->store, false, &c);
     if (!err)
         err = mic_store_rejoin(c, live_id, user_id, in, now, &n);
@@ -81,7 +76,7 @@ err_t mic_up(struct app *a, struct arena *ar, const char *live_id, const char *u
     if (!err)
         err = take_seat(a, ar, live_id, user_id, in, msg);
     if (!err)
-        err = rtc_room_token(a->rtc, live_id, user_id, now_s(), &tok);
+        err = rtc_room_token(a->rtc, live_id, user_id, clock_now_s(a->clock), &tok);
     if (!err)
         *token = arena_strdup(ar, tok);
     free(tok);
@@ -93,7 +88,7 @@ err_t mic_down(struct app *a, const char *live_id, const char *user_id)
     struct store_conn *c = NULL;
     err_t err = store_acquire(a->store, false, &c);
     if (!err)
-        err = mic_store_leave(c, live_id, user_id, now_s());
+        err = mic_store_leave(c, live_id, user_id, clock_now_s(a->clock));
     store_release(c);
     return err;
 }
@@ -145,7 +140,7 @@ err_t mic_set_extends(struct app *a, struct arena *ar, const char *live_id, cons
     if (!err)
         err = store_acquire(a->store, false, &c);
     if (!err)
-        err = mic_store_set_extends(c, live_id, target, extends_json, now_s());
+        err = mic_store_set_extends(c, live_id, target, extends_json, clock_now_s(a->clock));
     store_release(c);
     return err;
 }
@@ -160,7 +155,7 @@ err_t mic_switch(struct app *a, struct arena *ar, const char *live_id, const cha
         return err;
     err = store_acquire(a->store, false, &c);
     if (!err)
-        err = mic_store_set_flag(c, live_id, target, is_camera, on, now_s());
+        err = mic_store_set_flag(c, live_id, target, is_camera, on, clock_now_s(a->clock));
     store_release(c);
     return err;
 }

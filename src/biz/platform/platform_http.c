@@ -44,4 +44,5 @@ static const struct route platform_routes[] = {
 void platform_module_register(struct app *a)
 {
     router_add(a->router, platform_routes, ARRAY_LEN(platform_routes));
+    platform_test_routes_register(a);
 }

@@ -8,13 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "biz/callback/callback.h"
 #include "biz/live/live.h"
 #include "biz/relay/relay_store.h"
 #include "clients/rtc.h"
+#include "core/clock.h"
 #include "core/ids.h"
 #include "core/jv.h"
 #include "core/log.h"
@@ -25,11 +25,6 @@
 static const char MSG_BUSY[] = "live room already in relaying";
 
 enum { INVITE_BATCH = 100 }; /* sessions ended per run of the invitation timeout job */
-
-static int64_t now_s(void)
-{
-    return (int64_t)time(NULL);
-}
 
 static bool is_empty(const char *s)
 {
@@ -57,7 +52,7 @@ static err_t peer_token(struct app *a, struct arena *ar, const char *room, const
                         const char **out)
 {
     char *tok = NULL;
-    err_t err = rtc_room_token(a->rtc, room, user, now_s(), &tok);
+    err_t err = rtc_room_token(a->rtc, room, user, clock_now_s(a->clock), &tok);
     if (!err)
         *out = arena_strdup(ar, tok);
     free(tok);
@@ -69,7 +64,7 @@ static err_t peer_token(struct app *a, struct arena *ar, const char *room, const
 static err_t start_tx(struct app *a, struct relay_session *s, const char **lost)
 {
     struct store_conn *c = NULL;
-    int64_t n = 0, now = now_s();
+    int64_t n = 0, now = clock_now_s(a->clock);
     *lost = NULL;
     err_t err = store_acquire(a->store, false, &c);
     if (err)
@@ -209,7 +204,7 @@ static err_t mark_joined(struct app *a, struct arena *ar, const struct relay_ses
     struct store_conn *c = NULL;
     err_t err = store_acquire(a->store, false, &c);
     if (!err)
-        err = relay_store_mark_joined(c, ar, s->id, now_s());
+        err = relay_store_mark_joined(c, ar, s->id, clock_now_s(a->clock));
     store_release(c);
     return err;
 }
@@ -242,9 +237,9 @@ err_t relay_report_started(struct app *a, struct arena *ar, const char *sid, con
     if (!err)
         err = store_acquire(a->store, false, &c);
     if (!err)
-        err = relay_store_report(c, s.id, is_init, now_s(), &n);
+        err = relay_store_report(c, s.id, is_init, clock_now_s(a->clock), &n);
     if (!err && !is_init)
-        err = relay_store_mark_joined(c, ar, s.id, now_s());
+        err = relay_store_mark_joined(c, ar, s.id, clock_now_s(a->clock));
     /* the status the statement left, read on the primary */
     if (!err)
         err = relay_store_find(c, ar, sid, &s);
@@ -261,7 +256,7 @@ err_t relay_report_started(struct app *a, struct arena *ar, const char *sid, con
 static err_t stop_session_tx(struct app *a, const struct relay_session *s)
 {
     struct store_conn *c = NULL;
-    int64_t n = 0, now = now_s();
+    int64_t n = 0, now = clock_now_s(a->clock);
     err_t err = store_acquire(a->store, false, &c);
     if (err)
         return err;
@@ -332,8 +327,9 @@ static err_t end_unanswered_invites(void *ud)
     size_t n = 0;
     err_t err = store_acquire(a->store, true, &c);
     if (!err)
-        err = relay_store_unanswered(c, ar, now_s() - a->conf.live.pk_invite_timeout_s,
-                                     INVITE_BATCH, &list, &n);
+        err =
+            relay_store_unanswered(c, ar, clock_now_s(a->clock) - a->conf.live.pk_invite_timeout_s,
+                                   INVITE_BATCH, &list, &n);
     store_release(c);
     for (size_t i = 0; i < n && !err; i++) {
         err = stop_session_tx(a, &list[i]);

@@ -5,12 +5,12 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "biz/relay/relay_store.h"
 #include "biz/user/user.h"
 #include "clients/im.h"
+#include "core/clock.h"
 #include "core/jv.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -38,7 +38,8 @@ static err_t merge_cas(struct app *a, struct arena *ar, struct relay_session *s,
         else if (s->extends_json && strcmp(s->extends_json, *new_out) == 0)
             break; /* nothing to write */
         else
-            err = relay_store_cas_extends(c, s->id, s->extends_json, *new_out, time(NULL), &n);
+            err = relay_store_cas_extends(c, s->id, s->extends_json, *new_out,
+                                          clock_now_s(a->clock), &n);
         if (err || n > 0)
             break;
         err = relay_store_find(c, ar, s->sid, s);

@@ -51,7 +51,8 @@ struct stats_summary {
 /* The increment rule (§7.2), atomic (one upsert, §10.6): a new row gets `count` as given; an
  * existing row grows by count when count > 0 and is left alone otherwise. Runs on the caller's
  * connection c, so it joins the caller's transaction (e.g. a gift). */
-err_t stats_add(struct store_conn *c, struct arena *ar, const struct stats_item *it) MUST_USE;
+err_t stats_add(struct store_conn *c, struct arena *ar, const struct stats_item *it,
+                int64_t now) MUST_USE;
 
 /* stats_add on a connection of its own. ERR_UNAVAILABLE when the database is unreachable. */
 err_t stats_add_one(struct app *a, const struct stats_item *it) MUST_USE;
