@@ -18,6 +18,7 @@
 #include "core/str.h"
 #include "http/auth.h"
 #include "http/envelope.h"
+#include "http/err_wire.h"
 #include "http/req.h"
 #include "http/reqid.h"
 #include "metrics/metrics.h"

@@ -23,10 +23,6 @@
 #include "store/store.h"
 #include "metrics/metrics.h"
 
-static const char MSG_STATUS[] = "live status error";
-static const char MSG_NOT_ANCHOR[] = "user not anchor";
-static const char MSG_NOT_IN_ROOM[] = "user not in live room";
-
 /* Room lifecycle listeners (live_on_change): filled during registration, read-only afterwards,
  * so request threads read them without a lock. Keyed by app so several apps in one process
  * (tests) keep theirs apart. */
@@ -164,30 +160,24 @@ out:
 }
 
 /* Explains a failed guard from the current row: missing, wrong status or wrong owner. */
-static err_t explain_stop(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-                          const char **msg)
+static err_t explain_stop(struct app *a, struct arena *ar, const char *live_id, const char *user_id)
 {
     struct live_room l;
     err_t err = find_primary(a, ar, live_id, &l);
     if (err)
         return err;
-    if (l.status != LIVE_STATUS_ON)
-        *msg = MSG_STATUS;
-    else if (user_id && strcmp(l.anchor_id, user_id) != 0)
-        *msg = MSG_NOT_ANCHOR;
-    else
-        *msg = MSG_STATUS; /* changed under us: someone else stopped it first */
-    return ERR_INTERNAL;
+    if (l.status == LIVE_STATUS_ON && user_id && strcmp(l.anchor_id, user_id) != 0)
+        return ERR_NOT_ANCHOR;
+    /* not on air, or changed under us: someone else stopped it first */
+    return ERR_ROOM_NOT_ON_AIR;
 }
 
-err_t live_stop(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-                const char **msg)
+err_t live_stop(struct app *a, struct arena *ar, const char *live_id, const char *user_id)
 {
     bool stopped = false;
-    *msg = NULL;
     err_t err = stop_tx(a, live_id, user_id, NULL, NULL, &stopped);
     if (!err && !stopped)
-        err = explain_stop(a, ar, live_id, user_id, msg);
+        err = explain_stop(a, ar, live_id, user_id);
     return err;
 }
 
@@ -195,11 +185,10 @@ err_t live_stop_by_system(struct app *a, const char *live_id, const char *reason
                           const char *stop_user_id)
 {
     struct arena *ar = arena_new();
-    const char *msg = NULL;
     bool stopped = false;
     err_t err = stop_tx(a, live_id, NULL, reason, stop_user_id, &stopped);
     if (!err && !stopped)
-        err = explain_stop(a, ar, live_id, NULL, &msg);
+        err = explain_stop(a, ar, live_id, NULL);
     arena_free(&ar);
     return err;
 }
@@ -213,7 +202,7 @@ err_t live_delete(struct app *a, struct arena *ar, const char *live_id, const ch
     if (err)
         return err;
     if (anchor_id && strcmp(l.anchor_id, anchor_id) != 0)
-        return ERR_FORBIDDEN;
+        return ERR_NOT_ROOM_OWNER;
     err = store_acquire(a->store, false, &c);
     if (!err)
         err = store_begin(c);
@@ -388,19 +377,18 @@ static const char *push_url_at_start(struct app *a, struct arena *ar, const char
 }
 
 err_t live_start(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-                 struct live_view *out, const char **msg)
+                 struct live_view *out)
 {
     struct live_room l;
     int64_t n = 0, now = clock_now_s(a->clock);
     char *token = NULL;
-    *msg = NULL;
     err_t err = find_primary(a, ar, live_id, &l);
     if (err)
         return err;
     if (l.status == LIVE_STATUS_OFF)
-        return *msg = MSG_STATUS, ERR_INTERNAL;
+        return ERR_ROOM_NOT_ON_AIR;
     if (strcmp(l.anchor_id, user_id) != 0)
-        return *msg = MSG_NOT_ANCHOR, ERR_INTERNAL;
+        return ERR_NOT_ANCHOR;
     char *prev = NULL;
     err = start_tx(a, live_id, user_id, push_url_at_start(a, ar, live_id, now), now, &n);
     /* the anchor is in its room from the start (also when re-starting an on-air room); its
@@ -416,7 +404,7 @@ err_t live_start(struct app *a, struct arena *ar, const char *live_id, const cha
     if (err)
         return err;
     if (n == 0 && out->room.status != LIVE_STATUS_ON)
-        return *msg = MSG_STATUS, ERR_INTERNAL;
+        return ERR_ROOM_NOT_ON_AIR;
     if (rtc_room_token(a->rtc, live_id, user_id, now, &token))
         return ERR_INTERNAL;
     out->room_token = arena_strdup(ar, token);
@@ -426,16 +414,13 @@ err_t live_start(struct app *a, struct arena *ar, const char *live_id, const cha
 }
 
 err_t live_join(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-                const struct live_views_gen *gen, struct live_room *room, const char **msg)
+                const struct live_views_gen *gen, struct live_room *room)
 {
     char *prev = NULL;
-    *msg = NULL;
     /* the room is checked before the presence moves (§12 #8) */
     err_t err = gen ? live_room_cached(a, ar, live_id, gen, room) : room_now(a, ar, live_id, room);
-    if (!err && room->status == LIVE_STATUS_OFF) {
-        *msg = MSG_STATUS;
-        err = ERR_INTERNAL;
-    }
+    if (!err && room->status == LIVE_STATUS_OFF)
+        err = ERR_ROOM_NOT_ON_AIR;
     if (!err)
         err = live_presence_join(a, ar, live_id, user_id, &prev);
     if (!err)
@@ -500,17 +485,14 @@ static void anchor_heartbeat(struct app *a, struct arena *ar, const char *live_i
 }
 
 err_t live_heartbeat(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-                     int *status, const char **msg)
+                     int *status)
 {
     struct live_views_gen gen;
     struct live_room l;
     bool in_room = false;
-    *msg = NULL;
     err_t err = live_presence_beat(a, ar, live_id, user_id, &gen, &in_room);
-    if (!err && !in_room) {
-        *msg = MSG_NOT_IN_ROOM; /* HTTP 500: Android re-joins on it (spec 05 §1.5) */
-        err = ERR_INTERNAL;
-    }
+    if (!err && !in_room)
+        err = ERR_NOT_IN_ROOM; /* Android re-joins on it */
     if (!err)
         err = live_room_cached(a, ar, live_id, &gen, &l);
     if (err)
@@ -537,7 +519,7 @@ err_t live_set_extends(struct app *a, struct arena *ar, const char *live_id, con
     if (!err && n == 0) {
         err = live_store_find(c, ar, live_id, &l);
         if (!err && strcmp(l.anchor_id, user_id) != 0)
-            err = ERR_FORBIDDEN; /* only the anchor (§12 #16) */
+            err = ERR_NOT_ROOM_OWNER; /* only the anchor changes its room's extends */
     }
     store_release(c);
     return err;

@@ -17,31 +17,24 @@
 
 static const int64_t PAGE_SIZE_MAX = 1000;
 
-/* The reference's untyped errors are 500 with their text; a missing room on a client route is
- * its ORM's 500 "record not found", which the clients handle (an Android heartbeat re-joins). */
-static err_t fail(struct req *r, err_t err, const char *msg)
+/* Client routes answer as the reference did: a missing room is its ORM's 500 "record not
+ * found" (the clients handle it: an Android heartbeat re-joins), other failures 500 unless the
+ * input was bad or a dependency is away; rule refusals carry their own answer. */
+static err_t client_error(err_t err)
 {
-    if (msg)
-        return req_fail(r, err, "%s", msg);
-    switch (err) {
-    case ERR_NOT_FOUND:
-        return req_fail(r, ERR_INTERNAL, "record not found");
-    case ERR_FORBIDDEN:
-        return req_fail(r, ERR_FORBIDDEN, "user not anchor");
-    case ERR_UNAVAILABLE:
-    case ERR_BAD_REQUEST:
-        return req_fail(r, err, NULL);
-    default:
-        return req_fail(r, ERR_INTERNAL, NULL);
-    }
+    if (err == ERR_NOT_FOUND)
+        return ERR_RECORD_NOT_FOUND;
+    if (err == ERR_FORBIDDEN)
+        return ERR_NOT_ROOM_OWNER;
+    if (err == ERR_UNAVAILABLE || err == ERR_BAD_REQUEST || err_is_refusal(err))
+        return err;
+    return ERR_INTERNAL;
 }
 
-/* Server routes answer a missing room with 404 (§12 #5): no SDK reads them. */
-static err_t fail_server(struct req *r, err_t err, const char *msg)
+/* Server routes answer a missing room with 404: no SDK reads them. */
+static err_t server_error(err_t err)
 {
-    if (err == ERR_NOT_FOUND && !msg)
-        return req_fail(r, ERR_NOT_FOUND, NULL);
-    return fail(r, err, msg);
+    return err == ERR_NOT_FOUND ? ERR_NOT_FOUND : client_error(err);
 }
 
 /* Digit count of a positive integer. */
@@ -198,7 +191,7 @@ static err_t create_for(struct req *r, const char *anchor_id, json_t *o)
     if (err == ERR_NOT_FOUND)
         return req_fail(r, ERR_NOT_FOUND, NULL);
     /* the creator is the anchor, or a server route */
-    return err ? fail(r, err, NULL) : req_ok(r, live_info_json(&v, true));
+    return err ? req_fail(r, client_error(err), NULL) : req_ok(r, live_info_json(&v, true));
 }
 
 static err_t handle_create(struct req *r)
@@ -226,13 +219,13 @@ static err_t handle_delete(struct req *r)
     /* deleting a room that is already gone is not an error for the owner's client */
     if (err == ERR_NOT_FOUND)
         return req_ok_empty(r);
-    return err ? fail(r, err, NULL) : req_ok_empty(r);
+    return err ? req_fail(r, client_error(err), NULL) : req_ok_empty(r);
 }
 
 static err_t handle_server_delete(struct req *r)
 {
     err_t err = live_delete(r->app, r->arena, req_param(r, "id"), NULL);
-    return err ? fail_server(r, err, NULL) : req_ok_empty(r);
+    return err ? req_fail(r, server_error(err), NULL) : req_ok_empty(r);
 }
 
 /* Renders data into e's text (arena) and remembers it with its rooms. */
@@ -312,7 +305,7 @@ static err_t info_reply(struct req *r, struct live_views_entry *e, const struct 
         err = live_views_fill(r->app, r->arena, e, &text, &len);
     }
     if (err)
-        return fail(r, err, NULL);
+        return req_fail(r, client_error(err), NULL);
     if (e->n == 1 && strcmp(e->anchor_ids[0], r->user_id) == 0)
         text = with_push_url(r, e, text, &len);
     return req_ok_raw(r, text, len);
@@ -325,7 +318,7 @@ static err_t info_answer(struct req *r, const char *live_id)
     err_t err = info_template(r, live_id, &e, &no_anchor);
     if (no_anchor)
         return req_fail(r, ERR_NOT_FOUND, NULL);
-    return err ? fail(r, err, NULL) : info_reply(r, &e, NULL);
+    return err ? req_fail(r, client_error(err), NULL) : info_reply(r, &e, NULL);
 }
 
 static err_t handle_info(struct req *r)
@@ -339,61 +332,57 @@ static err_t handle_server_info(struct req *r)
     err_t err = live_view_load(r->app, r->arena, req_param(r, "id"), 0, &v);
     if (!err && !v.has_anchor)
         return req_fail(r, ERR_NOT_FOUND, NULL);
-    return err ? fail_server(r, err, NULL) : req_ok(r, live_info_json(&v, true));
+    return err ? req_fail(r, server_error(err), NULL) : req_ok(r, live_info_json(&v, true));
 }
 
 static err_t handle_start(struct req *r)
 {
     struct live_view v;
-    const char *msg = NULL;
-    err_t err = live_start(r->app, r->arena, req_param(r, "live_id"), r->user_id, &v, &msg);
-    return err ? fail(r, err, msg) : req_ok(r, live_info_json(&v, true));
+    err_t err = live_start(r->app, r->arena, req_param(r, "live_id"), r->user_id, &v);
+    return err ? req_fail(r, client_error(err), NULL) : req_ok(r, live_info_json(&v, true));
 }
 
 static err_t handle_stop(struct req *r)
 {
-    const char *msg = NULL;
-    err_t err = live_stop(r->app, r->arena, req_param(r, "live_id"), r->user_id, &msg);
-    return err ? fail(r, err, msg) : req_ok_empty(r);
+    err_t err = live_stop(r->app, r->arena, req_param(r, "live_id"), r->user_id);
+    return err ? req_fail(r, client_error(err), NULL) : req_ok_empty(r);
 }
 
 static err_t handle_server_stop(struct req *r)
 {
-    const char *msg = NULL;
-    err_t err = live_stop(r->app, r->arena, req_param(r, "id"), NULL, &msg);
-    return err ? fail_server(r, err, msg) : req_ok_empty(r);
+    err_t err = live_stop(r->app, r->arena, req_param(r, "id"), NULL);
+    return err ? req_fail(r, server_error(err), NULL) : req_ok_empty(r);
 }
 
 static err_t handle_join(struct req *r)
 {
     struct live_views_entry e;
     struct live_room room;
-    const char *msg = NULL;
     const char *id = req_param(r, "live_id");
     bool no_anchor;
     /* the room's view, generation and counts in one round trip; then the presence's */
     err_t err = info_template(r, id, &e, &no_anchor);
     struct live_views_gen gen = {.ok = e.usable, .gen = e.gen};
     if (!err)
-        err = live_join(r->app, r->arena, id, r->user_id, &gen, &room, &msg);
+        err = live_join(r->app, r->arena, id, r->user_id, &gen, &room);
     if (no_anchor)
         return req_fail(r, ERR_NOT_FOUND, NULL);
-    return err ? fail(r, err, msg) : info_reply(r, &e, &room);
+    return err ? req_fail(r, client_error(err), NULL) : info_reply(r, &e, &room);
 }
 
 static err_t handle_leave(struct req *r)
 {
     err_t err = live_leave(r->app, req_param(r, "live_id"), r->user_id);
-    return err ? fail(r, err, NULL) : req_ok_empty(r);
+    return err ? req_fail(r, client_error(err), NULL) : req_ok_empty(r);
 }
 
 static err_t handle_heartbeat(struct req *r)
 {
-    const char *id = req_param(r, "live_id"), *msg = NULL;
+    const char *id = req_param(r, "live_id");
     int status = 0;
-    err_t err = live_heartbeat(r->app, r->arena, id, r->user_id, &status, &msg);
+    err_t err = live_heartbeat(r->app, r->arena, id, r->user_id, &status);
     if (err)
-        return fail(r, err, msg);
+        return req_fail(r, client_error(err), NULL);
     return req_ok(r, json_pack("{s:s,s:i}", "live_id", id, "live_status", status));
 }
 
@@ -416,7 +405,7 @@ static err_t handle_extends(struct req *r)
     if (too_long)
         return req_fail(r, ERR_BAD_REQUEST, "extends is too long");
     if (err)
-        return fail(r, err, NULL);
+        return req_fail(r, client_error(err), NULL);
     return req_ok_empty(r);
 }
 
@@ -484,7 +473,7 @@ static err_t render_rooms(struct req *r, int kind, const char *sarg, int64_t iar
     }
     if (!err)
         err = live_views_fill(r->app, r->arena, &e, &text, &len);
-    return err ? fail(r, err, NULL) : req_ok_raw(r, text, len);
+    return err ? req_fail(r, client_error(err), NULL) : req_ok_raw(r, text, len);
 }
 
 static err_t handle_search(struct req *r)
@@ -531,7 +520,7 @@ static err_t handle_user_list(struct req *r)
     if (!err)
         err = live_list_users(r->app, r->arena, id, num, size, &p);
     if (err)
-        return r->err_message ? err : fail(r, err, NULL);
+        return r->err_message ? err : req_fail(r, client_error(err), NULL);
     json_t *list = json_array();
     for (size_t i = 0; i < p.n; i++)
         json_array_append_new(list, user_brief_json(&p.users[i], true));

@@ -16,33 +16,24 @@
 #include "core/mem.h"
 #include "store/store.h"
 
-static const char MSG_FORBIDDEN_SEAT[] = "user mic forbidden";
-static const char MSG_STATUS[] = "live status error";
-static const char MSG_NOT_IN_ROOM[] = "user not in live room";
-
 /* Only an on-air room's anchor or audience may publish into its RTC room (§10 #2). */
-static err_t check_room(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-                        const char **msg)
+static err_t check_room(struct app *a, struct arena *ar, const char *live_id, const char *user_id)
 {
     struct live_room l;
     err_t err = live_find(a, ar, live_id, &l);
     if (err)
         return err;
-    if (l.status != LIVE_STATUS_ON) {
-        *msg = MSG_STATUS;
-        return ERR_BAD_REQUEST;
-    }
-    if (strcmp(l.anchor_id, user_id) != 0 && !live_user_in_room(a, ar, live_id, user_id)) {
-        *msg = MSG_NOT_IN_ROOM;
-        return ERR_FORBIDDEN;
-    }
+    if (l.status != LIVE_STATUS_ON)
+        return ERR_SEAT_ROOM_NOT_ON_AIR;
+    if (strcmp(l.anchor_id, user_id) != 0 && !live_user_in_room(a, ar, live_id, user_id))
+        return ERR_SEAT_NOT_IN_ROOM;
     return ERR_OK;
 }
 
 /* Re-join, else insert, else the seat exists unchanged or forbidden: each step is one guarded
  * statement, so concurrent calls cannot create two seats or un-forbid one. */
 static err_t take_seat(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-                       const struct mic_up_in *in, const char **msg)
+                       const struct mic_up_in *in)
 {
     struct store_conn *c = NULL;
     struct mic_seat seat;
@@ -58,23 +49,20 @@ static err_t take_seat(struct app *a, struct arena *ar, const char *live_id, con
     err = mic_store_find(c, ar, live_id, user_id, &seat);
     if (err == ERR_NOT_FOUND)
         err = ERR_INTERNAL; /* an invisible row holds the unique key */
-    if (!err && seat.status == MIC_STATE_FORBIDDEN) {
-        *msg = MSG_FORBIDDEN_SEAT;
-        err = ERR_INTERNAL;
-    }
+    if (!err && seat.status == MIC_STATE_FORBIDDEN)
+        err = ERR_SEAT_FORBIDDEN;
 out:
     store_release(c);
     return err;
 }
 
 err_t mic_up(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-             const struct mic_up_in *in, char **token, const char **msg)
+             const struct mic_up_in *in, char **token)
 {
     char *tok = NULL;
-    *msg = NULL;
-    err_t err = check_room(a, ar, live_id, user_id, msg);
+    err_t err = check_room(a, ar, live_id, user_id);
     if (!err)
-        err = take_seat(a, ar, live_id, user_id, in, msg);
+        err = take_seat(a, ar, live_id, user_id, in);
     if (!err)
         err = rtc_room_token(a->rtc, live_id, user_id, clock_now_s(a->clock), &tok);
     if (!err)

@@ -51,10 +51,10 @@ struct mic_up_in {
 
 /* Takes (or re-takes) a seat in `live_id` for `user_id` and returns an RTC room token for it
  * in *token (arena). The room must exist (ERR_NOT_FOUND), be on air and the caller must be its
- * anchor or online in it (ERR_BAD_REQUEST / ERR_FORBIDDEN, *msg says which). A forbidden seat
- * gives ERR_INTERNAL with *msg "user mic forbidden". Store errors are returned. */
+ * anchor or online in it (refused: ERR_SEAT_ROOM_NOT_ON_AIR, ERR_SEAT_NOT_IN_ROOM). A forbidden
+ * seat is refused with ERR_SEAT_FORBIDDEN. Store errors are returned. */
 err_t mic_up(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-             const struct mic_up_in *in, char **token, const char **msg) MUST_USE;
+             const struct mic_up_in *in, char **token) MUST_USE;
 
 /* Leaves the seat (status 1); a missing seat is success. A forbidden seat stays forbidden. */
 err_t mic_down(struct app *a, const char *live_id, const char *user_id) MUST_USE;

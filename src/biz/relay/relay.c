@@ -22,8 +22,6 @@
 #include "cron/cron.h"
 #include "store/store.h"
 
-static const char MSG_BUSY[] = "live room already in relaying";
-
 enum { INVITE_BATCH = 100 }; /* sessions ended per run of the invitation timeout job */
 
 static bool is_empty(const char *s)
@@ -32,8 +30,7 @@ static bool is_empty(const char *s)
 }
 
 /* A live that may enter a PK: on air, owned by `anchor`, in no PK. */
-static err_t check_live(struct app *a, struct arena *ar, const char *live_id, const char *anchor,
-                        const char **msg)
+static err_t check_live(struct app *a, struct arena *ar, const char *live_id, const char *anchor)
 {
     struct live_room l;
     err_t err = live_find(a, ar, live_id, &l);
@@ -41,10 +38,8 @@ static err_t check_live(struct app *a, struct arena *ar, const char *live_id, co
         return err;
     if (l.status != LIVE_STATUS_ON || strcmp(l.anchor_id, anchor) != 0)
         return ERR_NOT_FOUND;
-    if (!is_empty(l.pk_id)) {
-        *msg = MSG_BUSY;
-        return ERR_BAD_REQUEST;
-    }
+    if (!is_empty(l.pk_id))
+        return ERR_ROOM_IN_PK;
     return ERR_OK;
 }
 
@@ -104,16 +99,15 @@ static bool start_input_ok(const char *caller, const struct relay_start_in *in)
 }
 
 err_t relay_start(struct app *a, struct arena *ar, const char *caller,
-                  const struct relay_start_in *in, struct relay_ticket *out, const char **msg)
+                  const struct relay_start_in *in, struct relay_ticket *out)
 {
     struct relay_session s = {0};
     const char *lost = NULL;
-    *msg = NULL;
     if (!start_input_ok(caller, in))
         return ERR_BAD_REQUEST;
-    err_t err = check_live(a, ar, in->init_room_id, caller, msg);
+    err_t err = check_live(a, ar, in->init_room_id, caller);
     if (!err)
-        err = check_live(a, ar, in->recv_room_id, in->recv_user_id, msg);
+        err = check_live(a, ar, in->recv_room_id, in->recv_user_id);
     if (err)
         return err;
     s.sid = arena_printf(ar, "%" PRId64, ids_next());
@@ -126,12 +120,8 @@ err_t relay_start(struct app *a, struct arena *ar, const char *caller,
     err = start_tx(a, &s, &lost);
     if (err && lost) {
         /* a concurrent start or stop changed the live between the check and the claim */
-        err = check_live(a, ar, lost, lost == in->init_room_id ? caller : in->recv_user_id, msg);
-        if (!err) {
-            *msg = MSG_BUSY;
-            err = ERR_BAD_REQUEST;
-        }
-        return err;
+        err = check_live(a, ar, lost, lost == in->init_room_id ? caller : in->recv_user_id);
+        return err ? err : ERR_ROOM_IN_PK;
     }
     out->sid = s.sid;
     out->status = s.status;

@@ -61,11 +61,10 @@ struct relay_ticket {
 };
 
 /* Starts a PK from `caller`'s live (R1). Both lives must exist, be on air and belong to the
- * named anchors (ERR_NOT_FOUND); a live already in a PK gives ERR_BAD_REQUEST with *msg
- * "live room already in relaying". ERR_BAD_REQUEST (*msg NULL) for missing or equal ids. */
+ * named anchors (ERR_NOT_FOUND); a live already in a PK is refused with ERR_ROOM_IN_PK.
+ * ERR_BAD_REQUEST for missing or equal ids. */
 err_t relay_start(struct app *a, struct arena *ar, const char *caller,
-                  const struct relay_start_in *in, struct relay_ticket *out,
-                  const char **msg) MUST_USE;
+                  const struct relay_start_in *in, struct relay_ticket *out) MUST_USE;
 
 /* The session `sid` in any status (R2), for its two anchors and the members of its two rooms;
  * ERR_NOT_FOUND when unknown or when `caller` is none of those. */
