@@ -196,6 +196,8 @@ static void access_log(struct conn_req *cr, const char *route)
 {
     double secs = now_seconds() - cr->t_start;
     metrics_observe_http(cr->r.method, route, cr->r.status, secs);
+    if (err_is_refusal(cr->r.err))
+        metrics_observe_refusal(route, err_name(cr->r.err));
     if (LOG_INFO < log_min_level)
         return;
     char status[24], ms[24], frac[8];

@@ -22,6 +22,10 @@ void metrics_reset(void);
  * qnlive_http_requests_total and the qnlive_http_api latency histogram. */
 void metrics_observe_http(const char *method, const char *route, int status, double seconds);
 
+/* One request a business rule refused (qnlive_http_refusals_total by route and reason, the
+ * error's name): told apart from failures, which only the status counts. */
+void metrics_observe_refusal(const char *route, const char *reason);
+
 /* Requests being served right now (gauge qnlive_http_requests_in_flight). */
 void metrics_inflight_add(int delta);
 
