@@ -104,7 +104,7 @@ err_t app_open(struct app *a, char *errbuf, size_t errlen)
     warn_insecure_settings(&a->conf);
     if (ids_init(a->conf.node.node_id)) {
         snprintf(errbuf, errlen, "node.node_id out of range");
-        return ERR_BAD_REQUEST;
+        return ERR_CONFIG;
     }
     err = app_wait_store(a);
     if (err) {

@@ -14,7 +14,7 @@ enum pili_security { PILI_SECURITY_NONE, PILI_SECURITY_EXPIRY, PILI_SECURITY_EXP
 
 struct pili_client;
 
-/* Builds a client from cf->pili and cf->account (strings copied). Fails with ERR_BAD_REQUEST
+/* Builds a client from cf->pili and cf->account (strings copied). Fails with ERR_CONFIG
  * and "pili.<key>: reason" in errbuf when security_type is not "", "none", "expiry" or
  * "expiry_sk", when "expiry" has no publish_key, or when stream_pattern has no "%s" (the
  * reference would produce garbage names there). The API base is cf->pili.endpoint, or

@@ -16,6 +16,7 @@ static const char *const err_names[ERR__COUNT] = {
     [ERR_UPSTREAM] = "upstream",
     [ERR_UNAVAILABLE] = "unavailable",
     [ERR_INTERNAL] = "internal",
+    [ERR_CONFIG] = "config",
     [ERR_RECORD_NOT_FOUND] = "refused_record_not_found",
     [ERR_ROOM_NOT_ON_AIR] = "refused_room_not_on_air",
     [ERR_NOT_ANCHOR] = "refused_not_anchor",

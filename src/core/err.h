@@ -22,6 +22,7 @@ typedef enum {
     ERR_UPSTREAM,    /* an IM/RTC/moderation call failed: HTTP 500 unless a route says otherwise */
     ERR_UNAVAILABLE, /* HTTP 503, code 503: database or cache unreachable */
     ERR_INTERNAL,    /* HTTP 500, code 500 */
+    ERR_CONFIG,      /* start-up only: a configured value cannot be used (never retried) */
     /* Refusals. The reference answered most of them with 500 and a fixed text, which the
      * clients match on (an Android heartbeat re-joins on "user not in live room"). */
     ERR__REFUSAL_FIRST,

@@ -22,6 +22,7 @@ static const struct err_wire err_wire_table[ERR__COUNT] = {
     [ERR_UPSTREAM] = {500, 500, "Internal Server Error"},
     [ERR_UNAVAILABLE] = {503, 503, "Service Unavailable"},
     [ERR_INTERNAL] = {500, 500, "Internal Server Error"},
+    [ERR_CONFIG] = {500, 500, "Internal Server Error"},
     [ERR_RECORD_NOT_FOUND] = {500, 500, "record not found"},
     [ERR_ROOM_NOT_ON_AIR] = {500, 500, "live status error"},
     [ERR_NOT_ANCHOR] = {500, 500, "user not anchor"},

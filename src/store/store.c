@@ -107,7 +107,7 @@ static err_t setup_mysql(struct store *s, const struct conf *cf)
 
     if (!rw) {
         log_error("mysql: no read-write entry in mysql.databases");
-        return ERR_BAD_REQUEST;
+        return ERR_CONFIG;
     }
     s->ops = &store_mysql_ops;
     pool_init(s, &s->rw, false);

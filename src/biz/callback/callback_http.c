@@ -8,6 +8,7 @@
 #include "app.h"
 #include "biz/callback/callback.h"
 #include "biz/callback/callback_store.h"
+#include "core/mem.h"
 #include "http/req.h"
 #include "http/router.h"
 
@@ -57,5 +58,5 @@ static const struct route callback_routes[] = {
 
 void callback_http_register(struct app *a)
 {
-    router_add(a->router, callback_routes, sizeof(callback_routes) / sizeof(callback_routes[0]));
+    router_add(a->router, callback_routes, ARRAY_LEN(callback_routes));
 }

@@ -273,7 +273,7 @@ void gift_module_register(struct app *a)
 {
     if (!a->conf.gift.enabled)
         return;
-    router_add(a->router, gift_routes, sizeof(gift_routes) / sizeof(gift_routes[0]));
+    router_add(a->router, gift_routes, ARRAY_LEN(gift_routes));
     if (a->conf.gift.test_hook)
         router_add(a->router, gift_test_route, 1);
 }

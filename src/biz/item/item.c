@@ -265,7 +265,7 @@ static void apply_update(struct arena *ar, struct item *it, const struct item *i
                           &it->link,  &it->current_price, &it->origin_price};
     const char *src[] = {in->title, in->tags,          in->thumbnail,
                          in->link,  in->current_price, in->origin_price};
-    for (size_t i = 0; i < sizeof(src) / sizeof(src[0]); i++)
+    for (size_t i = 0; i < ARRAY_LEN(src); i++)
         if (!empty(src[i]))
             *dst[i] = src[i];
     if (in->has_record) /* only an explicit record changes the link (§10 #9) */

@@ -10,6 +10,7 @@
 #include "clients/im.h"
 #include "core/jv.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "http/req.h"
 
 /* The optional body {"count": n}. Like the reference, a missing, empty or undecodable body
@@ -83,7 +84,7 @@ static const struct route like_routes[] = {
 
 void like_module_register(struct app *a)
 {
-    router_add(a->router, like_routes, sizeof(like_routes) / sizeof(like_routes[0]));
+    router_add(a->router, like_routes, ARRAY_LEN(like_routes));
     like_commit_init(a);
     like_jobs_register(a);
 }
