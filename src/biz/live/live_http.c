@@ -37,108 +37,7 @@ static err_t server_error(err_t err)
     return err == ERR_NOT_FOUND ? ERR_NOT_FOUND : client_error(err);
 }
 
-/* Digit count of a positive integer. */
-static int digits(int64_t v)
-{
-    int n = 1;
-    while (v >= 10) {
-        v /= 10;
-        n++;
-    }
-    return n;
-}
-
-static bool is_leap(int64_t y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Wall-clock fields at a zone offset (seconds east of UTC) to Unix seconds; dates that do not
- * exist ("2023-02-31") are refused rather than rolled over. */
-static bool civil_to_unix_at(const int64_t f[6], int64_t offset_s, int64_t *out)
-{
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (f[1] < 1 || f[1] > 12 || f[3] > 23 || f[4] > 59 || f[5] > 60)
-        return false;
-    int dim = mdays[f[1] - 1] + (f[1] == 2 && is_leap(f[0]));
-    if (f[2] < 1 || f[2] > dim)
-        return false;
-    *out = civil_days_from_date(f[0], (int)f[1], (int)f[2]) * 86400 + f[3] * 3600 + f[4] * 60 +
-           f[5] - offset_s;
-    return true;
-}
-
-/* Wall-clock UTC+8 fields to Unix seconds (the reference's default zone, spec 02 §0.4). */
-static bool civil_to_unix(const int64_t f[6], int64_t *out)
-{
-    return civil_to_unix_at(f, CIVIL_UTC8_OFFSET_S, out);
-}
-
-/* A numeric timestamp by its digit count: s, ms, µs, ns, yyyymmdd, yyyyMMddhhmmss. */
-static bool number_time(int64_t v, int64_t *out)
-{
-    int64_t f[6] = {0};
-    switch (v > 0 ? digits(v) : 0) {
-    case 8:
-        f[0] = v / 10000, f[1] = v / 100 % 100, f[2] = v % 100;
-        return civil_to_unix(f, out);
-    case 13:
-        return *out = v / 1000, true;
-    case 14:
-        f[0] = v / 10000000000, f[1] = v / 100000000 % 100, f[2] = v / 1000000 % 100;
-        f[3] = v / 10000 % 100, f[4] = v / 100 % 100, f[5] = v % 100;
-        return civil_to_unix(f, out);
-    case 16:
-        return *out = v / 1000000, true;
-    case 19:
-        return *out = v / 1000000000, true;
-    default:
-        return *out = v > 0 ? v : 0, true;
-    }
-}
-
-/* The tail of an ISO 8601 time: optional fraction (ignored), then optional "Z" or +hh[:]mm /
- * -hh[:]mm. *offset_s keeps the UTC+8 default when no zone is written. */
-static bool zone_suffix(const char *s, int64_t *offset_s)
-{
-    int64_t hh, mm;
-    if (*s == '.')
-        s += 1 + strspn(s + 1, "0123456789");
-    if (!*s)
-        return true;
-    if (strcmp(s, "Z") == 0) {
-        *offset_s = 0;
-        return true;
-    }
-    if ((*s != '+' && *s != '-') || strlen(s) < 5 || !strn_to_i64(s + 1, 2, 0, 23, &hh))
-        return false;
-    const char *m = s[3] == ':' ? s + 4 : s + 3;
-    if (strlen(m) != 2 || !strn_to_i64(m, 2, 0, 59, &mm))
-        return false;
-    *offset_s = (*s == '-' ? -1 : 1) * (hh * 3600 + mm * 60);
-    return true;
-}
-
-/* "2023-1-5 20:30:00", "2023/01/05T20:30", "2023-01-05", "2023-01-05T12:30:00.5+08:00",
- * "2023-01-05T04:30:00Z": up to six numbers, then an optional fraction and zone. */
-static bool text_time(const char *s, int64_t *out)
-{
-    int64_t f[6] = {0}, offset_s = CIVIL_UTC8_OFFSET_S;
-    int nf = 0;
-    while (*s && nf < 6) {
-        size_t n = strspn(s, "0123456789");
-        if (n == 0 || n > 4 || !strn_to_i64(s, n, 0, 9999, &f[nf]))
-            return false;
-        nf++;
-        s += n;
-        if (!*s || !strchr("-/ T:", *s) || (nf >= 3 && *s == '-'))
-            break;
-        s++;
-    }
-    return nf >= 3 && zone_suffix(s, &offset_s) && civil_to_unix_at(f, offset_s, out);
-}
-
-/* A request timestamp (spec 02 §0.4): absent / null / 0 / "0" → 0. */
+/* A request timestamp: a number or a date (core/civil.h); absent / null / 0 / "0" → 0. */
 static bool parse_time(json_t *o, const char *key, int64_t *out)
 {
     json_t *v = jv_get(o, key);
@@ -147,13 +46,13 @@ static bool parse_time(json_t *o, const char *key, int64_t *out)
     if (!v || json_is_null(v))
         return true;
     if (json_is_integer(v))
-        return number_time(json_integer_value(v), out);
+        return civil_time_from_number(json_integer_value(v), out);
     if (!json_is_string(v) || json_string_length(v) == 0)
         return false;
     const char *s = json_string_value(v);
     if (str_to_i64(s, 0, INT64_MAX, &num))
-        return number_time(num, out);
-    return text_time(s, out);
+        return civil_time_from_number(num, out);
+    return civil_time_from_text(s, out);
 }
 
 static err_t parse_create(struct req *r, json_t *o, struct live_create_in *in)
