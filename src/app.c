@@ -17,7 +17,9 @@
 #include "cron/cron.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "clients/httpc.h"
 #include "http/router.h"
+#include "http/server.h"
 #include "store/store.h"
 
 /* Users are never deleted by the API and their IM id only goes from 0 to its final value, so
@@ -96,6 +98,17 @@ static struct cron *cron_for(struct app *a)
     return cron_new(&o);
 }
 
+/* One bulkhead per cloud service, named as the clients label their calls. */
+static void limit_outbound_calls(const struct conf *cf)
+{
+    httpc_limit("im", (int)cf->limits.im);
+    httpc_limit("rtc", (int)cf->limits.rtc);
+    httpc_limit("pili", (int)cf->limits.pili);
+    httpc_limit("censor", (int)cf->limits.censor);
+    httpc_limit("pay", (int)cf->limits.pay);
+    httpc_limit("callback", (int)cf->limits.callback);
+}
+
 err_t app_open(struct app *a, char *errbuf, size_t errlen)
 {
     err_t err;
@@ -117,6 +130,7 @@ err_t app_open(struct app *a, char *errbuf, size_t errlen)
         snprintf(errbuf, errlen, "cache: %s", err_name(err));
         return err;
     }
+    limit_outbound_calls(&a->conf);
     a->im = im_client_new(&a->conf);
     a->rtc = rtc_client_new(&a->conf);
     if (a->conf.pili.enabled) {
@@ -130,6 +144,40 @@ err_t app_open(struct app *a, char *errbuf, size_t errlen)
     biz_register_all(a);
     log_info("store=%s cache=%s", store_backend_name(a->store), a->cache->ops->name);
     return ERR_OK;
+}
+
+void app_http_config(struct app *a, struct http_server_config *out)
+{
+    const struct conf *cf = &a->conf;
+    *out = (struct http_server_config){
+        .addr = cf->httpq.addr,
+        .event_threads = (unsigned)cf->httpq.event_threads,
+        .handler_threads = (unsigned)cf->httpq.workers,
+        .queue_max = (unsigned)cf->httpq.queue_max,
+        .body_max = cf->httpq.body_max,
+        .request_timeout_ms = cf->httpq.request_timeout_ms,
+        .header_timeout_s = (unsigned)cf->httpq.read_timeout_s,
+        .idle_timeout_s = (unsigned)cf->httpq.idle_timeout_s,
+        .max_connections = (unsigned)cf->httpq.max_connections,
+        .max_connections_per_ip = (unsigned)cf->httpq.max_connections_per_ip,
+        .header_max = (size_t)cf->httpq.header_max,
+        .proxies = {cf->httpq.trusted_proxies, cf->httpq.n_trusted_proxies},
+        .auth =
+            {
+                .jwt_key = cf->auth.jwt_key,
+                .token_max_ttl_s = cf->auth.token_max_ttl_s,
+                .clock = a->clock,
+                .server_enable = cf->auth.server.enable,
+                .server_ak = cf->auth.server.access_key,
+                .server_sk = cf->auth.server.secret_key,
+                .users = a->auth_users,
+                .find_client_user = a->auth.find_client_user,
+                .find_admin_user = a->auth.find_admin_user,
+                .log_admin_operation = a->auth.log_admin_operation,
+            },
+        .router = a->router,
+        .opaque = a,
+    };
 }
 
 err_t app_ping(struct app *a)

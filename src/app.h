@@ -22,6 +22,7 @@ struct textcache;
 struct clock;
 struct live_presence;
 struct like_commit;
+struct http_server_config;
 
 /* Lookups the auth middleware needs from business modules, installed by them at registration
  * so that platform code never includes biz/. */
@@ -67,6 +68,10 @@ void app_close(struct app *a);
 
 /* Registers fn to run when the app closes (before its backends are closed). */
 void app_on_close(struct app *a, void (*fn)(struct app *a));
+
+/* Fills the HTTP server's settings from the config and the modules' auth hooks; the server
+ * hands `a` to every request as r->app. Call after app_open. */
+void app_http_config(struct app *a, struct http_server_config *out);
 
 /* Pings the store and the cache: ERR_OK when both answer (readiness). */
 err_t app_ping(struct app *a) MUST_USE;

@@ -82,7 +82,9 @@ static int serve(struct app *a, sigset_t *set)
 {
     char err[512];
     struct http_server *srv = NULL;
-    if (http_server_start(a, &srv, err, sizeof(err))) {
+    struct http_server_config hc;
+    app_http_config(a, &hc);
+    if (http_server_start(&hc, &srv, err, sizeof(err))) {
         log_error("%s", err);
         return 1;
     }

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/bulkhead.h"
+#include "core/deadline.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "metrics/metrics.h"
@@ -17,7 +19,38 @@ enum {
     HTTPC_DEFAULT_TIMEOUT_MS = 5000,
     HTTPC_DEFAULT_MAX_RESPONSE = 1024 * 1024,
     HTTPC_MAX_REDIRECTS = 5,
+    /* a call made for a request ends this long before the request's deadline, so the handler
+     * can still answer with the call's failure (a payment failure, a skipped notification)
+     * instead of the deadline's 503 */
+    HTTPC_ANSWER_RESERVE_MS = 500,
 };
+
+/* One bulkhead per limited service: a hung payment hook or IM service holds only its own
+ * slots. Filled at start-up, read-only afterwards. */
+enum { HTTPC_LIMITED_MAX = 16 };
+static struct bulkhead limits[HTTPC_LIMITED_MAX];
+static size_t n_limits;
+
+void httpc_limit(const char *service, int limit)
+{
+    for (size_t i = 0; i < n_limits; i++) {
+        if (strcmp(limits[i].name, service) == 0) {
+            limits[i].limit = limit;
+            return;
+        }
+    }
+    if (n_limits < HTTPC_LIMITED_MAX)
+        bulkhead_init(&limits[n_limits++], service, limit, 0);
+}
+
+static struct bulkhead *limit_of(const char *service)
+{
+    for (size_t i = 0; i < n_limits; i++) {
+        if (strcmp(limits[i].name, service) == 0)
+            return &limits[i];
+    }
+    return NULL;
+}
 
 /* One easy handle per thread: curl keeps its connection cache and DNS cache in the handle, so
  * reusing it gives keep-alive without any lock. The key's destructor frees it at thread exit. */
@@ -119,12 +152,26 @@ static void set_method(CURL *h, const struct httpc_req *rq)
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m);
 }
 
+/* Stops the transfer once nobody waits for the request that made it. */
+static int abandoned(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                     curl_off_t ulnow)
+{
+    (void)ud;
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return deadline_cancelled() ? 1 : 0;
+}
+
 static void set_options(CURL *h, const struct httpc_req *rq, struct curl_slist *hdrs,
                         struct sink *s, char *errbuf)
 {
-    long connect_ms =
+    long connect_own =
         rq->connect_timeout_ms > 0 ? rq->connect_timeout_ms : HTTPC_DEFAULT_CONNECT_MS;
-    long total_ms = rq->timeout_ms > 0 ? rq->timeout_ms : HTTPC_DEFAULT_TIMEOUT_MS;
+    long total_own = rq->timeout_ms > 0 ? rq->timeout_ms : HTTPC_DEFAULT_TIMEOUT_MS;
+    long connect_ms = (long)deadline_cap_ms(connect_own, HTTPC_ANSWER_RESERVE_MS);
+    long total_ms = (long)deadline_cap_ms(total_own, HTTPC_ANSWER_RESERVE_MS);
 
     curl_easy_setopt(h, CURLOPT_URL, rq->url);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -141,6 +188,8 @@ static void set_options(CURL *h, const struct httpc_req *rq, struct curl_slist *
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink_write);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, abandoned);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     set_method(h, rq);
 }
 
@@ -169,15 +218,12 @@ static void describe_failure(struct httpc_resp *out, CURLcode rc, bool too_big, 
         snprintf(out->error, sizeof(out->error), "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
 }
 
-err_t httpc_do(const struct httpc_req *rq, struct httpc_resp *out)
+static err_t perform(const struct httpc_req *rq, const char *service, struct httpc_resp *out)
 {
     struct sink s = {.max = rq->max_response ? rq->max_response : HTTPC_DEFAULT_MAX_RESPONSE};
     char errbuf[CURL_ERROR_SIZE] = "";
-    const char *service = rq->service ? rq->service : "other";
     double t0 = now_seconds();
     long status = 0;
-
-    memset(out, 0, sizeof(*out));
     CURL *h = thread_handle();
     if (!h) {
         snprintf(out->error, sizeof(out->error), "curl_easy_init failed");
@@ -202,6 +248,22 @@ err_t httpc_do(const struct httpc_req *rq, struct httpc_resp *out)
     out->body = s.p ? s.p : xstrdup("");
     out->body_len = s.len;
     return ERR_OK;
+}
+
+err_t httpc_do(const struct httpc_req *rq, struct httpc_resp *out)
+{
+    const char *service = rq->service ? rq->service : "other";
+
+    memset(out, 0, sizeof(*out));
+    struct bulkhead *b = limit_of(service);
+    if (bulkhead_enter(b)) {
+        snprintf(out->error, sizeof(out->error), "%s: too many calls in flight", service);
+        metrics_observe_upstream(service, "rejected", 0);
+        return ERR_UPSTREAM;
+    }
+    err_t err = perform(rq, service, out);
+    bulkhead_leave(b);
+    return err;
 }
 
 void httpc_resp_free(struct httpc_resp *r)

@@ -30,11 +30,17 @@ struct httpc_resp {
 };
 
 /* Performs the request. ERR_OK whenever an HTTP response arrived (whatever its status: the
- * caller judges it); ERR_UPSTREAM on connect failure, timeout or a response over the cap.
+ * caller judges it); ERR_UPSTREAM on connect failure, timeout, a response over the cap, or
+ * when the service's bulkhead is full (no call is made then). The timeouts never reach past
+ * the calling request's deadline, and the transfer stops once the request is abandoned.
  * Free the response with httpc_resp_free in both cases. */
 err_t httpc_do(const struct httpc_req *rq, struct httpc_resp *out) MUST_USE;
 
 void httpc_resp_free(struct httpc_resp *r);
+
+/* Bounds the concurrent calls to `service` (its metrics label) at `limit` (0 = unbounded); a
+ * call beyond it fails at once. Call at start-up, before any request. */
+void httpc_limit(const char *service, int limit);
 
 /* Process-wide init / cleanup of libcurl (call once from main, before threads). */
 void httpc_global_init(void);

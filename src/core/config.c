@@ -462,6 +462,14 @@ static const struct field conf_fields[] = {
     F_STR("account.secret_key", C(account.secret_key), NULL, FL_REQ | FL_SECRET),
     F_STR("httpq.addr", C(httpq.addr), NULL, FL_REQ),
     F_INT("httpq.workers", C(httpq.workers), 0, 0, 1024),
+    F_INT("httpq.event_threads", C(httpq.event_threads), 0, 0, 64),
+    F_INT("httpq.queue_max", C(httpq.queue_max), 0, 0, 1000000),
+    F_INT("httpq.request_timeout_ms", C(httpq.request_timeout_ms), 5000, 100, 600000),
+    F_INT("httpq.read_timeout_s", C(httpq.read_timeout_s), 10, 0, 3600),
+    F_INT("httpq.idle_timeout_s", C(httpq.idle_timeout_s), 60, 0, 86400),
+    F_INT("httpq.max_connections", C(httpq.max_connections), 10000, 16, 1000000),
+    F_INT("httpq.max_connections_per_ip", C(httpq.max_connections_per_ip), 1024, 0, 1000000),
+    F_INT("httpq.header_max", C(httpq.header_max), 16384, 1024, 1048576),
     F_INT("httpq.body_max", C(httpq.body_max), 1048576, 1024, INT64_C(1) << 30),
     F_INT("httpq.drain_timeout_s", C(httpq.drain_timeout_s), 10, 0, 3600),
     F_LIST("httpq.trusted_proxies", C(httpq.trusted_proxies), C(httpq.n_trusted_proxies)),
@@ -518,7 +526,7 @@ static const struct field conf_fields[] = {
     F_STR("censor.callback_token", C(censor.callback_token), NULL, FL_SECRET),
     F_INT("censor.timeout_ms", C(censor.timeout_ms), 5000, 100, 60000),
     F_STR("gift.gift_addr", C(gift.gift_addr), NULL, FL_REQ),
-    F_INT("gift.timeout_ms", C(gift.timeout_ms), 5000, 100, 60000),
+    F_INT("gift.timeout_ms", C(gift.timeout_ms), 2500, 100, 60000),
     F_BOOL("gift.test_hook", C(gift.test_hook), false),
     F_STR("gift.secret", C(gift.secret), NULL, FL_SECRET),
     F_BOOL("telemetry.enable", C(telemetry.enable), false),
@@ -531,6 +539,14 @@ static const struct field conf_fields[] = {
     F_ENUM("log.level", C(log.level), "info", "debug|info|warn|error", 0),
     F_ENUM("log.format", C(log.format), "text", "text|json", 0),
     F_INT("startup.dependency_wait_s", C(startup.dependency_wait_s), 60, 0, 3600),
+    F_INT("limits.store", C(limits.store), 0, 0, 16384),
+    F_INT("limits.store_wait_ms", C(limits.store_wait_ms), 250, 0, 60000),
+    F_INT("limits.im", C(limits.im), 0, 0, 16384),
+    F_INT("limits.rtc", C(limits.rtc), 0, 0, 16384),
+    F_INT("limits.pili", C(limits.pili), 0, 0, 16384),
+    F_INT("limits.censor", C(limits.censor), 0, 0, 16384),
+    F_INT("limits.pay", C(limits.pay), 0, 0, 16384),
+    F_INT("limits.callback", C(limits.callback), 0, 0, 16384),
 };
 
 /* One entry of mysql.databases. */
@@ -566,6 +582,7 @@ static const struct section sections[] = {
     {"gift", C(gift.enabled), false},   {"telemetry", NO_ENABLED, false},
     {"live", NO_ENABLED, false},        {"log", NO_ENABLED, false},
     {"startup", NO_ENABLED, false},
+    {"limits", NO_ENABLED, false},
 };
 
 /* clang-format on */
@@ -1029,6 +1046,12 @@ static bool valid_ip_or_cidr(const char *s)
     return ok;
 }
 
+static int64_t share_of_workers(const struct conf *c, int64_t num, int64_t den)
+{
+    int64_t n = c->httpq.workers * num / den;
+    return n > 0 ? n : 1;
+}
+
 static err_t rule_httpq(struct loader *ld, struct conf *c)
 {
     if (!valid_listen_addr(c->httpq.addr))
@@ -1043,6 +1066,17 @@ static err_t rule_httpq(struct loader *ld, struct conf *c)
          * the cores and the database busy (measured in bench/RESULTS.md) */
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         c->httpq.workers = cpus < 1 ? 8 : cpus > 32 ? 256 : 8 * cpus;
+    }
+    /* a hung database may hold at most three quarters of the handler threads: the rest keep
+     * serving what needs only the cache or nothing */
+    if (c->limits.store == 0)
+        c->limits.store = share_of_workers(c, 3, 4);
+    /* and a hung cloud service at most half of them */
+    int64_t *outbound[] = {&c->limits.im,     &c->limits.rtc, &c->limits.pili,
+                           &c->limits.censor, &c->limits.pay, &c->limits.callback};
+    for (size_t i = 0; i < ARRAY_LEN(outbound); i++) {
+        if (*outbound[i] == 0)
+            *outbound[i] = share_of_workers(c, 1, 2);
     }
     return ERR_OK;
 }

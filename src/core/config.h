@@ -35,9 +35,17 @@ struct conf {
         char *secret_key; /* secret */
     } account;
     struct {
-        char *addr;              /* "host:port" or ":port" (all interfaces) */
-        int64_t workers;         /* worker threads; default 2 x CPUs */
-        int64_t body_max;        /* request body cap in bytes; default 1 MiB */
+        char *addr;            /* "host:port" or ":port" (all interfaces) */
+        int64_t workers;       /* handler threads (wait on dependencies); default 8 x CPUs */
+        int64_t event_threads; /* threads that accept, parse and write HTTP; default CPUs */
+        int64_t queue_max;     /* requests waiting for a handler thread; default 64 x workers */
+        int64_t request_timeout_ms;     /* every request is answered within this; default 5000 */
+        int64_t read_timeout_s;         /* a whole request must arrive within this; default 10 */
+        int64_t idle_timeout_s;         /* a connection silent this long is closed; default 60 */
+        int64_t max_connections;        /* default 10000 */
+        int64_t max_connections_per_ip; /* 0 = no cap; default 1024 */
+        int64_t header_max;             /* request line + headers in bytes; default 16 KiB */
+        int64_t body_max;               /* request body cap in bytes; default 1 MiB */
         int64_t drain_timeout_s; /* graceful-shutdown wait for in-flight requests; default 10 */
         char **trusted_proxies;  /* peers whose X-Forwarded-For / X-Real-IP are believed */
         size_t n_trusted_proxies;
@@ -128,7 +136,7 @@ struct conf {
     struct {
         bool enabled;
         char *gift_addr;
-        int64_t timeout_ms; /* payment hook total timeout; default 5000 */
+        int64_t timeout_ms; /* payment hook total timeout; default 2500 */
         bool test_hook;     /* serve POST /manager/gift/test (demos only); default false */
         char *secret;       /* HMAC-SHA256 key of X-Qnlive-Signature; "" = unsigned (warned) */
     } gift;
@@ -150,6 +158,13 @@ struct conf {
     struct {
         int64_t dependency_wait_s; /* how long start-up waits for MySQL and Redis; default 60 */
     } startup;
+    /* Bulkheads: how many threads may wait on each dependency at once. A call that finds its
+     * dependency's slots full fails at once (the store waits store_wait_ms first). */
+    struct {
+        int64_t store;                                /* default 3/4 of httpq.workers */
+        int64_t store_wait_ms;                        /* default 250 */
+        int64_t im, rtc, pili, censor, pay, callback; /* default half of httpq.workers each */
+    } limits;
 };
 
 /* Loads `path`, overlays `overlay` when non-NULL (maps merge recursively, scalars and lists

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 /* Allocation wrappers that abort on out-of-memory: business code never checks them. */
 void *xmalloc(size_t n);

@@ -1,11 +1,9 @@
 #define LOG_MODULE "auth"
 #include "http/auth.h"
 
-#include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "app.h"
 #include "core/clock.h"
 #include "core/jwt.h"
 #include "core/log.h"
@@ -22,17 +20,14 @@ struct x_headers {
     size_t n;
 };
 
-static enum MHD_Result collect_x_header(void *cls, enum MHD_ValueKind kind, const char *key,
-                                        const char *value)
+static void collect_x_header(void *ud, const char *key, const char *value)
 {
-    struct x_headers *x = cls;
-    (void)kind;
+    struct x_headers *x = ud;
     if (strncasecmp(key, "X-Qiniu-", 8) == 0 && x->n < X_HEADERS_MAX) {
         x->names[x->n] = key;
         x->values[x->n] = value;
         x->n++;
     }
-    return MHD_YES;
 }
 
 /* The MAC leaves out a body sent without a Content-Type or as application/octet-stream, so a
@@ -48,11 +43,11 @@ static err_t refuse_unsigned_body(struct req *r, const struct qiniu_mac_input *i
 
 static err_t check_server(struct req *r)
 {
-    const struct conf *cf = &r->app->conf;
-    if (!cf->auth.server.enable)
+    const struct http_auth *au = r->_auth;
+    if (!au->server_enable)
         return ERR_OK;
     struct x_headers x = {0};
-    MHD_get_connection_values(r->_conn, MHD_HEADER_KIND, collect_x_header, &x);
+    req_each_header(r, collect_x_header, &x);
     struct qiniu_mac_input in = {
         .method = r->method,
         .path = r->path,
@@ -65,8 +60,7 @@ static err_t check_server(struct req *r)
         .body = r->body,
         .body_len = r->body_len,
     };
-    if (!qiniu_mac_verify(req_header(r, "Authorization"), cf->auth.server.access_key,
-                          cf->auth.server.secret_key, &in))
+    if (!qiniu_mac_verify(req_header(r, "Authorization"), au->server_ak, au->server_sk, &in))
         return req_fail(r, ERR_UNAUTHORIZED, NULL);
     return refuse_unsigned_body(r, &in);
 }
@@ -76,12 +70,12 @@ static err_t check_server(struct req *r)
  * unknown and it is refused. */
 static err_t cap_token_without_exp(struct req *r, const struct jwt_claims *c)
 {
-    int64_t cap = r->app->conf.auth.token_max_ttl_s;
+    int64_t cap = r->_auth->token_max_ttl_s;
     if (c->exp != 0 || cap == 0)
         return ERR_OK;
     if (c->iat <= 0)
         return req_fail(r, ERR_UNAUTHORIZED, "token without exp must carry iat");
-    if (clock_now_s(r->app->clock) - c->iat > cap)
+    if (clock_now_s(r->_auth->clock) - c->iat > cap)
         return req_fail(r, ERR_TOKEN_EXPIRED, NULL);
     return ERR_OK;
 }
@@ -92,35 +86,45 @@ static err_t verify_token(struct req *r, struct jwt_claims *c)
     const char *token = req_header(r, "Authorization");
     if (!token || !token[0])
         return req_fail(r, ERR_UNAUTHORIZED, NULL);
-    err_t err = jwt_verify(r->app->conf.auth.jwt_key, token, clock_now_s(r->app->clock), c);
+    err_t err = jwt_verify(r->_auth->jwt_key, token, clock_now_s(r->_auth->clock), c);
     if (err)
         return req_fail(r, err, NULL);
     return cap_token_without_exp(r, c);
 }
 
-static void auth_cache_put(struct app *a, const char *user_id, int64_t im_userid)
+static void auth_cache_put(const struct http_auth *au, const char *user_id, int64_t im_userid)
 {
     char text[24];
     int n = snprintf(text, sizeof(text), "%lld", (long long)im_userid);
-    textcache_put(a->auth_users, user_id, 0, text, (size_t)n);
+    textcache_put(au->users, user_id, 0, text, (size_t)n);
 }
 
 /* The live_users row behind a client token, through the short-lived positive cache (an IM id
  * registered meanwhile shows within the cache's lifetime). */
 static err_t find_client_user(struct req *r, const char *user_id, int64_t *im_userid)
 {
-    struct app *a = r->app;
+    const struct http_auth *au = r->_auth;
     const char *text;
     size_t len;
-    if (a->auth_users && textcache_get(a->auth_users, user_id, 0, r->arena, &text, &len) &&
+    if (au->users && textcache_get(au->users, user_id, 0, r->arena, &text, &len) &&
         strn_to_i64(text, len, INT64_MIN, INT64_MAX, im_userid))
         return ERR_OK;
-    if (!a->auth.find_client_user)
+    if (!au->find_client_user)
         return ERR_NOT_FOUND;
-    err_t err = a->auth.find_client_user(r, user_id, im_userid);
-    if (!err && a->auth_users)
-        auth_cache_put(a, user_id, *im_userid);
+    err_t err = au->find_client_user(r, user_id, im_userid);
+    if (!err && au->users)
+        auth_cache_put(au, user_id, *im_userid);
     return err;
+}
+
+/* Only a store that answered "no such user" makes a 401: a client takes 401 as "log in
+ * again", which is wrong while the database is merely unreachable (that is a 503). */
+static err_t lookup_failed(struct req *r, const char *what, const char *user_id, err_t err)
+{
+    if (err == ERR_NOT_FOUND)
+        return req_fail(r, ERR_UNAUTHORIZED, NULL);
+    log_warn("%s lookup failed user=%s err=%s", what, user_id, err_name(err));
+    return req_fail_internal(r, err);
 }
 
 static err_t check_client(struct req *r)
@@ -131,11 +135,8 @@ static err_t check_client(struct req *r)
         return err;
     int64_t im_userid = 0;
     err = find_client_user(r, c.user_id, &im_userid);
-    if (err) {
-        if (err != ERR_NOT_FOUND)
-            log_warn("client user lookup failed user=%s err=%s", c.user_id, err_name(err));
-        return req_fail(r, ERR_UNAUTHORIZED, NULL);
-    }
+    if (err)
+        return lookup_failed(r, "client user", c.user_id, err);
     r->user_id = arena_strdup(r->arena, c.user_id);
     r->app_id = arena_strdup(r->arena, c.app_id);
     r->device_id = arena_strdup(r->arena, c.device_id);
@@ -152,14 +153,11 @@ static err_t check_admin(struct req *r)
         return err;
     if (strcmp(c.role, "admin") != 0)
         return req_fail(r, ERR_FORBIDDEN, NULL);
-    if (!r->app->auth.find_admin_user)
+    if (!r->_auth->find_admin_user)
         return req_fail(r, ERR_UNAUTHORIZED, NULL);
-    err = r->app->auth.find_admin_user(r, c.user_id);
-    if (err) {
-        if (err != ERR_NOT_FOUND)
-            log_warn("admin lookup failed user=%s err=%s", c.user_id, err_name(err));
-        return req_fail(r, ERR_UNAUTHORIZED, NULL);
-    }
+    err = r->_auth->find_admin_user(r, c.user_id);
+    if (err)
+        return lookup_failed(r, "admin", c.user_id, err);
     r->user_id = arena_strdup(r->arena, c.user_id);
     r->role = arena_strdup(r->arena, c.role);
     return ERR_OK;

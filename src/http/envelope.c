@@ -44,3 +44,13 @@ char *envelope_render(const struct req *r, size_t *len)
     *len = strlen(out);
     return out;
 }
+
+char *envelope_render_error(const char *reqid, int code, const char *message, size_t *len)
+{
+    char *msg_json = json_quote(message);
+    char *out =
+        xasprintf("{\"request_id\":\"%s\",\"code\":%d,\"message\":%s}", reqid, code, msg_json);
+    free(msg_json);
+    *len = strlen(out);
+    return out;
+}

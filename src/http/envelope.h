@@ -13,4 +13,8 @@
  * *len receives its length. */
 char *envelope_render(const struct req *r, size_t *len);
 
+/* Renders an error envelope from its parts alone (heap; *len receives its length): for answers
+ * the server gives by itself, without a request's response state. */
+char *envelope_render_error(const char *reqid, int code, const char *message, size_t *len);
+
 #endif

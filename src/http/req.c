@@ -4,6 +4,7 @@
 #include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/log.h"
 #include "core/mem.h"
@@ -19,13 +20,97 @@ const char *req_param(const struct req *r, const char *name)
     return NULL;
 }
 
+/* The first entry named `name` (case-insensitive, as libmicrohttpd compares); NULL if none. */
+static const struct req_kv *kv_find(const struct req_kv *kv, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcasecmp(kv[i].key, name) == 0)
+            return &kv[i];
+    }
+    return NULL;
+}
+
 const char *req_header(const struct req *r, const char *name)
 {
+    if (r->_detached) {
+        const struct req_kv *kv = kv_find(r->_headers, r->_n_headers, name);
+        return kv ? kv->value : NULL;
+    }
     return MHD_lookup_connection_value(r->_conn, MHD_HEADER_KIND, name);
+}
+
+struct header_walk {
+    void (*fn)(void *ud, const char *key, const char *value);
+    void *ud;
+};
+
+static enum MHD_Result walk_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    struct header_walk *w = cls;
+    (void)kind;
+    w->fn(w->ud, key, value);
+    return MHD_YES;
+}
+
+void req_each_header(const struct req *r, void (*fn)(void *ud, const char *key, const char *value),
+                     void *ud)
+{
+    if (r->_detached) {
+        for (size_t i = 0; i < r->_n_headers; i++)
+            fn(ud, r->_headers[i].key, r->_headers[i].value);
+        return;
+    }
+    struct header_walk w = {fn, ud};
+    MHD_get_connection_values(r->_conn, MHD_HEADER_KIND, walk_header, &w);
+}
+
+struct kv_copy {
+    struct arena *a;
+    struct req_kv *kv;
+    size_t n, cap;
+};
+
+static enum MHD_Result copy_kv(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
+{
+    struct kv_copy *c = cls;
+    (void)kind;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        struct req_kv *kv = arena_alloc(c->a, cap * sizeof(*kv));
+        if (c->n)
+            memcpy(kv, c->kv, c->n * sizeof(*kv));
+        c->kv = kv;
+        c->cap = cap;
+    }
+    c->kv[c->n].key = arena_strdup(c->a, key);
+    c->kv[c->n].value = value ? arena_strdup(c->a, value) : NULL;
+    c->n++;
+    return MHD_YES;
+}
+
+void req_detach(struct req *r)
+{
+    if (r->_detached)
+        return;
+    struct kv_copy h = {.a = r->arena}, q = {.a = r->arena};
+    MHD_get_connection_values(r->_conn, MHD_HEADER_KIND, copy_kv, &h);
+    MHD_get_connection_values(r->_conn, MHD_GET_ARGUMENT_KIND, copy_kv, &q);
+    r->_headers = h.kv;
+    r->_n_headers = h.n;
+    r->_args = q.kv;
+    r->_n_args = q.n;
+    r->_detached = true;
+    r->_conn = NULL;
 }
 
 const char *req_query(const struct req *r, const char *name)
 {
+    if (r->_detached) {
+        const struct req_kv *kv = kv_find(r->_args, r->_n_args, name);
+        return !kv ? NULL : kv->value ? kv->value : "";
+    }
     const char *v = MHD_lookup_connection_value(r->_conn, MHD_GET_ARGUMENT_KIND, name);
     /* MHD reports "?k" (no '=') as present with a NULL value; the reference reads it as "" */
     if (!v && MHD_lookup_connection_value_n(r->_conn, MHD_GET_ARGUMENT_KIND, name, strlen(name),
@@ -63,6 +148,13 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
 void req_query_all(struct req *r, const char *name, const char ***out, size_t *n)
 {
     struct query_collect q = {.r = r, .name = name};
+    if (r->_detached) {
+        for (size_t i = 0; i < r->_n_args; i++)
+            (void)collect_query(&q, MHD_GET_ARGUMENT_KIND, r->_args[i].key, r->_args[i].value);
+        *out = q.vals;
+        *n = q.n;
+        return;
+    }
     MHD_get_connection_values(r->_conn, MHD_GET_ARGUMENT_KIND, collect_query, &q);
     *out = q.vals;
     *n = q.n;

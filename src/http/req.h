@@ -16,14 +16,29 @@
 
 struct app;
 struct arena;
+struct http_auth;
 struct MHD_Connection;
 
 enum { REQID_MAX = 64 };
 
+/* One header or query argument copied off the connection (arena). value NULL = "?k" alone. */
+struct req_kv {
+    const char *key;
+    const char *value;
+};
+
 struct req {
-    struct app *app;
+    struct app *app; /* the server's opaque context, handed through untouched */
     struct arena *arena;
-    struct MHD_Connection *_conn;
+    struct MHD_Connection *_conn; /* NULL once detached */
+    const struct http_auth *_auth;
+    /* headers and query arguments copied into the arena before the handler leaves the event
+     * thread: a late handler must never read a connection that already serves another request */
+    bool _detached;
+    const struct req_kv *_headers;
+    size_t _n_headers;
+    const struct req_kv *_args;
+    size_t _n_args;
     const char *method; /* as received */
     enum http_method method_bit;
     const char *path;      /* percent-decoded */
@@ -61,6 +76,14 @@ const char *req_param(const struct req *r, const char *name);
 
 /* A request header (case-insensitive); NULL when absent. */
 const char *req_header(const struct req *r, const char *name);
+
+/* Calls fn for every request header, in the order received. */
+void req_each_header(const struct req *r, void (*fn)(void *ud, const char *key, const char *value),
+                     void *ud);
+
+/* Copies headers and query arguments into the arena and forgets the connection: from then on
+ * every req_* reader works without it. */
+void req_detach(struct req *r);
 
 /* A query parameter (first value); NULL when absent ("" when given empty). */
 const char *req_query(const struct req *r, const char *name);

@@ -121,10 +121,10 @@ static bool ip_in(const char *entry, const char *ip)
     return prefix_equal(n, a, bits);
 }
 
-static bool is_trusted(const struct conf *cf, const char *ip)
+static bool is_trusted(const struct trusted_proxies *tp, const char *ip)
 {
-    for (size_t i = 0; i < cf->httpq.n_trusted_proxies; i++) {
-        if (ip_in(cf->httpq.trusted_proxies[i], ip))
+    for (size_t i = 0; i < tp->n; i++) {
+        if (ip_in(tp->list[i], ip))
             return true;
     }
     return false;
@@ -151,11 +151,11 @@ static bool take_ip(const char *b, const char *e, char *dst, size_t dlen)
     return valid_ip(dst);
 }
 
-void reqid_client_ip(const struct conf *cf, char *ip, size_t iplen, const char *xff,
+void reqid_client_ip(const struct trusted_proxies *tp, char *ip, size_t iplen, const char *xff,
                      const char *x_real_ip)
 {
     char cand[64];
-    if (!is_trusted(cf, ip))
+    if (!is_trusted(tp, ip))
         return;
     if (xff && xff[0]) {
         const char *end = xff + strlen(xff);
@@ -165,7 +165,7 @@ void reqid_client_ip(const struct conf *cf, char *ip, size_t iplen, const char *
                 comma--;
             if (!take_ip(comma, end, cand, sizeof(cand)))
                 break;
-            if (!is_trusted(cf, cand) || comma == xff) {
+            if (!is_trusted(tp, cand) || comma == xff) {
                 snprintf(ip, iplen, "%s", cand);
                 return;
             }

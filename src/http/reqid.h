@@ -6,7 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/config.h"
+/* Peers whose X-Forwarded-For / X-Real-IP are believed (IPs or CIDRs; borrowed). */
+struct trusted_proxies {
+    char *const *list;
+    size_t n;
+};
 
 /* Uses the client's X-Reqid when it is 1..64 characters of [A-Za-z0-9_-] (anything else could
  * inject into logs, W-18); otherwise generates one: 12 bytes (4-byte process tag + 8-byte
@@ -17,9 +21,9 @@ void reqid_assign(const char *client_value, char out[65]);
 void reqid_generate(char out[17]);
 
 /* Replaces ip (the TCP peer) with the client address from X-Forwarded-For / X-Real-IP, but only
- * when the peer is listed in httpq.trusted_proxies. XFF is walked right to left, skipping
+ * when the peer is one of the trusted proxies. XFF is walked right to left, skipping
  * trusted proxies; the first untrusted valid address is the client. */
-void reqid_client_ip(const struct conf *cf, char *ip, size_t iplen, const char *xff,
+void reqid_client_ip(const struct trusted_proxies *tp, char *ip, size_t iplen, const char *xff,
                      const char *x_real_ip);
 
 #endif

@@ -34,11 +34,20 @@ enum http_method {
     HTTP_ANY = 0xff,
 };
 
+/* Where a route's handler runs. The default is the handler pool, which may wait on the store,
+ * the cache or a cloud service. ROUTE_INLINE handlers answer from memory on the event thread
+ * and must never wait on anything; it applies only with AUTH_NONE or AUTH_SERVER, whose
+ * checks need no dependency. */
+enum route_flags {
+    ROUTE_INLINE = 1 << 0,
+};
+
 struct route {
     unsigned methods; /* bit set of enum http_method */
     const char *path; /* template, e.g. "/client/live/room/info/:live_id" */
     route_fn *handler;
     enum route_auth auth;
+    unsigned flags; /* enum route_flags; 0 = runs on the handler pool */
 };
 
 enum { ROUTE_PARAMS_MAX = 8, ROUTE_SEGMENTS_MAX = 16 };

@@ -3,37 +3,54 @@
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
-#include <pthread.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "app.h"
+#include "core/deadline.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/str.h"
-#include "http/auth.h"
+#include "http/conn_guard.h"
 #include "http/envelope.h"
 #include "http/err_wire.h"
+#include "http/pool.h"
 #include "http/req.h"
-#include "http/reqid.h"
+#include "http/router.h"
 #include "metrics/metrics.h"
 
 struct http_server {
     struct MHD_Daemon *daemon;
-    struct app *app;
+    MHD_socket quiesced_fd; /* must stay open until MHD_stop_daemon returns */
+    struct http_server_config cfg;
+    struct handler_pool *pool;
+    struct conn_guard *guard;
     atomic_int inflight;
     int port;
 };
 
 static const char CONTENT_TYPE_JSON[] = "application/json; charset=utf-8";
 
-/* One cached arena per worker thread: a steady-state request allocates no arena at all. The
- * key's destructor frees it when MHD's worker thread exits. */
+enum {
+    DEFAULT_REQUEST_TIMEOUT_MS = 5000,
+    DEFAULT_MAX_CONNECTIONS = 10000,
+    DEFAULT_HEADER_MAX = 16 * 1024,
+    HANDLERS_PER_CPU = 8,
+    QUEUE_PER_HANDLER = 64,
+    DISCARD_MAX = 1024 * 1024,
+    QUERY_ARGS_MAX = 256,
+    MIN_CONNECTION_MEMORY = 64 * 1024,
+};
+
+/* One cached arena per thread: a steady-state request allocates no arena at all. The key's
+ * destructor frees it when the thread exits. */
 static pthread_key_t spare_arena_key;
 static pthread_once_t spare_arena_once = PTHREAD_ONCE_INIT;
 
@@ -60,6 +77,7 @@ static struct arena *arena_take(void)
 
 static void arena_give_back(struct arena *a)
 {
+    pthread_once(&spare_arena_once, spare_arena_init);
     if (pthread_getspecific(spare_arena_key)) {
         arena_free(&a);
         return;
@@ -68,10 +86,6 @@ static void arena_give_back(struct arena *a)
     pthread_setspecific(spare_arena_key, a);
 }
 
-/* Bodies over the cap are read and dropped up to this size, so that the client receives the
- * 413; beyond it the answer goes out at once and the connection is closed. */
-static const int64_t BODY_DISCARD_MAX = 64 * 1024 * 1024;
-
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -79,30 +93,108 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* One request. Owned jointly by its connection and, while a handler runs it, by the handler
+ * pool: whoever drops the last reference frees it, so a handler that outlives its deadline
+ * still finds its arena and body. */
 struct conn_req {
     struct req r;
+    struct pool_job job;
     struct http_server *srv;
+    struct MHD_Connection *conn;
+    struct conn_slot *slot;
+    atomic_int refs;
     double t_start;
-    bool started; /* first access-handler call seen */
     bool responded;
-    bool body_hopeless; /* declared length beyond BODY_DISCARD_MAX: answer without reading */
+    bool suspended;  /* waiting for the handler pool */
+    bool refused;    /* the pool was full: answer 503 on resume */
+    int edge_status; /* an answer decided by the edge checks, 0 = none */
+    const char *edge_msg;
     size_t body_cap;
+    size_t discarded; /* body bytes dropped past the cap */
+    /* the handler's rendered answer, written by the pool thread before DONE */
+    char *resp_body;
+    size_t resp_len;
 };
 
-/* Called by MHD with the raw request URI before parsing: the only place the raw query string
- * (needed byte for byte by the Qiniu MAC) is available. Allocates the per-request state. */
-static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *conn)
+static void conn_req_unref(struct conn_req *cr)
+{
+    if (atomic_fetch_sub(&cr->refs, 1) != 1)
+        return;
+    json_decref(cr->r._json);
+    json_decref(cr->r._data);
+    free(cr->r.body);
+    free(cr->resp_body);
+    arena_give_back(cr->r.arena);
+    free(cr);
+}
+
+static void notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                              enum MHD_ConnectionNotificationCode toe)
 {
     struct http_server *srv = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = conn_guard_open(srv->guard, ci ? ci->connect_fd : -1);
+        return;
+    }
+    conn_guard_close(srv->guard, *socket_context);
+    *socket_context = NULL;
+}
+
+static struct conn_slot *slot_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static size_t query_args(const char *raw)
+{
+    const char *q = strchr(raw, '?');
+    size_t n = q && q[1] ? 1 : 0;
+    for (; q && *q; q++)
+        n += *q == '&';
+    return n;
+}
+
+/* Called with the raw request URI before libmicrohttpd parses it: the only place the raw query
+ * string (signed byte for byte by the Qiniu MAC) is available, so the connection's slot keeps a
+ * copy. Nothing per request is allocated here: a request libmicrohttpd refuses by itself never
+ * reaches the access handler that would free it. */
+static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    struct conn_slot *slot = slot_of(conn);
+    if (slot)
+        conn_slot_request_line(slot, uri, deadline_now_ms());
+    /* libmicrohttpd parses the query into the connection's small memory pool, and a query of
+     * a thousand parameters exhausts it: the request would then hang unanswered. The refusal
+     * cannot be written from inside this callback (libmicrohttpd is mid-parse): the reaper
+     * sends it right after, or the access handler if the parse succeeded. */
+    if (slot && query_args(uri) > QUERY_ARGS_MAX)
+        conn_slot_refuse_uri(slot);
+    return NULL;
+}
+
+static struct conn_req *conn_req_new(struct http_server *srv, struct MHD_Connection *conn)
+{
     struct conn_req *cr = xcalloc(1, sizeof(*cr));
     struct arena *a = arena_take();
+    atomic_init(&cr->refs, 1);
     cr->srv = srv;
+    cr->conn = conn;
+    cr->slot = slot_of(conn);
     cr->t_start = now_seconds();
     cr->r.arena = a;
-    cr->r.app = srv->app;
+    cr->r.app = srv->cfg.opaque;
+    cr->r._auth = &srv->cfg.auth;
     cr->r._conn = conn;
-    const char *q = strchr(uri, '?');
+    const char *raw = cr->slot && cr->slot->raw_uri ? cr->slot->raw_uri : "";
+    const char *q = strchr(raw, '?');
     cr->r.raw_query = q ? arena_strdup(a, q + 1) : "";
+    cr->job.deadline_ms =
+        (cr->slot ? cr->slot->request_start_ms : deadline_now_ms()) + srv->cfg.request_timeout_ms;
     atomic_fetch_add(&srv->inflight, 1);
     metrics_inflight_add(1);
     return cr;
@@ -113,22 +205,20 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
 {
     struct http_server *srv = cls;
     struct conn_req *cr = *con_cls;
-    (void)conn;
     (void)toe;
+    *con_cls = NULL;
     if (!cr)
         return;
-    json_decref(cr->r._json);
-    json_decref(cr->r._data);
-    free(cr->r.body);
-    arena_give_back(cr->r.arena);
-    free(cr);
-    *con_cls = NULL;
+    struct conn_slot *slot = slot_of(conn);
+    if (slot)
+        conn_slot_reading(srv->guard, slot);
     log_set_reqid(NULL);
+    conn_req_unref(cr);
     atomic_fetch_sub(&srv->inflight, 1);
     metrics_inflight_add(-1);
 }
 
-/* A browser origin other than this host's own: spec 01 §4.3. */
+/* A browser origin other than this host's own gets CORS headers. */
 static bool origin_is_foreign(const struct req *r)
 {
     const char *origin = req_header(r, "Origin");
@@ -155,7 +245,7 @@ static enum MHD_Result queue(struct conn_req *cr, int status, char *body, size_t
         MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
         MHD_add_response_header(resp, "Access-Control-Expose-Headers", "X-Reqid");
     }
-    enum MHD_Result ret = MHD_queue_response(cr->r._conn, (unsigned)status, resp);
+    enum MHD_Result ret = MHD_queue_response(cr->conn, (unsigned)status, resp);
     MHD_destroy_response(resp);
     cr->responded = true;
     return ret;
@@ -169,7 +259,7 @@ static enum MHD_Result queue_preflight(struct conn_req *cr)
                             "Content-Type,Access-Token,Authorization,X-Reqid");
     MHD_add_response_header(resp, "Access-Control-Max-Age", "21600");
     MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
-    enum MHD_Result ret = MHD_queue_response(cr->r._conn, MHD_HTTP_NO_CONTENT, resp);
+    enum MHD_Result ret = MHD_queue_response(cr->conn, MHD_HTTP_NO_CONTENT, resp);
     MHD_destroy_response(resp);
     cr->responded = true;
     return ret;
@@ -191,16 +281,18 @@ static const char *u64_dec(uint64_t v, char *buf)
 }
 
 /* One line per request: method, path, route template, status, error, client, duration. Built
- * without printf because it runs for every request. */
-static void access_log(struct conn_req *cr, const char *route)
+ * without printf because it runs for every request. Reads only what the event thread owns. */
+static void access_log(struct conn_req *cr, int status, err_t err)
 {
+    const struct route *rt = cr->r.match.route;
+    const char *route = rt ? rt->path : "";
     double secs = now_seconds() - cr->t_start;
-    metrics_observe_http(cr->r.method, route, cr->r.status, secs);
-    if (err_is_refusal(cr->r.err))
-        metrics_observe_refusal(route, err_name(cr->r.err));
+    metrics_observe_http(cr->r.method, route, status, secs);
+    if (err_is_refusal(err))
+        metrics_observe_refusal(route, err_name(err));
     if (LOG_INFO < log_min_level)
         return;
-    char status[24], ms[24], frac[8];
+    char st[24], ms[24], frac[8];
     uint64_t us = (uint64_t)(secs * 1e6);
     snprintf(frac, sizeof(frac), ".%03u", (unsigned)(us % 1000));
     const char *parts[] = {cr->r.method,
@@ -209,9 +301,9 @@ static void access_log(struct conn_req *cr, const char *route)
                            " route=",
                            route,
                            " status=",
-                           u64_dec((uint64_t)cr->r.status, status),
+                           u64_dec((uint64_t)status, st),
                            " err=",
-                           err_name(cr->r.err),
+                           err_name(err),
                            " ip=",
                            cr->r.client_ip,
                            " dur_ms=",
@@ -220,13 +312,21 @@ static void access_log(struct conn_req *cr, const char *route)
     log_write_parts(LOG_INFO, LOG_MODULE, parts, ARRAY_LEN(parts));
 }
 
-static err_t run_route(struct req *r)
+/* An answer the server gives by itself (edge checks, a full pool, a late handler): the JSON
+ * envelope with the status as body code. Never reads the request's response fields, which a
+ * late handler may still be writing. */
+static enum MHD_Result answer_error(struct conn_req *cr, int status, err_t err, const char *msg)
 {
-    if (r->_body_too_large)
-        return req_fail(r, ERR_TOO_LARGE, "request body exceeds %lld bytes",
-                        (long long)r->app->conf.httpq.body_max);
-    if (router_match(r->app->router, r->method_bit, r->path, r->arena, &r->match))
-        return req_fail(r, ERR_NOT_FOUND, "404 page not found");
+    size_t len;
+    char *body = envelope_render_error(cr->r.reqid, status, msg, &len);
+    enum MHD_Result ret = queue(cr, status, body, len);
+    access_log(cr, status, err);
+    return ret;
+}
+
+/* Auth, then the handler; the outcome is left in r (err, message, data, status). */
+static void run_handler(struct req *r)
+{
     err_t err = auth_check(r);
     if (!err)
         err = r->match.route->handler(r);
@@ -234,40 +334,214 @@ static err_t run_route(struct req *r)
         r->err = err;
     if (!err && r->err)
         r->err = ERR_OK; /* a handler that recovered from an earlier req_fail */
-    return err;
+    r->status = err_http_status(r->err);
+    if (r->match.route->auth == AUTH_ADMIN && r->_auth->log_admin_operation && r->role)
+        r->_auth->log_admin_operation(r, r->status);
+}
+
+static enum MHD_Result answer_now(struct conn_req *cr)
+{
+    struct req *r = &cr->r;
+    r->status = err_http_status(r->err);
+    size_t len;
+    char *body = envelope_render(r, &len);
+    enum MHD_Result ret = queue(cr, r->status, body, len);
+    access_log(cr, r->status, r->err);
+    return ret;
+}
+
+static void job_run(struct pool_job *j)
+{
+    struct conn_req *cr = container_of(j, struct conn_req, job);
+    log_set_reqid(cr->r.reqid);
+    run_handler(&cr->r);
+    cr->resp_body = envelope_render(&cr->r, &cr->resp_len);
+    log_set_reqid(NULL);
+}
+
+static void job_complete(struct pool_job *j)
+{
+    struct conn_req *cr = container_of(j, struct conn_req, job);
+    MHD_resume_connection(cr->conn);
+}
+
+static void job_release(struct pool_job *j)
+{
+    conn_req_unref(container_of(j, struct conn_req, job));
+}
+
+/* libmicrohttpd does not watch a suspended connection, so the watchdog peeks at its socket: an
+ * orderly close from the client means nobody will read the answer. The socket stays open
+ * while the connection is suspended, so the descriptor cannot have been reused. */
+static bool job_abandoned(struct pool_job *j)
+{
+    struct conn_req *cr = container_of(j, struct conn_req, job);
+    char c;
+    return cr->slot && recv(cr->slot->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
+/* Suspends the connection and queues the handler; the answer is queued when the connection
+ * resumes. The connection is suspended first so the handler can never resume it early. */
+static enum MHD_Result hand_to_pool(struct conn_req *cr)
+{
+    req_detach(&cr->r);
+    cr->job.run = job_run;
+    cr->job.complete = job_complete;
+    cr->job.release = job_release;
+    cr->job.abandoned = job_abandoned;
+    atomic_fetch_add(&cr->refs, 1);
+    MHD_suspend_connection(cr->conn);
+    cr->suspended = true;
+    if (!handler_pool_submit(cr->srv->pool, &cr->job)) {
+        atomic_fetch_sub(&cr->refs, 1);
+        cr->refused = true;
+        MHD_resume_connection(cr->conn);
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result answer_from_pool(struct conn_req *cr)
+{
+    cr->suspended = false;
+    if (cr->refused)
+        return answer_error(cr, 503, ERR_UNAVAILABLE, "server busy");
+    if (pool_job_state(&cr->job) != POOL_JOB_DONE) {
+        log_set_reqid(cr->r.reqid);
+        log_warn("request deadline passed: answering 503");
+        return answer_error(cr, 503, ERR_UNAVAILABLE, "request timed out");
+    }
+    char *body = cr->resp_body;
+    cr->resp_body = NULL;
+    enum MHD_Result ret = queue(cr, cr->r.status, body, cr->resp_len);
+    access_log(cr, cr->r.status, cr->r.err);
+    return ret;
+}
+
+/* Inline routes answer from memory; their auth (none, or a signature) needs no dependency. */
+static bool runs_inline(const struct route *rt)
+{
+    return (rt->flags & ROUTE_INLINE) && (rt->auth == AUTH_NONE || rt->auth == AUTH_SERVER);
 }
 
 static enum MHD_Result dispatch(struct conn_req *cr)
 {
     struct req *r = &cr->r;
-    (void)run_route(r);
-    r->status = err_http_status(r->err);
-    if (r->match.route && r->match.route->auth == AUTH_ADMIN && r->app->auth.log_admin_operation &&
-        r->role)
-        r->app->auth.log_admin_operation(r, r->status);
-    size_t len;
-    char *body = envelope_render(r, &len);
-    enum MHD_Result ret = queue(cr, r->status, body, len);
-    access_log(cr, r->match.route ? r->match.route->path : "");
-    return ret;
+    if (cr->slot && !conn_slot_serving(cr->slot))
+        return MHD_NO; /* the read deadline closed the socket meanwhile */
+    if (r->method_bit == HTTP_OPTIONS && origin_is_foreign(r))
+        return queue_preflight(cr);
+    if (router_match(cr->srv->cfg.router, r->method_bit, r->path, r->arena, &r->match)) {
+        (void)req_fail(r, ERR_NOT_FOUND, "404 page not found");
+        return answer_now(cr);
+    }
+    if (!runs_inline(r->match.route))
+        return hand_to_pool(cr);
+    run_handler(r);
+    return answer_now(cr);
 }
 
 static void client_ip(struct conn_req *cr)
 {
     const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(cr->r._conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        MHD_get_connection_info(cr->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     cr->r.client_ip[0] = '\0';
     if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET) {
         const struct sockaddr_in *sin = (const struct sockaddr_in *)ci->client_addr;
         inet_ntop(AF_INET, &sin->sin_addr, cr->r.client_ip, sizeof(cr->r.client_ip));
     }
-    reqid_client_ip(&cr->r.app->conf, cr->r.client_ip, sizeof(cr->r.client_ip),
+    reqid_client_ip(&cr->srv->cfg.proxies, cr->r.client_ip, sizeof(cr->r.client_ip),
                     req_header(&cr->r, "X-Forwarded-For"), req_header(&cr->r, "X-Real-IP"));
 }
 
-/* First call for a request: headers are in. Sets up identity of the request and decides on
- * the preflight; the answer itself is queued on a later call (see DESIGN.md on keep-alive). */
-static void begin_request(struct conn_req *cr, const char *url, const char *method)
+struct framing {
+    const char *content_length; /* the first one */
+    bool conflicting_lengths;
+    const char *transfer_encoding;
+    size_t header_bytes;
+};
+
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    struct framing *f = cls;
+    (void)kind;
+    value = value ? value : "";
+    f->header_bytes += strlen(key) + strlen(value) + 4;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        if (f->content_length && strcmp(f->content_length, value) != 0)
+            f->conflicting_lengths = true;
+        if (!f->content_length)
+            f->content_length = value;
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        f->transfer_encoding = value;
+    }
+    return MHD_YES;
+}
+
+/* A NUL byte in the path would cut it short: the route and the signature would cover less
+ * than the client sent. */
+static bool raw_path_has_nul(const char *raw)
+{
+    for (const char *p = raw; *p && *p != '?'; p++) {
+        if (p[0] == '%' && p[1] == '0' && p[2] == '0')
+            return true;
+    }
+    return false;
+}
+
+static void refuse(struct conn_req *cr, int status, const char *msg)
+{
+    cr->edge_status = status;
+    cr->edge_msg = msg;
+}
+
+/* Refusals that depend on how the body is framed: its length must be unambiguous and within
+ * the cap, and chunked is the only transfer coding served. */
+static void check_framing(struct conn_req *cr, const struct framing *f)
+{
+    int64_t n;
+    if (f->conflicting_lengths)
+        refuse(cr, 400, "conflicting Content-Length headers");
+    else if (f->transfer_encoding && f->content_length)
+        refuse(cr, 400, "both Transfer-Encoding and Content-Length");
+    else if (f->transfer_encoding && strcasecmp(f->transfer_encoding, "chunked") != 0)
+        refuse(cr, 501, "unsupported Transfer-Encoding");
+    else if (f->content_length && !str_to_i64(f->content_length, 0, INT64_MAX, &n))
+        refuse(cr, 400, "invalid Content-Length");
+    else if (f->content_length && (uint64_t)n > cr->body_cap)
+        refuse(cr, 413, "request body too large");
+}
+
+/* Decides on requests the server refuses by itself, from the request line and headers alone:
+ * sets cr->edge_status (0 = none) and cr->edge_msg. */
+static void check_edge(struct conn_req *cr, const char *version)
+{
+    size_t header_max = cr->srv->cfg.header_max;
+    struct framing f = {0};
+    MHD_get_connection_values(cr->conn, MHD_HEADER_KIND, scan_header, &f);
+    const char *raw = cr->slot && cr->slot->raw_uri ? cr->slot->raw_uri : "";
+    if (strcmp(version, MHD_HTTP_VERSION_1_1) != 0 && strcmp(version, MHD_HTTP_VERSION_1_0) != 0)
+        refuse(cr, 505, "HTTP Version Not Supported");
+    else if (strlen(raw) > header_max)
+        refuse(cr, 414, "URI Too Long");
+    else if (f.header_bytes + strlen(raw) > header_max)
+        refuse(cr, 431, "Request Header Fields Too Large");
+    else if (cr->slot && conn_slot_refusal(cr->slot) == 414)
+        refuse(cr, 414, "too many query parameters");
+    else if (raw_path_has_nul(raw))
+        refuse(cr, 400, "NUL byte in path");
+    else
+        check_framing(cr, &f);
+}
+
+static err_t edge_err(int status)
+{
+    return status == 413 ? ERR_TOO_LARGE : ERR_BAD_REQUEST;
+}
+
+/* First call for a request: the request line and headers are in. */
+static void begin_request(struct conn_req *cr, const char *url, const char *method,
+                          const char *version)
 {
     struct req *r = &cr->r;
     r->method = arena_strdup(r->arena, method);
@@ -276,26 +550,53 @@ static void begin_request(struct conn_req *cr, const char *url, const char *meth
     reqid_assign(req_header(r, "X-Reqid"), r->reqid);
     log_set_reqid(r->reqid);
     client_ip(cr);
-    const char *cl = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    int64_t n;
-    cr->body_cap = (size_t)r->app->conf.httpq.body_max;
-    if (cl && str_to_i64(cl, 0, INT64_MAX, &n) && (uint64_t)n > cr->body_cap) {
-        r->_body_too_large = true;
-        cr->body_hopeless = n > BODY_DISCARD_MAX;
-    }
+    cr->body_cap = (size_t)cr->srv->cfg.body_max;
+    check_edge(cr, version);
 }
 
-static void append_body(struct conn_req *cr, const char *data, size_t n)
+/* False once the body passes the cap (chunked bodies too: the cap is on what arrives). */
+static bool append_body(struct conn_req *cr, const char *data, size_t n)
 {
     struct req *r = &cr->r;
-    if (r->_body_too_large || r->body_len + n > cr->body_cap) {
-        r->_body_too_large = true;
-        return;
-    }
+    if (r->body_len + n > cr->body_cap)
+        return false;
     r->body = xrealloc(r->body, r->body_len + n + 1);
     memcpy(r->body + r->body_len, data, n);
     r->body_len += n;
     r->body[r->body_len] = '\0';
+    return true;
+}
+
+/* Answers an edge refusal at once. The connection closes after it: the rest of the request
+ * (a body that may never end) is not read. */
+static enum MHD_Result answer_edge(struct conn_req *cr)
+{
+    if (cr->slot && !conn_slot_serving(cr->slot))
+        return MHD_NO; /* the reaper answered and shut the socket */
+    return answer_error(cr, cr->edge_status, edge_err(cr->edge_status), cr->edge_msg);
+}
+
+/* After an early refusal, whatever still arrives is not worth reading. */
+static enum MHD_Result refuse_rest(size_t *upload_data_size)
+{
+    *upload_data_size = 0;
+    return MHD_NO;
+}
+
+/* A body past the cap is read and dropped up to DISCARD_MAX more bytes, so that a client that
+ * sends it all before reading gets its 413 on an intact connection; beyond that the 413 goes
+ * out at once and the connection closes, however long the body would go on. */
+static enum MHD_Result take_body(struct conn_req *cr, const char *data, size_t *size)
+{
+    size_t n = *size;
+    *size = 0;
+    if (!cr->discarded && append_body(cr, data, n))
+        return MHD_YES;
+    cr->discarded += n;
+    if (cr->discarded <= DISCARD_MAX)
+        return MHD_YES;
+    refuse(cr, 413, "request body too large");
+    return answer_edge(cr);
 }
 
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
@@ -304,27 +605,25 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
                                       void **con_cls)
 {
     struct conn_req *cr = *con_cls;
-    (void)cls;
-    (void)conn;
-    (void)version;
-    if (!cr->started) {
-        cr->started = true;
-        begin_request(cr, url, method);
-        return MHD_YES;
+    if (!cr) {
+        struct conn_slot *slot = slot_of(conn);
+        if (slot && conn_slot_closed(slot))
+            return MHD_NO; /* answered and shut already */
+        cr = conn_req_new(cls, conn);
+        *con_cls = cr;
+        begin_request(cr, url, method, version);
+        return cr->edge_status ? answer_edge(cr) : MHD_YES;
     }
-    if (cr->responded) {
-        *upload_data_size = 0; /* discard the rest of an over-cap body */
-        return MHD_YES;
+    if (cr->responded)
+        return refuse_rest(upload_data_size);
+    if (cr->suspended)
+        return answer_from_pool(cr);
+    if (*upload_data_size > 0)
+        return take_body(cr, upload_data, upload_data_size);
+    if (cr->discarded) {
+        refuse(cr, 413, "request body too large");
+        return answer_edge(cr);
     }
-    if (*upload_data_size > 0) {
-        append_body(cr, upload_data, *upload_data_size);
-        *upload_data_size = 0;
-        if (cr->body_hopeless)
-            return dispatch(cr); /* MHD closes the connection after this answer */
-        return MHD_YES;
-    }
-    if (cr->r.method_bit == HTTP_OPTIONS && origin_is_foreign(&cr->r))
-        return queue_preflight(cr);
     return dispatch(cr);
 }
 
@@ -352,35 +651,80 @@ bool http_parse_listen_addr(const char *addr, struct sockaddr_in *out)
     return inet_pton(AF_INET, host, &out->sin_addr) == 1;
 }
 
-/* The config loader turns 0 into its default; a hand-built conf gets a sane pool too. */
-static unsigned worker_count(const struct conf *cf)
+static unsigned cpu_count(void)
 {
-    return cf->httpq.workers > 0 ? (unsigned)cf->httpq.workers : 16;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
 }
 
-err_t http_server_start(struct app *app, struct http_server **out, char *errbuf, size_t errlen)
+/* Zero means "the default" for every sizing knob, so a hand-built config works too. */
+static void apply_defaults(struct http_server_config *c)
+{
+    if (!c->event_threads)
+        c->event_threads = cpu_count();
+    if (!c->handler_threads)
+        c->handler_threads = HANDLERS_PER_CPU * cpu_count();
+    if (!c->queue_max)
+        c->queue_max = QUEUE_PER_HANDLER * c->handler_threads;
+    if (c->request_timeout_ms <= 0)
+        c->request_timeout_ms = DEFAULT_REQUEST_TIMEOUT_MS;
+    if (!c->max_connections)
+        c->max_connections = DEFAULT_MAX_CONNECTIONS;
+    if (!c->header_max)
+        c->header_max = DEFAULT_HEADER_MAX;
+}
+
+/* libmicrohttpd refuses a request by itself (with an HTML page) when the request line, headers
+ * and parsed query do not fit in a connection's memory pool: sized so that header_max and
+ * QUERY_ARGS_MAX trip first. Not larger: libmicrohttpd clears the whole pool between the
+ * requests of a keep-alive connection (a 560 KiB pool halved /status throughput). */
+static size_t connection_memory(const struct http_server_config *c)
+{
+    size_t want = 4 * c->header_max;
+    return want > MIN_CONNECTION_MEMORY ? want : MIN_CONNECTION_MEMORY;
+}
+
+static struct MHD_Daemon *start_daemon(struct http_server *s, const struct sockaddr_in *sin)
+{
+    const struct http_server_config *c = &s->cfg;
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+    return MHD_start_daemon(
+        flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)sin,
+        MHD_OPTION_THREAD_POOL_SIZE, c->event_threads, MHD_OPTION_URI_LOG_CALLBACK, uri_logger, s,
+        MHD_OPTION_NOTIFY_COMPLETED, request_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
+        notify_connection, s, MHD_OPTION_CONNECTION_TIMEOUT, c->idle_timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory(c), MHD_OPTION_CONNECTION_LIMIT,
+        c->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, c->max_connections_per_ip,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+}
+
+err_t http_server_start(const struct http_server_config *cfg, struct http_server **out,
+                        char *errbuf, size_t errlen)
 {
     struct sockaddr_in sin;
-    if (!http_parse_listen_addr(app->conf.httpq.addr, &sin)) {
-        snprintf(errbuf, errlen, "httpq.addr: cannot parse '%s'", app->conf.httpq.addr);
+    if (!http_parse_listen_addr(cfg->addr, &sin)) {
+        snprintf(errbuf, errlen, "httpq.addr: cannot parse '%s'", cfg->addr);
         return ERR_BAD_REQUEST;
     }
     struct http_server *s = xcalloc(1, sizeof(*s));
-    s->app = app;
-    s->daemon = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TURBO, 0, NULL, NULL, access_handler,
-        s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin, MHD_OPTION_THREAD_POOL_SIZE,
-        worker_count(&app->conf), MHD_OPTION_URI_LOG_CALLBACK, uri_logger, s,
-        MHD_OPTION_NOTIFY_COMPLETED, request_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)120, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+    s->cfg = *cfg;
+    apply_defaults(&s->cfg);
+    s->quiesced_fd = MHD_INVALID_SOCKET;
+    s->guard = conn_guard_new(s->cfg.header_timeout_s);
+    s->pool = handler_pool_new(s->cfg.handler_threads, s->cfg.queue_max);
+    s->daemon = start_daemon(s, &sin);
     if (!s->daemon) {
-        snprintf(errbuf, errlen, "httpq.addr: cannot listen on '%s'", app->conf.httpq.addr);
+        snprintf(errbuf, errlen, "httpq.addr: cannot listen on '%s'", cfg->addr);
+        handler_pool_free(&s->pool);
+        conn_guard_free(&s->guard);
         free(s);
         return ERR_UNAVAILABLE;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : 0;
+    log_info("http: %u event threads, %u handler threads, request deadline %lld ms",
+             s->cfg.event_threads, s->cfg.handler_threads, (long long)s->cfg.request_timeout_ms);
     *out = s;
     return ERR_OK;
 }
@@ -390,22 +734,33 @@ int http_server_port(const struct http_server *s)
     return s->port;
 }
 
-void http_server_stop(struct http_server **sp, int drain_timeout_s)
+static void drain(struct http_server *s, int drain_timeout_s)
 {
-    if (!sp || !*sp)
-        return;
-    struct http_server *s = *sp;
-    MHD_socket fd = MHD_quiesce_daemon(s->daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
-    /* in-flight requests finish; idle keep-alive connections are closed by MHD_stop_daemon */
     for (int i = 0; i < drain_timeout_s * 100 && atomic_load(&s->inflight) > 0; i++) {
         struct timespec pause = {0, 10 * 1000 * 1000};
         nanosleep(&pause, NULL);
     }
     if (atomic_load(&s->inflight) > 0)
         log_warn("drain timeout: %d requests still in flight", atomic_load(&s->inflight));
+}
+
+void http_server_stop(struct http_server **sp, int drain_timeout_s)
+{
+    if (!sp || !*sp)
+        return;
+    struct http_server *s = *sp;
+    /* the listening socket stays open until the daemon is stopped: libmicrohttpd still has it
+     * in its epoll set, and closing it first makes the stop abort */
+    s->quiesced_fd = MHD_quiesce_daemon(s->daemon);
+    drain(s, drain_timeout_s);
+    /* no connection may stay suspended past this point: the rest get their 503 now */
+    handler_pool_close(s->pool);
     MHD_stop_daemon(s->daemon);
+    if (s->quiesced_fd != MHD_INVALID_SOCKET)
+        close(s->quiesced_fd);
+    /* joins the handler threads: a late handler still uses what the application owns */
+    handler_pool_free(&s->pool);
+    conn_guard_free(&s->guard);
     free(s);
     *sp = NULL;
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "core/config.h"
+#include "core/deadline.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "metrics/metrics.h"
@@ -16,6 +17,7 @@
 
 enum {
     DEFAULT_ACQUIRE_TIMEOUT_MS = 5000,
+    STORE_ANSWER_RESERVE_MS = 100,
     DEFAULT_SQLITE_CONNS = 8,
     MYSQL_MAX_OPEN_CAP = 16384, /* the reference's cap (spec 01 §8.1) */
     MYSQL_DEFAULT_IDLE = 2,     /* Go's database/sql default when max_idle_conns is unset */
@@ -189,6 +191,7 @@ err_t store_open_opts(const struct conf *cf, const struct store_opts *o, struct 
         o = &defaults;
     s->acquire_timeout_ms =
         o->acquire_timeout_ms > 0 ? o->acquire_timeout_ms : DEFAULT_ACQUIRE_TIMEOUT_MS;
+    bulkhead_init(&s->bulkhead, "store", (int)cf->limits.store, cf->limits.store_wait_ms);
     err = cf->mysql.enabled ? setup_mysql(s, cf) : setup_sqlite(s, cf, o);
     if (!err)
         err = check_connect(s);
@@ -228,6 +231,7 @@ void store_close(struct store **sp)
         return;
     pool_destroy(&s->rw);
     pool_destroy(&s->ro);
+    bulkhead_destroy(&s->bulkhead);
     free(s);
     *sp = NULL;
 }
@@ -334,7 +338,16 @@ err_t store_acquire(struct store *s, bool read_only, struct store_conn **out)
         *out = tx;
         return ERR_OK;
     }
-    return pool_get(read_only && s->has_ro ? &s->ro : &s->rw, s->acquire_timeout_ms, out);
+    err_t err = bulkhead_enter(&s->bulkhead);
+    if (err)
+        return err;
+    /* a request never waits for a connection past its own deadline, less the moment it needs
+     * to answer 503 itself */
+    err = pool_get(read_only && s->has_ro ? &s->ro : &s->rw,
+                   deadline_cap_ms(s->acquire_timeout_ms, STORE_ANSWER_RESERVE_MS), out);
+    if (err)
+        bulkhead_leave(&s->bulkhead);
+    return err;
 }
 
 void store_release(struct store_conn *c)
@@ -366,6 +379,7 @@ void store_release(struct store_conn *c)
     pthread_mutex_unlock(&p->mu);
     if (!keep)
         p->s->ops->conn_close(c);
+    bulkhead_leave(&p->s->bulkhead);
 }
 
 /* Gets a broken connection back before a statement that may use a fresh server connection. */

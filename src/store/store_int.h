@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/bulkhead.h"
 #include "store/store.h"
 
 enum store_tx_op { STORE_TX_BEGIN, STORE_TX_COMMIT, STORE_TX_ROLLBACK };
@@ -78,6 +79,8 @@ struct store {
     struct store_pool ro;
     bool has_ro;
     int64_t acquire_timeout_ms;
+    /* threads inside the store at once: a hung database holds only these */
+    struct bulkhead bulkhead;
 };
 
 extern const struct store_ops store_mysql_ops;

@@ -59,9 +59,11 @@ def backend_yaml(tmpdir, db):
 
 
 class Server:
-    """One qnlive process. `extra` is YAML appended to the generated config."""
+    """One qnlive process. `extra` is YAML appended to the generated config, `httpq` lines
+    added to its httpq section."""
 
-    def __init__(self, extra="", server_auth=True, env=None):
+    def __init__(self, extra="", server_auth=True, env=None, httpq=""):
+        self.httpq = httpq
         self.tmp = tempfile.mkdtemp(prefix="qnlive-api-")
         self.port = free_port()
         self.base = "http://127.0.0.1:%d" % self.port
@@ -78,12 +80,12 @@ class Server:
             "node:\n  node_id: 1\n"
             "account:\n  access_key: acct-ak\n  secret_key: acct-sk\n"
             "httpq:\n  addr: 127.0.0.1:%d\n  workers: 4\n  body_max: 65536\n"
-            "  drain_timeout_s: 10\n"
+            "  drain_timeout_s: 10\n%s"
             "auth:\n  jwt_key: %s\n  server:\n    enable: %s\n"
             "    access_key: %s\n    secret_key: %s\n"
             "rtc:\n  app_id: rtc-app\n"
             "cron:\n  single_task_node: 1\n"
-            % (self.port, JWT_KEY, "true" if server_auth else "false", SERVER_AK, SERVER_SK))
+            % (self.port, self.httpq, JWT_KEY, "true" if server_auth else "false", SERVER_AK, SERVER_SK))
 
     def start(self, timeout=30):
         self.log = open(self.log_path, "ab")

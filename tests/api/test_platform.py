@@ -1,6 +1,7 @@
 """Platform behaviour: /status, request ids, CORS, 404, body cap, auth, graceful shutdown."""
 import signal
 import socket
+import threading
 import time
 
 import requests
@@ -254,3 +255,34 @@ def test_metrics_exporter(make_server):
     assert "/no/such" not in text
     assert "qnlive_http_requests_in_flight" in text
     assert requests.get("http://127.0.0.1:%d/debug/pprof/" % port).status_code == 404
+
+
+def test_sigterm_under_load_always_exits_0(make_server):
+    """50 stops, each while clients hammer the server with requests answered on the event
+    thread and on the handler pool: every one exits 0 (no abort in the listener teardown)."""
+    s = make_server()
+    tok = None
+    for i in range(50):
+        s.start()
+        tok = tok or user_token(s, "sigterm_u")
+        stop = threading.Event()
+
+        def hammer(path, headers):
+            with requests.Session() as sess:
+                while not stop.is_set():
+                    try:
+                        sess.get(s.url(path), headers=headers, timeout=5)
+                    except requests.RequestException:
+                        time.sleep(0.01)
+
+        threads = [threading.Thread(target=hammer, args=(p, h)) for p, h in
+                   (("/status", {}), ("/status", {}), ("/client/user/profile",
+                                                       {"Authorization": tok}))]
+        for t in threads:
+            t.start()
+        time.sleep(0.2)
+        rc = s.stop()
+        stop.set()
+        for t in threads:
+            t.join()
+        assert rc == 0, "stop %d exited %s" % (i, rc)

@@ -1,0 +1,157 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "core/deadline.h"
+#include "core/mem.h"
+#include "http/pool.h"
+
+/* A job that records what the pool did with it. */
+struct probe {
+    struct pool_job job;
+    int run_ms;                /* how long run() takes */
+    atomic_int ran;            /* run() finished */
+    atomic_int completed;      /* complete() calls */
+    atomic_int state_seen;     /* state when complete() ran */
+    atomic_int released;       /* release() calls */
+    atomic_int saw_cancel;     /* run() observed deadline_cancelled() */
+    atomic_int ran_after_done; /* run() finished after complete() said EXPIRED */
+};
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void probe_run(struct pool_job *j)
+{
+    struct probe *p = container_of(j, struct probe, job);
+    for (int waited = 0; waited < p->run_ms; waited += 10)
+        sleep_ms(10);
+    if (deadline_cancelled())
+        atomic_store(&p->saw_cancel, 1);
+    if (atomic_load(&p->completed))
+        atomic_store(&p->ran_after_done, 1);
+    atomic_store(&p->ran, 1);
+}
+
+static void probe_complete(struct pool_job *j)
+{
+    struct probe *p = container_of(j, struct probe, job);
+    atomic_store(&p->state_seen, pool_job_state(j));
+    atomic_fetch_add(&p->completed, 1);
+}
+
+static void probe_release(struct pool_job *j)
+{
+    struct probe *p = container_of(j, struct probe, job);
+    atomic_fetch_add(&p->released, 1);
+}
+
+static void probe_init(struct probe *p, int run_ms, int64_t budget_ms)
+{
+    *p = (struct probe){.run_ms = run_ms};
+    p->job.deadline_ms = deadline_now_ms() + budget_ms;
+    p->job.run = probe_run;
+    p->job.complete = probe_complete;
+    p->job.release = probe_release;
+}
+
+static void wait_released(struct probe *p)
+{
+    for (int i = 0; i < 3000 && !atomic_load(&p->released); i++)
+        sleep_ms(10);
+}
+
+static void test_job_in_time_is_done(void **state)
+{
+    (void)state;
+    struct handler_pool *pool = handler_pool_new(2, 8);
+    struct probe p;
+    probe_init(&p, 0, 60000);
+    assert_true(handler_pool_submit(pool, &p.job));
+    wait_released(&p);
+    assert_int_equal(atomic_load(&p.completed), 1);
+    assert_int_equal(atomic_load(&p.state_seen), POOL_JOB_DONE);
+    assert_int_equal(atomic_load(&p.released), 1);
+    handler_pool_free(&pool);
+    assert_null(pool);
+}
+
+static void test_late_job_expires_and_is_released_after_it_returns(void **state)
+{
+    (void)state;
+    struct handler_pool *pool = handler_pool_new(1, 8);
+    struct probe p;
+    probe_init(&p, 400, 50);
+    assert_true(handler_pool_submit(pool, &p.job));
+    wait_released(&p);
+    /* the deadline won: complete() ran once with EXPIRED, while run() was still going */
+    assert_int_equal(atomic_load(&p.completed), 1);
+    assert_int_equal(atomic_load(&p.state_seen), POOL_JOB_EXPIRED);
+    assert_int_equal(atomic_load(&p.ran_after_done), 1);
+    assert_int_equal(atomic_load(&p.saw_cancel), 1);
+    assert_int_equal(atomic_load(&p.ran), 1);
+    assert_int_equal(atomic_load(&p.released), 1);
+    handler_pool_free(&pool);
+}
+
+static void test_full_queue_refuses(void **state)
+{
+    (void)state;
+    struct handler_pool *pool = handler_pool_new(1, 1);
+    struct probe busy, queued, refused;
+    probe_init(&busy, 300, 60000);
+    probe_init(&queued, 0, 60000);
+    probe_init(&refused, 0, 60000);
+    assert_true(handler_pool_submit(pool, &busy.job));
+    sleep_ms(50); /* the worker has taken `busy` */
+    assert_true(handler_pool_submit(pool, &queued.job));
+    assert_false(handler_pool_submit(pool, &refused.job));
+    wait_released(&queued);
+    assert_int_equal(atomic_load(&queued.state_seen), POOL_JOB_DONE);
+    assert_int_equal(atomic_load(&refused.completed), 0);
+    assert_int_equal(atomic_load(&refused.released), 0);
+    handler_pool_free(&pool);
+}
+
+static void test_close_expires_everything_left(void **state)
+{
+    (void)state;
+    struct handler_pool *pool = handler_pool_new(1, 8);
+    struct probe running, waiting;
+    probe_init(&running, 300, 60000);
+    probe_init(&waiting, 0, 60000);
+    assert_true(handler_pool_submit(pool, &running.job));
+    sleep_ms(50);
+    assert_true(handler_pool_submit(pool, &waiting.job));
+    handler_pool_close(pool);
+    assert_int_equal(atomic_load(&running.state_seen), POOL_JOB_EXPIRED);
+    assert_int_equal(atomic_load(&waiting.state_seen), POOL_JOB_EXPIRED);
+    struct probe late;
+    probe_init(&late, 0, 60000);
+    assert_false(handler_pool_submit(pool, &late.job));
+    handler_pool_free(&pool);
+    /* the queued job never ran; both were released exactly once */
+    assert_int_equal(atomic_load(&waiting.ran), 0);
+    assert_int_equal(atomic_load(&running.released), 1);
+    assert_int_equal(atomic_load(&waiting.released), 1);
+    assert_int_equal(atomic_load(&running.completed), 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_job_in_time_is_done),
+        cmocka_unit_test(test_late_job_expires_and_is_released_after_it_returns),
+        cmocka_unit_test(test_full_queue_refuses),
+        cmocka_unit_test(test_close_expires_everything_left),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
