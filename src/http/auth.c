@@ -80,7 +80,7 @@ static err_t cap_token_without_exp(struct req *r, const struct jwt_claims *c)
     return ERR_OK;
 }
 
-/* Verifies the bearer-less JWT of the Authorization header (spec 01 §5.1 steps 1-4). */
+/* Verifies the bearer-less JWT of the Authorization header. */
 static err_t verify_token(struct req *r, struct jwt_claims *c)
 {
     const char *token = req_header(r, "Authorization");

@@ -80,7 +80,7 @@ void metrics_set_callback_backlog(int64_t pending, int64_t oldest_age_s, int64_t
  * by label values, so the output is deterministic. */
 char *metrics_render(size_t *len);
 
-/* Builds the Pushgateway target `<url>/metrics/job/<job>/instance/<instance>` (spec 01 §9.2):
+/* Builds the Pushgateway target `<url>/metrics/job/<job>/instance/<instance>`:
  * "http://" is prepended when `url` has no scheme, trailing '/' are removed, a value containing
  * '/' becomes `<name>@base64/<base64url>` and an empty one `<name>@base64/=`; other values are
  * URL-escaped. Returns a heap string (caller frees with free()). */

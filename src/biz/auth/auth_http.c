@@ -1,4 +1,4 @@
-/* Token issuing (spec 01 §5.4) and admin login (§5.3). */
+/* Token issuing and admin login. */
 #define LOG_MODULE "auth"
 
 #include <stdio.h>
@@ -32,7 +32,7 @@ static json_t *token_json(struct app *a, const struct jwt_claims *c)
     return o;
 }
 
-/* Absent, empty or 0 means now + 7 days; a configured cap bounds any explicit value (W-4). */
+/* Absent, empty or 0 means now + 7 days; a configured cap bounds any explicit value. */
 static err_t token_expiry(struct req *r, int64_t *exp)
 {
     const char *v = req_query(r, "expires_at");
@@ -84,7 +84,7 @@ static err_t handle_login(struct req *r)
         return req_fail(r, ERR_BAD_REQUEST, NULL);
     const char *name = json_string_value(jv_get(body, "user_name"));
     const char *password = json_string_value(jv_get(body, "password"));
-    /* empty credentials never log in, even if such a row exists (W-7) */
+    /* empty credentials never log in, even if such a row exists */
     if (!name || !password || !name[0] || !password[0])
         return req_fail(r, ERR_LOGIN_UNKNOWN, NULL);
     struct admin_row adm;
@@ -103,7 +103,7 @@ static err_t handle_login(struct req *r)
 
 static const struct route auth_routes[] = {
     {HTTP_GET, "/server/auth/token", handle_server_token, AUTH_SERVER},
-    /* the reference serves the user handler here too (W-5): kept for compatibility */
+    /* the reference serves the user handler here too: kept for compatibility */
     {HTTP_GET, "/server/auth/admin/token", handle_server_token, AUTH_SERVER},
     {HTTP_POST, "/manager/login", handle_login, AUTH_NONE},
 };

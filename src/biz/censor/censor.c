@@ -61,7 +61,7 @@ struct censor_client *censor_client_of(struct app *a)
     return g_client;
 }
 
-/* <censor.callback>/manager/censor/callback[?token=<callback_token>] (W-11). Heap string. */
+/* <censor.callback>/manager/censor/callback[?token=<callback_token>]. Heap string. */
 static char *hook_url(const struct conf *cf)
 {
     const char *base = cf->censor.callback;

@@ -1,4 +1,4 @@
-/* Admin censor routes C1-C10 (spec 04 §6.8) and the result callback (§6.6). */
+/* Admin censor routes C1-C10 and the result callback. */
 #define LOG_MODULE "censor"
 
 #include <stdint.h>
@@ -384,7 +384,7 @@ static const char *scene(json_t *scenes, const char *name)
     return str_at(jv_get(scenes, name), "suggestion");
 }
 
-/* W-11: with censor.callback_token set, the hook URL we registered carries ?token=...; a
+/* With censor.callback_token set, the hook URL we registered carries ?token=...; a
  * request without it (or with another one) did not come from a job of ours. */
 static bool token_ok(struct req *r)
 {
@@ -395,7 +395,7 @@ static bool token_ok(struct req *r)
     return got && str_equal_ct(got, strlen(got), want, strlen(want));
 }
 
-/* POST /manager/censor/callback (§6.6). */
+/* POST /manager/censor/callback. */
 static err_t handle_callback(struct req *r)
 {
     json_t *body, *image;

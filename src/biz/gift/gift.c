@@ -1,4 +1,4 @@
-/* Gift rules (spec 03 §5): the exactly-once send flow and the catalogue. */
+/* Gift rules: the exactly-once send flow and the catalogue. */
 #define LOG_MODULE "gift"
 
 #include "biz/gift/gift.h"

@@ -1,4 +1,4 @@
-/* Gift routes G1-G15 (spec 03 §5.6). */
+/* Gift routes G1-G15. */
 #define LOG_MODULE "gift"
 
 #include <stdint.h>
@@ -156,7 +156,7 @@ static err_t page(struct req *r, enum gift_list_by by, const char *value)
     return req_ok_page(r, &pg, total, (int64_t)n < pg.size, list);
 }
 
-/* G2: only the live's anchor reads its room's gifts (§10 #8; the docs' rule). */
+/* G2: only the live's anchor reads its room's gifts. */
 static err_t h_list_live_client(struct req *r)
 {
     struct live_room lr;

@@ -1,4 +1,4 @@
-/* Item rules (spec 03 §4): limits, ordering, demonstrate and recordings. */
+/* Item rules: limits, ordering, demonstrate and recordings. */
 #define LOG_MODULE "item"
 
 #include "biz/item/item.h"
@@ -23,7 +23,7 @@ static bool empty(const char *s)
     return !s || !s[0];
 }
 
-/* Validates the batch (§4.3 I1 c) and rejects an item_id given twice (§10 #20). */
+/* Validates the batch and rejects an item_id given twice. */
 static err_t check_batch(struct item *items, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -198,7 +198,7 @@ err_t item_move(struct app *a, struct arena *ar, const char *live_id, const char
     if (err)
         return err;
     const struct item *it = find_in(all, na, item_id ? item_id : "");
-    if (!it) /* the reference shifted the others anyway (§10 #22) */
+    if (!it) /* the reference shifted the others anyway */
         return ERR_NOT_FOUND;
     if (it->order != from) {
         snprintf(msg, ITEM_MSG_MAX, "from not match");
@@ -216,7 +216,7 @@ err_t item_move(struct app *a, struct arena *ar, const char *live_id, const char
     return set_each(a, "`order`", live_id, moves, nm, true);
 }
 
-/* Attaches each item's recording from one query of the live's logs (§10 #22: not N+1). */
+/* Attaches each item's recording from one query of the live's logs. */
 static err_t attach_records(struct store_conn *c, struct arena *ar, const char *live_id,
                             struct item *items, size_t n)
 {
@@ -242,7 +242,7 @@ err_t item_list(struct app *a, struct arena *ar, const char *live_id, bool show_
         err = item_store_list(c, ar, live_id, show_offline, out, n);
     if (!err && demo_first && item_store_demo_get(c, ar, live_id, &demo) == ERR_OK && demo[0] &&
         item_store_get(c, ar, live_id, demo, &d) == ERR_OK) {
-        /* the demonstrated item first, even when offline (§4.3 I6), then the rest */
+        /* the demonstrated item first, even when offline, then the rest */
         struct item *all = arena_zalloc(ar, (*n + 2) * sizeof(*all));
         size_t k = 0;
         all[k++] = d;
@@ -268,7 +268,7 @@ static void apply_update(struct arena *ar, struct item *it, const struct item *i
     for (size_t i = 0; i < ARRAY_LEN(src); i++)
         if (!empty(src[i]))
             *dst[i] = src[i];
-    if (in->has_record) /* only an explicit record changes the link (§10 #9) */
+    if (in->has_record) /* only an explicit record changes the link */
         it->record_id = in->record_id;
     if (in->extends_in && json_object_size(in->extends_in) > 0) {
         char *merged = jv_extends_merge(it->extends_json, in->extends_in);

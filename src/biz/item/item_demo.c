@@ -1,4 +1,4 @@
-/* Demonstrate (讲解) and demonstrate recordings (spec 03 §4.3 I9-I15, §4.5, §4.6). */
+/* Demonstrate (讲解) and demonstrate recordings. */
 #define LOG_MODULE "item"
 
 #include <inttypes.h>
@@ -43,7 +43,7 @@ static err_t close_rec(struct store_conn *c, struct item_record *log, int64_t en
 /* SAVE_AS: asks Pili to save [start, end] of a closed recording. Accepted → status 0 (saved)
  * with Pili's file name; refused or unreachable → still waiting, retried by the recordings job
  * until pili.saveas_retry_s after its end, then 3 (failed). The file name carries the log id
- * so recordings of one item never overwrite each other (§10 #23). */
+ * so recordings of one item never overwrite each other. */
 static err_t save_rec(struct app *a, struct store_conn *c, struct arena *ar, const char *title,
                       struct item_record *log, char *msg)
 {
@@ -329,7 +329,7 @@ err_t item_records_delete(struct app *a, struct arena *ar, const char *live_id, 
         }
         if (err)
             break;
-        /* a missing log is a failure of that id, not a crash (§10 #10) */
+        /* a missing log is a failure of that id, not a crash */
         if (!found ||
             item_store_unlink_record(c, live_id, ids[i], clock_now_s(a->clock)) != ERR_OK ||
             item_store_log_delete(c, live_id, ids[i]) != ERR_OK)

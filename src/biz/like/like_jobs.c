@@ -1,4 +1,4 @@
-/* The like job (spec 01 §7.3 #5): KeepCacheLikes refreshes the TTL of on-air rooms' hashes.
+/* The like job: KeepCacheLikes refreshes the TTL of on-air rooms' hashes.
  * FlushCacheLikes (#4) has no work left: every like is in the database when acknowledged. */
 #define LOG_MODULE "like"
 

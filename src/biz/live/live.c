@@ -1,4 +1,4 @@
-/* The live-room service: state machine (spec 02 §4.2), presence (§4.4) and the public API of
+/* The live-room service: state machine, presence and the public API of
  * live.h. Each state change is one guarded statement plus its callback event in one
  * transaction, so an event is stored exactly when the change happened. */
 #define LOG_MODULE "live"
@@ -208,7 +208,7 @@ err_t live_delete(struct app *a, struct arena *ar, const char *live_id, const ch
         err = store_begin(c);
     if (err)
         goto out;
-    /* an on-air room is stopped first, so it never stays on air invisibly (§12 #10) */
+    /* an on-air room is stopped first, so it never stays on air invisibly */
     err = live_store_stop(c, live_id, NULL, now, NULL, NULL, &stopped);
     if (!err && stopped)
         err = callback_emit(a, c, "live_stopped", live_id, id_body(live_id));
@@ -228,7 +228,7 @@ out:
     return err;
 }
 
-/* The raw row of a live_created event (spec 02 §5.4): times are Unix seconds or null. */
+/* The raw row of a live_created event: times are Unix seconds or null. */
 static json_t *entity_json(const struct live_room *l)
 {
     json_t *ext = jv_extends_load(l->extends_json);
@@ -322,7 +322,7 @@ err_t live_create(struct app *a, struct arena *ar, const char *anchor_id,
     l->start_at = in->start_at;
     l->end_at = in->end_at;
     l->created_at = l->updated_at = now;
-    /* IM off gives chat id 0; an IM failure stores nothing (spec 04 §3.5) */
+    /* IM off gives chat id 0; an IM failure stores nothing */
     if (im_create_chatroom(a->im, out->anchor.im_userid, l->live_id, &l->chat_id))
         return ERR_INTERNAL;
     fill_urls(a, ar, l, in->publish_expire_at, now);
@@ -417,7 +417,7 @@ err_t live_join(struct app *a, struct arena *ar, const char *live_id, const char
                 const struct live_views_gen *gen, struct live_room *room)
 {
     char *prev = NULL;
-    /* the room is checked before the presence moves (§12 #8) */
+    /* the room is checked before the presence moves */
     err_t err = gen ? live_room_cached(a, ar, live_id, gen, room) : room_now(a, ar, live_id, room);
     if (!err && room->status == LIVE_STATUS_OFF)
         err = ERR_ROOM_NOT_ON_AIR;
@@ -429,8 +429,8 @@ err_t live_join(struct app *a, struct arena *ar, const char *live_id, const char
     return err;
 }
 
-/* Tells listeners when the anchor itself left its room (spec 02 §3.10: the item being
- * demonstrated is cleared); the room stays on air. */
+/* Tells listeners when the anchor itself left its room (the item being
+ * demonstrated is cleared then); the room stays on air. */
 static void anchor_left_check(struct app *a, const char *live_id, const char *user_id)
 {
     struct arena *ar = arena_new();
@@ -581,7 +581,7 @@ err_t live_list_users(struct app *a, struct arena *ar, const char *live_id, int6
                 out->users[out->n++] = users[j];
                 break;
             }
-    out->fetched = out->n; /* the reference counts the items kept here (spec 02 §3.13) */
+    out->fetched = out->n; /* the reference counts the items kept here */
     return ERR_OK;
 }
 
@@ -601,7 +601,7 @@ json_t *live_info_json(const struct live_view *v, bool with_push_url)
     json_object_set_new(o, "room_token", jv_str(v->room_token));
     json_object_set_new(o, "pk_id", jv_str(l->pk_id));
     json_object_set_new(o, "online_count", json_integer(v->online_count));
-    /* unset times are 0, not Go's zero time (§12 #3) */
+    /* unset times are 0, not Go's zero time */
     json_object_set_new(o, "start_time", json_integer(l->start_at));
     json_object_set_new(o, "end_time", json_integer(l->end_at));
     json_object_set_new(o, "chat_id", json_integer(l->chat_id));

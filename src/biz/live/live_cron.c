@@ -1,4 +1,4 @@
-/* The two timeout jobs of the live module (spec 01 §7.3 jobs #2 and #3), singletons. */
+/* The two timeout jobs of the live module, singletons. */
 #define LOG_MODULE "live"
 
 #include "app.h"

@@ -1,4 +1,4 @@
-/* Live routes L1-L13 and L15-L18 (spec 02 §3; the like, L14, belongs to the likes code):
+/* Live routes L1-L13 and L15-L18:
  * parse, call the live service, render. */
 #define LOG_MODULE "live"
 
@@ -319,7 +319,7 @@ static err_t query_int(struct req *r, const char *name, int64_t def, const char 
 }
 
 /* page_num / page_size with the two spellings of the reference's messages; values <= 0 are
- * refused everywhere (§12 #13). */
+ * refused everywhere. */
 static err_t query_page(struct req *r, bool spaced, int64_t *num, int64_t *size)
 {
     err_t err =
@@ -429,7 +429,7 @@ static err_t handle_user_list(struct req *r)
 static const struct route live_routes[] = {
     {HTTP_POST, "/client/live/room/instance", handle_create, AUTH_CLIENT},
     {HTTP_DELETE, "/client/live/room/instance/:live_id", handle_delete, AUTH_CLIENT},
-    /* Android's spelling without the /client prefix (spec 05 §2.12) */
+    /* Android's spelling without the /client prefix */
     {HTTP_DELETE, "/live/room/instance/:live_id", handle_delete, AUTH_CLIENT},
     {HTTP_GET, "/client/live/room/info/:live_id", handle_info, AUTH_CLIENT},
     {HTTP_PUT, "/client/live/room/:live_id", handle_start, AUTH_CLIENT},

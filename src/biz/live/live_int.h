@@ -13,7 +13,7 @@
 
 struct live_views_gen;
 
-/* Fields of a new room (spec 02 §3.1); strings borrowed, times 0 = unset. */
+/* Fields of a new room; strings borrowed, times 0 = unset. */
 struct live_create_in {
     const char *title, *notice, *cover_url;
     const char *extends_json; /* sorted JSON text or NULL */
@@ -88,7 +88,7 @@ err_t live_list(struct app *a, struct arena *ar, int kind, const char *sarg, int
 err_t live_list_users(struct app *a, struct arena *ar, const char *live_id, int64_t page_num,
                       int64_t page_size, struct live_page *out) MUST_USE;
 
-/* LiveInfo JSON (spec 02 §2.1), new reference. The push URL lets its holder publish into the
+/* LiveInfo JSON, new reference. The push URL lets its holder publish into the
  * room's stream: it is shown only when with_push_url (the anchor, server routes). */
 json_t *live_info_json(const struct live_view *v, bool with_push_url);
 

@@ -1,5 +1,5 @@
-/* The mic service (spec 03 §2): seat transitions as guarded single statements, the seat list
- * with one RTC user listing per call, and the authorization the reference lacks (§10 #1, #2). */
+/* The mic service: seat transitions as guarded single statements, the seat list
+ * with one RTC user listing per call, and the authorization the reference lacks. */
 #define LOG_MODULE "mic"
 #include "biz/mic/mic.h"
 
@@ -16,7 +16,7 @@
 #include "core/mem.h"
 #include "store/store.h"
 
-/* Only an on-air room's anchor or audience may publish into its RTC room (§10 #2). */
+/* Only an on-air room's anchor or audience may publish into its RTC room. */
 static err_t check_room(struct app *a, struct arena *ar, const char *live_id, const char *user_id)
 {
     struct live_room l;
@@ -95,7 +95,7 @@ err_t mic_list(struct app *a, struct arena *ar, const char *live_id, struct mic_
     store_release(c);
     if (err || total == 0)
         return err;
-    /* one listing for the whole room (§10 #19); a failure leaves everyone offline */
+    /* one listing for the whole room; a failure leaves everyone offline */
     if (rtc_list_users(a->rtc, live_id, &online))
         log_warn("rtc user list failed live_id=%s", live_id);
     for (size_t i = 0; i < total; i++) {
@@ -107,7 +107,7 @@ err_t mic_list(struct app *a, struct arena *ar, const char *live_id, struct mic_
     return ERR_OK;
 }
 
-/* Seat owners change their own seat; the anchor may change any seat of the room (§10 #1). */
+/* Seat owners change their own seat; the anchor may change any seat of the room. */
 static err_t check_target(struct app *a, struct arena *ar, const char *live_id, const char *caller,
                           const char *target)
 {

@@ -1,7 +1,7 @@
 #ifndef QNLIVE_BIZ_MIC_H
 #define QNLIVE_BIZ_MIC_H
 
-/* The mic (co-hosting) service: seats of live_mic_entities (spec 03 §1.1, §2). One row per
+/* The mic (co-hosting) service: seats of live_mic_entities. One row per
  * (live, user), kept by a unique key; every state change is one guarded statement. Strings of
  * the structs below live in the arena passed to the call. */
 
@@ -18,7 +18,7 @@ struct arena;
 
 enum { MIC_EXTENDS_MAX = 1024 };
 
-/* live_mic_entities.status (spec 03 §2.1). */
+/* live_mic_entities.status. */
 enum mic_state {
     MIC_STATE_JOINED = 0,
     MIC_STATE_LEFT = 1,
@@ -74,7 +74,7 @@ err_t mic_set_extends(struct app *a, struct arena *ar, const char *live_id, cons
 err_t mic_switch(struct app *a, struct arena *ar, const char *live_id, const char *caller,
                  const char *target, const char *type, bool on) MUST_USE;
 
-/* Seat JSON of the list (spec 03 §2.2 M3). */
+/* Seat JSON of the list. */
 json_t *mic_entry_json(const struct mic_entry *e);
 
 /* Registers the mic routes M1-M5 and their client aliases. */

@@ -1,4 +1,4 @@
-/* Mic routes M1-M5 (spec 03 §2.2) and the client spellings of spec 05 §2.5: parse, call the
+/* Mic routes M1-M5 and the spellings the client SDKs use: parse, call the
  * mic service, render. */
 #define LOG_MODULE "mic"
 
@@ -133,7 +133,7 @@ static const struct route mic_routes[] = {
     {HTTP_POST, "/client/mic/down", handle_down, AUTH_CLIENT},
     {HTTP_GET, "/client/mic/room/list/:live_id", handle_list, AUTH_CLIENT},
     {HTTP_PUT, "/client/mic/extension", handle_extension, AUTH_CLIENT},
-    /* Android's spelling of the extension update (spec 05 §2.12) */
+    /* Android's spelling of the extension update */
     {HTTP_PUT, "/client/mic/room/", handle_extension, AUTH_CLIENT},
     {HTTP_PUT, "/client/mic/switch", handle_switch, AUTH_CLIENT},
 };

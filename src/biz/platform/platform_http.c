@@ -1,4 +1,4 @@
-/* Root routes: /status (spec 01 §11.1), /healthz, /readyz, and GET /client/app/config (§11.2). */
+/* Root routes: /status, /healthz, /readyz, and GET /client/app/config. */
 #define LOG_MODULE "platform"
 
 #include "biz/platform/platform.h"

@@ -1,6 +1,6 @@
-/* The relay service (spec 03 §3): the participant gate, guarded transitions and the lives'
+/* The relay service: the participant gate, guarded transitions and the lives'
  * pk_id. Events are stored in the same transaction as the change they describe, and only
- * after the caller was authorized (§10 #3). */
+ * after the caller was authorized. */
 #define LOG_MODULE "relay"
 #include "biz/relay/relay.h"
 
@@ -157,9 +157,9 @@ err_t relay_get(struct app *a, struct arena *ar, const char *sid, const char *ca
     return err;
 }
 
-/* GATE (spec 03 §3.2): an open session, and the caller on air in its own PK live. Every
+/* GATE: an open session, and the caller on air in its own PK live. Every
  * failure is ERR_NOT_FOUND (the reference's 500 "record not found" for a caller in no room
- * included, §10 #26). */
+ * included). */
 static err_t gate(struct app *a, struct arena *ar, const char *sid, const char *caller,
                   struct relay_session *s, const char **peer_room, bool *is_init)
 {
@@ -281,7 +281,7 @@ err_t relay_stop(struct app *a, struct arena *ar, const char *sid, const char *c
 }
 
 /* A room that stops (anchor, timeout, admin) ends its PK too, so the other room is free for a
- * new one (spec 03 §10 #14). Failures are logged: the stop itself already happened. */
+ * new one. Failures are logged: the stop itself already happened. */
 static void end_pk_of_stopped_room(struct app *a, const char *event, const char *live_id)
 {
     struct arena *ar;

@@ -1,5 +1,5 @@
-/* PK extends (spec 03 §3.4 R6/R7): a compare-and-set merge into relay_sessions.extends, then
- * pk_extends_notify with the changed keys into each live still in the PK (§6.2). */
+/* PK extends: a compare-and-set merge into relay_sessions.extends, then
+ * pk_extends_notify with the changed keys into each live still in the PK. */
 #define LOG_MODULE "relay"
 #include "biz/relay/relay.h"
 
@@ -118,7 +118,7 @@ err_t relay_update_extends(struct app *a, struct arena *ar, const char *sid, con
     if (!err)
         err = relay_store_find(c, ar, sid, &s);
     store_release(c);
-    /* only the two anchors may rewrite their PK's extends from a client (§10 #4) */
+    /* only the two anchors may rewrite their PK's extends from a client */
     if (!err && caller && strcmp(caller, s.init_user_id) != 0 &&
         strcmp(caller, s.recv_user_id) != 0)
         err = ERR_NOT_FOUND;

@@ -1,4 +1,4 @@
-/* Relay routes R1-R7 (spec 03 §3.4): parse, call the relay service, render. */
+/* Relay routes R1-R7: parse, call the relay service, render. */
 #define LOG_MODULE "relay"
 
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* The stats service and the ReportOnlineMessage telemetry job (spec 02 §7.4). */
+/* The stats service and the ReportOnlineMessage telemetry job. */
 #define LOG_MODULE "stats"
 
 #include "biz/stats/stats.h"
@@ -60,7 +60,7 @@ err_t stats_room(struct app *a, struct arena *ar, const char *live_id,
     return err;
 }
 
-/* The overview body of spec 04 §7: counts as strings. */
+/* The telemetry overview body: counts as strings, as the reference sends them. */
 static char *overview_body(const struct conf *cf, int64_t lives, int64_t users)
 {
     char l[24];
@@ -104,7 +104,7 @@ static err_t post_overview(const struct conf *cf, const char *body)
     return err;
 }
 
-/* ReportOnlineMessage: only registered when telemetry.enable is true (W-22). */
+/* ReportOnlineMessage: only registered when telemetry.enable is true. */
 static err_t report_job(void *ud)
 {
     struct app *a = ud;

@@ -26,7 +26,7 @@ err_t user_find(struct app *a, struct arena *ar, const char *user_id, struct use
     return err;
 }
 
-/* Reads from the primary: used right after a write, or after a replica miss (W-9). */
+/* Reads from the primary: used right after a write, or after a replica miss. */
 static err_t find_primary(struct app *a, struct arena *ar, const char *user_id,
                           struct user_row *out)
 {
@@ -38,7 +38,7 @@ static err_t find_primary(struct app *a, struct arena *ar, const char *user_id,
     return err;
 }
 
-/* One IM registration attempt for a user (spec 02 §6.3). Off the auth path: called once when
+/* One IM registration attempt for a user. Off the auth path: called once when
  * the user is created and then by the retry job only. On success the row (and *u when given)
  * gets the IM id and credentials. */
 static err_t register_im(struct app *a, const char *user_id, struct user_row *u)
