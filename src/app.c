@@ -5,13 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "biz/routes.h"
 #include "cache/cache.h"
 #include "clients/im.h"
 #include "clients/pili.h"
 #include "clients/rtc.h"
+#include "core/clock.h"
 #include "core/ids.h"
 #include "core/textcache.h"
 #include "cron/cron.h"
@@ -112,11 +112,12 @@ static void limit_outbound_calls(const struct conf *cf)
 err_t app_open(struct app *a, char *errbuf, size_t errlen)
 {
     err_t err;
-    a->started_at = (int64_t)time(NULL);
+    a->clock = clock_new();
+    a->started_at = clock_now_s(a->clock);
     warn_insecure_settings(&a->conf);
     if (ids_init(a->conf.node.node_id)) {
         snprintf(errbuf, errlen, "node.node_id out of range");
-        return ERR_BAD_REQUEST;
+        return ERR_CONFIG;
     }
     err = app_wait_store(a);
     if (err) {
@@ -165,6 +166,7 @@ void app_http_config(struct app *a, struct http_server_config *out)
             {
                 .jwt_key = cf->auth.jwt_key,
                 .token_max_ttl_s = cf->auth.token_max_ttl_s,
+                .clock = a->clock,
                 .server_enable = cf->auth.server.enable,
                 .server_ak = cf->auth.server.access_key,
                 .server_sk = cf->auth.server.secret_key,
@@ -215,4 +217,5 @@ void app_close(struct app *a)
     cache_close(&a->cache);
     store_close(&a->store);
     conf_free(&a->conf);
+    clock_free(&a->clock);
 }

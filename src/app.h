@@ -19,6 +19,7 @@ struct rtc_client;
 struct pili_client;
 struct req;
 struct textcache;
+struct clock;
 struct live_presence;
 struct like_commit;
 struct http_server_config;
@@ -37,6 +38,7 @@ struct app_auth_hooks {
 
 struct app {
     struct conf conf;
+    struct clock *clock; /* the one business clock: every "now" of a rule comes from it */
     struct store *store;
     struct cache *cache;
     struct router *router;

@@ -23,7 +23,7 @@ err_t cache_open(const struct conf *cf, struct cache **out)
     if (strcmp(type, "cluster") == 0)
         return cache_cluster_new(cf->cache.addrs, cf->cache.n_addrs, cf->cache.password, out);
     log_error("invalid cache type %s", type);
-    return ERR_BAD_REQUEST;
+    return ERR_CONFIG;
 }
 
 void cache_close(struct cache **c)

@@ -94,8 +94,8 @@ struct cache {
  * (cf->cache.addrs). Redis connections are made lazily; an unreachable server at start-up is
  * logged as a warning, not an error. The Redis backends set SIGPIPE to SIG_IGN when it still
  * has its default disposition, so a write to a dead connection cannot kill the process.
- * Returns ERR_BAD_REQUEST for an unknown type, an unparsable address or an empty seed list.
- * The caller frees *out with cache_close. */
+ * Returns ERR_CONFIG for an unknown type, ERR_BAD_REQUEST for an unparsable address or an empty
+ * seed list. The caller frees *out with cache_close. */
 err_t cache_open(const struct conf *cf, struct cache **out) MUST_USE;
 
 /* Closes the cache and every connection it holds; accepts NULL and NULLs *c. No operation

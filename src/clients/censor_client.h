@@ -1,8 +1,8 @@
 #ifndef QNLIVE_CLIENTS_CENSOR_CLIENT_H
 #define QNLIVE_CLIENTS_CENSOR_CLIENT_H
 
-/* Typed client of the Qiniu live moderation API v3 (spec 04 §6.3-§6.5): create, close, query
- * and list jobs, every call a JSON POST signed with the account keys (spec 04 §2.1). Unlike the
+/* Typed client of the Qiniu live moderation API v3: create, close, query
+ * and list jobs, every call a JSON POST signed with the account keys. Unlike the
  * reference every call has a timeout, and a reply whose `code` is not 0 is an error. */
 
 #include <jansson.h>

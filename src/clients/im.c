@@ -15,11 +15,11 @@
 #include "core/mem.h"
 #include "core/str.h"
 
-/* The reference's alphabet (spec 01 §5.6): 78 characters. */
+/* The reference's alphabet: 78 characters. */
 static const char PASSWORD_ALPHABET[] =
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ1234567890!@#$%^&*()[]{}.,";
 
-/* Literal texts of the moderation messages (spec 04 §3.6); clients show them as they are. */
+/* Literal texts of the moderation messages; clients show them as they are. */
 static const char CENSOR_STOP_TEXT[] = "直播涉嫌违规，\n管理员已关闭直播间。";
 static const char CENSOR_WARN_TEXT[] = "请注意您的直播内容\n如严重违规，管理员将强行关闭直播间。";
 
@@ -304,7 +304,7 @@ err_t im_create_chatroom(struct im_client *c, int64_t owner_im_id, const char *l
     return err;
 }
 
-/* The /message/send body (spec 04 §3.6): keys in the reference's order, from_user_id omitted
+/* The /message/send body: keys in the reference's order, from_user_id omitted
  * for the system sender. `content` is the command as a JSON *string*. */
 static char *message_body(enum im_target kind, int64_t from, int64_t target, const char *content)
 {

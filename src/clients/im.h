@@ -1,7 +1,7 @@
 #ifndef QNLIVE_CLIENTS_IM_H
 #define QNLIVE_CLIENTS_IM_H
 
-/* Typed client of the Maxim IM server API (spec 04 §3, spec 03 §6).
+/* Typed client of the Maxim IM server API.
  *
  * Disabled IM: im_client_new returns NULL when the config has no `im` section, and every call
  * below accepts a NULL client, does nothing and returns ERR_OK with ids 0. Callers therefore
@@ -23,7 +23,7 @@ enum { IM_PASSWORD_LEN = 8, IM_PASSWORD_SIZE = IM_PASSWORD_LEN + 1 };
 /* Characters of live_users.im_username. */
 enum { IM_USERNAME_MAX = 64 };
 
-/* Maxim's reply code for "user name already registered" (spec 04 §3.4). */
+/* Maxim's reply code for "user name already registered". */
 enum { IM_CODE_OK = 200, IM_CODE_USER_EXISTS = 10004 };
 
 /* Message target kinds: the wire `type` of /message/send. */
@@ -45,7 +45,7 @@ void im_client_set_timeouts(struct im_client *c, long connect_ms, long total_ms)
 bool im_enabled(const struct im_client *c);
 
 /* Writes IM_PASSWORD_LEN characters drawn uniformly from the reference's 78-character alphabet
- * (spec 01 §5.6) using the OS CSPRNG, NUL-terminated. ERR_INTERNAL if getrandom fails. */
+ * using the OS CSPRNG, NUL-terminated. ERR_INTERNAL if getrandom fails. */
 err_t im_password_generate(char out[IM_PASSWORD_SIZE]) MUST_USE;
 
 /* The IM user name of an application user (heap, caller frees): "ql" + user_id, or, when that
@@ -55,7 +55,7 @@ char *im_username_dup(const char *user_id);
 
 /* Registers `username` with `password` and returns its IM user id in *out_id. When IM answers
  * IM_CODE_USER_EXISTS the existing account is looked up by name and its password is reset to
- * `password` (spec 04 §3.4). ERR_UPSTREAM on any failure (then *out_id is 0). */
+ * `password`. ERR_UPSTREAM on any failure (then *out_id is 0). */
 err_t im_register_user(struct im_client *c, const char *username, const char *password,
                        int64_t *out_id) MUST_USE;
 
@@ -77,7 +77,7 @@ err_t im_create_chatroom(struct im_client *c, int64_t owner_im_id, const char *l
 err_t im_send_command(struct im_client *c, enum im_target kind, int64_t from, int64_t target,
                       const char *action, const char *data_json) MUST_USE;
 
-/* like_notify to the live's chat room, sent as the liker (spec 03 §6.2). ERR_BAD_REQUEST when
+/* like_notify to the live's chat room, sent as the liker. ERR_BAD_REQUEST when
  * chat_id or from is 0. */
 err_t im_notify_like(struct im_client *c, int64_t chat_id, int64_t from, const char *live_id,
                      const char *user_id, int64_t count) MUST_USE;

@@ -16,7 +16,7 @@
 enum { PAY_REPLY_MAX = 64 * 1024 };
 
 /* Reads the verdict out of a reply body. A reply without an integer code is not a payment:
- * the reference took an empty reply as paid (spec 03 §10 #17). */
+ * the reference took an empty reply as paid. */
 static err_t parse_reply(const struct httpc_resp *resp, struct pay_result *out)
 {
     json_t *root = json_loadb(resp->body ? resp->body : "", resp->body_len, 0, NULL);

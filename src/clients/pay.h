@@ -1,6 +1,6 @@
 #ifndef QNLIVE_CLIENTS_PAY_H
 #define QNLIVE_CLIENTS_PAY_H
-/* The gift payment hook (spec 03 §5.4): one POST of the gift to gift.gift_addr, whose reply
+/* The gift payment hook: one POST of the gift to gift.gift_addr, whose reply
  * decides whether the gift is paid. The business server must treat biz_id as the idempotency
  * key: qnlive may call it again with the same biz_id after a crash, never with a new one for
  * the same gift. */

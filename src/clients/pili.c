@@ -43,11 +43,11 @@ static err_t parse_security(const struct conf *cf, enum pili_security *out, char
         *out = PILI_SECURITY_EXPIRY_SK;
     else {
         snprintf(errbuf, errlen, "pili.security_type: must be none, expiry or expiry_sk");
-        return ERR_BAD_REQUEST;
+        return ERR_CONFIG;
     }
     if (*out == PILI_SECURITY_EXPIRY && cf->pili.publish_key[0] == '\0') {
         snprintf(errbuf, errlen, "pili.publish_key: required when security_type is expiry");
-        return ERR_BAD_REQUEST;
+        return ERR_CONFIG;
     }
     return ERR_OK;
 }
@@ -62,7 +62,7 @@ err_t pili_client_new(const struct conf *cf, struct pili_client **out, char *err
         return err;
     if (!strstr(cf->pili.stream_pattern, "%s")) {
         snprintf(errbuf, errlen, "pili.stream_pattern: must contain %%s");
-        return ERR_BAD_REQUEST;
+        return ERR_CONFIG;
     }
     struct pili_client *c = xcalloc(1, sizeof(*c));
     c->security = sec;

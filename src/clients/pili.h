@@ -1,7 +1,7 @@
 #ifndef QNLIVE_CLIENTS_PILI_H
 #define QNLIVE_CLIENTS_PILI_H
 
-/* Qiniu Pili live streaming (spec 04 §5): stream names, push URLs signed per security_type,
+/* Qiniu Pili live streaming: stream names, push URLs signed per security_type,
  * play / playback URLs (all pure string building), and the save-as API call. */
 
 #include <stddef.h>
@@ -14,7 +14,7 @@ enum pili_security { PILI_SECURITY_NONE, PILI_SECURITY_EXPIRY, PILI_SECURITY_EXP
 
 struct pili_client;
 
-/* Builds a client from cf->pili and cf->account (strings copied). Fails with ERR_BAD_REQUEST
+/* Builds a client from cf->pili and cf->account (strings copied). Fails with ERR_CONFIG
  * and "pili.<key>: reason" in errbuf when security_type is not "", "none", "expiry" or
  * "expiry_sk", when "expiry" has no publish_key, or when stream_pattern has no "%s" (the
  * reference would produce garbage names there). The API base is cf->pili.endpoint, or
@@ -37,8 +37,8 @@ char *pili_stream_name(const struct pili_client *c, const char *live_id);
  * now + publish_expire_s. */
 int64_t pili_push_expire_at(const struct pili_client *c, int64_t requested, int64_t now);
 
-/* rtmp://<publish_domain>/<hub>/<stream>, signed for security_type with expiry `expire_at`
- * (spec 04 §5.3). Heap string; never fails once the client exists. */
+/* rtmp://<publish_domain>/<hub>/<stream>, signed for security_type with expiry `expire_at`.
+ * Heap string; never fails once the client exists. */
 char *pili_push_url(const struct pili_client *c, const char *stream, int64_t expire_at);
 
 /* Play URLs: <rtmp_play_url>/<hub>/<stream>, <flv_play_url>/<hub>/<stream>.flv,
@@ -67,8 +67,8 @@ char *pili_playback_url(const struct pili_client *c, const char *fname);
  * string (the reference kept the query, which broke save-as for signed URLs). Heap string. */
 char *pili_stream_title(const char *push_url);
 
-/* POST <api>/v2/hubs/<hub>/streams/<b64url(title)>/saveas signed with the account keys
- * (spec 04 §5.5), saving [start, end] (unix seconds) as `fname`. *out_fname receives the
+/* POST <api>/v2/hubs/<hub>/streams/<b64url(title)>/saveas signed with the account keys,
+ * saving [start, end] (unix seconds) as `fname`. *out_fname receives the
  * name the service reports (heap; `fname` when the reply has none). ERR_UPSTREAM on transport
  * failure, timeout, a non-2xx/3xx status or an undecodable reply. */
 err_t pili_save_as(struct pili_client *c, const char *title, const char *fname, int64_t start,

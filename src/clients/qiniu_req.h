@@ -1,9 +1,9 @@
 #ifndef QNLIVE_CLIENTS_QINIU_REQ_H
 #define QNLIVE_CLIENTS_QINIU_REQ_H
 
-/* Headers for an outbound call signed with the account's Qiniu MAC (spec 04 §2.1 and the SDK
- * flavour §2.2). The Host header is set explicitly to the value that was signed, so libcurl
- * cannot send a different one (e.g. with or without a default port). */
+/* Headers for an outbound call signed with the account's Qiniu MAC. The Host header is set
+ * explicitly to the value that was signed, so libcurl cannot send a different one (e.g. with or
+ * without a default port). */
 
 #include <stddef.h>
 

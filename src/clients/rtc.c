@@ -13,7 +13,7 @@
 #include "core/str.h"
 
 static const char RTC_DEFAULT_ENDPOINT[] = "https://rtc.qiniuapi.com";
-/* The SDK adds and signs this type on bodiless requests (spec 04 §2.2). */
+/* The SDK adds and signs this type on bodiless requests. */
 static const char RTC_CONTENT_TYPE[] = "application/x-www-form-urlencoded";
 
 enum { RTC_MAX_RESPONSE = 2 * 1024 * 1024 }; /* the reference's limit */

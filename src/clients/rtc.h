@@ -1,8 +1,8 @@
 #ifndef QNLIVE_CLIENTS_RTC_H
 #define QNLIVE_CLIENTS_RTC_H
 
-/* Qiniu RTC: room tokens computed locally (spec 04 §4.2) and the one server API the reference
- * calls, "list users in a room" (§4.3), used by the mic seat list. */
+/* Qiniu RTC: room tokens computed locally and the one server API the reference
+ * calls, "list users in a room", used by the mic seat list. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -44,9 +44,9 @@ struct rtc_users {
     size_t n;
 };
 
-/* GET <api>/v3/apps/<app_id>/rooms/<room>/users signed with the account keys (SDK flavour,
- * spec 04 §2.2). Fills *out (free with rtc_users_free). ERR_UPSTREAM on transport failure,
- * a status other than 200 or an undecodable body. */
+/* GET <api>/v3/apps/<app_id>/rooms/<room>/users signed with the account keys (SDK flavour). Fills
+ * *out (free with rtc_users_free). ERR_UPSTREAM on transport failure, a status other than 200 or an
+ * undecodable body. */
 err_t rtc_list_users(struct rtc_client *c, const char *room, struct rtc_users *out) MUST_USE;
 
 /* True when `user_id` is in the list. */

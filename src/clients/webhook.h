@@ -1,7 +1,7 @@
 #ifndef QNLIVE_CLIENTS_WEBHOOK_H
 #define QNLIVE_CLIENTS_WEBHOOK_H
 
-/* The business webhook (spec 01 §10.1, spec 03 §7): one event is one POST of
+/* The business webhook: one event is one POST of
  * {"type":"<type>","body":<object>} to callback.addr. The receiver acknowledges with a 2xx
  * status and a JSON reply whose `code` is 0; anything else is a failure the caller retries.
  * Every POST carries `X-Qnlive-Event-Id: <id>` (stable across retries) so the receiver can

@@ -1,7 +1,7 @@
 #ifndef QNLIVE_CORE_CONFIG_H
 #define QNLIVE_CORE_CONFIG_H
 
-/* The server configuration: YAML in the seed's schema (spec 01 §2), optionally overlaid by a
+/* The server configuration: YAML in the seed's schema, optionally overlaid by a
  * second file, with ${VAR} replaced from the environment. Every key is validated at load time.
  * Sections that are optional carry `enabled`, true when the section is present in the files.
  * All strings are owned by the struct (heap) and are never NULL: absent means "". */
@@ -21,7 +21,7 @@ struct conf_db {
     char *database;
     int64_t max_idle_conns;
     int64_t max_open_conns;
-    int64_t conn_max_life_time; /* seconds; default 3600 (the reference's 5 s churns, W-25) */
+    int64_t conn_max_life_time; /* seconds; default 3600 (the reference's 5 s churns connections) */
     char *name;                 /* the `default` key; "" becomes "default" */
     bool read_only;
 };
@@ -57,7 +57,7 @@ struct conf {
         /* PBKDF2-HMAC-SHA256 rounds of new admin password hashes; default 600000 */
         int64_t admin_hash_iterations;
         struct {
-            bool enable; /* default true (W-2): /server is open only with an explicit false */
+            bool enable; /* default true: /server is open only with an explicit false */
             char *access_key;
             char *secret_key; /* secret */
         } server;
@@ -132,7 +132,7 @@ struct conf {
         char *bucket;
         char *addr;
         char *endpoint;       /* moderation API base; default http://ai.qiniuapi.com */
-        char *callback_token; /* shared secret appended to the hook URL; "" = none (W-11) */
+        char *callback_token; /* shared secret appended to the hook URL; "" = none */
         int64_t timeout_ms;   /* total timeout of one moderation API call; default 5000 */
     } censor;
     struct {
@@ -143,7 +143,7 @@ struct conf {
         char *secret;       /* HMAC-SHA256 key of X-Qnlive-Signature; "" = unsigned (warned) */
     } gift;
     struct {
-        bool enable;    /* default false: nothing is reported to Qiniu unless asked (W-22) */
+        bool enable;    /* default false: nothing is reported to Qiniu unless asked */
         char *endpoint; /* default https://niucube-api.qiniu.com */
     } telemetry;
     struct {

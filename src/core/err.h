@@ -1,8 +1,12 @@
 #ifndef QNLIVE_CORE_ERR_H
 #define QNLIVE_CORE_ERR_H
 
-/* The one error enum of the server. The HTTP layer maps each value to the status and body code
- * of spec 01 §4.7; the wire catalogue wins over any internal preference. */
+#include <stdbool.h>
+
+/* The one error enum of the server. Failures come first: the request could not be served (bad
+ * input, a missing record, a dependency away). Refusals follow: a business rule said no to a
+ * well-formed request, each with its own wire status, code and message; logs and metrics count
+ * them apart from failures. src/http/err_wire.c maps every value to the wire. */
 typedef enum {
     ERR_OK = 0,
     ERR_BAD_REQUEST,   /* HTTP 400, code 400 */
@@ -18,6 +22,20 @@ typedef enum {
     ERR_UPSTREAM,    /* an IM/RTC/moderation call failed: HTTP 500 unless a route says otherwise */
     ERR_UNAVAILABLE, /* HTTP 503, code 503: database or cache unreachable */
     ERR_INTERNAL,    /* HTTP 500, code 500 */
+    ERR_CONFIG,      /* start-up only: a configured value cannot be used (never retried) */
+    /* Refusals. The reference answered most of them with 500 and a fixed text, which the
+     * clients match on (an Android heartbeat re-joins on "user not in live room"). */
+    ERR__REFUSAL_FIRST,
+    ERR_RECORD_NOT_FOUND = ERR__REFUSAL_FIRST, /* 500 "record not found": a client route's
+                                                * missing room */
+    ERR_ROOM_NOT_ON_AIR,      /* 500 "live status error": start, join or stop in the wrong state */
+    ERR_NOT_ANCHOR,           /* 500 "user not anchor": start or stop of another's room */
+    ERR_NOT_ROOM_OWNER,       /* 403 "user not anchor": deleting another's room */
+    ERR_NOT_IN_ROOM,          /* 500 "user not in live room": heartbeat of a user not present */
+    ERR_SEAT_ROOM_NOT_ON_AIR, /* 400 "live status error": a seat in a room not on air */
+    ERR_SEAT_NOT_IN_ROOM,     /* 403 "user not in live room": a seat for a user not present */
+    ERR_SEAT_FORBIDDEN,       /* 500 "user mic forbidden": the anchor forbade this seat */
+    ERR_ROOM_IN_PK,           /* 400 "live room already in relaying": a PK while in another */
     ERR__COUNT
 } err_t;
 
@@ -26,13 +44,7 @@ typedef enum {
 /* Stable machine name of an error, e.g. "not_found"; used in logs and metrics. */
 const char *err_name(err_t e);
 
-/* HTTP status for an error (200 for ERR_OK). */
-int err_http_status(err_t e);
-
-/* Body `code` for an error (0 for ERR_OK). */
-int err_body_code(err_t e);
-
-/* Default body `message` for an error ("" for ERR_OK). */
-const char *err_default_message(err_t e);
+/* True for a business rule's refusal, false for a failure (and for ERR_OK). */
+bool err_is_refusal(err_t e);
 
 #endif

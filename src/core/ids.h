@@ -1,7 +1,7 @@
 #ifndef QNLIVE_CORE_IDS_H
 #define QNLIVE_CORE_IDS_H
 
-/* Snowflake ids exactly as the reference (spec 01 §6.1): 41 bits of milliseconds since
+/* Snowflake ids exactly as the reference: 41 bits of milliseconds since
  * 1288834974657, 10 bits of node, 12 bits of per-millisecond sequence. Thread-safe. */
 
 #include <stdint.h>

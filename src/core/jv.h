@@ -2,7 +2,7 @@
 #define QNLIVE_CORE_JV_H
 
 /* JSON value helpers shared by business modules (jansson underneath): typed field reads that
- * tell "absent" from "wrong type", and the `extends` string maps of spec 02 §0.4. */
+ * tell "absent" from "wrong type", and the `extends` maps of string values. */
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -1,7 +1,7 @@
 #ifndef QNLIVE_CORE_JWT_H
 #define QNLIVE_CORE_JWT_H
 
-/* Client and admin tokens (spec 01 §5.1): compact JWS, HS256 only, claims emitted in the
+/* Client and admin tokens: compact JWS, HS256 only, claims emitted in the
  * reference's order {"exp","AppId","UserId","DeviceId","Role"} so tokens are byte-identical.
  * Hand-written on OpenSSL HMAC because a generic JWT library cannot pin that claim order. */
 

@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/mem.h"
+
 enum log_level log_min_level = LOG_INFO;
 
 /* One JSON object per line instead of the text layout; set once at start-up. */
@@ -286,7 +288,7 @@ static void write_json(enum log_level lvl, const char *module, const char *msg)
     const char *keys[] = {"{\"ts\":\"", "\",\"level\":\"", "\",\"module\":\"", "\",\"req_id\":\"",
                           "\",\"msg\":\""};
     const char *vals[] = {stamp, level_names[lvl], module, log_reqid(), msg};
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+    for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
         put(line, &n, sizeof(line), keys[i]);
         put_json(line, &n, sizeof(line), vals[i]);
     }

@@ -1,7 +1,7 @@
 #ifndef QNLIVE_CORE_QINIU_MAC_H
 #define QNLIVE_CORE_QINIU_MAC_H
 
-/* Qiniu MAC ("Authorization: Qiniu AK:SIGN", spec 01 §5.2 and spec 04 §1): used to verify
+/* Qiniu MAC ("Authorization: Qiniu AK:SIGN"): used to verify
  * /server requests and to sign outbound calls to Qiniu services. */
 
 #include <stdbool.h>

@@ -1,7 +1,7 @@
 #ifndef QNLIVE_CRON_CRON_H
 #define QNLIVE_CRON_CRON_H
 
-/* The cron runner: an explicit job table (spec 01 §7, W-21). One runner thread sleeps until the
+/* The cron runner: an explicit job table. One runner thread sleeps until the
  * next job is due and hands it to that job's own worker thread, so a slow job delays no other.
  * A job never overlaps itself: a tick that finds it still running is skipped and counted.
  * Singleton jobs: without a lock provider (no shared cache, hence one node) they simply run.

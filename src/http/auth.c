@@ -3,8 +3,8 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "core/jwt.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -75,18 +75,18 @@ static err_t cap_token_without_exp(struct req *r, const struct jwt_claims *c)
         return ERR_OK;
     if (c->iat <= 0)
         return req_fail(r, ERR_UNAUTHORIZED, "token without exp must carry iat");
-    if ((int64_t)time(NULL) - c->iat > cap)
+    if (clock_now_s(r->_auth->clock) - c->iat > cap)
         return req_fail(r, ERR_TOKEN_EXPIRED, NULL);
     return ERR_OK;
 }
 
-/* Verifies the bearer-less JWT of the Authorization header (spec 01 §5.1 steps 1-4). */
+/* Verifies the bearer-less JWT of the Authorization header. */
 static err_t verify_token(struct req *r, struct jwt_claims *c)
 {
     const char *token = req_header(r, "Authorization");
     if (!token || !token[0])
         return req_fail(r, ERR_UNAUTHORIZED, NULL);
-    err_t err = jwt_verify(r->_auth->jwt_key, token, (int64_t)time(NULL), c);
+    err_t err = jwt_verify(r->_auth->jwt_key, token, clock_now_s(r->_auth->clock), c);
     if (err)
         return req_fail(r, err, NULL);
     return cap_token_without_exp(r, c);

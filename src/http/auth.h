@@ -12,14 +12,16 @@
 #include "http/req.h"
 
 struct textcache;
+struct clock;
 
 struct http_auth {
-    const char *jwt_key;     /* secret */
-    bool server_enable;      /* /server routes need a Qiniu MAC signature */
-    const char *server_ak;   /* MAC access key */
-    const char *server_sk;   /* secret */
-    int64_t token_max_ttl_s; /* life of a client token without exp after its iat; 0 = no cap */
-    struct textcache *users; /* user_id -> im_userid of recent client lookups; may be NULL */
+    const char *jwt_key;       /* secret */
+    bool server_enable;        /* /server routes need a Qiniu MAC signature */
+    const char *server_ak;     /* MAC access key */
+    const char *server_sk;     /* secret */
+    int64_t token_max_ttl_s;   /* life of a client token without exp after its iat; 0 = no cap */
+    const struct clock *clock; /* the business clock: token expiry */
+    struct textcache *users;   /* user_id -> im_userid of recent client lookups; may be NULL */
     /* Finds the live_users row of a client token: ERR_OK and *im_userid, ERR_NOT_FOUND, or a
      * store error. */
     err_t (*find_client_user)(struct req *r, const char *user_id, int64_t *im_userid);

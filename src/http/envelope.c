@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "http/err_wire.h"
 
 /* A JSON string literal of s (heap). Invalid UTF-8 in a message becomes "". */
 static char *json_quote(const char *s)

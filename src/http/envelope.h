@@ -1,7 +1,7 @@
 #ifndef QNLIVE_HTTP_ENVELOPE_H
 #define QNLIVE_HTTP_ENVELOPE_H
 
-/* The JSON envelope of every answer (spec 01 §4.6):
+/* The JSON envelope of every answer:
  *   success  {"request_id":…,"code":0,"message":"","data":…}   (no data key without data)
  *   error    {"request_id":…,"code":<code>,"message":"<text>"} (never a data key) */
 

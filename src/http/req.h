@@ -112,7 +112,7 @@ err_t req_fail(struct req *r, err_t e, const char *fmt, ...) __attribute__((form
  * err's): for replies that pass an upstream's code through, e.g. a refused gift payment. */
 err_t req_fail_code(struct req *r, err_t e, int code, const char *message);
 /* The answer for a failed dependency: 503 when the database or cache is unreachable
- * (ERR_UNAVAILABLE), otherwise a generic 500 whose details stay in the log (W-13). */
+ * (ERR_UNAVAILABLE), otherwise a generic 500 whose details stay in the log. */
 err_t req_fail_internal(struct req *r, err_t e);
 
 /* Success with `data` (reference stolen; NULL renders "data":null). */

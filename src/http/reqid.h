@@ -1,7 +1,7 @@
 #ifndef QNLIVE_HTTP_REQID_H
 #define QNLIVE_HTTP_REQID_H
 
-/* Request ids (spec 01 §4.4) and client address resolution (§4.9). */
+/* Request ids and client address resolution. */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -13,7 +13,7 @@ struct trusted_proxies {
 };
 
 /* Uses the client's X-Reqid when it is 1..64 characters of [A-Za-z0-9_-] (anything else could
- * inject into logs, W-18); otherwise generates one: 12 bytes (4-byte process tag + 8-byte
+ * inject into logs); otherwise generates one: 12 bytes (4-byte process tag + 8-byte
  * strictly increasing nanosecond stamp, little-endian) in base64url = 16 characters. */
 void reqid_assign(const char *client_value, char out[65]);
 

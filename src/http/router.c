@@ -8,7 +8,7 @@
 struct compiled_route {
     const struct route *route;
     size_t n_segs;
-    const char *segs[ROUTE_SEGMENTS_MAX]; /* pointers into seg_buf */
+    const char *segs[ROUTE_SEGMENTS_MAX]; /* into the route's template (a param without its ':') */
     size_t seg_len[ROUTE_SEGMENTS_MAX];
     bool is_param[ROUTE_SEGMENTS_MAX];
 };

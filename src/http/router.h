@@ -4,7 +4,7 @@
 /* The route table: modules declare their routes as data and register them; lookup matches the
  * percent-decoded path segment by segment (`:name` captures one segment, static segments beat
  * parameters at the same depth). A trailing slash and doubled slashes are tolerated so both
- * client spellings of a route are served directly (spec 05 §1.7). */
+ * client spellings of a route are served directly. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -17,9 +17,9 @@ typedef err_t route_fn(struct req *r);
 
 enum route_auth {
     AUTH_NONE = 0, /* root routes: /status, /manager/login */
-    AUTH_CLIENT,   /* client JWT (spec 01 §5.1) */
-    AUTH_SERVER,   /* Qiniu MAC when auth.server.enable (§5.2) */
-    AUTH_ADMIN,    /* admin JWT + role check + operation log (§5.3) */
+    AUTH_CLIENT,   /* client JWT */
+    AUTH_SERVER,   /* Qiniu MAC when auth.server.enable */
+    AUTH_ADMIN,    /* admin JWT + role check + operation log */
 };
 
 enum http_method {

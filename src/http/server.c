@@ -20,6 +20,7 @@
 #include "core/str.h"
 #include "http/conn_guard.h"
 #include "http/envelope.h"
+#include "http/err_wire.h"
 #include "http/pool.h"
 #include "http/req.h"
 #include "http/router.h"
@@ -287,6 +288,8 @@ static void access_log(struct conn_req *cr, int status, err_t err)
     const char *route = rt ? rt->path : "";
     double secs = now_seconds() - cr->t_start;
     metrics_observe_http(cr->r.method, route, status, secs);
+    if (err_is_refusal(err))
+        metrics_observe_refusal(route, err_name(err));
     if (LOG_INFO < log_min_level)
         return;
     char st[24], ms[24], frac[8];

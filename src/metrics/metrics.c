@@ -52,11 +52,13 @@ struct family {
     _Atomic(struct series *) slots[SLOTS];
 };
 
-static struct family fam_http = {.nlabels = 3};   /* method, route, status */
-static struct family fam_up_req = {.nlabels = 2}; /* service, outcome */
-static struct family fam_up_dur = {.nlabels = 1}; /* service */
-static struct family fam_cron = {.nlabels = 1};   /* job */
-static struct family *const families[] = {&fam_http, &fam_up_req, &fam_up_dur, &fam_cron};
+static struct family fam_http = {.nlabels = 3};    /* method, route, status */
+static struct family fam_up_req = {.nlabels = 2};  /* service, outcome */
+static struct family fam_up_dur = {.nlabels = 1};  /* service */
+static struct family fam_cron = {.nlabels = 1};    /* job */
+static struct family fam_refusal = {.nlabels = 2}; /* route, reason */
+static struct family *const families[] = {&fam_http, &fam_up_req, &fam_up_dur, &fam_cron,
+                                          &fam_refusal};
 
 static pthread_mutex_t insert_mu = PTHREAD_MUTEX_INITIALIZER;
 static atomic_bool enabled;
@@ -210,6 +212,16 @@ void metrics_observe_http(const char *method, const char *route, int status, dou
         series_observe(s, seconds);
 }
 
+void metrics_observe_refusal(const char *route, const char *reason)
+{
+    if (!atomic_load_explicit(&enabled, memory_order_relaxed))
+        return;
+    const char *vals[] = {route ? route : "", reason ? reason : ""};
+    struct series *s = series_get(&fam_refusal, vals);
+    if (s)
+        series_count(s);
+}
+
 void metrics_inflight_add(int delta)
 {
     if (atomic_load_explicit(&enabled, memory_order_relaxed))
@@ -275,6 +287,13 @@ static const struct view views[] = {
      &fam_http,
      {"method", "route", "status"},
      {0, 1, 2}},
+    {"qnlive_http_refusals_total",
+     "Requests a business rule refused (also counted in qnlive_http_requests_total), by route "
+     "template and rule; not failures of the server.",
+     VIEW_COUNT,
+     &fam_refusal,
+     {"reason", "route"},
+     {1, 0}},
     {"qnlive_upstream_requests_total",
      "Outbound HTTP calls, by service and outcome.",
      VIEW_COUNT,

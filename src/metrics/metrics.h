@@ -22,6 +22,10 @@ void metrics_reset(void);
  * qnlive_http_requests_total and the qnlive_http_api latency histogram. */
 void metrics_observe_http(const char *method, const char *route, int status, double seconds);
 
+/* One request a business rule refused (qnlive_http_refusals_total by route and reason, the
+ * error's name): told apart from failures, which only the status counts. */
+void metrics_observe_refusal(const char *route, const char *reason);
+
 /* Requests being served right now (gauge qnlive_http_requests_in_flight). */
 void metrics_inflight_add(int delta);
 
@@ -76,7 +80,7 @@ void metrics_set_callback_backlog(int64_t pending, int64_t oldest_age_s, int64_t
  * by label values, so the output is deterministic. */
 char *metrics_render(size_t *len);
 
-/* Builds the Pushgateway target `<url>/metrics/job/<job>/instance/<instance>` (spec 01 §9.2):
+/* Builds the Pushgateway target `<url>/metrics/job/<job>/instance/<instance>`:
  * "http://" is prepended when `url` has no scheme, trailing '/' are removed, a value containing
  * '/' becomes `<name>@base64/<base64url>` and an empty one `<name>@base64/=`; other values are
  * URL-escaped. Returns a heap string (caller frees with free()). */

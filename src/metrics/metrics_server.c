@@ -1,5 +1,5 @@
 /* Exposition: the exporter (a libmicrohttpd daemon of its own serving GET /metrics only, with a
- * connection timeout and no profiler, W-20) or the pusher (a thread POSTing the text format to
+ * connection timeout and no profiler) or the pusher (a thread POSTing the text format to
  * a Pushgateway every interval). */
 #define LOG_MODULE "metrics"
 
@@ -66,7 +66,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     (void)upload_data;
 
-    /* Answering on the first call makes libmicrohttpd close the connection (DESIGN §3). */
+    /* Answering on the first call makes libmicrohttpd close the connection. */
     if (*con_cls == NULL) {
         *con_cls = &seen;
         return MHD_YES;

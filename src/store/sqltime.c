@@ -62,13 +62,6 @@ static bool digits(const char *s, int width, int *out)
     return true;
 }
 
-static int days_in_month(int y, int m)
-{
-    static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : dim[m - 1];
-}
-
 /* The fraction after the seconds must be '.' followed by digits only. */
 static bool fraction_ok(const char *s, size_t n)
 {
@@ -99,7 +92,7 @@ bool sqltime_parse(const char *s, size_t n, int64_t *out)
         *out = 0;
         return true;
     }
-    if (t.month < 1 || t.month > 12 || t.day < 1 || t.day > days_in_month(t.year, t.month) ||
+    if (t.month < 1 || t.month > 12 || t.day < 1 || t.day > civil_days_in_month(t.year, t.month) ||
         t.hour > 23 || t.minute > 59 || t.second > 59)
         return false;
     *out = sqltime_to_unix(&t);

@@ -2,15 +2,17 @@
 #define QNLIVE_STORE_SQLTIME_H
 
 /* DATETIME columns hold Asia/Shanghai wall-clock time (UTC+8, no DST since 1991), exactly as the
- * reference writes them (spec 02 §0.6). This is the one place that converts between that text
+ * reference writes them. This is the one place that converts between that text
  * and Unix seconds; it uses plain civil-from-days arithmetic, never the C library's time zone. */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* Offset of the storage wall-clock from UTC, in seconds. */
-enum { SQLTIME_OFFSET_S = 8 * 3600 };
+#include "core/civil.h"
+
+/* Offset of the storage wall-clock from UTC, in seconds: the reference's one zone. */
+enum { SQLTIME_OFFSET_S = CIVIL_UTC8_OFFSET_S };
 
 /* Bytes needed for "YYYY-MM-DD HH:MM:SS" plus the NUL. */
 enum { SQLTIME_BUF = 20 };

@@ -19,7 +19,7 @@ enum {
     DEFAULT_ACQUIRE_TIMEOUT_MS = 5000,
     STORE_ANSWER_RESERVE_MS = 100,
     DEFAULT_SQLITE_CONNS = 8,
-    MYSQL_MAX_OPEN_CAP = 16384, /* the reference's cap (spec 01 §8.1) */
+    MYSQL_MAX_OPEN_CAP = 16384, /* the reference's cap */
     MYSQL_DEFAULT_IDLE = 2,     /* Go's database/sql default when max_idle_conns is unset */
 };
 
@@ -68,8 +68,8 @@ static void pool_destroy(struct store_pool *p)
     memset(p, 0, sizeof(*p));
 }
 
-/* Applies one mysql.databases entry to a pool, with the reference's clamping (spec 01 §8.1)
- * except that an unset lifetime means the config default rather than 5 s (W-25). */
+/* Applies one mysql.databases entry to a pool, with the reference's clamping
+ * except that an unset lifetime means the config default rather than 5 s. */
 static void pool_from_db(struct store_pool *p, const struct conf_db *db)
 {
     p->t.host = xstrdup(db->host);
@@ -109,7 +109,7 @@ static err_t setup_mysql(struct store *s, const struct conf *cf)
 
     if (!rw) {
         log_error("mysql: no read-write entry in mysql.databases");
-        return ERR_BAD_REQUEST;
+        return ERR_CONFIG;
     }
     s->ops = &store_mysql_ops;
     pool_init(s, &s->rw, false);

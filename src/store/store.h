@@ -86,7 +86,7 @@ struct store_opts {
  * cf->mysql.databases, see store_acquire), else SQLite at cf->sqlite.path (parent directory
  * created; ":memory:" for a private in-memory database). Checks that one connection can be made,
  * then applies pending migrations. *out is owned by the caller (store_close).
- * ERR_BAD_REQUEST: unusable config (no read-write database entry); ERR_UNAVAILABLE: cannot
+ * ERR_CONFIG: unusable config (no read-write database entry); ERR_UNAVAILABLE: cannot
  * connect; ERR_INTERNAL: a migration failed. */
 err_t store_open(const struct conf *cf, struct store **out) MUST_USE;
 

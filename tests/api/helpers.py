@@ -106,3 +106,15 @@ def sql_eventually(srv, statement, expected, timeout=10.0):
         time.sleep(0.1)
         rows = srv.sql(statement)
     return rows
+
+
+def advance_clock(srv, seconds):
+    """Moves the server's business clock `seconds` forward (test build only): timeouts and
+    expiries then hold as if that much time had passed, without waiting for it."""
+    r = requests.post(srv.url("/test/clock?advance_s=%d" % seconds), timeout=10)
+    return assert_ok(r)["now"]
+
+
+def run_job(srv, name):
+    """Runs the scheduled job `name` now and waits for it to finish."""
+    assert_ok(requests.post(srv.url("/test/cron/" + name), timeout=30))

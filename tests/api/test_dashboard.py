@@ -7,7 +7,7 @@ import requests
 
 from conftest import im_yaml
 from dashboard_metrics import expressions, exposed_names, missing
-from helpers import assert_ok, client_call, server_call, user_token
+from helpers import assert_error, assert_ok, client_call, server_call, user_token
 from qnlive_server import free_port
 
 
@@ -94,3 +94,24 @@ def test_business_metrics_follow_the_api(make_server, fake):
     assert m["qnlive_likes_total"] == 4
     assert m["qnlive_gifts_total"] == 1 and m["qnlive_gift_amount_total"] == 30
     assert m["qnlive_im_registration_pending"] == 0  # the fake IM registered both users
+
+
+def test_refusals_are_counted_apart_from_failures(make_server):
+    """A rule's refusal keeps its wire answer (500 "user not in live room" here) but metrics
+    and the access log name the rule instead of counting an internal failure."""
+    port = free_port()
+    s = make_server(extra="prome:\n  client_mode: exporter\n  exporter_config:\n"
+                          "    listen_addr: 127.0.0.1:%d\n" % port).start()
+    atok, vtok = user_token(s, "rf_anchor"), user_token(s, "rf_viewer")
+    lid = assert_ok(client_call(s, "POST", "/client/live/room/instance", atok,
+                                {"title": "refusals"}))["live_id"]
+    assert_ok(client_call(s, "PUT", "/client/live/room/" + lid, atok))
+    url = "/client/live/room/heartbeat/" + lid
+    assert_error(client_call(s, "GET", url, vtok), 500, 500, "user not in live room")
+    key = ('qnlive_http_refusals_total{reason="refused_not_in_room",'
+           'route="/client/live/room/heartbeat/:live_id"}')
+    assert metric_values(port)[key] == 1
+    deadline = time.time() + 15  # the access log is written behind the response
+    while "err=refused_not_in_room" not in s.read_log() and time.time() < deadline:
+        time.sleep(0.1)
+    assert "err=refused_not_in_room" in s.read_log()

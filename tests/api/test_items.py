@@ -4,7 +4,8 @@ import time
 import pytest
 
 from fake_client import FakeQiniu
-from helpers import assert_error, assert_ok, client_call, server_call, user_token
+from helpers import (advance_clock, assert_error, assert_ok, client_call, run_job, server_call,
+                     user_token)
 from qnlive_server import Server
 
 
@@ -301,15 +302,14 @@ def test_recording_ends_with_its_room(srv, fake):
 
 
 def test_recording_ends_when_the_anchor_times_out(fake):
-    s = Server(extra=pili_yaml(fake) + "live:\n  user_timeout_s: 2\n  timeout_check_s: 1\n"
+    s = Server(extra=pili_yaml(fake) + "live:\n  user_timeout_s: 30\n  timeout_check_s: 3600\n"
                                       "  room_timeout_s: 3600\n").start()
     try:
         tok, lid = recording_room(s, "it_rec_timeout")
         # no heartbeat: the anchor's presence times out, the room stays on air
-        deadline = time.time() + 30
-        while s.sql("SELECT status FROM item_demonstrate_log WHERE live_id = '%s'"
-                    % lid)[0][0] == "4" and time.time() < deadline:
-            time.sleep(0.5)
+        advance_clock(s, 31)
+        run_job(s, "live_user_timeout")
+        run_job(s, "item_recordings")
         assert s.sql("SELECT status, `end` IS NULL FROM item_demonstrate_log "
                      "WHERE live_id = '%s'" % lid)[0] in (["1", "0"], ["0", "0"])
         assert s.sql("SELECT COUNT(*) FROM item_demonstrate WHERE live_id = '%s' "

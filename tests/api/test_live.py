@@ -5,7 +5,8 @@ import json
 import pytest
 
 from conftest import im_yaml
-from helpers import assert_error, assert_ok, client_call, server_call, sql_eventually, user_token
+from helpers import (advance_clock, assert_error, assert_ok, client_call, run_job, server_call,
+                     sql_eventually, user_token)
 
 LIVE_INFO_KEYS = ["live_id", "title", "notice", "cover_url", "extends", "anchor_info",
                   "anchor_status", "room_token", "pk_id", "online_count", "start_time",
@@ -261,36 +262,37 @@ def test_delete_on_air_stops_it(server, tokens):
 
 
 def test_timeouts(make_server):
-    srv = make_server(extra="live:\n  room_timeout_s: 2\n  user_timeout_s: 1\n"
-                            "  timeout_check_s: 1\n").start()
+    # the checks run when the test says so: the scheduled ones would come only after an hour
+    srv = make_server(extra="live:\n  room_timeout_s: 60\n  user_timeout_s: 30\n"
+                            "  timeout_check_s: 3600\n").start()
     a, v = user_token(srv, "anc_to"), user_token(srv, "viewer_to")
     lid = create(srv, a)["live_id"]
     assert_ok(client_call(srv, "PUT", "/client/live/room/" + lid, a, {}))
     assert_ok(client_call(srv, "POST", "/client/live/room/user/" + lid, v, {}))
-    import time
-    deadline = time.time() + 10
-    info = None
-    while time.time() < deadline:
-        info = assert_ok(client_call(srv, "GET", "/client/live/room/info/" + lid, v))
-        if info["live_status"] == 2 and info["online_count"] == 0:
-            break
-        time.sleep(0.3)
+    run_job(srv, "live_user_timeout")
+    run_job(srv, "live_room_timeout")
+    info = assert_ok(client_call(srv, "GET", "/client/live/room/info/" + lid, v))
+    assert info["live_status"] == 1 and info["online_count"] == 2
+    advance_clock(srv, 61)
+    run_job(srv, "live_user_timeout")
+    run_job(srv, "live_room_timeout")
+    info = assert_ok(client_call(srv, "GET", "/client/live/room/info/" + lid, v))
     assert info["live_status"] == 2 and info["online_count"] == 0 and info["anchor_status"] == 0
     assert_error(client_call(srv, "GET", "/client/live/room/heartbeat/" + lid, v), 500, 500,
                  "user not in live room")
 
 
 def test_heartbeat_keeps_user(make_server):
-    import time
-    srv = make_server(extra="live:\n  user_timeout_s: 2\n  timeout_check_s: 1\n").start()
+    srv = make_server(extra="live:\n  user_timeout_s: 20\n  timeout_check_s: 3600\n").start()
     a, v = user_token(srv, "anc_hb"), user_token(srv, "viewer_hb")
     lid = create(srv, a)["live_id"]
     assert_ok(client_call(srv, "PUT", "/client/live/room/" + lid, a, {}))
     assert_ok(client_call(srv, "POST", "/client/live/room/user/" + lid, v, {}))
-    for _ in range(8):
-        time.sleep(0.5)
+    for _ in range(4):  # 60 s in all, each heartbeat within the timeout of the one before
+        advance_clock(srv, 15)
         assert_ok(client_call(srv, "GET", "/client/live/room/heartbeat/" + lid, v))
         assert_ok(client_call(srv, "GET", "/client/live/room/heartbeat/" + lid, a))
+        run_job(srv, "live_user_timeout")
     info = assert_ok(client_call(srv, "GET", "/client/live/room/info/" + lid, v))
     assert info["online_count"] == 2 and info["live_status"] == 1
 
@@ -321,11 +323,10 @@ def test_iso_timestamps_and_impossible_dates(server, tokens):
 def test_an_anchor_timing_out_has_left_its_room(make_server, fake):
     """Listeners hear "anchor_left" when the anchor times out too: the item it demonstrated is
     cleared (as when it leaves), and the room stays on air."""
-    import time
     pili = ("pili:\n  hub: sdk-live\n  stream_pattern: qn_live_kit-%%s\n"
             "  publish_domain: pub.example.com\n  playback_url: https://pb.example.com\n"
             "  endpoint: %s\n" % fake.url("pili"))
-    srv = make_server(extra=pili + "live:\n  user_timeout_s: 1\n  timeout_check_s: 1\n"
+    srv = make_server(extra=pili + "live:\n  user_timeout_s: 30\n  timeout_check_s: 3600\n"
                       "  room_timeout_s: 600\n").start()
     a, v = user_token(srv, "anc_gone"), user_token(srv, "viewer_gone")
     lid = create(srv, a)["live_id"]
@@ -335,12 +336,10 @@ def test_an_anchor_timing_out_has_left_its_room(make_server, fake):
     assert_ok(server_call(srv, "POST", "/server/item/add", {"live_id": lid, "items": [item]}))
     assert_ok(client_call(srv, "POST", "/client/item/demonstrate/%s/sku-1" % lid, a))
     assert_ok(client_call(srv, "POST", "/client/live/room/user/" + lid, v, {}))
-    deadline = time.time() + 15
-    shown = "sku-1"
-    while time.time() < deadline and shown:
-        assert_ok(client_call(srv, "GET", "/client/live/room/heartbeat/" + lid, v))
-        shown = assert_ok(client_call(srv, "GET", "/client/item/demonstrate/" + lid, v))
-        time.sleep(0.3)
+    advance_clock(srv, 31)
+    assert_ok(client_call(srv, "GET", "/client/live/room/heartbeat/" + lid, v))
+    run_job(srv, "live_user_timeout")
+    shown = assert_ok(client_call(srv, "GET", "/client/item/demonstrate/" + lid, v))
     assert shown is None
     info = assert_ok(client_call(srv, "GET", "/client/live/room/info/" + lid, v))
     assert info["live_status"] == 1 and info["anchor_status"] == 0 and info["online_count"] == 1

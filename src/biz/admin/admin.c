@@ -3,11 +3,11 @@
 
 #include <inttypes.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "biz/admin/admin_password.h"
 #include "biz/admin/admin_store.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/str.h"
@@ -138,7 +138,7 @@ static void log_admin_operation(struct req *r, int status)
         .url = request_uri(r),
         .args = strcmp(r->method, "GET") == 0 || !r->body ? "" : r->body,
         .status = status,
-        .at = (int64_t)time(NULL),
+        .at = clock_now_s(r->app->clock),
     };
     struct store_conn *c = NULL;
     err_t err = store_acquire(r->app->store, false, &c);

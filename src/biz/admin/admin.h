@@ -1,7 +1,7 @@
 #ifndef QNLIVE_BIZ_ADMIN_H
 #define QNLIVE_BIZ_ADMIN_H
 
-/* Admin accounts (admin_user, spec 01 §5.3) and the admin operation log (§9.4). */
+/* Admin accounts (admin_user) and the admin operation log. */
 
 #include <stdbool.h>
 #include <stddef.h>

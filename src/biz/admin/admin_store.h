@@ -42,7 +42,7 @@ err_t admin_store_list(struct store_conn *c, struct arena *ar, struct admin_row 
 /* ERR_OK when an admin_user row has this user_id, ERR_NOT_FOUND otherwise. */
 err_t admin_store_exists(struct store_conn *c, struct arena *ar, const char *user_id) MUST_USE;
 
-/* Inserts one operation_log row, values truncated to the column sizes (W-24). */
+/* Inserts one operation_log row, values truncated to the column sizes. */
 err_t admin_store_log_operation(struct store_conn *c, struct arena *ar,
                                 const struct admin_op *op) MUST_USE;
 

@@ -1,15 +1,15 @@
-/* Token issuing (spec 01 §5.4) and admin login (§5.3). */
+/* Token issuing and admin login. */
 #define LOG_MODULE "auth"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "biz/admin/admin.h"
 #include "biz/auth/auth.h"
 #include "biz/user/user.h"
+#include "core/clock.h"
 #include "core/jv.h"
 #include "core/jwt.h"
 #include "core/mem.h"
@@ -32,11 +32,11 @@ static json_t *token_json(struct app *a, const struct jwt_claims *c)
     return o;
 }
 
-/* Absent, empty or 0 means now + 7 days; a configured cap bounds any explicit value (W-4). */
+/* Absent, empty or 0 means now + 7 days; a configured cap bounds any explicit value. */
 static err_t token_expiry(struct req *r, int64_t *exp)
 {
     const char *v = req_query(r, "expires_at");
-    int64_t now = (int64_t)time(NULL);
+    int64_t now = clock_now_s(r->app->clock);
     int64_t cap = r->app->conf.auth.token_max_ttl_s;
     if (!v || !v[0]) {
         *exp = 0;
@@ -84,7 +84,7 @@ static err_t handle_login(struct req *r)
         return req_fail(r, ERR_BAD_REQUEST, NULL);
     const char *name = json_string_value(jv_get(body, "user_name"));
     const char *password = json_string_value(jv_get(body, "password"));
-    /* empty credentials never log in, even if such a row exists (W-7) */
+    /* empty credentials never log in, even if such a row exists */
     if (!name || !password || !name[0] || !password[0])
         return req_fail(r, ERR_LOGIN_UNKNOWN, NULL);
     struct admin_row adm;
@@ -93,7 +93,7 @@ static err_t handle_login(struct req *r)
         return req_fail(r, ERR_FORBIDDEN, "Invalid username or password");
     if (err)
         return req_fail(r, err, NULL);
-    struct jwt_claims c = {.exp = (int64_t)time(NULL) + ADMIN_TOKEN_TTL_S};
+    struct jwt_claims c = {.exp = clock_now_s(r->app->clock) + ADMIN_TOKEN_TTL_S};
     if (!fits(adm.user_id))
         return req_fail(r, ERR_INTERNAL, NULL);
     snprintf(c.user_id, sizeof(c.user_id), "%s", adm.user_id);
@@ -103,7 +103,7 @@ static err_t handle_login(struct req *r)
 
 static const struct route auth_routes[] = {
     {HTTP_GET, "/server/auth/token", handle_server_token, AUTH_SERVER},
-    /* the reference serves the user handler here too (W-5): kept for compatibility */
+    /* the reference serves the user handler here too: kept for compatibility */
     {HTTP_GET, "/server/auth/admin/token", handle_server_token, AUTH_SERVER},
     {HTTP_POST, "/manager/login", handle_login, AUTH_NONE},
 };

@@ -9,11 +9,11 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "biz/callback/callback_store.h"
 #include "clients/webhook.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "cron/cron.h"
@@ -40,7 +40,7 @@ err_t callback_emit(struct app *a, struct store_conn *c, const char *type, const
         return ERR_OK;
     }
     text = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-    err = outbox_insert(c, type, live_id ? live_id : "", text ? text : "{}", (int64_t)time(NULL));
+    err = outbox_insert(c, type, live_id ? live_id : "", text ? text : "{}", clock_now_s(a->clock));
     free(text);
     json_decref(body);
     return err;
@@ -71,13 +71,13 @@ static err_t deliver_one(struct app *a, struct store_conn *c, const struct outbo
 {
     char reason[256] = "";
     bool got = false;
-    int64_t now = (int64_t)time(NULL);
+    int64_t now = clock_now_s(a->clock);
     err_t err = outbox_claim(c, ev->id, owner, now, now + CLAIM_S, &got);
     if (err || !got)
         return err;
     err_t sent = webhook_post(a->conf.callback.addr, a->conf.callback.secret, ev->id, ev->topic,
                               ev->payload, reason, sizeof(reason));
-    now = (int64_t)time(NULL);
+    now = clock_now_s(a->clock);
     if (!sent)
         return outbox_done(c, ev->id, owner, now);
     if (is_given_up(&a->conf, ev, now)) {
@@ -95,7 +95,7 @@ static err_t deliver_round(struct app *a, struct store_conn *c, struct arena *ar
 {
     struct outbox_row *rows = NULL;
     size_t n = 0;
-    err_t err = outbox_due(c, ar, (int64_t)time(NULL), BATCH, &rows, &n);
+    err_t err = outbox_due(c, ar, clock_now_s(a->clock), BATCH, &rows, &n);
 
     for (size_t i = 0; i < n && !err; i++)
         err = deliver_one(a, c, &rows[i], cron_owner(a->cron));
@@ -105,13 +105,12 @@ static err_t deliver_round(struct app *a, struct store_conn *c, struct arena *ar
 
 /* The backlog gauges, refreshed after each run (every node that runs the worker counts the
  * same shared table). */
-static err_t publish_backlog(struct store_conn *c, struct arena *ar)
+static err_t publish_backlog(struct store_conn *c, struct arena *ar, int64_t now)
 {
     struct outbox_backlog b = {0};
     err_t err = outbox_backlog(c, ar, &b);
     if (err)
         return err;
-    int64_t now = (int64_t)time(NULL);
     int64_t age =
         b.oldest_created_at > 0 && now > b.oldest_created_at ? now - b.oldest_created_at : 0;
     metrics_set_callback_backlog(b.pending, age, b.dead);
@@ -133,9 +132,9 @@ static err_t deliver_job(void *ud)
         err = deliver_round(a, c, ar, &more);
     }
     if (!err)
-        err = outbox_purge(c, (int64_t)time(NULL) - RETENTION_S);
+        err = outbox_purge(c, clock_now_s(a->clock) - RETENTION_S);
     if (!err)
-        err = publish_backlog(c, ar);
+        err = publish_backlog(c, ar, clock_now_s(a->clock));
     store_release(c);
     arena_free(&ar);
     return err;

@@ -1,7 +1,7 @@
 #ifndef QNLIVE_BIZ_CALLBACK_CALLBACK_H
 #define QNLIVE_BIZ_CALLBACK_CALLBACK_H
 
-/* Business callbacks (spec 03 §7): events such as live_created are written to the durable
+/* Business callbacks: events such as live_created are written to the durable
  * `outbox` table inside the caller's transaction and delivered later, at least once and in
  * order per room, by a background worker that POSTs {"type": T, "body": B} to callback.addr
  * with retries and capped exponential back-off. The request that caused an event never waits

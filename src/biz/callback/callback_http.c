@@ -8,6 +8,8 @@
 #include "app.h"
 #include "biz/callback/callback.h"
 #include "biz/callback/callback_store.h"
+#include "core/mem.h"
+#include "http/page.h"
 #include "http/req.h"
 #include "http/router.h"
 
@@ -32,23 +34,20 @@ static json_t *dead_json(const struct outbox_row *o)
 /* GET /admin/callback/dead?page_num=&page_size= : {total_count, page_total, end_page, list}. */
 static err_t handle_dead(struct req *r)
 {
-    int64_t num, size, total = 0;
+    struct req_page pg;
+    int64_t total = 0;
     struct outbox_row *rows = NULL;
     size_t n = 0;
-    err_t err = req_query_i64(r, "page_num", 1, 1, INT32_MAX, &num);
-    if (!err)
-        err = req_query_i64(r, "page_size", 10, 1, PAGE_SIZE_MAX, &size);
+    err_t err = req_page(r, PAGE_SIZE_MAX, &pg);
     if (err)
         return err;
-    err = callback_dead_list(r->app, r->arena, num, size, &rows, &n, &total);
+    err = callback_dead_list(r->app, r->arena, pg.num, pg.size, &rows, &n, &total);
     if (err)
         return req_fail_internal(r, err);
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(list, dead_json(&rows[i]));
-    return req_ok(r, json_pack("{s:I, s:I, s:b, s:o}", "total_count", (json_int_t)total,
-                               "page_total", (json_int_t)((total + size - 1) / size), "end_page",
-                               num * size >= total, "list", list));
+    return req_ok_page(r, &pg, total, req_page_is_last(&pg, total), list);
 }
 
 static const struct route callback_routes[] = {
@@ -57,5 +56,5 @@ static const struct route callback_routes[] = {
 
 void callback_http_register(struct app *a)
 {
-    router_add(a->router, callback_routes, sizeof(callback_routes) / sizeof(callback_routes[0]));
+    router_add(a->router, callback_routes, ARRAY_LEN(callback_routes));
 }

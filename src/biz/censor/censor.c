@@ -3,7 +3,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "biz/censor/censor_int.h"
@@ -12,6 +11,7 @@
 #include "biz/user/user.h"
 #include "clients/censor_client.h"
 #include "clients/im.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/str.h"
@@ -61,7 +61,7 @@ struct censor_client *censor_client_of(struct app *a)
     return g_client;
 }
 
-/* <censor.callback>/manager/censor/callback[?token=<callback_token>] (W-11). Heap string. */
+/* <censor.callback>/manager/censor/callback[?token=<callback_token>]. Heap string. */
 static char *hook_url(const struct conf *cf)
 {
     const char *base = cf->censor.callback;
@@ -258,7 +258,7 @@ err_t censor_audit(struct app *a, const char *live_id, const int64_t *ids, size_
     if (!err)
         err = store_begin(c);
     if (!err)
-        err = censor_store_audit(c, ar, live_id, ids, n, answer, admin_id, (int64_t)time(NULL),
+        err = censor_store_audit(c, ar, live_id, ids, n, answer, admin_id, clock_now_s(a->clock),
                                  &changed);
     if (!err)
         err = censor_store_refresh(c, live_id, 0);

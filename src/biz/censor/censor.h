@@ -1,7 +1,7 @@
 #ifndef QNLIVE_BIZ_CENSOR_H
 #define QNLIVE_BIZ_CENSOR_H
 
-/* Content moderation settings (spec 04 §6). Only present when the config has a `censor`
+/* Content moderation settings. Only present when the config has a `censor`
  * section, as in the reference. */
 
 #include <stdbool.h>
@@ -29,7 +29,7 @@ err_t censor_config_get(struct app *a, struct arena *ar, struct censor_config *o
 /* Stores the settings (upsert of row 1). */
 err_t censor_config_set(struct app *a, const struct censor_config *in) MUST_USE;
 
-/* One moderation result for a flagged frame, as the service reports it (spec 04 §6.6). */
+/* One moderation result for a flagged frame, as the service reports it. */
 struct censor_result {
     const char *job_id;
     const char *url;   /* the stored frame, e.g. qiniu:///<bucket>/<key> */
@@ -37,18 +37,18 @@ struct censor_result {
     const char *suggestion, *pulp, *terror, *politician, *ads; /* "" when absent */
 };
 
-/* Creates a moderation job for the live (spec 04 §6.3) and records it. ERR_OK without doing
+/* Creates a moderation job for the live and records it. ERR_OK without doing
  * anything when censor.callback is empty or the settings are disabled (*created false).
  * ERR_NOT_FOUND for an unknown live, ERR_UPSTREAM (reason in errbuf) when the service refused. */
 err_t censor_job_start(struct app *a, const char *live_id, bool *created, char *errbuf,
                        size_t errlen) MUST_USE;
 
-/* Closes the newest job of the live (§6.4). ERR_OK without a call when censor.callback is
+/* Closes the newest job of the live. ERR_OK without a call when censor.callback is
  * empty; ERR_NOT_FOUND when the live has no job; ERR_UPSTREAM (reason in errbuf). */
 err_t censor_job_close_live(struct app *a, const char *live_id, char *errbuf,
                             size_t errlen) MUST_USE;
 
-/* Stores a flagged frame and refreshes its live's counters (§6.6). ERR_NOT_FOUND for an
+/* Stores a flagged frame and refreshes its live's counters. ERR_NOT_FOUND for an
  * unknown job, ERR_BAD_REQUEST when the URL is not in the configured bucket. */
 err_t censor_result_store(struct app *a, struct arena *ar,
                           const struct censor_result *res) MUST_USE;

@@ -1,4 +1,4 @@
-/* Admin censor routes C1-C10 (spec 04 §6.8) and the result callback (§6.6). */
+/* Admin censor routes C1-C10 and the result callback. */
 #define LOG_MODULE "censor"
 
 #include <stdint.h>
@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/str.h"
+#include "http/page.h"
 #include "http/req.h"
 #include "store/store.h"
 
@@ -105,8 +106,8 @@ static err_t body_live_id(struct req *r, const char **live_id)
 static err_t handle_stoplive(struct req *r)
 {
     err_t err = censor_stop_live(r->app, req_param(r, "live_id"), r->user_id);
-    if (err == ERR_INTERNAL)
-        return req_fail(r, ERR_INTERNAL, "live status error");
+    if (err_is_refusal(err)) /* a room not on air: 500 "live status error" */
+        return req_fail(r, err, NULL);
     return err ? fail(r, err, NULL) : req_ok_empty(r);
 }
 
@@ -215,24 +216,6 @@ static err_t handle_job_query(struct req *r)
     return forward(r, "query", out);
 }
 
-/* page_num >= 1 (default 1), page_size 1..100 (default 10): W-26. */
-static err_t query_page(struct req *r, int64_t *num, int64_t *size)
-{
-    err_t err = req_query_i64(r, "page_num", 1, 1, INT32_MAX, num);
-    if (!err)
-        err = req_query_i64(r, "page_size", 10, 1, PAGE_SIZE_MAX, size);
-    return err;
-}
-
-/* The {total_count, page_total, end_page, list} wrapper; end_page is computed from the total
- * (W-26: the reference said false for an exactly full last page). */
-static json_t *page_json(int64_t total, int64_t num, int64_t size, json_t *list)
-{
-    return json_pack("{s:I, s:I, s:b, s:o}", "total_count", (json_int_t)total, "page_total",
-                     (json_int_t)((total + size - 1) / size), "end_page", num * size >= total,
-                     "list", list);
-}
-
 static int64_t ms(int64_t s)
 {
     return s > 0 ? s * 1000 : 0;
@@ -294,37 +277,40 @@ static err_t query_is_review(struct req *r, int64_t max, int64_t *out)
 /* C8 */
 static err_t handle_live_list(struct req *r)
 {
-    int64_t num, size, review, total = 0;
+    struct req_page pg;
+    int64_t review, total = 0;
     struct store_conn *c = NULL;
     struct censor_live *rows = NULL;
     size_t n = 0;
-    err_t err = query_page(r, &num, &size);
+    err_t err = req_page(r, PAGE_SIZE_MAX, &pg);
     if (!err)
         err = query_is_review(r, 0, &review);
     if (err)
         return err;
     err = store_acquire(r->app->store, true, &c);
     if (!err)
-        err =
-            censor_store_lives(c, r->arena, review == 0, (num - 1) * size, size, &rows, &n, &total);
+        err = censor_store_lives(c, r->arena, review == 0, (pg.num - 1) * pg.size, pg.size, &rows,
+                                 &n, &total);
     store_release(c);
     if (err)
         return fail(r, err, NULL);
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(list, live_json(&rows[i]));
-    return req_ok(r, page_json(total, num, size, list));
+    /* end_page from the total: an exactly full last page is the last one too */
+    return req_ok_page(r, &pg, total, req_page_is_last(&pg, total), list);
 }
 
 /* C9 */
 static err_t handle_record_list(struct req *r)
 {
-    int64_t num, size, review, total = 0;
+    struct req_page pg;
+    int64_t review, total = 0;
     struct store_conn *c = NULL;
     struct censor_image *rows = NULL;
     size_t n = 0;
     const char *live_id = req_query(r, "live_id");
-    err_t err = query_page(r, &num, &size);
+    err_t err = req_page(r, PAGE_SIZE_MAX, &pg);
     if (!err)
         err = query_is_review(r, 1, &review);
     if (err)
@@ -332,14 +318,15 @@ static err_t handle_record_list(struct req *r)
     err = store_acquire(r->app->store, true, &c);
     if (!err)
         err = censor_store_images(c, r->arena, live_id && live_id[0] ? live_id : NULL, (int)review,
-                                  (num - 1) * size, size, &rows, &n, &total);
+                                  (pg.num - 1) * pg.size, pg.size, &rows, &n, &total);
     store_release(c);
     if (err)
         return fail(r, err, NULL);
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(list, image_json(&rows[i]));
-    return req_ok(r, page_json(total, num, size, list));
+    /* end_page from the total: an exactly full last page is the last one too */
+    return req_ok_page(r, &pg, total, req_page_is_last(&pg, total), list);
 }
 
 /* The image ids of C10: a non-empty array of positive integers. */
@@ -397,7 +384,7 @@ static const char *scene(json_t *scenes, const char *name)
     return str_at(jv_get(scenes, name), "suggestion");
 }
 
-/* W-11: with censor.callback_token set, the hook URL we registered carries ?token=...; a
+/* With censor.callback_token set, the hook URL we registered carries ?token=...; a
  * request without it (or with another one) did not come from a job of ours. */
 static bool token_ok(struct req *r)
 {
@@ -408,7 +395,7 @@ static bool token_ok(struct req *r)
     return got && str_equal_ct(got, strlen(got), want, strlen(want));
 }
 
-/* POST /manager/censor/callback (§6.6). */
+/* POST /manager/censor/callback. */
 static err_t handle_callback(struct req *r)
 {
     json_t *body, *image;

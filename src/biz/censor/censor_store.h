@@ -36,7 +36,7 @@ struct censor_image {
     int64_t review_time; /* unix seconds, 0 when never reviewed */
 };
 
-/* One row of the censored-live list (CensorLive, spec 04 §6.7); times in unix seconds. */
+/* One row of the censored-live list (CensorLive); times in unix seconds. */
 struct censor_live {
     const char *live_id, *title, *anchor_id, *nick;
     int64_t live_status, anchor_status;

@@ -1,4 +1,4 @@
-/* Gift rules (spec 03 §5): the exactly-once send flow and the catalogue. */
+/* Gift rules: the exactly-once send flow and the catalogue. */
 #define LOG_MODULE "gift"
 
 #include "biz/gift/gift.h"
@@ -6,7 +6,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "biz/callback/callback.h"
@@ -14,17 +13,13 @@
 #include "biz/live/live.h"
 #include "biz/stats/stats.h"
 #include "clients/im.h"
+#include "core/clock.h"
 #include "core/ids.h"
 #include "core/jv.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "store/store.h"
 #include "metrics/metrics.h"
-
-static int64_t now_s(void)
-{
-    return (int64_t)time(NULL);
-}
 
 /* A pending row older than this was abandoned (its request died between the insert and the
  * final update): a retry may claim it and ask the hook again with the same biz_id. */
@@ -60,8 +55,8 @@ static err_t claim(struct app *a, struct arena *ar, struct gift_tx *t, bool *cla
         goto out;
     }
     *t = old;
-    if (old.status == GIFT_PENDING && old.updated_at < now_s() - stale_after_s(a))
-        err = gift_store_reclaim(c, t->biz_id, old.updated_at, now_s(), &inserted);
+    if (old.status == GIFT_PENDING && old.updated_at < clock_now_s(a->clock) - stale_after_s(a))
+        err = gift_store_reclaim(c, t->biz_id, old.updated_at, clock_now_s(a->clock), &inserted);
 out:
     store_release(c);
     *claimed = inserted;
@@ -73,7 +68,7 @@ out:
 static err_t finish_paid(struct app *a, struct arena *ar, struct gift_tx *t, bool *moved)
 {
     struct store_conn *c = NULL;
-    int64_t now = now_s();
+    int64_t now = clock_now_s(a->clock);
     err_t err = store_acquire(a->store, false, &c);
     if (err)
         goto out;
@@ -89,7 +84,7 @@ static err_t finish_paid(struct app *a, struct arena *ar, struct gift_tx *t, boo
                                 .count = t->amount};
         t->status = GIFT_PAID;
         t->updated_at = now;
-        err = stats_add(c, ar, &it);
+        err = stats_add(c, ar, &it, now);
         if (!err)
             err = callback_emit(a, c, "gift_send", t->live_id, gift_send_json(t));
     }
@@ -105,7 +100,7 @@ static void finish_failed(struct app *a, const struct gift_tx *t)
     bool moved = false;
     /* best effort: a row left pending is reclaimed by a retry after stale_after_s */
     if (store_acquire(a->store, false, &c) == ERR_OK &&
-        gift_store_finish(c, t->biz_id, GIFT_FAILED, now_s(), &moved) != ERR_OK)
+        gift_store_finish(c, t->biz_id, GIFT_FAILED, clock_now_s(a->clock), &moved) != ERR_OK)
         log_warn("gift %s: failed status not stored", t->biz_id);
     store_release(c);
 }
@@ -136,7 +131,7 @@ static err_t charge(struct app *a, const struct gift_tx *t, struct gift_refusal 
 }
 
 static void init_tx(struct arena *ar, const struct gift_send_in *in, const struct live_room *lr,
-                    struct gift_tx *t)
+                    int64_t now, struct gift_tx *t)
 {
     memset(t, 0, sizeof(*t));
     t->biz_id = in->biz_id && in->biz_id[0] ? in->biz_id : arena_printf(ar, "%" PRId64, ids_next());
@@ -145,7 +140,7 @@ static void init_tx(struct arena *ar, const struct gift_send_in *in, const struc
     t->anchor_id = lr->anchor_id ? lr->anchor_id : "";
     t->gift_id = in->gift_id;
     t->amount = in->amount;
-    t->created_at = t->updated_at = now_s();
+    t->created_at = t->updated_at = now;
 }
 
 /* ERR_BAD_REQUEST with the reason in why->message. */
@@ -211,7 +206,7 @@ err_t gift_send(struct app *a, struct arena *ar, const struct gift_send_in *in, 
         if (err)
             return err;
     }
-    init_tx(ar, in, &lr, out);
+    init_tx(ar, in, &lr, clock_now_s(a->clock), out);
     err = claim(a, ar, out, &claimed);
     if (err || !claimed) {
         /* a replay: paid → the same answer, failed or still being paid → refused */
@@ -250,7 +245,7 @@ err_t gift_config_save(struct app *a, struct arena *ar, const struct gift_config
         return ERR_BAD_REQUEST;
     err_t err = store_acquire(a->store, false, &c);
     if (!err)
-        err = gift_store_config_save(c, ar, cfg, now_s());
+        err = gift_store_config_save(c, ar, cfg, clock_now_s(a->clock));
     store_release(c);
     return err;
 }
@@ -260,7 +255,7 @@ err_t gift_config_delete(struct app *a, int64_t gift_id)
     struct store_conn *c = NULL;
     err_t err = store_acquire(a->store, false, &c);
     if (!err)
-        err = gift_store_config_delete(c, gift_id, now_s());
+        err = gift_store_config_delete(c, gift_id, clock_now_s(a->clock));
     store_release(c);
     return err;
 }

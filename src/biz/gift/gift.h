@@ -1,6 +1,6 @@
 #ifndef QNLIVE_BIZ_GIFT_GIFT_H
 #define QNLIVE_BIZ_GIFT_GIFT_H
-/* Gifts (spec 03 §5): the gift catalogue (gift_config) and gift transactions (live_gift).
+/* Gifts: the gift catalogue (gift_config) and gift transactions (live_gift).
  *
  * A gift is counted exactly once. Its biz_id (server-made, or the client's optional
  * idempotency key) is unique in live_gift; the row moves 0 (pending) → 1 (paid) or 2 (failed)
@@ -93,7 +93,7 @@ err_t gift_list(struct app *a, struct arena *ar, enum gift_list_by by, const cha
                 int64_t page_num, int64_t page_size, struct gift_tx **out, size_t *n,
                 int64_t *total) MUST_USE;
 
-/* JSON of a config (GiftConfigDto), of a transaction row (§5.2) and of a send result /
+/* JSON of a config (GiftConfigDto), of a transaction row and of a send result /
  * gift_send callback body {biz_id,user_id,live_id,anchor_id,gift_id,amount,status}
  * (new references). */
 json_t *gift_config_json(const struct gift_config *c);

@@ -1,4 +1,4 @@
-/* Gift routes G1-G15 (spec 03 §5.6). */
+/* Gift routes G1-G15. */
 #define LOG_MODULE "gift"
 
 #include <stdint.h>
@@ -11,6 +11,7 @@
 #include "core/jv.h"
 #include "core/mem.h"
 #include "core/str.h"
+#include "http/page.h"
 #include "http/req.h"
 
 enum { PAGE_SIZE_MAX = 100 };
@@ -136,30 +137,26 @@ static err_t h_delete_server(struct req *r)
     return config_delete(r, "Bad Request");
 }
 
-/* A page of transactions in the {total_count, page_total, end_page, list} wrapper. Page sizes
- * are bounded (§10 #24: the reference divided by zero on page_size 0). */
+/* A page of transactions; the last page is the first one not filled. */
 static err_t page(struct req *r, enum gift_list_by by, const char *value)
 {
-    int64_t num, size, total;
+    struct req_page pg;
+    int64_t total;
     struct gift_tx *rows;
     size_t n;
-    err_t err = req_query_i64(r, "page_num", 1, 1, INT32_MAX, &num);
-    if (!err)
-        err = req_query_i64(r, "page_size", 10, 1, PAGE_SIZE_MAX, &size);
+    err_t err = req_page(r, PAGE_SIZE_MAX, &pg);
     if (err)
         return err;
-    err = gift_list(r->app, r->arena, by, value ? value : "", num, size, &rows, &n, &total);
+    err = gift_list(r->app, r->arena, by, value ? value : "", pg.num, pg.size, &rows, &n, &total);
     if (err)
         return fail_store(r, err);
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(list, gift_tx_json(&rows[i]));
-    return req_ok(r, json_pack("{s:I, s:I, s:b, s:o}", "total_count", (json_int_t)total,
-                               "page_total", (json_int_t)((total + size - 1) / size), "end_page",
-                               (int64_t)n < size, "list", list));
+    return req_ok_page(r, &pg, total, (int64_t)n < pg.size, list);
 }
 
-/* G2: only the live's anchor reads its room's gifts (§10 #8; the docs' rule). */
+/* G2: only the live's anchor reads its room's gifts. */
 static err_t h_list_live_client(struct req *r)
 {
     struct live_room lr;
@@ -273,7 +270,7 @@ void gift_module_register(struct app *a)
 {
     if (!a->conf.gift.enabled)
         return;
-    router_add(a->router, gift_routes, sizeof(gift_routes) / sizeof(gift_routes[0]));
+    router_add(a->router, gift_routes, ARRAY_LEN(gift_routes));
     if (a->conf.gift.test_hook)
         router_add(a->router, gift_test_route, 1);
 }

@@ -29,7 +29,7 @@ err_t gift_store_config_list(struct store_conn *c, struct arena *ar, int64_t typ
  * absent or deleted. */
 err_t gift_store_config_get(struct store_conn *c, struct arena *ar, int64_t gift_id,
                             struct gift_config *out) MUST_USE;
-/* Upsert by gift_id; revives a deleted row and keeps its created_at (§10 #25). */
+/* Upsert by gift_id; revives a deleted row and keeps its created_at. */
 err_t gift_store_config_save(struct store_conn *c, struct arena *ar, const struct gift_config *g,
                              int64_t now) MUST_USE;
 /* Soft delete by gift_id. */

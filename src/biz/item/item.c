@@ -1,4 +1,4 @@
-/* Item rules (spec 03 §4): limits, ordering, demonstrate and recordings. */
+/* Item rules: limits, ordering, demonstrate and recordings. */
 #define LOG_MODULE "item"
 
 #include "biz/item/item.h"
@@ -7,28 +7,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "biz/item/item_store.h"
 #include "biz/live/live.h"
 #include "clients/pili.h"
+#include "core/clock.h"
 #include "core/jv.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "store/store.h"
-
-static int64_t now_s(void)
-{
-    return (int64_t)time(NULL);
-}
 
 static bool empty(const char *s)
 {
     return !s || !s[0];
 }
 
-/* Validates the batch (§4.3 I1 c) and rejects an item_id given twice (§10 #20). */
+/* Validates the batch and rejects an item_id given twice. */
 static err_t check_batch(struct item *items, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -43,9 +38,9 @@ static err_t check_batch(struct item *items, size_t n)
 }
 
 static err_t add_tx(struct store_conn *c, struct arena *ar, const char *live_id, struct item *items,
-                    size_t n)
+                    size_t n, int64_t now)
 {
-    int64_t count, max, now = now_s();
+    int64_t count, max;
     struct item dup;
     err_t err = item_store_stats(c, ar, live_id, &count, &max);
     if (!err && count + (int64_t)n > ITEM_PER_LIVE_MAX)
@@ -76,7 +71,7 @@ err_t item_add(struct app *a, struct arena *ar, const char *live_id, struct item
     err = store_begin(c);
     if (err)
         goto out;
-    err = store_tx_end(c, add_tx(c, ar, live_id, items, n));
+    err = store_tx_end(c, add_tx(c, ar, live_id, items, n, clock_now_s(a->clock)));
 out:
     store_release(c);
     return err;
@@ -92,7 +87,7 @@ err_t item_delete(struct app *a, struct arena *ar, const char *live_id, const ch
         err = item_store_demo_get(c, ar, live_id, &demo);
     for (size_t i = 0; i < n && !err; i++)
         if (strcmp(ids[i], demo) != 0) /* the demonstrated item cannot be deleted */
-            err = item_store_soft_delete(c, live_id, ids[i], now_s());
+            err = item_store_soft_delete(c, live_id, ids[i], clock_now_s(a->clock));
     store_release(c);
     return err;
 }
@@ -109,7 +104,7 @@ static err_t set_each(struct app *a, const char *col, const char *live_id, const
         goto out;
     for (size_t i = 0; i < n && !err; i++)
         err = item_store_set_int(c, col, live_id, list[i].item_id,
-                                 is_order ? list[i].order : list[i].status, now_s());
+                                 is_order ? list[i].order : list[i].status, clock_now_s(a->clock));
     err = store_tx_end(c, err);
 out:
     store_release(c);
@@ -203,7 +198,7 @@ err_t item_move(struct app *a, struct arena *ar, const char *live_id, const char
     if (err)
         return err;
     const struct item *it = find_in(all, na, item_id ? item_id : "");
-    if (!it) /* the reference shifted the others anyway (§10 #22) */
+    if (!it) /* the reference shifted the others anyway */
         return ERR_NOT_FOUND;
     if (it->order != from) {
         snprintf(msg, ITEM_MSG_MAX, "from not match");
@@ -221,7 +216,7 @@ err_t item_move(struct app *a, struct arena *ar, const char *live_id, const char
     return set_each(a, "`order`", live_id, moves, nm, true);
 }
 
-/* Attaches each item's recording from one query of the live's logs (§10 #22: not N+1). */
+/* Attaches each item's recording from one query of the live's logs. */
 static err_t attach_records(struct store_conn *c, struct arena *ar, const char *live_id,
                             struct item *items, size_t n)
 {
@@ -247,7 +242,7 @@ err_t item_list(struct app *a, struct arena *ar, const char *live_id, bool show_
         err = item_store_list(c, ar, live_id, show_offline, out, n);
     if (!err && demo_first && item_store_demo_get(c, ar, live_id, &demo) == ERR_OK && demo[0] &&
         item_store_get(c, ar, live_id, demo, &d) == ERR_OK) {
-        /* the demonstrated item first, even when offline (§4.3 I6), then the rest */
+        /* the demonstrated item first, even when offline, then the rest */
         struct item *all = arena_zalloc(ar, (*n + 2) * sizeof(*all));
         size_t k = 0;
         all[k++] = d;
@@ -270,10 +265,10 @@ static void apply_update(struct arena *ar, struct item *it, const struct item *i
                           &it->link,  &it->current_price, &it->origin_price};
     const char *src[] = {in->title, in->tags,          in->thumbnail,
                          in->link,  in->current_price, in->origin_price};
-    for (size_t i = 0; i < sizeof(src) / sizeof(src[0]); i++)
+    for (size_t i = 0; i < ARRAY_LEN(src); i++)
         if (!empty(src[i]))
             *dst[i] = src[i];
-    if (in->has_record) /* only an explicit record changes the link (§10 #9) */
+    if (in->has_record) /* only an explicit record changes the link */
         it->record_id = in->record_id;
     if (in->extends_in && json_object_size(in->extends_in) > 0) {
         char *merged = jv_extends_merge(it->extends_json, in->extends_in);
@@ -291,7 +286,7 @@ err_t item_update(struct app *a, struct arena *ar, const char *live_id, const st
         err = item_store_get(c, ar, live_id, in->item_id, &it);
     if (!err) {
         apply_update(ar, &it, in);
-        err = item_store_save(c, &it, now_s());
+        err = item_store_save(c, &it, clock_now_s(a->clock));
     }
     store_release(c);
     return err;

@@ -1,7 +1,7 @@
 #ifndef QNLIVE_BIZ_ITEM_ITEM_H
 #define QNLIVE_BIZ_ITEM_ITEM_H
-/* Shopping items of a live room, the demonstrated (讲解) item and demonstrate recordings
- * (spec 03 §4). Strings live in the arena passed to each call. Functions that can reject input
+/* Shopping items of a live room, the demonstrated (讲解) item and demonstrate recordings.
+ * Strings live in the arena passed to each call. Functions that can reject input
  * for a reason the spec words write it into msg (size ITEM_MSG_MAX) with ERR_BAD_REQUEST. */
 #include <jansson.h>
 #include <stdbool.h>
@@ -23,7 +23,7 @@ enum {
     ITEM_MSG_MAX = 160,
 };
 
-/* item_demonstrate_log.status (§4.5) */
+/* item_demonstrate_log.status */
 enum record_status {
     RECORD_OK = 0,        /* saved: Pili accepted the save-as */
     RECORD_WAITING = 1,   /* closed; its save-as is asked for (again) by the recordings job */
@@ -77,8 +77,8 @@ err_t item_move(struct app *a, struct arena *ar, const char *live_id, const char
  * demonstrated item first (I6). Each item carries its recording. */
 err_t item_list(struct app *a, struct arena *ar, const char *live_id, bool show_offline,
                 bool demo_first, struct item **out, size_t *n) MUST_USE;
-/* UPDATE (I7/S6) of in->item_id: non-empty differing fields; record_id only when in->has_record
- * (§10 #9); extends merged. ERR_NOT_FOUND unknown item. */
+/* UPDATE (I7/S6) of in->item_id: non-empty differing fields; record_id only when in->has_record;
+ * extends merged. ERR_NOT_FOUND unknown item. */
 err_t item_update(struct app *a, struct arena *ar, const char *live_id,
                   const struct item *in) MUST_USE;
 /* Merges `map` into the item's extends (I8/S7). ERR_NOT_FOUND unknown item. */

@@ -1,17 +1,17 @@
-/* Demonstrate (讲解) and demonstrate recordings (spec 03 §4.3 I9-I15, §4.5, §4.6). */
+/* Demonstrate (讲解) and demonstrate recordings. */
 #define LOG_MODULE "item"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "biz/item/item.h"
 #include "biz/item/item_store.h"
 #include "biz/live/live.h"
 #include "clients/pili.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "cron/cron.h"
@@ -21,11 +21,6 @@ enum {
     RECORDINGS_PERIOD_MS = 5000,
     SWEEP_BATCH = 200, /* demonstrating rooms checked per run */
 };
-
-static int64_t now_s(void)
-{
-    return (int64_t)time(NULL);
-}
 
 /* The Pili stream of a live: the last segment of its push URL as the reference derived it, or,
  * for a room that is gone, the stream name of the configured pattern. Heap string. */
@@ -48,7 +43,7 @@ static err_t close_rec(struct store_conn *c, struct item_record *log, int64_t en
 /* SAVE_AS: asks Pili to save [start, end] of a closed recording. Accepted → status 0 (saved)
  * with Pili's file name; refused or unreachable → still waiting, retried by the recordings job
  * until pili.saveas_retry_s after its end, then 3 (failed). The file name carries the log id
- * so recordings of one item never overwrite each other (§10 #23). */
+ * so recordings of one item never overwrite each other. */
 static err_t save_rec(struct app *a, struct store_conn *c, struct arena *ar, const char *title,
                       struct item_record *log, char *msg)
 {
@@ -59,7 +54,7 @@ static err_t save_rec(struct app *a, struct store_conn *c, struct arena *ar, con
         err = pili_save_as(a->pili, title, fname, log->start, log->end, &saved);
     if (err && msg)
         snprintf(msg, ITEM_MSG_MAX, "%s", a->pili ? "pili save-as failed" : "pili not configured");
-    bool gives_up = !a->pili || now_s() - log->end >= a->conf.pili.saveas_retry_s;
+    bool gives_up = !a->pili || clock_now_s(a->clock) - log->end >= a->conf.pili.saveas_retry_s;
     if (!err || gives_up) {
         log->status = err ? RECORD_FAILED : RECORD_OK;
         if (!err)
@@ -76,7 +71,7 @@ static err_t save_rec(struct app *a, struct store_conn *c, struct arena *ar, con
 static err_t stop_rec(struct app *a, struct store_conn *c, struct arena *ar,
                       const struct live_room *lr, struct item_record *log, char *msg)
 {
-    err_t err = close_rec(c, log, now_s());
+    err_t err = close_rec(c, log, clock_now_s(a->clock));
     if (err)
         return err;
     char *title = stream_title(a, lr, log->live_id);
@@ -124,12 +119,12 @@ err_t item_demo_start(struct app *a, struct arena *ar, const char *live_id, cons
         goto out;
     if (close_open(a, c, ar, &lr, &closed, msg) != ERR_OK)
         log_warn("live %s: open recording not closed", live_id);
-    err = item_store_demo_set(c, ar, live_id, item_id, now_s());
+    err = item_store_demo_set(c, ar, live_id, item_id, clock_now_s(a->clock));
     if (!err && record)
-        err = item_store_log_insert(c, live_id, item_id, now_s(), &log_id);
+        err = item_store_log_insert(c, live_id, item_id, clock_now_s(a->clock), &log_id);
     if (!err && record) {
         it.record_id = log_id;
-        err = item_store_save(c, &it, now_s());
+        err = item_store_save(c, &it, clock_now_s(a->clock));
     }
 out:
     store_release(c);
@@ -146,7 +141,7 @@ err_t item_demo_stop(struct app *a, struct arena *ar, const char *live_id, struc
     if (!err)
         err = store_acquire(a->store, false, &c);
     if (!err)
-        err = item_store_demo_set(c, ar, live_id, "", now_s());
+        err = item_store_demo_set(c, ar, live_id, "", clock_now_s(a->clock));
     if (!err)
         err = close_open(a, c, ar, &lr, rec, msg);
     store_release(c);
@@ -155,11 +150,10 @@ err_t item_demo_stop(struct app *a, struct arena *ar, const char *live_id, struc
 
 /* Clears the demonstrated item and closes the open recordings (waiting for their save-as,
  * which the recordings job asks for: no upstream call in the caller's request). */
-static err_t end_demo(struct store_conn *c, struct arena *ar, const char *live_id)
+static err_t end_demo(struct store_conn *c, struct arena *ar, const char *live_id, int64_t now)
 {
     struct item_record *open;
     size_t n = 0;
-    int64_t now = now_s();
     err_t err = item_store_demo_set(c, ar, live_id, "", now);
     if (!err)
         err = item_store_logs(c, ar, "live_id = ? AND `end` IS NULL ORDER BY id",
@@ -175,7 +169,7 @@ void item_demo_end(struct app *a, const char *live_id)
     struct store_conn *c = NULL;
     err_t err = store_acquire(a->store, false, &c);
     if (!err)
-        err = end_demo(c, ar, live_id);
+        err = end_demo(c, ar, live_id, clock_now_s(a->clock));
     store_release(c);
     arena_free(&ar);
     if (err)
@@ -205,7 +199,7 @@ static err_t sweep_orphans(struct app *a, struct store_conn *c, struct arena *ar
     for (size_t i = 0; i < n && !err; i++) {
         if (demo_is_orphan(a, ar, lives[i])) {
             log_info("live %s: demonstration ended (room stopped or anchor gone)", lives[i]);
-            err = end_demo(c, ar, lives[i]);
+            err = end_demo(c, ar, lives[i], clock_now_s(a->clock));
         }
     }
     return err;
@@ -335,8 +329,9 @@ err_t item_records_delete(struct app *a, struct arena *ar, const char *live_id, 
         }
         if (err)
             break;
-        /* a missing log is a failure of that id, not a crash (§10 #10) */
-        if (!found || item_store_unlink_record(c, live_id, ids[i], now_s()) != ERR_OK ||
+        /* a missing log is a failure of that id, not a crash */
+        if (!found ||
+            item_store_unlink_record(c, live_id, ids[i], clock_now_s(a->clock)) != ERR_OK ||
             item_store_log_delete(c, live_id, ids[i]) != ERR_OK)
             (*failed)[(*nfailed)++] = ids[i];
     }

@@ -1,4 +1,4 @@
-/* Item routes I1-I15 (client) and S1-S7 (server), spec 03 §4.3-§4.4. */
+/* Item routes I1-I15 (client) and S1-S7 (server). */
 #define LOG_MODULE "item"
 
 #include <stdint.h>
@@ -22,7 +22,7 @@ static err_t fail(struct req *r, err_t err, const char *msg)
     return req_fail_internal(r, err);
 }
 
-/* ANCHOR_CHECK: an unknown live or a caller who is not its anchor is a 404 (§10 #26). */
+/* ANCHOR_CHECK: an unknown live or a caller who is not its anchor is a 404. */
 static err_t anchor_check(struct req *r, const char *live_id)
 {
     struct live_room lr;
@@ -37,7 +37,7 @@ static bool is_server(const struct req *r)
     return strncmp(r->path, "/server/", 8) == 0;
 }
 
-/* One Item object of a request body (§4.1 input rules). */
+/* One Item object of a request body. */
 static err_t parse_item(json_t *o, struct item *it)
 {
     bool present;
@@ -340,7 +340,7 @@ static err_t h_records_delete(struct req *r)
         return req_fail(r, ERR_BAD_REQUEST, NULL);
     if (json_array_size(arr) == 0)
         return req_fail(r, ERR_BAD_REQUEST, "empty demonstrate_item");
-    err = anchor_check(r, live_id); /* §10 #5: only the anchor deletes recordings */
+    err = anchor_check(r, live_id); /* only the anchor deletes recordings */
     if (err)
         return err;
     n = json_array_size(arr);
@@ -372,7 +372,7 @@ static const struct route item_routes[] = {
     {HTTP_POST, "/client/item/order/single", h_move, AUTH_CLIENT},
     {HTTP_GET, "/client/item/:live_id", h_list, AUTH_CLIENT},
     {HTTP_PUT, "/client/item/:live_id/:item_id", h_update, AUTH_CLIENT},
-    /* Android sends POST for the extends update (spec 05 §2.12): served as PUT */
+    /* Android sends POST for the extends update: served as PUT */
     {HTTP_PUT | HTTP_POST, "/client/item/:live_id/:item_id/extends", h_extends, AUTH_CLIENT},
     {HTTP_POST, "/client/item/demonstrate/:live_id/:item_id", h_demo, AUTH_CLIENT},
     {HTTP_POST, "/client/item/demonstrate/start/:live_id/:item_id", h_demo_record, AUTH_CLIENT},
@@ -391,7 +391,7 @@ static const struct route item_routes[] = {
 };
 
 /* The anchor leaving its room, or the room stopping or being deleted, ends the item's
- * demonstration and its recording (spec 02 §3.10). */
+ * demonstration and its recording. */
 static void on_room_change(struct app *a, const char *event, const char *live_id)
 {
     if (strcmp(event, "anchor_left") == 0 || strcmp(event, "stopped") == 0)
@@ -400,7 +400,7 @@ static void on_room_change(struct app *a, const char *event, const char *live_id
 
 void item_module_register(struct app *a)
 {
-    router_add(a->router, item_routes, sizeof(item_routes) / sizeof(item_routes[0]));
+    router_add(a->router, item_routes, ARRAY_LEN(item_routes));
     live_on_change(a, on_room_change);
     item_schedule_jobs(a);
 }

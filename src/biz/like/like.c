@@ -1,4 +1,4 @@
-/* Like counters in the cache and their flush to stats_single_live (spec 02 §4.8). */
+/* Like counters in the cache and their flush to stats_single_live. */
 #define LOG_MODULE "like"
 
 #include "biz/like/like.h"

@@ -1,7 +1,7 @@
 #ifndef QNLIVE_BIZ_LIKE_LIKE_H
 #define QNLIVE_BIZ_LIKE_LIKE_H
 
-/* Likes (spec 02 §3.14, §4.8). Counters live in the cache:
+/* Likes. Counters live in the cache:
  *   like:{<live_id>}          hash: field <user_id> = the user's cumulative likes in the room,
  *                             field "_" = the room total (TTL 7 days, renewed by each like)
  *   like:{<live_id>}:seeded   present while the hash holds the stored counts (same TTL)

@@ -9,12 +9,12 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "biz/like/like.h"
 #include "biz/like/like_int.h"
 #include "biz/like/like_store.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "store/store.h"
@@ -52,7 +52,7 @@ static err_t write_rows(struct app *a, struct like_waiter *w, size_t n)
         rows[i] = w->row;
     err_t err = store_acquire(a->store, false, &c);
     if (!err)
-        err = like_store_put_many(c, ar, rows, n, (int64_t)time(NULL));
+        err = like_store_put_many(c, ar, rows, n, clock_now_s(a->clock));
     store_release(c);
     arena_free(&ar);
     return err;

@@ -1,4 +1,4 @@
-/* L14 PUT /client/live/room/:live_id/like (spec 02 §3.14). */
+/* L14 PUT /client/live/room/:live_id/like. */
 #define LOG_MODULE "like"
 
 #include <string.h>
@@ -10,11 +10,12 @@
 #include "clients/im.h"
 #include "core/jv.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "http/req.h"
 
 /* The optional body {"count": n}. Like the reference, a missing, empty or undecodable body
  * counts as one like (the web client sends none), and 0 means 1; unlike it, a count that is
- * not an integer in 1..LIKE_COUNT_MAX is refused (§12 #18). */
+ * not an integer in 1..LIKE_COUNT_MAX is refused. */
 static err_t parse_count(struct req *r, int64_t *count)
 {
     json_t *root = r->body_len ? json_loadb(r->body, r->body_len, 0, NULL) : NULL;
@@ -83,7 +84,7 @@ static const struct route like_routes[] = {
 
 void like_module_register(struct app *a)
 {
-    router_add(a->router, like_routes, sizeof(like_routes) / sizeof(like_routes[0]));
+    router_add(a->router, like_routes, ARRAY_LEN(like_routes));
     like_commit_init(a);
     like_jobs_register(a);
 }

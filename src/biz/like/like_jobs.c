@@ -1,11 +1,10 @@
-/* The like job (spec 01 §7.3 #5): KeepCacheLikes refreshes the TTL of on-air rooms' hashes.
+/* The like job: KeepCacheLikes refreshes the TTL of on-air rooms' hashes.
  * FlushCacheLikes (#4) has no work left: every like is in the database when acknowledged. */
 #define LOG_MODULE "like"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "biz/like/like.h"

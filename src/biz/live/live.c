@@ -1,4 +1,4 @@
-/* The live-room service: state machine (spec 02 §4.2), presence (§4.4) and the public API of
+/* The live-room service: state machine, presence and the public API of
  * live.h. Each state change is one guarded statement plus its callback event in one
  * transaction, so an event is stored exactly when the change happened. */
 #define LOG_MODULE "live"
@@ -6,7 +6,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "biz/callback/callback.h"
@@ -16,21 +15,13 @@
 #include "clients/im.h"
 #include "clients/pili.h"
 #include "clients/rtc.h"
+#include "core/clock.h"
 #include "core/ids.h"
 #include "core/jv.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "store/store.h"
 #include "metrics/metrics.h"
-
-static const char MSG_STATUS[] = "live status error";
-static const char MSG_NOT_ANCHOR[] = "user not anchor";
-static const char MSG_NOT_IN_ROOM[] = "user not in live room";
-
-static int64_t now_s(void)
-{
-    return (int64_t)time(NULL);
-}
 
 /* Room lifecycle listeners (live_on_change): filled during registration, read-only afterwards,
  * so request threads read them without a lock. Keyed by app so several apps in one process
@@ -154,7 +145,7 @@ static err_t stop_tx(struct app *a, const char *live_id, const char *anchor_id, 
     err = store_begin(c);
     if (err)
         goto out;
-    err = live_store_stop(c, live_id, anchor_id, now_s(), reason, stop_user_id, &n);
+    err = live_store_stop(c, live_id, anchor_id, clock_now_s(a->clock), reason, stop_user_id, &n);
     if (!err && n > 0)
         err = callback_emit(a, c, "live_stopped", live_id, id_body(live_id));
     err = store_tx_end(c, err);
@@ -169,30 +160,24 @@ out:
 }
 
 /* Explains a failed guard from the current row: missing, wrong status or wrong owner. */
-static err_t explain_stop(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-                          const char **msg)
+static err_t explain_stop(struct app *a, struct arena *ar, const char *live_id, const char *user_id)
 {
     struct live_room l;
     err_t err = find_primary(a, ar, live_id, &l);
     if (err)
         return err;
-    if (l.status != LIVE_STATUS_ON)
-        *msg = MSG_STATUS;
-    else if (user_id && strcmp(l.anchor_id, user_id) != 0)
-        *msg = MSG_NOT_ANCHOR;
-    else
-        *msg = MSG_STATUS; /* changed under us: someone else stopped it first */
-    return ERR_INTERNAL;
+    if (l.status == LIVE_STATUS_ON && user_id && strcmp(l.anchor_id, user_id) != 0)
+        return ERR_NOT_ANCHOR;
+    /* not on air, or changed under us: someone else stopped it first */
+    return ERR_ROOM_NOT_ON_AIR;
 }
 
-err_t live_stop(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-                const char **msg)
+err_t live_stop(struct app *a, struct arena *ar, const char *live_id, const char *user_id)
 {
     bool stopped = false;
-    *msg = NULL;
     err_t err = stop_tx(a, live_id, user_id, NULL, NULL, &stopped);
     if (!err && !stopped)
-        err = explain_stop(a, ar, live_id, user_id, msg);
+        err = explain_stop(a, ar, live_id, user_id);
     return err;
 }
 
@@ -200,11 +185,10 @@ err_t live_stop_by_system(struct app *a, const char *live_id, const char *reason
                           const char *stop_user_id)
 {
     struct arena *ar = arena_new();
-    const char *msg = NULL;
     bool stopped = false;
     err_t err = stop_tx(a, live_id, NULL, reason, stop_user_id, &stopped);
     if (!err && !stopped)
-        err = explain_stop(a, ar, live_id, NULL, &msg);
+        err = explain_stop(a, ar, live_id, NULL);
     arena_free(&ar);
     return err;
 }
@@ -213,18 +197,18 @@ err_t live_delete(struct app *a, struct arena *ar, const char *live_id, const ch
 {
     struct live_room l;
     struct store_conn *c = NULL;
-    int64_t n = 0, stopped = 0, now = now_s();
+    int64_t n = 0, stopped = 0, now = clock_now_s(a->clock);
     err_t err = find_primary(a, ar, live_id, &l);
     if (err)
         return err;
     if (anchor_id && strcmp(l.anchor_id, anchor_id) != 0)
-        return ERR_FORBIDDEN;
+        return ERR_NOT_ROOM_OWNER;
     err = store_acquire(a->store, false, &c);
     if (!err)
         err = store_begin(c);
     if (err)
         goto out;
-    /* an on-air room is stopped first, so it never stays on air invisibly (§12 #10) */
+    /* an on-air room is stopped first, so it never stays on air invisibly */
     err = live_store_stop(c, live_id, NULL, now, NULL, NULL, &stopped);
     if (!err && stopped)
         err = callback_emit(a, c, "live_stopped", live_id, id_body(live_id));
@@ -244,7 +228,7 @@ out:
     return err;
 }
 
-/* The raw row of a live_created event (spec 02 §5.4): times are Unix seconds or null. */
+/* The raw row of a live_created event: times are Unix seconds or null. */
 static json_t *entity_json(const struct live_room *l)
 {
     json_t *ext = jv_extends_load(l->extends_json);
@@ -321,7 +305,7 @@ err_t live_create(struct app *a, struct arena *ar, const char *anchor_id,
                   const struct live_create_in *in, struct live_view *out)
 {
     struct live_room *l = &out->room;
-    int64_t now = now_s();
+    int64_t now = clock_now_s(a->clock);
     memset(out, 0, sizeof(*out));
     err_t err = user_find(a, ar, anchor_id, &out->anchor);
     if (err)
@@ -338,7 +322,7 @@ err_t live_create(struct app *a, struct arena *ar, const char *anchor_id,
     l->start_at = in->start_at;
     l->end_at = in->end_at;
     l->created_at = l->updated_at = now;
-    /* IM off gives chat id 0; an IM failure stores nothing (spec 04 §3.5) */
+    /* IM off gives chat id 0; an IM failure stores nothing */
     if (im_create_chatroom(a->im, out->anchor.im_userid, l->live_id, &l->chat_id))
         return ERR_INTERNAL;
     fill_urls(a, ar, l, in->publish_expire_at, now);
@@ -393,19 +377,18 @@ static const char *push_url_at_start(struct app *a, struct arena *ar, const char
 }
 
 err_t live_start(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-                 struct live_view *out, const char **msg)
+                 struct live_view *out)
 {
     struct live_room l;
-    int64_t n = 0, now = now_s();
+    int64_t n = 0, now = clock_now_s(a->clock);
     char *token = NULL;
-    *msg = NULL;
     err_t err = find_primary(a, ar, live_id, &l);
     if (err)
         return err;
     if (l.status == LIVE_STATUS_OFF)
-        return *msg = MSG_STATUS, ERR_INTERNAL;
+        return ERR_ROOM_NOT_ON_AIR;
     if (strcmp(l.anchor_id, user_id) != 0)
-        return *msg = MSG_NOT_ANCHOR, ERR_INTERNAL;
+        return ERR_NOT_ANCHOR;
     char *prev = NULL;
     err = start_tx(a, live_id, user_id, push_url_at_start(a, ar, live_id, now), now, &n);
     /* the anchor is in its room from the start (also when re-starting an on-air room); its
@@ -421,7 +404,7 @@ err_t live_start(struct app *a, struct arena *ar, const char *live_id, const cha
     if (err)
         return err;
     if (n == 0 && out->room.status != LIVE_STATUS_ON)
-        return *msg = MSG_STATUS, ERR_INTERNAL;
+        return ERR_ROOM_NOT_ON_AIR;
     if (rtc_room_token(a->rtc, live_id, user_id, now, &token))
         return ERR_INTERNAL;
     out->room_token = arena_strdup(ar, token);
@@ -431,16 +414,13 @@ err_t live_start(struct app *a, struct arena *ar, const char *live_id, const cha
 }
 
 err_t live_join(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-                const struct live_views_gen *gen, struct live_room *room, const char **msg)
+                const struct live_views_gen *gen, struct live_room *room)
 {
     char *prev = NULL;
-    *msg = NULL;
-    /* the room is checked before the presence moves (§12 #8) */
+    /* the room is checked before the presence moves */
     err_t err = gen ? live_room_cached(a, ar, live_id, gen, room) : room_now(a, ar, live_id, room);
-    if (!err && room->status == LIVE_STATUS_OFF) {
-        *msg = MSG_STATUS;
-        err = ERR_INTERNAL;
-    }
+    if (!err && room->status == LIVE_STATUS_OFF)
+        err = ERR_ROOM_NOT_ON_AIR;
     if (!err)
         err = live_presence_join(a, ar, live_id, user_id, &prev);
     if (!err)
@@ -449,8 +429,8 @@ err_t live_join(struct app *a, struct arena *ar, const char *live_id, const char
     return err;
 }
 
-/* Tells listeners when the anchor itself left its room (spec 02 §3.10: the item being
- * demonstrated is cleared); the room stays on air. */
+/* Tells listeners when the anchor itself left its room (the item being
+ * demonstrated is cleared then); the room stays on air. */
 static void anchor_left_check(struct app *a, const char *live_id, const char *user_id)
 {
     struct arena *ar = arena_new();
@@ -505,23 +485,20 @@ static void anchor_heartbeat(struct app *a, struct arena *ar, const char *live_i
 }
 
 err_t live_heartbeat(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-                     int *status, const char **msg)
+                     int *status)
 {
     struct live_views_gen gen;
     struct live_room l;
     bool in_room = false;
-    *msg = NULL;
     err_t err = live_presence_beat(a, ar, live_id, user_id, &gen, &in_room);
-    if (!err && !in_room) {
-        *msg = MSG_NOT_IN_ROOM; /* HTTP 500: Android re-joins on it (spec 05 §1.5) */
-        err = ERR_INTERNAL;
-    }
+    if (!err && !in_room)
+        err = ERR_NOT_IN_ROOM; /* Android re-joins on it */
     if (!err)
         err = live_room_cached(a, ar, live_id, &gen, &l);
     if (err)
         return err;
     if (strcmp(l.anchor_id, user_id) == 0)
-        anchor_heartbeat(a, ar, live_id, now_s());
+        anchor_heartbeat(a, ar, live_id, clock_now_s(a->clock));
     *status = l.status;
     metrics_add(METRICS_HEARTBEATS, 1);
     return ERR_OK;
@@ -535,14 +512,14 @@ err_t live_set_extends(struct app *a, struct arena *ar, const char *live_id, con
     int64_t n = 0;
     err_t err = store_acquire(a->store, false, &c);
     if (!err)
-        err = live_store_set_extends(c, live_id, user_id, extends_json, now_s(), &n);
+        err = live_store_set_extends(c, live_id, user_id, extends_json, clock_now_s(a->clock), &n);
     if (!err && n > 0)
         live_views_changed(a, live_id);
     /* nothing changed: unknown room, not the anchor, or (MySQL) the same map again */
     if (!err && n == 0) {
         err = live_store_find(c, ar, live_id, &l);
         if (!err && strcmp(l.anchor_id, user_id) != 0)
-            err = ERR_FORBIDDEN; /* only the anchor (§12 #16) */
+            err = ERR_NOT_ROOM_OWNER; /* only the anchor changes its room's extends */
     }
     store_release(c);
     return err;
@@ -604,7 +581,7 @@ err_t live_list_users(struct app *a, struct arena *ar, const char *live_id, int6
                 out->users[out->n++] = users[j];
                 break;
             }
-    out->fetched = out->n; /* the reference counts the items kept here (spec 02 §3.13) */
+    out->fetched = out->n; /* the reference counts the items kept here */
     return ERR_OK;
 }
 
@@ -624,7 +601,7 @@ json_t *live_info_json(const struct live_view *v, bool with_push_url)
     json_object_set_new(o, "room_token", jv_str(v->room_token));
     json_object_set_new(o, "pk_id", jv_str(l->pk_id));
     json_object_set_new(o, "online_count", json_integer(v->online_count));
-    /* unset times are 0, not Go's zero time (§12 #3) */
+    /* unset times are 0, not Go's zero time */
     json_object_set_new(o, "start_time", json_integer(l->start_at));
     json_object_set_new(o, "end_time", json_integer(l->end_at));
     json_object_set_new(o, "chat_id", json_integer(l->chat_id));
@@ -655,7 +632,8 @@ err_t live_expire_rooms(struct app *a)
     bool stopped;
     err_t err = store_acquire(a->store, false, &c);
     if (!err)
-        err = live_store_on_air(c, ar, now_s() - a->conf.live.room_timeout_s, &ids, &n);
+        err =
+            live_store_on_air(c, ar, clock_now_s(a->clock) - a->conf.live.room_timeout_s, &ids, &n);
     store_release(c);
     /* each stop re-checks status 1 in its own guarded statement, so a manual stop in between
      * is not repeated and emits no second live_stopped */

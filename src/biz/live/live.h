@@ -1,8 +1,8 @@
 #ifndef QNLIVE_BIZ_LIVE_H
 #define QNLIVE_BIZ_LIVE_H
 
-/* The live-room service: live_entities rows (spec 02 §1.1), the per-user presence rows of
- * live_room_user_entities (§1.2), the room state machine (§4.2) and its timeout jobs (§4.3).
+/* The live-room service: live_entities rows, the per-user presence rows of
+ * live_room_user_entities, the room state machine and its timeout jobs.
  * Strings of a live_room live in the arena passed to the call. */
 
 #include <stdbool.h>
@@ -22,7 +22,7 @@ enum {
     LIVE_EXTENDS_MAX = 1024,
 };
 
-/* live_entities.status (spec 02 §4.1). */
+/* live_entities.status. */
 enum live_status {
     LIVE_STATUS_PREPARE = 0,
     LIVE_STATUS_ON = 1,
@@ -101,7 +101,7 @@ typedef void live_change_fn(struct app *a, const char *event, const char *live_i
  * the same function twice for one app is a no-op). */
 void live_on_change(struct app *a, live_change_fn *fn);
 
-/* Registers the live routes (spec 02 §3 except the like) and the room/presence timeout jobs. */
+/* Registers the live routes and the room/presence timeout jobs. */
 void live_module_register(struct app *a);
 
 /* Tells cached room views that live_id changed (another module wrote its row, e.g. pk_id):

@@ -1,10 +1,11 @@
-/* The two timeout jobs of the live module (spec 01 §7.3 jobs #2 and #3), singletons. */
+/* The two timeout jobs of the live module, singletons. */
 #define LOG_MODULE "live"
 
 #include "app.h"
 #include "biz/live/live.h"
 #include "biz/live/live_int.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "cron/cron.h"
 
 static err_t room_timeout_job(void *ud)
@@ -38,7 +39,7 @@ void live_module_register(struct app *a)
     live_views_init(a);
     live_presence_init(a);
     live_http_register(a);
-    for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++)
+    for (size_t i = 0; i < ARRAY_LEN(jobs); i++)
         if (cron_add(a->cron, &jobs[i]))
             log_error("cannot schedule the %s job", jobs[i].name);
 }

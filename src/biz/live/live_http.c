@@ -1,4 +1,4 @@
-/* Live routes L1-L13 and L15-L18 (spec 02 §3; the like, L14, belongs to the likes code):
+/* Live routes L1-L13 and L15-L18:
  * parse, call the live service, render. */
 #define LOG_MODULE "live"
 
@@ -17,135 +17,27 @@
 
 static const int64_t PAGE_SIZE_MAX = 1000;
 
-/* The reference's untyped errors are 500 with their text; a missing room on a client route is
- * its ORM's 500 "record not found", which the clients handle (an Android heartbeat re-joins). */
-static err_t fail(struct req *r, err_t err, const char *msg)
+/* Client routes answer as the reference did: a missing room is its ORM's 500 "record not
+ * found" (the clients handle it: an Android heartbeat re-joins), other failures 500 unless the
+ * input was bad or a dependency is away; rule refusals carry their own answer. */
+static err_t client_error(err_t err)
 {
-    if (msg)
-        return req_fail(r, err, "%s", msg);
-    switch (err) {
-    case ERR_NOT_FOUND:
-        return req_fail(r, ERR_INTERNAL, "record not found");
-    case ERR_FORBIDDEN:
-        return req_fail(r, ERR_FORBIDDEN, "user not anchor");
-    case ERR_UNAVAILABLE:
-    case ERR_BAD_REQUEST:
-        return req_fail(r, err, NULL);
-    default:
-        return req_fail(r, ERR_INTERNAL, NULL);
-    }
+    if (err == ERR_NOT_FOUND)
+        return ERR_RECORD_NOT_FOUND;
+    if (err == ERR_FORBIDDEN)
+        return ERR_NOT_ROOM_OWNER;
+    if (err == ERR_UNAVAILABLE || err == ERR_BAD_REQUEST || err_is_refusal(err))
+        return err;
+    return ERR_INTERNAL;
 }
 
-/* Server routes answer a missing room with 404 (§12 #5): no SDK reads them. */
-static err_t fail_server(struct req *r, err_t err, const char *msg)
+/* Server routes answer a missing room with 404: no SDK reads them. */
+static err_t server_error(err_t err)
 {
-    if (err == ERR_NOT_FOUND && !msg)
-        return req_fail(r, ERR_NOT_FOUND, NULL);
-    return fail(r, err, msg);
+    return err == ERR_NOT_FOUND ? ERR_NOT_FOUND : client_error(err);
 }
 
-/* Digit count of a positive integer. */
-static int digits(int64_t v)
-{
-    int n = 1;
-    while (v >= 10) {
-        v /= 10;
-        n++;
-    }
-    return n;
-}
-
-static bool is_leap(int64_t y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Wall-clock fields at a zone offset (seconds east of UTC) to Unix seconds; dates that do not
- * exist ("2023-02-31") are refused rather than rolled over. */
-static bool civil_to_unix_at(const int64_t f[6], int64_t offset_s, int64_t *out)
-{
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (f[1] < 1 || f[1] > 12 || f[3] > 23 || f[4] > 59 || f[5] > 60)
-        return false;
-    int dim = mdays[f[1] - 1] + (f[1] == 2 && is_leap(f[0]));
-    if (f[2] < 1 || f[2] > dim)
-        return false;
-    *out = civil_days_from_date(f[0], (int)f[1], (int)f[2]) * 86400 + f[3] * 3600 + f[4] * 60 +
-           f[5] - offset_s;
-    return true;
-}
-
-/* Wall-clock UTC+8 fields to Unix seconds (the reference's default zone, spec 02 §0.4). */
-static bool civil_to_unix(const int64_t f[6], int64_t *out)
-{
-    return civil_to_unix_at(f, CIVIL_UTC8_OFFSET_S, out);
-}
-
-/* A numeric timestamp by its digit count: s, ms, µs, ns, yyyymmdd, yyyyMMddhhmmss. */
-static bool number_time(int64_t v, int64_t *out)
-{
-    int64_t f[6] = {0};
-    switch (v > 0 ? digits(v) : 0) {
-    case 8:
-        f[0] = v / 10000, f[1] = v / 100 % 100, f[2] = v % 100;
-        return civil_to_unix(f, out);
-    case 13:
-        return *out = v / 1000, true;
-    case 14:
-        f[0] = v / 10000000000, f[1] = v / 100000000 % 100, f[2] = v / 1000000 % 100;
-        f[3] = v / 10000 % 100, f[4] = v / 100 % 100, f[5] = v % 100;
-        return civil_to_unix(f, out);
-    case 16:
-        return *out = v / 1000000, true;
-    case 19:
-        return *out = v / 1000000000, true;
-    default:
-        return *out = v > 0 ? v : 0, true;
-    }
-}
-
-/* The tail of an ISO 8601 time: optional fraction (ignored), then optional "Z" or +hh[:]mm /
- * -hh[:]mm. *offset_s keeps the UTC+8 default when no zone is written. */
-static bool zone_suffix(const char *s, int64_t *offset_s)
-{
-    int64_t hh, mm;
-    if (*s == '.')
-        s += 1 + strspn(s + 1, "0123456789");
-    if (!*s)
-        return true;
-    if (strcmp(s, "Z") == 0) {
-        *offset_s = 0;
-        return true;
-    }
-    if ((*s != '+' && *s != '-') || strlen(s) < 5 || !strn_to_i64(s + 1, 2, 0, 23, &hh))
-        return false;
-    const char *m = s[3] == ':' ? s + 4 : s + 3;
-    if (strlen(m) != 2 || !strn_to_i64(m, 2, 0, 59, &mm))
-        return false;
-    *offset_s = (*s == '-' ? -1 : 1) * (hh * 3600 + mm * 60);
-    return true;
-}
-
-/* "2023-1-5 20:30:00", "2023/01/05T20:30", "2023-01-05", "2023-01-05T12:30:00.5+08:00",
- * "2023-01-05T04:30:00Z": up to six numbers, then an optional fraction and zone. */
-static bool text_time(const char *s, int64_t *out)
-{
-    int64_t f[6] = {0}, offset_s = CIVIL_UTC8_OFFSET_S;
-    int nf = 0;
-    while (*s && nf < 6) {
-        size_t n = strspn(s, "0123456789");
-        if (n == 0 || n > 4 || !strn_to_i64(s, n, 0, 9999, &f[nf]))
-            return false;
-        nf++;
-        s += n;
-        if (!*s || !strchr("-/ T:", *s) || (nf >= 3 && *s == '-'))
-            break;
-        s++;
-    }
-    return nf >= 3 && zone_suffix(s, &offset_s) && civil_to_unix_at(f, offset_s, out);
-}
-
-/* A request timestamp (spec 02 §0.4): absent / null / 0 / "0" → 0. */
+/* A request timestamp: a number or a date (core/civil.h); absent / null / 0 / "0" → 0. */
 static bool parse_time(json_t *o, const char *key, int64_t *out)
 {
     json_t *v = jv_get(o, key);
@@ -154,13 +46,13 @@ static bool parse_time(json_t *o, const char *key, int64_t *out)
     if (!v || json_is_null(v))
         return true;
     if (json_is_integer(v))
-        return number_time(json_integer_value(v), out);
+        return civil_time_from_number(json_integer_value(v), out);
     if (!json_is_string(v) || json_string_length(v) == 0)
         return false;
     const char *s = json_string_value(v);
     if (str_to_i64(s, 0, INT64_MAX, &num))
-        return number_time(num, out);
-    return text_time(s, out);
+        return civil_time_from_number(num, out);
+    return civil_time_from_text(s, out);
 }
 
 static err_t parse_create(struct req *r, json_t *o, struct live_create_in *in)
@@ -198,7 +90,7 @@ static err_t create_for(struct req *r, const char *anchor_id, json_t *o)
     if (err == ERR_NOT_FOUND)
         return req_fail(r, ERR_NOT_FOUND, NULL);
     /* the creator is the anchor, or a server route */
-    return err ? fail(r, err, NULL) : req_ok(r, live_info_json(&v, true));
+    return err ? req_fail(r, client_error(err), NULL) : req_ok(r, live_info_json(&v, true));
 }
 
 static err_t handle_create(struct req *r)
@@ -226,13 +118,13 @@ static err_t handle_delete(struct req *r)
     /* deleting a room that is already gone is not an error for the owner's client */
     if (err == ERR_NOT_FOUND)
         return req_ok_empty(r);
-    return err ? fail(r, err, NULL) : req_ok_empty(r);
+    return err ? req_fail(r, client_error(err), NULL) : req_ok_empty(r);
 }
 
 static err_t handle_server_delete(struct req *r)
 {
     err_t err = live_delete(r->app, r->arena, req_param(r, "id"), NULL);
-    return err ? fail_server(r, err, NULL) : req_ok_empty(r);
+    return err ? req_fail(r, server_error(err), NULL) : req_ok_empty(r);
 }
 
 /* Renders data into e's text (arena) and remembers it with its rooms. */
@@ -312,7 +204,7 @@ static err_t info_reply(struct req *r, struct live_views_entry *e, const struct 
         err = live_views_fill(r->app, r->arena, e, &text, &len);
     }
     if (err)
-        return fail(r, err, NULL);
+        return req_fail(r, client_error(err), NULL);
     if (e->n == 1 && strcmp(e->anchor_ids[0], r->user_id) == 0)
         text = with_push_url(r, e, text, &len);
     return req_ok_raw(r, text, len);
@@ -325,7 +217,7 @@ static err_t info_answer(struct req *r, const char *live_id)
     err_t err = info_template(r, live_id, &e, &no_anchor);
     if (no_anchor)
         return req_fail(r, ERR_NOT_FOUND, NULL);
-    return err ? fail(r, err, NULL) : info_reply(r, &e, NULL);
+    return err ? req_fail(r, client_error(err), NULL) : info_reply(r, &e, NULL);
 }
 
 static err_t handle_info(struct req *r)
@@ -339,61 +231,57 @@ static err_t handle_server_info(struct req *r)
     err_t err = live_view_load(r->app, r->arena, req_param(r, "id"), 0, &v);
     if (!err && !v.has_anchor)
         return req_fail(r, ERR_NOT_FOUND, NULL);
-    return err ? fail_server(r, err, NULL) : req_ok(r, live_info_json(&v, true));
+    return err ? req_fail(r, server_error(err), NULL) : req_ok(r, live_info_json(&v, true));
 }
 
 static err_t handle_start(struct req *r)
 {
     struct live_view v;
-    const char *msg = NULL;
-    err_t err = live_start(r->app, r->arena, req_param(r, "live_id"), r->user_id, &v, &msg);
-    return err ? fail(r, err, msg) : req_ok(r, live_info_json(&v, true));
+    err_t err = live_start(r->app, r->arena, req_param(r, "live_id"), r->user_id, &v);
+    return err ? req_fail(r, client_error(err), NULL) : req_ok(r, live_info_json(&v, true));
 }
 
 static err_t handle_stop(struct req *r)
 {
-    const char *msg = NULL;
-    err_t err = live_stop(r->app, r->arena, req_param(r, "live_id"), r->user_id, &msg);
-    return err ? fail(r, err, msg) : req_ok_empty(r);
+    err_t err = live_stop(r->app, r->arena, req_param(r, "live_id"), r->user_id);
+    return err ? req_fail(r, client_error(err), NULL) : req_ok_empty(r);
 }
 
 static err_t handle_server_stop(struct req *r)
 {
-    const char *msg = NULL;
-    err_t err = live_stop(r->app, r->arena, req_param(r, "id"), NULL, &msg);
-    return err ? fail_server(r, err, msg) : req_ok_empty(r);
+    err_t err = live_stop(r->app, r->arena, req_param(r, "id"), NULL);
+    return err ? req_fail(r, server_error(err), NULL) : req_ok_empty(r);
 }
 
 static err_t handle_join(struct req *r)
 {
     struct live_views_entry e;
     struct live_room room;
-    const char *msg = NULL;
     const char *id = req_param(r, "live_id");
     bool no_anchor;
     /* the room's view, generation and counts in one round trip; then the presence's */
     err_t err = info_template(r, id, &e, &no_anchor);
     struct live_views_gen gen = {.ok = e.usable, .gen = e.gen};
     if (!err)
-        err = live_join(r->app, r->arena, id, r->user_id, &gen, &room, &msg);
+        err = live_join(r->app, r->arena, id, r->user_id, &gen, &room);
     if (no_anchor)
         return req_fail(r, ERR_NOT_FOUND, NULL);
-    return err ? fail(r, err, msg) : info_reply(r, &e, &room);
+    return err ? req_fail(r, client_error(err), NULL) : info_reply(r, &e, &room);
 }
 
 static err_t handle_leave(struct req *r)
 {
     err_t err = live_leave(r->app, req_param(r, "live_id"), r->user_id);
-    return err ? fail(r, err, NULL) : req_ok_empty(r);
+    return err ? req_fail(r, client_error(err), NULL) : req_ok_empty(r);
 }
 
 static err_t handle_heartbeat(struct req *r)
 {
-    const char *id = req_param(r, "live_id"), *msg = NULL;
+    const char *id = req_param(r, "live_id");
     int status = 0;
-    err_t err = live_heartbeat(r->app, r->arena, id, r->user_id, &status, &msg);
+    err_t err = live_heartbeat(r->app, r->arena, id, r->user_id, &status);
     if (err)
-        return fail(r, err, msg);
+        return req_fail(r, client_error(err), NULL);
     return req_ok(r, json_pack("{s:s,s:i}", "live_id", id, "live_status", status));
 }
 
@@ -416,7 +304,7 @@ static err_t handle_extends(struct req *r)
     if (too_long)
         return req_fail(r, ERR_BAD_REQUEST, "extends is too long");
     if (err)
-        return fail(r, err, NULL);
+        return req_fail(r, client_error(err), NULL);
     return req_ok_empty(r);
 }
 
@@ -431,7 +319,7 @@ static err_t query_int(struct req *r, const char *name, int64_t def, const char 
 }
 
 /* page_num / page_size with the two spellings of the reference's messages; values <= 0 are
- * refused everywhere (§12 #13). */
+ * refused everywhere. */
 static err_t query_page(struct req *r, bool spaced, int64_t *num, int64_t *size)
 {
     err_t err =
@@ -484,7 +372,7 @@ static err_t render_rooms(struct req *r, int kind, const char *sarg, int64_t iar
     }
     if (!err)
         err = live_views_fill(r->app, r->arena, &e, &text, &len);
-    return err ? fail(r, err, NULL) : req_ok_raw(r, text, len);
+    return err ? req_fail(r, client_error(err), NULL) : req_ok_raw(r, text, len);
 }
 
 static err_t handle_search(struct req *r)
@@ -531,7 +419,7 @@ static err_t handle_user_list(struct req *r)
     if (!err)
         err = live_list_users(r->app, r->arena, id, num, size, &p);
     if (err)
-        return r->err_message ? err : fail(r, err, NULL);
+        return r->err_message ? err : req_fail(r, client_error(err), NULL);
     json_t *list = json_array();
     for (size_t i = 0; i < p.n; i++)
         json_array_append_new(list, user_brief_json(&p.users[i], true));
@@ -541,7 +429,7 @@ static err_t handle_user_list(struct req *r)
 static const struct route live_routes[] = {
     {HTTP_POST, "/client/live/room/instance", handle_create, AUTH_CLIENT},
     {HTTP_DELETE, "/client/live/room/instance/:live_id", handle_delete, AUTH_CLIENT},
-    /* Android's spelling without the /client prefix (spec 05 §2.12) */
+    /* Android's spelling without the /client prefix */
     {HTTP_DELETE, "/live/room/instance/:live_id", handle_delete, AUTH_CLIENT},
     {HTTP_GET, "/client/live/room/info/:live_id", handle_info, AUTH_CLIENT},
     {HTTP_PUT, "/client/live/room/:live_id", handle_start, AUTH_CLIENT},

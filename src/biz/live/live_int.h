@@ -13,7 +13,7 @@
 
 struct live_views_gen;
 
-/* Fields of a new room (spec 02 §3.1); strings borrowed, times 0 = unset. */
+/* Fields of a new room; strings borrowed, times 0 = unset. */
 struct live_create_in {
     const char *title, *notice, *cover_url;
     const char *extends_json; /* sorted JSON text or NULL */
@@ -47,32 +47,32 @@ enum { LIVE_WANT_ANCHOR_STATUS = 1, LIVE_WANT_ONLINE = 2 };
 err_t live_create(struct app *a, struct arena *ar, const char *anchor_id,
                   const struct live_create_in *in, struct live_view *out) MUST_USE;
 
-/* Deletes the room (L2/L18); anchor_id NULL = any owner. ERR_NOT_FOUND, ERR_FORBIDDEN. */
+/* Deletes the room (L2/L18); anchor_id NULL = any owner. ERR_NOT_FOUND, ERR_NOT_ROOM_OWNER. */
 err_t live_delete(struct app *a, struct arena *ar, const char *live_id,
                   const char *anchor_id) MUST_USE;
 
-/* Starts the room as user_id (L4); out->room_token is set. */
+/* Starts the room as user_id (L4); out->room_token is set. Refused: ERR_ROOM_NOT_ON_AIR (a
+ * stopped room), ERR_NOT_ANCHOR. */
 err_t live_start(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-                 struct live_view *out, const char **msg) MUST_USE;
+                 struct live_view *out) MUST_USE;
 
-/* Stops the room (L5/L17); user_id NULL = as its anchor. */
-err_t live_stop(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-                const char **msg) MUST_USE;
+/* Stops the room (L5/L17); user_id NULL = as its anchor. Refused: ERR_ROOM_NOT_ON_AIR,
+ * ERR_NOT_ANCHOR. */
+err_t live_stop(struct app *a, struct arena *ar, const char *live_id, const char *user_id) MUST_USE;
 
 /* Joins the room (L7), leaving any other room first; *room gets the room's row, read under
  * the view generation gen when the caller has just read it (else NULL: read now). */
 err_t live_join(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-                const struct live_views_gen *gen, struct live_room *room,
-                const char **msg) MUST_USE;
+                const struct live_views_gen *gen, struct live_room *room) MUST_USE;
 
 /* Leaves the room (L10); leaving a room one is not in succeeds. */
 err_t live_leave(struct app *a, const char *live_id, const char *user_id) MUST_USE;
 
-/* Heartbeat (L11): *status gets the room's status. */
+/* Heartbeat (L11): *status gets the room's status. Refused: ERR_NOT_IN_ROOM. */
 err_t live_heartbeat(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-                     int *status, const char **msg) MUST_USE;
+                     int *status) MUST_USE;
 
-/* Replaces the room's extends (L12) when user_id is its anchor. */
+/* Replaces the room's extends (L12) when user_id is its anchor (else ERR_NOT_ROOM_OWNER). */
 err_t live_set_extends(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
                        const char *extends_json) MUST_USE;
 
@@ -88,7 +88,7 @@ err_t live_list(struct app *a, struct arena *ar, int kind, const char *sarg, int
 err_t live_list_users(struct app *a, struct arena *ar, const char *live_id, int64_t page_num,
                       int64_t page_size, struct live_page *out) MUST_USE;
 
-/* LiveInfo JSON (spec 02 §2.1), new reference. The push URL lets its holder publish into the
+/* LiveInfo JSON, new reference. The push URL lets its holder publish into the
  * room's stream: it is shown only when with_push_url (the anchor, server routes). */
 json_t *live_info_json(const struct live_view *v, bool with_push_url);
 

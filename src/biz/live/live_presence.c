@@ -22,13 +22,13 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "biz/live/live.h"
 #include "biz/live/live_int.h"
 #include "biz/live/live_store.h"
 #include "cache/cache.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/str.h"
@@ -55,13 +55,6 @@ struct live_presence {
     atomic_llong published_ms; /* the last outage_ms written to live:outage */
 };
 
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 const char *live_hb_key(struct arena *ar, const char *live_id)
 {
     return arena_printf(ar, "live:{%s}:hb", live_id);
@@ -75,7 +68,7 @@ static const char *user_key(struct arena *ar, const char *user_id)
 void live_presence_outage(struct app *a)
 {
     if (a->live_presence)
-        atomic_store(&a->live_presence->outage_ms, wall_ms());
+        atomic_store(&a->live_presence->outage_ms, clock_now_ms(a->clock));
 }
 
 /* Runs a batch; a cache that cannot be reached is remembered as an outage. */
@@ -135,7 +128,7 @@ err_t live_presence_join(struct app *a, struct arena *ar, const char *live_id, c
     struct cache_batch *b = cache_batch_new(ar);
     size_t swap = cache_batch_getset(b, user_key(ar, user_id), live_id);
     cache_batch_group(b, false);
-    cache_batch_zadd(b, live_hb_key(ar, live_id), wall_ms(), user_id, false);
+    cache_batch_zadd(b, live_hb_key(ar, live_id), clock_now_ms(a->clock), user_id, false);
     cache_batch_group(b, false);
     cache_batch_sadd(b, ROOMS_KEY, live_id);
     err_t err = run(a, b);
@@ -172,7 +165,8 @@ err_t live_presence_beat(struct app *a, struct arena *ar, const char *live_id, c
     struct cache_batch *b = cache_batch_new(ar);
     size_t room = cache_batch_get(b, user_key(ar, user_id));
     cache_batch_group(b, false);
-    size_t touched = cache_batch_zadd(b, live_hb_key(ar, live_id), wall_ms(), user_id, true);
+    size_t touched =
+        cache_batch_zadd(b, live_hb_key(ar, live_id), clock_now_ms(a->clock), user_id, true);
     size_t g = live_views_gen_cmd(b, ar, live_id);
     err_t err = run(a, b);
     if (err)
@@ -320,7 +314,7 @@ err_t live_presence_flush(struct app *a)
     size_t n = 0;
     char **ids = take_queue(a, ar, &p->dirty, &p->n, &p->cap, &n, NULL);
     struct presence_rec *recs = arena_zalloc(ar, (n + 1) * sizeof(*recs));
-    int64_t now = wall_ms() / 1000;
+    int64_t now = clock_now_ms(a->clock) / 1000;
     err_t err = n ? read_dirty(a, ar, ids, n, recs) : ERR_OK;
     for (size_t i = 0; i < n; i++)
         recs[i].at = now;
@@ -339,8 +333,8 @@ err_t live_presence_flush(struct app *a)
         requeue(a, ids, n); /* nothing is lost: the next pass writes the state of then */
     }
     /* every node watches the cache, so a cache outage is known even with no traffic */
-    int64_t t0 = wall_ms();
-    if (cache_ping(a->cache) || wall_ms() - t0 > SLOW_PING_MS)
+    int64_t t0 = clock_now_ms(a->clock);
+    if (cache_ping(a->cache) || clock_now_ms(a->clock) - t0 > SLOW_PING_MS)
         live_presence_outage(a);
     publish_outage(a, ar);
     arena_free(&ar);
@@ -406,7 +400,7 @@ static void prune(struct app *a, struct arena *ar, const char *live_id)
 err_t live_presence_expire(struct app *a, size_t *evicted)
 {
     struct arena *ar = arena_new();
-    int64_t now = wall_ms(), cutoff = now - a->conf.live.user_timeout_s * 1000;
+    int64_t now = clock_now_ms(a->clock), cutoff = now - a->conf.live.user_timeout_s * 1000;
     struct cache_batch *b = cache_batch_new(ar);
     size_t members = cache_batch_smembers(b, ROOMS_KEY);
     *evicted = 0;
@@ -414,7 +408,7 @@ err_t live_presence_expire(struct app *a, size_t *evicted)
      * while a dependency was away must not turn into timeouts */
     err_t err = app_ping(a);
     /* a dependency that answers only after a long wait was away just as much */
-    if (err || wall_ms() - now > SLOW_PING_MS)
+    if (err || clock_now_ms(a->clock) - now > SLOW_PING_MS)
         live_presence_outage(a);
     if (!err)
         err = run(a, b);
@@ -472,7 +466,7 @@ static void restore(struct app *a)
     struct store_conn *c = NULL;
     struct presence_rec *recs = NULL;
     size_t n = 0;
-    int64_t now = wall_ms();
+    int64_t now = clock_now_ms(a->clock);
     err_t err = store_acquire(a->store, true, &c);
     if (!err)
         err = presence_store_online(c, ar, &recs, &n);
@@ -504,7 +498,7 @@ void live_presence_init(struct app *a)
                            .run_at_stop = true};
     pthread_mutex_init(&p->mu, NULL);
     /* a node that just started cannot know who sent heartbeats while it was down */
-    atomic_init(&p->outage_ms, wall_ms());
+    atomic_init(&p->outage_ms, clock_now_ms(a->clock));
     atomic_init(&p->published_ms, 0);
     a->live_presence = p;
     app_on_close(a, close_presence);

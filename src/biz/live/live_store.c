@@ -1,5 +1,5 @@
 /* SQL of the live module. Times are bound with SQL_TIME (never the database's NOW()), strings
- * are always bound, and every state change is a single guarded UPDATE (spec 02 §10.1). */
+ * are always bound, and every state change is a single guarded UPDATE. */
 #define LOG_MODULE "live"
 #include "biz/live/live_store.h"
 

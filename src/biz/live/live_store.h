@@ -1,8 +1,8 @@
 #ifndef QNLIVE_BIZ_LIVE_STORE_H
 #define QNLIVE_BIZ_LIVE_STORE_H
 
-/* SQL of the live module (spec 02 §8): live_entities and live_room_user_entities. Every write is
- * one guarded statement (§10.1); callers check *affected to learn whether the guard held. All
+/* SQL of the live module: live_entities and live_room_user_entities. Every write is
+ * one guarded statement; callers check *affected to learn whether the guard held. All
  * functions return the store's errors (ERR_UNAVAILABLE, ERR_INTERNAL). */
 
 #include <stdbool.h>

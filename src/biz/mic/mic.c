@@ -1,57 +1,43 @@
-/* The mic service (spec 03 §2): seat transitions as guarded single statements, the seat list
- * with one RTC user listing per call, and the authorization the reference lacks (§10 #1, #2). */
+/* The mic service: seat transitions as guarded single statements, the seat list
+ * with one RTC user listing per call, and the authorization the reference lacks. */
 #define LOG_MODULE "mic"
 #include "biz/mic/mic.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "biz/live/live.h"
 #include "biz/mic/mic_store.h"
 #include "clients/rtc.h"
+#include "core/clock.h"
 #include "core/jv.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "store/store.h"
 
-static const char MSG_FORBIDDEN_SEAT[] = "user mic forbidden";
-static const char MSG_STATUS[] = "live status error";
-static const char MSG_NOT_IN_ROOM[] = "user not in live room";
-
-static int64_t now_s(void)
-{
-    return (int64_t)time(NULL);
-}
-
-/* Only an on-air room's anchor or audience may publish into its RTC room (§10 #2). */
-static err_t check_room(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-                        const char **msg)
+/* Only an on-air room's anchor or audience may publish into its RTC room. */
+static err_t check_room(struct app *a, struct arena *ar, const char *live_id, const char *user_id)
 {
     struct live_room l;
     err_t err = live_find(a, ar, live_id, &l);
     if (err)
         return err;
-    if (l.status != LIVE_STATUS_ON) {
-        *msg = MSG_STATUS;
-        return ERR_BAD_REQUEST;
-    }
-    if (strcmp(l.anchor_id, user_id) != 0 && !live_user_in_room(a, ar, live_id, user_id)) {
-        *msg = MSG_NOT_IN_ROOM;
-        return ERR_FORBIDDEN;
-    }
+    if (l.status != LIVE_STATUS_ON)
+        return ERR_SEAT_ROOM_NOT_ON_AIR;
+    if (strcmp(l.anchor_id, user_id) != 0 && !live_user_in_room(a, ar, live_id, user_id))
+        return ERR_SEAT_NOT_IN_ROOM;
     return ERR_OK;
 }
 
 /* Re-join, else insert, else the seat exists unchanged or forbidden: each step is one guarded
  * statement, so concurrent calls cannot create two seats or un-forbid one. */
 static err_t take_seat(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-                       const struct mic_up_in *in, const char **msg)
+                       const struct mic_up_in *in)
 {
     struct store_conn *c = NULL;
     struct mic_seat seat;
-    int64_t n = 0, now = now_s();
+    int64_t n = 0, now = clock_now_s(a->clock);
     err_t err = store_acquire(a->store, false, &c);
     if (!err)
         err = mic_store_rejoin(c, live_id, user_id, in, now, &n);
@@ -63,25 +49,22 @@ static err_t take_seat(struct app *a, struct arena *ar, const char *live_id, con
     err = mic_store_find(c, ar, live_id, user_id, &seat);
     if (err == ERR_NOT_FOUND)
         err = ERR_INTERNAL; /* an invisible row holds the unique key */
-    if (!err && seat.status == MIC_STATE_FORBIDDEN) {
-        *msg = MSG_FORBIDDEN_SEAT;
-        err = ERR_INTERNAL;
-    }
+    if (!err && seat.status == MIC_STATE_FORBIDDEN)
+        err = ERR_SEAT_FORBIDDEN;
 out:
     store_release(c);
     return err;
 }
 
 err_t mic_up(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-             const struct mic_up_in *in, char **token, const char **msg)
+             const struct mic_up_in *in, char **token)
 {
     char *tok = NULL;
-    *msg = NULL;
-    err_t err = check_room(a, ar, live_id, user_id, msg);
+    err_t err = check_room(a, ar, live_id, user_id);
     if (!err)
-        err = take_seat(a, ar, live_id, user_id, in, msg);
+        err = take_seat(a, ar, live_id, user_id, in);
     if (!err)
-        err = rtc_room_token(a->rtc, live_id, user_id, now_s(), &tok);
+        err = rtc_room_token(a->rtc, live_id, user_id, clock_now_s(a->clock), &tok);
     if (!err)
         *token = arena_strdup(ar, tok);
     free(tok);
@@ -93,7 +76,7 @@ err_t mic_down(struct app *a, const char *live_id, const char *user_id)
     struct store_conn *c = NULL;
     err_t err = store_acquire(a->store, false, &c);
     if (!err)
-        err = mic_store_leave(c, live_id, user_id, now_s());
+        err = mic_store_leave(c, live_id, user_id, clock_now_s(a->clock));
     store_release(c);
     return err;
 }
@@ -112,7 +95,7 @@ err_t mic_list(struct app *a, struct arena *ar, const char *live_id, struct mic_
     store_release(c);
     if (err || total == 0)
         return err;
-    /* one listing for the whole room (§10 #19); a failure leaves everyone offline */
+    /* one listing for the whole room; a failure leaves everyone offline */
     if (rtc_list_users(a->rtc, live_id, &online))
         log_warn("rtc user list failed live_id=%s", live_id);
     for (size_t i = 0; i < total; i++) {
@@ -124,7 +107,7 @@ err_t mic_list(struct app *a, struct arena *ar, const char *live_id, struct mic_
     return ERR_OK;
 }
 
-/* Seat owners change their own seat; the anchor may change any seat of the room (§10 #1). */
+/* Seat owners change their own seat; the anchor may change any seat of the room. */
 static err_t check_target(struct app *a, struct arena *ar, const char *live_id, const char *caller,
                           const char *target)
 {
@@ -145,7 +128,7 @@ err_t mic_set_extends(struct app *a, struct arena *ar, const char *live_id, cons
     if (!err)
         err = store_acquire(a->store, false, &c);
     if (!err)
-        err = mic_store_set_extends(c, live_id, target, extends_json, now_s());
+        err = mic_store_set_extends(c, live_id, target, extends_json, clock_now_s(a->clock));
     store_release(c);
     return err;
 }
@@ -160,7 +143,7 @@ err_t mic_switch(struct app *a, struct arena *ar, const char *live_id, const cha
         return err;
     err = store_acquire(a->store, false, &c);
     if (!err)
-        err = mic_store_set_flag(c, live_id, target, is_camera, on, now_s());
+        err = mic_store_set_flag(c, live_id, target, is_camera, on, clock_now_s(a->clock));
     store_release(c);
     return err;
 }

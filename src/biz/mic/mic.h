@@ -1,7 +1,7 @@
 #ifndef QNLIVE_BIZ_MIC_H
 #define QNLIVE_BIZ_MIC_H
 
-/* The mic (co-hosting) service: seats of live_mic_entities (spec 03 §1.1, §2). One row per
+/* The mic (co-hosting) service: seats of live_mic_entities. One row per
  * (live, user), kept by a unique key; every state change is one guarded statement. Strings of
  * the structs below live in the arena passed to the call. */
 
@@ -18,7 +18,7 @@ struct arena;
 
 enum { MIC_EXTENDS_MAX = 1024 };
 
-/* live_mic_entities.status (spec 03 §2.1). */
+/* live_mic_entities.status. */
 enum mic_state {
     MIC_STATE_JOINED = 0,
     MIC_STATE_LEFT = 1,
@@ -51,10 +51,10 @@ struct mic_up_in {
 
 /* Takes (or re-takes) a seat in `live_id` for `user_id` and returns an RTC room token for it
  * in *token (arena). The room must exist (ERR_NOT_FOUND), be on air and the caller must be its
- * anchor or online in it (ERR_BAD_REQUEST / ERR_FORBIDDEN, *msg says which). A forbidden seat
- * gives ERR_INTERNAL with *msg "user mic forbidden". Store errors are returned. */
+ * anchor or online in it (refused: ERR_SEAT_ROOM_NOT_ON_AIR, ERR_SEAT_NOT_IN_ROOM). A forbidden
+ * seat is refused with ERR_SEAT_FORBIDDEN. Store errors are returned. */
 err_t mic_up(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-             const struct mic_up_in *in, char **token, const char **msg) MUST_USE;
+             const struct mic_up_in *in, char **token) MUST_USE;
 
 /* Leaves the seat (status 1); a missing seat is success. A forbidden seat stays forbidden. */
 err_t mic_down(struct app *a, const char *live_id, const char *user_id) MUST_USE;
@@ -74,7 +74,7 @@ err_t mic_set_extends(struct app *a, struct arena *ar, const char *live_id, cons
 err_t mic_switch(struct app *a, struct arena *ar, const char *live_id, const char *caller,
                  const char *target, const char *type, bool on) MUST_USE;
 
-/* Seat JSON of the list (spec 03 §2.2 M3). */
+/* Seat JSON of the list. */
 json_t *mic_entry_json(const struct mic_entry *e);
 
 /* Registers the mic routes M1-M5 and their client aliases. */

@@ -1,4 +1,4 @@
-/* Mic routes M1-M5 (spec 03 §2.2) and the client spellings of spec 05 §2.5: parse, call the
+/* Mic routes M1-M5 and the spellings the client SDKs use: parse, call the
  * mic service, render. */
 #define LOG_MODULE "mic"
 
@@ -12,13 +12,6 @@
 #include "core/mem.h"
 #include "http/req.h"
 #include "http/router.h"
-
-static err_t fail(struct req *r, err_t err, const char *msg)
-{
-    if (msg)
-        return req_fail(r, err, "%s", msg);
-    return req_fail(r, err, NULL);
-}
 
 /* An extends map as arena text (NULL when absent). iOS and Android send the map serialised
  * into a string on the extension update; jv_opt_extends accepts both forms. */
@@ -54,7 +47,7 @@ static err_t parse_live_user(struct req *r, json_t *o, const char **live_id, con
 static err_t handle_up(struct req *r)
 {
     struct mic_up_in in = {0};
-    const char *live_id = NULL, *msg = NULL;
+    const char *live_id = NULL;
     char *token = NULL;
     json_t *o;
     err_t err = req_json_object(r, &o);
@@ -63,9 +56,9 @@ static err_t handle_up(struct req *r)
     if (jv_opt_str(o, "live_id", LIVE_ID_MAX, &live_id) || jv_opt_bool(o, "mic", &in.has_mic) ||
         jv_opt_bool(o, "camera", &in.has_camera) || !parse_extends(r, o, &in.extends_json))
         return req_fail(r, ERR_BAD_REQUEST, "bad live_id, mic, camera or extends");
-    err = mic_up(r->app, r->arena, live_id ? live_id : "", r->user_id, &in, &token, &msg);
+    err = mic_up(r->app, r->arena, live_id ? live_id : "", r->user_id, &in, &token);
     if (err)
-        return fail(r, err, msg);
+        return req_fail(r, err, NULL);
     return req_ok(r, json_pack("{s:s}", "rtc_token", token));
 }
 
@@ -84,7 +77,7 @@ static err_t handle_down(struct req *r)
     if (!live_id && jv_opt_str(o, "live_id", LIVE_ID_MAX, &live_id))
         return req_fail(r, ERR_BAD_REQUEST, "live_id must be a string");
     err = mic_down(r->app, live_id ? live_id : "", r->user_id);
-    return err ? fail(r, err, NULL) : req_ok_empty(r);
+    return err ? req_fail(r, err, NULL) : req_ok_empty(r);
 }
 
 static err_t handle_list(struct req *r)
@@ -93,7 +86,7 @@ static err_t handle_list(struct req *r)
     size_t n = 0;
     err_t err = mic_list(r->app, r->arena, req_param(r, "live_id"), &e, &n);
     if (err)
-        return fail(r, err, NULL);
+        return req_fail(r, err, NULL);
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, mic_entry_json(&e[i]));
@@ -112,7 +105,7 @@ static err_t handle_extension(struct req *r)
     if (!parse_extends(r, o, &ext))
         return req_fail(r, ERR_BAD_REQUEST, "extends must be an object of string values");
     err = mic_set_extends(r->app, r->arena, live_id, r->user_id, user_id, ext);
-    return err ? fail(r, err, NULL) : req_ok_empty(r);
+    return err ? req_fail(r, err, NULL) : req_ok_empty(r);
 }
 
 static err_t handle_switch(struct req *r)
@@ -130,7 +123,7 @@ static err_t handle_switch(struct req *r)
     if (!ok || jv_opt_str(o, "type", 16, &type))
         return req_fail(r, ERR_BAD_REQUEST, "bad type or status");
     err = mic_switch(r->app, r->arena, live_id, r->user_id, user_id, type ? type : "", on);
-    return err ? fail(r, err, NULL) : req_ok_empty(r);
+    return err ? req_fail(r, err, NULL) : req_ok_empty(r);
 }
 
 static const struct route mic_routes[] = {
@@ -140,7 +133,7 @@ static const struct route mic_routes[] = {
     {HTTP_POST, "/client/mic/down", handle_down, AUTH_CLIENT},
     {HTTP_GET, "/client/mic/room/list/:live_id", handle_list, AUTH_CLIENT},
     {HTTP_PUT, "/client/mic/extension", handle_extension, AUTH_CLIENT},
-    /* Android's spelling of the extension update (spec 05 §2.12) */
+    /* Android's spelling of the extension update */
     {HTTP_PUT, "/client/mic/room/", handle_extension, AUTH_CLIENT},
     {HTTP_PUT, "/client/mic/switch", handle_switch, AUTH_CLIENT},
 };

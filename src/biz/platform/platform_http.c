@@ -1,4 +1,4 @@
-/* Root routes: /status (spec 01 §11.1), /healthz, /readyz, and GET /client/app/config (§11.2). */
+/* Root routes: /status, /healthz, /readyz, and GET /client/app/config. */
 #define LOG_MODULE "platform"
 
 #include "biz/platform/platform.h"
@@ -46,4 +46,5 @@ static const struct route platform_routes[] = {
 void platform_module_register(struct app *a)
 {
     router_add(a->router, platform_routes, ARRAY_LEN(platform_routes));
+    platform_test_routes_register(a);
 }

@@ -1,6 +1,6 @@
-/* The relay service (spec 03 §3): the participant gate, guarded transitions and the lives'
+/* The relay service: the participant gate, guarded transitions and the lives'
  * pk_id. Events are stored in the same transaction as the change they describe, and only
- * after the caller was authorized (§10 #3). */
+ * after the caller was authorized. */
 #define LOG_MODULE "relay"
 #include "biz/relay/relay.h"
 
@@ -8,13 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "biz/callback/callback.h"
 #include "biz/live/live.h"
 #include "biz/relay/relay_store.h"
 #include "clients/rtc.h"
+#include "core/clock.h"
 #include "core/ids.h"
 #include "core/jv.h"
 #include "core/log.h"
@@ -22,14 +22,7 @@
 #include "cron/cron.h"
 #include "store/store.h"
 
-static const char MSG_BUSY[] = "live room already in relaying";
-
 enum { INVITE_BATCH = 100 }; /* sessions ended per run of the invitation timeout job */
-
-static int64_t now_s(void)
-{
-    return (int64_t)time(NULL);
-}
 
 static bool is_empty(const char *s)
 {
@@ -37,8 +30,7 @@ static bool is_empty(const char *s)
 }
 
 /* A live that may enter a PK: on air, owned by `anchor`, in no PK. */
-static err_t check_live(struct app *a, struct arena *ar, const char *live_id, const char *anchor,
-                        const char **msg)
+static err_t check_live(struct app *a, struct arena *ar, const char *live_id, const char *anchor)
 {
     struct live_room l;
     err_t err = live_find(a, ar, live_id, &l);
@@ -46,10 +38,8 @@ static err_t check_live(struct app *a, struct arena *ar, const char *live_id, co
         return err;
     if (l.status != LIVE_STATUS_ON || strcmp(l.anchor_id, anchor) != 0)
         return ERR_NOT_FOUND;
-    if (!is_empty(l.pk_id)) {
-        *msg = MSG_BUSY;
-        return ERR_BAD_REQUEST;
-    }
+    if (!is_empty(l.pk_id))
+        return ERR_ROOM_IN_PK;
     return ERR_OK;
 }
 
@@ -57,7 +47,7 @@ static err_t peer_token(struct app *a, struct arena *ar, const char *room, const
                         const char **out)
 {
     char *tok = NULL;
-    err_t err = rtc_room_token(a->rtc, room, user, now_s(), &tok);
+    err_t err = rtc_room_token(a->rtc, room, user, clock_now_s(a->clock), &tok);
     if (!err)
         *out = arena_strdup(ar, tok);
     free(tok);
@@ -69,7 +59,7 @@ static err_t peer_token(struct app *a, struct arena *ar, const char *room, const
 static err_t start_tx(struct app *a, struct relay_session *s, const char **lost)
 {
     struct store_conn *c = NULL;
-    int64_t n = 0, now = now_s();
+    int64_t n = 0, now = clock_now_s(a->clock);
     *lost = NULL;
     err_t err = store_acquire(a->store, false, &c);
     if (err)
@@ -109,16 +99,15 @@ static bool start_input_ok(const char *caller, const struct relay_start_in *in)
 }
 
 err_t relay_start(struct app *a, struct arena *ar, const char *caller,
-                  const struct relay_start_in *in, struct relay_ticket *out, const char **msg)
+                  const struct relay_start_in *in, struct relay_ticket *out)
 {
     struct relay_session s = {0};
     const char *lost = NULL;
-    *msg = NULL;
     if (!start_input_ok(caller, in))
         return ERR_BAD_REQUEST;
-    err_t err = check_live(a, ar, in->init_room_id, caller, msg);
+    err_t err = check_live(a, ar, in->init_room_id, caller);
     if (!err)
-        err = check_live(a, ar, in->recv_room_id, in->recv_user_id, msg);
+        err = check_live(a, ar, in->recv_room_id, in->recv_user_id);
     if (err)
         return err;
     s.sid = arena_printf(ar, "%" PRId64, ids_next());
@@ -131,12 +120,8 @@ err_t relay_start(struct app *a, struct arena *ar, const char *caller,
     err = start_tx(a, &s, &lost);
     if (err && lost) {
         /* a concurrent start or stop changed the live between the check and the claim */
-        err = check_live(a, ar, lost, lost == in->init_room_id ? caller : in->recv_user_id, msg);
-        if (!err) {
-            *msg = MSG_BUSY;
-            err = ERR_BAD_REQUEST;
-        }
-        return err;
+        err = check_live(a, ar, lost, lost == in->init_room_id ? caller : in->recv_user_id);
+        return err ? err : ERR_ROOM_IN_PK;
     }
     out->sid = s.sid;
     out->status = s.status;
@@ -172,9 +157,9 @@ err_t relay_get(struct app *a, struct arena *ar, const char *sid, const char *ca
     return err;
 }
 
-/* GATE (spec 03 §3.2): an open session, and the caller on air in its own PK live. Every
+/* GATE: an open session, and the caller on air in its own PK live. Every
  * failure is ERR_NOT_FOUND (the reference's 500 "record not found" for a caller in no room
- * included, §10 #26). */
+ * included). */
 static err_t gate(struct app *a, struct arena *ar, const char *sid, const char *caller,
                   struct relay_session *s, const char **peer_room, bool *is_init)
 {
@@ -209,7 +194,7 @@ static err_t mark_joined(struct app *a, struct arena *ar, const struct relay_ses
     struct store_conn *c = NULL;
     err_t err = store_acquire(a->store, false, &c);
     if (!err)
-        err = relay_store_mark_joined(c, ar, s->id, now_s());
+        err = relay_store_mark_joined(c, ar, s->id, clock_now_s(a->clock));
     store_release(c);
     return err;
 }
@@ -242,9 +227,9 @@ err_t relay_report_started(struct app *a, struct arena *ar, const char *sid, con
     if (!err)
         err = store_acquire(a->store, false, &c);
     if (!err)
-        err = relay_store_report(c, s.id, is_init, now_s(), &n);
+        err = relay_store_report(c, s.id, is_init, clock_now_s(a->clock), &n);
     if (!err && !is_init)
-        err = relay_store_mark_joined(c, ar, s.id, now_s());
+        err = relay_store_mark_joined(c, ar, s.id, clock_now_s(a->clock));
     /* the status the statement left, read on the primary */
     if (!err)
         err = relay_store_find(c, ar, sid, &s);
@@ -261,7 +246,7 @@ err_t relay_report_started(struct app *a, struct arena *ar, const char *sid, con
 static err_t stop_session_tx(struct app *a, const struct relay_session *s)
 {
     struct store_conn *c = NULL;
-    int64_t n = 0, now = now_s();
+    int64_t n = 0, now = clock_now_s(a->clock);
     err_t err = store_acquire(a->store, false, &c);
     if (err)
         return err;
@@ -296,7 +281,7 @@ err_t relay_stop(struct app *a, struct arena *ar, const char *sid, const char *c
 }
 
 /* A room that stops (anchor, timeout, admin) ends its PK too, so the other room is free for a
- * new one (spec 03 §10 #14). Failures are logged: the stop itself already happened. */
+ * new one. Failures are logged: the stop itself already happened. */
 static void end_pk_of_stopped_room(struct app *a, const char *event, const char *live_id)
 {
     struct arena *ar;
@@ -332,8 +317,9 @@ static err_t end_unanswered_invites(void *ud)
     size_t n = 0;
     err_t err = store_acquire(a->store, true, &c);
     if (!err)
-        err = relay_store_unanswered(c, ar, now_s() - a->conf.live.pk_invite_timeout_s,
-                                     INVITE_BATCH, &list, &n);
+        err =
+            relay_store_unanswered(c, ar, clock_now_s(a->clock) - a->conf.live.pk_invite_timeout_s,
+                                   INVITE_BATCH, &list, &n);
     store_release(c);
     for (size_t i = 0; i < n && !err; i++) {
         err = stop_session_tx(a, &list[i]);

@@ -1,7 +1,7 @@
 #ifndef QNLIVE_BIZ_RELAY_H
 #define QNLIVE_BIZ_RELAY_H
 
-/* The relay (cross-room PK) service: relay_sessions rows (spec 03 §1.2, §3) and the lives'
+/* The relay (cross-room PK) service: relay_sessions rows and the lives'
  * pk_id. Every transition is one guarded statement; a start claims both lives inside one
  * transaction with its pk_started event, a stop releases them with its pk_stopped event.
  * Strings of a relay_session live in the arena passed to the call. */
@@ -17,7 +17,7 @@ struct arena;
 
 enum { RELAY_EXTENDS_MAX = 1024 };
 
-/* relay_sessions.status (spec 03 §3.1). */
+/* relay_sessions.status. */
 enum relay_status {
     RELAY_STATUS_WAITING = 0,
     RELAY_STATUS_AGREED = 1,
@@ -61,11 +61,10 @@ struct relay_ticket {
 };
 
 /* Starts a PK from `caller`'s live (R1). Both lives must exist, be on air and belong to the
- * named anchors (ERR_NOT_FOUND); a live already in a PK gives ERR_BAD_REQUEST with *msg
- * "live room already in relaying". ERR_BAD_REQUEST (*msg NULL) for missing or equal ids. */
+ * named anchors (ERR_NOT_FOUND); a live already in a PK is refused with ERR_ROOM_IN_PK.
+ * ERR_BAD_REQUEST for missing or equal ids. */
 err_t relay_start(struct app *a, struct arena *ar, const char *caller,
-                  const struct relay_start_in *in, struct relay_ticket *out,
-                  const char **msg) MUST_USE;
+                  const struct relay_start_in *in, struct relay_ticket *out) MUST_USE;
 
 /* The session `sid` in any status (R2), for its two anchors and the members of its two rooms;
  * ERR_NOT_FOUND when unknown or when `caller` is none of those. */
@@ -96,7 +95,7 @@ err_t relay_stop(struct app *a, struct arena *ar, const char *sid, const char *c
 err_t relay_update_extends(struct app *a, struct arena *ar, const char *sid, const char *caller,
                            json_t *update) MUST_USE;
 
-/* Session JSON (spec 03 §3.3), keys in the reference's order, "ID" included. New reference. */
+/* Session JSON, keys in the reference's order, "ID" included. New reference. */
 json_t *relay_session_json(const struct relay_session *s);
 
 /* Registers the relay routes R1-R7. */

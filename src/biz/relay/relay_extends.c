@@ -1,16 +1,16 @@
-/* PK extends (spec 03 §3.4 R6/R7): a compare-and-set merge into relay_sessions.extends, then
- * pk_extends_notify with the changed keys into each live still in the PK (§6.2). */
+/* PK extends: a compare-and-set merge into relay_sessions.extends, then
+ * pk_extends_notify with the changed keys into each live still in the PK. */
 #define LOG_MODULE "relay"
 #include "biz/relay/relay.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "biz/relay/relay_store.h"
 #include "biz/user/user.h"
 #include "clients/im.h"
+#include "core/clock.h"
 #include "core/jv.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -38,7 +38,8 @@ static err_t merge_cas(struct app *a, struct arena *ar, struct relay_session *s,
         else if (s->extends_json && strcmp(s->extends_json, *new_out) == 0)
             break; /* nothing to write */
         else
-            err = relay_store_cas_extends(c, s->id, s->extends_json, *new_out, time(NULL), &n);
+            err = relay_store_cas_extends(c, s->id, s->extends_json, *new_out,
+                                          clock_now_s(a->clock), &n);
         if (err || n > 0)
             break;
         err = relay_store_find(c, ar, s->sid, s);
@@ -117,7 +118,7 @@ err_t relay_update_extends(struct app *a, struct arena *ar, const char *sid, con
     if (!err)
         err = relay_store_find(c, ar, sid, &s);
     store_release(c);
-    /* only the two anchors may rewrite their PK's extends from a client (§10 #4) */
+    /* only the two anchors may rewrite their PK's extends from a client */
     if (!err && caller && strcmp(caller, s.init_user_id) != 0 &&
         strcmp(caller, s.recv_user_id) != 0)
         err = ERR_NOT_FOUND;

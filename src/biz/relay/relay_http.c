@@ -1,4 +1,4 @@
-/* Relay routes R1-R7 (spec 03 §3.4): parse, call the relay service, render. */
+/* Relay routes R1-R7: parse, call the relay service, render. */
 #define LOG_MODULE "relay"
 
 #include <stdlib.h>
@@ -12,13 +12,6 @@
 #include "core/mem.h"
 #include "http/req.h"
 #include "http/router.h"
-
-static err_t fail(struct req *r, err_t err, const char *msg)
-{
-    if (msg)
-        return req_fail(r, err, "%s", msg);
-    return req_fail(r, err, NULL);
-}
 
 static json_t *ticket_json(const struct relay_ticket *t)
 {
@@ -50,38 +43,37 @@ static err_t handle_start(struct req *r)
 {
     struct relay_start_in in;
     struct relay_ticket t = {0};
-    const char *msg = NULL;
     if (!parse_start(r, &in))
         return req_fail(r, ERR_BAD_REQUEST, NULL);
-    err_t err = relay_start(r->app, r->arena, r->user_id, &in, &t, &msg);
-    return err ? fail(r, err, msg) : req_ok(r, ticket_json(&t));
+    err_t err = relay_start(r->app, r->arena, r->user_id, &in, &t);
+    return err ? req_fail(r, err, NULL) : req_ok(r, ticket_json(&t));
 }
 
 static err_t handle_get(struct req *r)
 {
     struct relay_session s;
     err_t err = relay_get(r->app, r->arena, req_param(r, "id"), r->user_id, &s);
-    return err ? fail(r, err, NULL) : req_ok(r, relay_session_json(&s));
+    return err ? req_fail(r, err, NULL) : req_ok(r, relay_session_json(&s));
 }
 
 static err_t handle_token(struct req *r)
 {
     struct relay_ticket t = {0};
     err_t err = relay_token(r->app, r->arena, req_param(r, "id"), r->user_id, &t);
-    return err ? fail(r, err, NULL) : req_ok(r, ticket_json(&t));
+    return err ? req_fail(r, err, NULL) : req_ok(r, ticket_json(&t));
 }
 
 static err_t handle_started(struct req *r)
 {
     struct relay_ticket t = {0};
     err_t err = relay_report_started(r->app, r->arena, req_param(r, "id"), r->user_id, &t);
-    return err ? fail(r, err, NULL) : req_ok(r, ticket_json(&t));
+    return err ? req_fail(r, err, NULL) : req_ok(r, ticket_json(&t));
 }
 
 static err_t handle_stop(struct req *r)
 {
     err_t err = relay_stop(r->app, r->arena, req_param(r, "id"), r->user_id);
-    return err ? fail(r, err, NULL) : req_ok_empty(r);
+    return err ? req_fail(r, err, NULL) : req_ok_empty(r);
 }
 
 static err_t update_extends(struct req *r, const char *caller)
@@ -95,7 +87,7 @@ static err_t update_extends(struct req *r, const char *caller)
     json_t *update = ext ? json_incref(ext) : json_object();
     err = relay_update_extends(r->app, r->arena, req_param(r, "id"), caller, update);
     json_decref(update);
-    return err ? fail(r, err, NULL) : req_ok_empty(r);
+    return err ? req_fail(r, err, NULL) : req_ok_empty(r);
 }
 
 static err_t handle_extends(struct req *r)

@@ -1,5 +1,5 @@
-/* SQL of the relay module. The pk_id writes touch only pk_id and updated_at of live_entities
- * (spec 03 §10 #13): they never overwrite the live module's columns. */
+/* SQL of the relay module. The pk_id writes touch only pk_id and updated_at of live_entities:
+ * they never overwrite the live module's columns. */
 #define LOG_MODULE "relay"
 #include "biz/relay/relay_store.h"
 

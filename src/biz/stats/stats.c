@@ -1,4 +1,4 @@
-/* The stats service and the ReportOnlineMessage telemetry job (spec 02 §7.4). */
+/* The stats service and the ReportOnlineMessage telemetry job. */
 #define LOG_MODULE "stats"
 
 #include "biz/stats/stats.h"
@@ -8,12 +8,12 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "biz/stats/stats_store.h"
 #include "clients/httpc.h"
 #include "clients/qiniu_req.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "cron/cron.h"
@@ -28,9 +28,9 @@ const char *stats_type_name(int type)
     return type >= 1 && type <= STATS_TYPE_COUNT ? TYPE_NAMES[type - 1] : "";
 }
 
-err_t stats_add(struct store_conn *c, struct arena *ar, const struct stats_item *it)
+err_t stats_add(struct store_conn *c, struct arena *ar, const struct stats_item *it, int64_t now)
 {
-    return stats_store_add(c, ar, it, (int64_t)time(NULL));
+    return stats_store_add(c, ar, it, now);
 }
 
 err_t stats_add_one(struct app *a, const struct stats_item *it)
@@ -39,7 +39,7 @@ err_t stats_add_one(struct app *a, const struct stats_item *it)
     struct arena *ar = arena_new();
     err_t err = store_acquire(a->store, false, &c);
     if (!err)
-        err = stats_add(c, ar, it);
+        err = stats_add(c, ar, it, clock_now_s(a->clock));
     store_release(c);
     arena_free(&ar);
     return err;
@@ -60,7 +60,7 @@ err_t stats_room(struct app *a, struct arena *ar, const char *live_id,
     return err;
 }
 
-/* The overview body of spec 04 §7: counts as strings. */
+/* The telemetry overview body: counts as strings, as the reference sends them. */
 static char *overview_body(const struct conf *cf, int64_t lives, int64_t users)
 {
     char l[24];
@@ -104,7 +104,7 @@ static err_t post_overview(const struct conf *cf, const char *body)
     return err;
 }
 
-/* ReportOnlineMessage: only registered when telemetry.enable is true (W-22). */
+/* ReportOnlineMessage: only registered when telemetry.enable is true. */
 static err_t report_job(void *ud)
 {
     struct app *a = ud;

@@ -1,7 +1,7 @@
 #ifndef QNLIVE_BIZ_STATS_STATS_H
 #define QNLIVE_BIZ_STATS_STATS_H
 
-/* Per-room statistics (spec 02 §7): stats_single_live rows keyed by (type, live_id, user_id,
+/* Per-room statistics: stats_single_live rows keyed by (type, live_id, user_id,
  * biz_id), incremented atomically, and the per-room summary of S2. */
 
 #include <stdint.h>
@@ -12,7 +12,7 @@ struct app;
 struct arena;
 struct store_conn;
 
-/* stats_single_live.type (spec 02 §7.1). */
+/* stats_single_live.type. */
 enum stats_type {
     STATS_LIVE = 1, /* a join, written by the live module */
     STATS_ITEM = 2,
@@ -48,10 +48,11 @@ struct stats_summary {
     int64_t unique_visitor;       /* COUNT(DISTINCT user_id) */
 };
 
-/* The increment rule (§7.2), atomic (one upsert, §10.6): a new row gets `count` as given; an
+/* The increment rule, atomic (one upsert): a new row gets `count` as given; an
  * existing row grows by count when count > 0 and is left alone otherwise. Runs on the caller's
  * connection c, so it joins the caller's transaction (e.g. a gift). */
-err_t stats_add(struct store_conn *c, struct arena *ar, const struct stats_item *it) MUST_USE;
+err_t stats_add(struct store_conn *c, struct arena *ar, const struct stats_item *it,
+                int64_t now) MUST_USE;
 
 /* stats_add on a connection of its own. ERR_UNAVAILABLE when the database is unreachable. */
 err_t stats_add_one(struct app *a, const struct stats_item *it) MUST_USE;

@@ -1,4 +1,4 @@
-/* S1 POST /client/stats/singleLive and S2 GET /client/stats/singleLive/:live_id (spec 02 §7.3). */
+/* S1 POST /client/stats/singleLive and S2 GET /client/stats/singleLive/:live_id. */
 #define LOG_MODULE "stats"
 
 #include <string.h>
@@ -13,7 +13,7 @@
 
 /* One element of `data`. Clients may only count their own actions of the client-written
  * types 1..5 (joins are also written by the server); likes and gifts are server-computed and
- * a null or malformed element is a 400, not a crash (§12 #14, #17). */
+ * a null or malformed element is a 400, not a crash. */
 static err_t parse_item(struct req *r, json_t *e, struct stats_item *it)
 {
     json_t *type = jv_get(e, "type");
@@ -89,5 +89,5 @@ static const struct route stats_routes[] = {
 
 void stats_http_register(struct app *a)
 {
-    router_add(a->router, stats_routes, sizeof(stats_routes) / sizeof(stats_routes[0]));
+    router_add(a->router, stats_routes, ARRAY_LEN(stats_routes));
 }

@@ -26,7 +26,7 @@ err_t stats_store_room(struct store_conn *c, struct arena *ar, const char *live_
                        struct stats_summary out[STATS_TYPE_COUNT])
 {
     struct store_rows r;
-    /* One grouped query instead of the reference's fourteen (§12 #29). */
+    /* One grouped query instead of the reference's fourteen. */
     err_t err = store_query(c, ar,
                             "SELECT type, COUNT(DISTINCT user_id), COALESCE(SUM(count), 0) "
                             "FROM stats_single_live WHERE live_id = ? GROUP BY type",
@@ -46,7 +46,7 @@ err_t stats_store_room(struct store_conn *c, struct arena *ar, const char *live_
 err_t stats_store_totals(struct store_conn *c, struct arena *ar, int64_t *lives, int64_t *users)
 {
     struct store_rows r;
-    /* Soft-deleted rows are not counted (W-34). */
+    /* Soft-deleted rows are not counted. */
     err_t err = store_query(c, ar,
                             "SELECT (SELECT COUNT(*) FROM live_entities WHERE deleted_at IS NULL), "
                             "(SELECT COUNT(*) FROM live_users WHERE deleted_at IS NULL)",

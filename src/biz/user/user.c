@@ -3,23 +3,18 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "biz/live/live.h"
 #include "biz/user/user_store.h"
 #include "clients/im.h"
+#include "core/clock.h"
 #include "core/jv.h"
 #include "cron/cron.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "http/req.h"
 #include "store/store.h"
-
-static int64_t now_s(void)
-{
-    return (int64_t)time(NULL);
-}
 
 err_t user_find(struct app *a, struct arena *ar, const char *user_id, struct user_row *out)
 {
@@ -31,7 +26,7 @@ err_t user_find(struct app *a, struct arena *ar, const char *user_id, struct use
     return err;
 }
 
-/* Reads from the primary: used right after a write, or after a replica miss (W-9). */
+/* Reads from the primary: used right after a write, or after a replica miss. */
 static err_t find_primary(struct app *a, struct arena *ar, const char *user_id,
                           struct user_row *out)
 {
@@ -43,7 +38,7 @@ static err_t find_primary(struct app *a, struct arena *ar, const char *user_id,
     return err;
 }
 
-/* One IM registration attempt for a user (spec 02 §6.3). Off the auth path: called once when
+/* One IM registration attempt for a user. Off the auth path: called once when
  * the user is created and then by the retry job only. On success the row (and *u when given)
  * gets the IM id and credentials. */
 static err_t register_im(struct app *a, const char *user_id, struct user_row *u)
@@ -61,7 +56,7 @@ static err_t register_im(struct app *a, const char *user_id, struct user_row *u)
     if (!err)
         err = store_acquire(a->store, false, &c);
     if (!err)
-        err = user_store_set_im(c, user_id, im_id, username, password, now_s());
+        err = user_store_set_im(c, user_id, im_id, username, password, clock_now_s(a->clock));
     store_release(c);
     if (!err && u) {
         u->im_userid = im_id;
@@ -84,7 +79,7 @@ static err_t create_user(struct app *a, struct arena *ar, const char *user_id,
     err_t err = store_acquire(a->store, false, &c);
     if (!err)
         err = user_store_insert(c, user_id, in ? in->nick : NULL, in ? in->avatar : NULL, ext,
-                                now_s(), created);
+                                clock_now_s(a->clock), created);
     store_release(c);
     free(ext);
     if (!err && *created && im_enabled(a->im))
@@ -132,7 +127,7 @@ err_t user_update_profile(struct app *a, struct arena *ar, const char *user_id,
     struct store_conn *c = NULL;
     err = store_acquire(a->store, false, &c);
     if (!err)
-        err = user_store_update(c, user_id, nick, avatar, ext, now_s());
+        err = user_store_update(c, user_id, nick, avatar, ext, clock_now_s(a->clock));
     store_release(c);
     free(ext);
     if (!err)

@@ -1,7 +1,7 @@
 #ifndef QNLIVE_BIZ_USER_H
 #define QNLIVE_BIZ_USER_H
 
-/* The user service: live_users rows (spec 02 §1.3, §6) and their IM accounts. Strings of a
+/* The user service: live_users rows and their IM accounts. Strings of a
  * user_row live in the arena passed to the call. */
 
 #include <jansson.h>
@@ -47,7 +47,7 @@ struct user_update {
 err_t user_find(struct app *a, struct arena *ar, const char *user_id,
                 struct user_row *out) MUST_USE;
 
-/* Finds the user or creates it with only its user_id (token issuing, spec 01 §5.4). A new user
+/* Finds the user or creates it with only its user_id (token issuing). A new user
  * gets one IM registration attempt; a failure leaves im_userid 0 for the retry job. */
 err_t user_find_or_create(struct app *a, struct arena *ar, const char *user_id,
                           struct user_row *out) MUST_USE;
@@ -78,10 +78,10 @@ err_t user_list_by_im_ids(struct app *a, struct arena *ar, const int64_t *im_ids
  * the rows' arena). */
 void user_row_from(const struct store_rows *rows, size_t i, size_t col0, struct user_row *u);
 
-/* UserBrief JSON (spec 02 §2.2); im_username only when asked and non-empty. */
+/* UserBrief JSON; im_username only when asked and non-empty. */
 json_t *user_brief_json(const struct user_row *u, bool with_im_username);
 
-/* UserProfile JSON (spec 02 §2.3), IM credentials included. */
+/* UserProfile JSON, IM credentials included. */
 json_t *user_profile_json(const struct user_row *u);
 
 /* Registers the user routes and the IM-registration retry job, and installs the client-auth

@@ -1,4 +1,4 @@
-/* User routes U1-U12 (spec 02 §6.1): parse, call the user service, render. */
+/* User routes U1-U12: parse, call the user service, render. */
 #define LOG_MODULE "user"
 
 #include <string.h>
@@ -222,7 +222,7 @@ static err_t handle_server_profiles(struct req *r)
 static const struct route user_routes[] = {
     {HTTP_GET, "/client/user/profile", handle_profile, AUTH_CLIENT},
     {HTTP_GET, "/client/user/user/:id", handle_user_info, AUTH_CLIENT},
-    /* the iOS SDK's spelling of the same lookup (spec 05 §2.12) */
+    /* the iOS SDK's spelling of the same lookup */
     {HTTP_GET, "/client/user/:id", handle_user_info, AUTH_CLIENT},
     {HTTP_PUT, "/client/user/user", handle_update_self, AUTH_CLIENT},
     {HTTP_GET, "/client/user/users", handle_users, AUTH_CLIENT},

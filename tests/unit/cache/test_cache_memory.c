@@ -23,7 +23,7 @@ static void test_open_rejects_bad_config(void **state)
     memset(&cf, 0, sizeof(cf));
     cf.cache.enabled = true;
     cf.cache.type = "sentinel";
-    assert_int_equal(cache_open(&cf, &c), ERR_BAD_REQUEST);
+    assert_int_equal(cache_open(&cf, &c), ERR_CONFIG);
     assert_null(c);
     cf.cache.type = "node";
     cf.cache.addr = "127.0.0.1:70000";

@@ -133,18 +133,18 @@ static void test_bad_config_is_refused(void **state)
     char err[128] = "";
 
     base_conf(&cf, "static");
-    assert_int_equal(pili_client_new(&cf, &c, err, sizeof(err)), ERR_BAD_REQUEST);
+    assert_int_equal(pili_client_new(&cf, &c, err, sizeof(err)), ERR_CONFIG);
     assert_null(c);
     assert_non_null(strstr(err, "pili.security_type"));
 
     base_conf(&cf, "expiry");
     cf.pili.publish_key = "";
-    assert_int_equal(pili_client_new(&cf, &c, err, sizeof(err)), ERR_BAD_REQUEST);
+    assert_int_equal(pili_client_new(&cf, &c, err, sizeof(err)), ERR_CONFIG);
     assert_non_null(strstr(err, "pili.publish_key"));
 
     base_conf(&cf, "none");
     cf.pili.stream_pattern = "no-placeholder";
-    assert_int_equal(pili_client_new(&cf, &c, err, sizeof(err)), ERR_BAD_REQUEST);
+    assert_int_equal(pili_client_new(&cf, &c, err, sizeof(err)), ERR_CONFIG);
     assert_non_null(strstr(err, "pili.stream_pattern"));
 }
 

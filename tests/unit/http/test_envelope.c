@@ -9,6 +9,7 @@
 
 #include "core/mem.h"
 #include "http/envelope.h"
+#include "http/err_wire.h"
 
 static struct req *new_req(void)
 {

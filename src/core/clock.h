@@ -1,0 +1,27 @@
+#ifndef QNLIVE_CORE_CLOCK_H
+#define QNLIVE_CORE_CLOCK_H
+
+/* The wall clock of business rules: room and audience timeouts, PK invitations, token expiry,
+ * row timestamps. Real time; a test build (QNLIVE_TEST_CLOCK) can move it forward so that the
+ * API suite checks timeouts without waiting for them. Thread-safe. */
+
+#include <stdint.h>
+
+struct clock;
+
+/* A clock showing real time. Never fails (aborts when out of memory). */
+struct clock *clock_new(void);
+
+/* Accepts NULL and NULLs the pointer. */
+void clock_free(struct clock **cp);
+
+/* Unix time in seconds and in milliseconds. */
+int64_t clock_now_s(const struct clock *c);
+int64_t clock_now_ms(const struct clock *c);
+
+#ifdef QNLIVE_TEST_CLOCK
+/* Test builds only: moves the clock forward by ms (never backward) and returns the total shift. */
+int64_t clock_advance_ms(struct clock *c, int64_t ms);
+#endif
+
+#endif
