@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/deadline.h"
 #include "core/log.h"
 
@@ -36,19 +37,6 @@ void bulkhead_destroy(struct bulkhead *b)
     pthread_mutex_destroy(&b->mu);
 }
 
-static struct timespec mono_after_ms(int64_t ms)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += (time_t)(ms / 1000);
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    return ts;
-}
-
 static void note_rejection(struct bulkhead *b)
 {
     long n = atomic_fetch_add(&b->rejected, 1) + 1;
@@ -65,7 +53,7 @@ err_t bulkhead_enter(struct bulkhead *b)
     int64_t left = deadline_remaining_ms(wait);
     if (left < wait)
         wait = left;
-    struct timespec until = mono_after_ms(wait);
+    struct timespec until = clock_mono_after_ms(wait);
     pthread_mutex_lock(&b->mu);
     if (b->used >= b->limit && deadline_now_ms() - b->last_leave_ms > BULKHEAD_STALL_MS)
         wait = 0;

@@ -50,3 +50,16 @@ int64_t clock_advance_ms(struct clock *c, int64_t ms)
     return atomic_fetch_add(&c->shift_ms, ms) + ms;
 }
 #endif
+
+struct timespec clock_mono_after_ms(int64_t ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += (time_t)(ms / 1000);
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}

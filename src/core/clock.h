@@ -6,6 +6,7 @@
  * API suite checks timeouts without waiting for them. Thread-safe. */
 
 #include <stdint.h>
+#include <time.h>
 
 struct clock;
 
@@ -18,6 +19,11 @@ void clock_free(struct clock **cp);
 /* Unix time in seconds and in milliseconds. */
 int64_t clock_now_s(const struct clock *c);
 int64_t clock_now_ms(const struct clock *c);
+
+/* The CLOCK_MONOTONIC instant `ms` milliseconds from now, for pthread_cond_timedwait on a
+ * condition variable set to CLOCK_MONOTONIC. Not the business clock: waits must not jump when a
+ * test moves that one. */
+struct timespec clock_mono_after_ms(int64_t ms);
 
 #ifdef QNLIVE_TEST_CLOCK
 /* Test builds only: moves the clock forward by ms (never backward) and returns the total shift. */

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/deadline.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -71,13 +72,7 @@ static void *reaper_main(void *arg)
     struct conn_guard *g = arg;
     pthread_mutex_lock(&g->mu);
     while (!g->stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_nsec += (long)REAPER_TICK_MS * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = clock_mono_after_ms(REAPER_TICK_MS);
         pthread_cond_timedwait(&g->cv, &g->mu, &until);
         reap_due_locked(g);
     }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/deadline.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -126,25 +127,13 @@ static void expire_due_locked(struct handler_pool *p, int64_t now, bool check_cl
     }
 }
 
-static struct timespec mono_in_ms(int ms)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_nsec += (long)ms * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    return ts;
-}
-
 static void *watchdog_main(void *arg)
 {
     struct handler_pool *p = arg;
     unsigned tick = 0;
     pthread_mutex_lock(&p->mu);
     while (!p->stopping) {
-        struct timespec until = mono_in_ms(WATCHDOG_TICK_MS);
+        struct timespec until = clock_mono_after_ms(WATCHDOG_TICK_MS);
         pthread_cond_timedwait(&p->tick_cv, &p->mu, &until);
         expire_due_locked(p, deadline_now_ms(), ++tick % ABANDON_CHECK_TICKS == 0);
     }

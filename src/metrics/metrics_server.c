@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "clients/httpc.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -200,17 +201,6 @@ static void push_once(void)
     free(body);
 }
 
-static void deadline_after(struct timespec *ts, int64_t ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += (time_t)(ms / 1000);
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 /* The first push happens one interval after start, as in the reference; a failed push is
  * simply retried at the next tick. */
 static void *push_main(void *arg)
@@ -220,14 +210,14 @@ static void *push_main(void *arg)
 
     log_set_reqid("metrics-push");
     pthread_mutex_lock(&pusher.mu);
-    deadline_after(&due, pusher.interval_ms);
+    due = clock_mono_after_ms(pusher.interval_ms);
     while (!pusher.stop) {
         if (pthread_cond_timedwait(&pusher.cond, &pusher.mu, &due) == 0)
             continue; /* woken: re-check stop, keep the same deadline */
         pthread_mutex_unlock(&pusher.mu);
         push_once();
         pthread_mutex_lock(&pusher.mu);
-        deadline_after(&due, pusher.interval_ms);
+        due = clock_mono_after_ms(pusher.interval_ms);
     }
     pthread_mutex_unlock(&pusher.mu);
     return NULL;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/deadline.h"
 #include "core/log.h"
@@ -297,15 +298,8 @@ static err_t open_counted(struct store_pool *p, struct store_conn **out)
 
 static err_t pool_get(struct store_pool *p, int64_t timeout_ms, struct store_conn **out)
 {
-    struct timespec deadline;
+    struct timespec deadline = clock_mono_after_ms(timeout_ms);
 
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
     pthread_mutex_lock(&p->mu);
     for (;;) {
         struct store_conn *c = pop_idle(p);

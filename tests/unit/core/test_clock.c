@@ -37,10 +37,24 @@ static void moves_forward_only(void **state)
 }
 #endif
 
+/* A monotonic deadline lies the asked time ahead, carried into tv_sec past 999 ms. */
+static void mono_deadline_lies_ahead(void **state)
+{
+    (void)state;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    struct timespec at = clock_mono_after_ms(1500);
+    int64_t ahead_ms =
+        (int64_t)(at.tv_sec - now.tv_sec) * 1000 + (at.tv_nsec - now.tv_nsec) / 1000000;
+    assert_true(ahead_ms >= 1500 && ahead_ms < 1500 + 1000);
+    assert_true(at.tv_nsec >= 0 && at.tv_nsec < 1000000000L);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(shows_real_time),
+        cmocka_unit_test(mono_deadline_lies_ahead),
 #ifdef QNLIVE_TEST_CLOCK
         cmocka_unit_test(moves_forward_only),
 #endif
