@@ -161,53 +161,6 @@ fail:
     return ERR_UNAVAILABLE;
 }
 
-/* One round trip; on failure *timed_out tells a command timeout (which may have run on the
- * server, so it is not retried) from a broken connection. */
-static redisReply *exchange(redisContext *ctx, bool asking, int argc, const char **argv,
-                            const size_t *lens, bool *timed_out)
-{
-    void *reply = NULL;
-    void *ask_reply = NULL;
-
-    *timed_out = false;
-    if (asking)
-        redisAppendCommand(ctx, "ASKING");
-    redisAppendCommandArgv(ctx, argc, argv, lens);
-    if (asking && redisGetReply(ctx, &ask_reply) == REDIS_OK)
-        freeReplyObject(ask_reply);
-    if (!ctx->err && redisGetReply(ctx, &reply) == REDIS_OK)
-        return reply;
-    *timed_out = ctx->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK);
-    return NULL;
-}
-
-err_t rpool_command(struct rpool *p, bool asking, int argc, const char **argv, const size_t *lens,
-                    redisReply **out)
-{
-    *out = NULL;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        redisContext *ctx = pool_take(p);
-        bool fresh = ctx == NULL;
-        bool timed_out;
-
-        if (fresh && pool_connect(p, &ctx))
-            return ERR_UNAVAILABLE;
-        *out = exchange(ctx, asking, argc, argv, lens, &timed_out);
-        if (*out) {
-            pool_put(p, ctx);
-            return ERR_OK;
-        }
-        warn_unreachable(p, timed_out ? "command timed out" : "connection lost", ctx->errstr);
-        redisFree(ctx);
-        pool_flush(p);
-        /* A pooled connection may simply have gone stale (server restart): one retry on a
-         * fresh connection. A fresh one failing, or a timeout, means the server is down. */
-        if (fresh || timed_out)
-            return ERR_UNAVAILABLE;
-    }
-    return ERR_UNAVAILABLE;
-}
-
 /* Sends n commands at once and reads n replies; false on a broken connection or a timeout
  * (*timed_out tells which), with every reply read so far freed. */
 static bool exchange_many(redisContext *ctx, bool asking, size_t n, const int *argc,
@@ -250,10 +203,12 @@ err_t rpool_pipeline(struct rpool *p, bool asking, size_t n, const int *argc,
             pool_put(p, ctx);
             return ERR_OK;
         }
-        warn_unreachable(p, timed_out ? "pipeline timed out" : "connection lost", ctx->errstr);
+        warn_unreachable(p, timed_out ? "command timed out" : "connection lost", ctx->errstr);
         redisFree(ctx);
         pool_flush(p);
-        /* as rpool_command: one retry on a fresh connection after a stale pooled one */
+        /* A pooled connection may simply have gone stale (server restart): one retry on a
+         * fresh connection. A fresh one failing, or a timeout (the commands may have run on
+         * the server), means the server is down. */
         if (fresh || timed_out)
             return ERR_UNAVAILABLE;
     }
@@ -274,4 +229,12 @@ err_t rpool_error_reply(const struct rpool *p, const redisReply *reply)
     }
     log_warn("redis %s refused a command: %s", p->addr, s);
     return ERR_INTERNAL;
+}
+
+/* One command is a pipeline of one: same round trip, same retry and error rules. */
+err_t rpool_command(struct rpool *p, bool asking, int argc, const char **argv, const size_t *lens,
+                    redisReply **out)
+{
+    *out = NULL;
+    return rpool_pipeline(p, asking, 1, &argc, &argv, &lens, out);
 }
