@@ -154,6 +154,24 @@ def assert_served(probes, bound_s):
         assert max(p.samples) < bound_s, p.summary()
 
 
+def hammer_while_probing(s, fake, vtok, lid, call, n=40):
+    """Runs call(0..n-1) from n threads at once while the unrelated-traffic probes measure;
+    resets the fake's faults afterwards. Returns the probes and the calls' results."""
+    probes = unrelated_traffic(s, vtok, lid)
+    for p in probes:
+        p.__enter__()
+    try:
+        time.sleep(0.3)
+        with concurrent.futures.ThreadPoolExecutor(n) as ex:
+            results = list(ex.map(call, range(n)))
+        time.sleep(0.3)
+    finally:
+        for p in probes:
+            p.__exit__()
+        fake.reset()
+    return probes, results
+
+
 def test_hung_payment_hook_stalls_nothing_else(make_server, fake):
     """40 gift sends against a payment hook that never answers: each fails with the payment
     failure code before its deadline, while heartbeats, /status and room info keep answering."""
@@ -169,18 +187,7 @@ def test_hung_payment_hook_stalls_nothing_else(make_server, fake):
                         {"live_id": lid, "gift_id": 1, "amount": 1, "biz_id": "hang-%d" % i})
         return r, time.monotonic() - t0
 
-    probes = unrelated_traffic(s, vtok, lid)
-    for p in probes:
-        p.__enter__()
-    try:
-        time.sleep(0.3)
-        with concurrent.futures.ThreadPoolExecutor(40) as ex:
-            results = list(ex.map(send, range(40)))
-        time.sleep(0.3)
-    finally:
-        for p in probes:
-            p.__exit__()
-        fake.reset()
+    probes, results = hammer_while_probing(s, fake, vtok, lid, send)
     took = [t for _, t in results]
     print("gift sends: max %.2f s, median %.2f s" % (max(took), statistics.median(took)))
     for r, t in results:
@@ -209,18 +216,7 @@ def test_hung_im_during_likes(make_server, fake):
                         {"count": 1})
         return r, time.monotonic() - t0
 
-    probes = unrelated_traffic(s, vtok, lid)
-    for p in probes:
-        p.__enter__()
-    try:
-        time.sleep(0.3)
-        with concurrent.futures.ThreadPoolExecutor(40) as ex:
-            results = list(ex.map(like, range(40)))
-        time.sleep(0.3)
-    finally:
-        for p in probes:
-            p.__exit__()
-        fake.reset()
+    probes, results = hammer_while_probing(s, fake, vtok, lid, like)
     took = [t for _, t in results]
     print("likes: max %.2f s, median %.2f s" % (max(took), statistics.median(took)))
     for r, t in results:
