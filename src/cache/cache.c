@@ -18,12 +18,19 @@ err_t cache_open(const struct conf *cf, struct cache **out)
     *out = NULL;
     if (!cf->cache.enabled)
         return cache_memory_new(out);
+    err_t err;
     if (strcmp(type, "node") == 0)
-        return cache_redis_new(cf->cache.addr ? cf->cache.addr : "", cf->cache.password, out);
-    if (strcmp(type, "cluster") == 0)
-        return cache_cluster_new(cf->cache.addrs, cf->cache.n_addrs, cf->cache.password, out);
-    log_error("invalid cache type %s", type);
-    return ERR_CONFIG;
+        err = cache_redis_new(cf->cache.addr ? cf->cache.addr : "", cf->cache.password, out);
+    else if (strcmp(type, "cluster") == 0)
+        err = cache_cluster_new(cf->cache.addrs, cf->cache.n_addrs, cf->cache.password, out);
+    else {
+        log_error("invalid cache type %s", type);
+        return ERR_CONFIG;
+    }
+    /* the memory backend never waits, so only Redis gets a bulkhead */
+    if (!err)
+        cache_resp_limit(*out, cf->limits.cache, cf->limits.cache_wait_ms);
+    return err;
 }
 
 void cache_close(struct cache **c)

@@ -116,6 +116,8 @@ err_t rpool_pipeline(struct rpool *p, bool asking, size_t n, const int *argc,
 
 /* The Redis backends share the operation layer of cache_resp.c; each supplies `run`, which
  * routes a command (by `key`) and returns a non-error reply or an err_t. */
+struct bulkhead;
+
 struct cache_resp {
     struct cache base;
     err_t (*run)(struct cache_resp *r, const char *key, int argc, const char **argv,
@@ -123,7 +125,13 @@ struct cache_resp {
     /* Runs every group of b, filling b->replies: one pipeline per server. */
     err_t (*run_batch)(struct cache_resp *r, struct cache_batch *b);
     void (*destroy)(struct cache_resp *r);
+    /* bounds the callers inside Redis at once; NULL = unbounded (cache_resp_limit) */
+    struct bulkhead *bulkhead;
 };
+
+/* Bounds a Redis backend's concurrent callers to `limit` (0 = unbounded), each waiting at most
+ * wait_ms (and its request's deadline) for a slot: past that, ERR_UNAVAILABLE at once. */
+void cache_resp_limit(struct cache *c, int64_t limit, int64_t wait_ms);
 
 /* The vtables of the two Redis backends: every operation is implemented once, on top of
  * r->run; they differ only in their name. */

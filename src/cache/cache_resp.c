@@ -6,10 +6,12 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cache/cache.h"
 #include "cache/cache_int.h"
+#include "core/bulkhead.h"
 #include "core/log.h"
 #include "core/mem.h"
 
@@ -32,7 +34,12 @@ static err_t run(struct cache *c, const char *key, int argc, const char **argv, 
             auto_lens[i] = strlen(argv[i]);
         lens = auto_lens;
     }
-    return r->run(r, key, argc, argv, lens, out);
+    err_t err = bulkhead_enter(r->bulkhead);
+    if (err)
+        return err;
+    err = r->run(r, key, argc, argv, lens, out);
+    bulkhead_leave(r->bulkhead);
+    return err;
 }
 
 /* Runs a command whose reply must be an integer. */
@@ -79,8 +86,21 @@ static err_t take_bulk(const redisReply *reply, struct arena *a, char **data, si
 static void resp_close(struct cache *c)
 {
     struct cache_resp *r = (struct cache_resp *)c;
+    struct bulkhead *bh = r->bulkhead;
 
     r->destroy(r);
+    bulkhead_destroy(bh);
+    free(bh);
+}
+
+void cache_resp_limit(struct cache *c, int64_t limit, int64_t wait_ms)
+{
+    struct cache_resp *r = (struct cache_resp *)c;
+
+    if (limit <= 0 || r->bulkhead)
+        return;
+    r->bulkhead = xcalloc(1, sizeof(*r->bulkhead));
+    bulkhead_init(r->bulkhead, "cache", (int)limit, wait_ms);
 }
 
 static err_t resp_ping(struct cache *c)
@@ -364,8 +384,12 @@ static err_t resp_lock_release(struct cache *c, const char *key, const char *own
 static err_t resp_batch(struct cache *c, struct cache_batch *b)
 {
     struct cache_resp *r = (struct cache_resp *)c;
-    err_t err = r->run_batch(r, b);
+    err_t err = bulkhead_enter(r->bulkhead);
 
+    if (err)
+        return err;
+    err = r->run_batch(r, b);
+    bulkhead_leave(r->bulkhead);
     return err ? err : cache_resp_batch_status(b);
 }
 

@@ -542,6 +542,8 @@ static const struct field conf_fields[] = {
     F_INT("startup.dependency_wait_s", C(startup.dependency_wait_s), 60, 0, 3600),
     F_INT("limits.store", C(limits.store), 0, 0, 16384),
     F_INT("limits.store_wait_ms", C(limits.store_wait_ms), 250, 0, 60000),
+    F_INT("limits.cache", C(limits.cache), 0, 0, 16384),
+    F_INT("limits.cache_wait_ms", C(limits.cache_wait_ms), 250, 0, 60000),
     F_INT("limits.im", C(limits.im), 0, 0, 16384),
     F_INT("limits.rtc", C(limits.rtc), 0, 0, 16384),
     F_INT("limits.pili", C(limits.pili), 0, 0, 16384),
@@ -1072,6 +1074,9 @@ static err_t rule_httpq(struct loader *ld, struct conf *c)
      * serving what needs only the cache or nothing */
     if (c->limits.store == 0)
         c->limits.store = share_of_workers(c, 3, 4);
+    /* the same share for a hung Redis: routes that need neither keep the rest */
+    if (c->limits.cache == 0)
+        c->limits.cache = share_of_workers(c, 3, 4);
     /* and a hung cloud service at most half of them */
     int64_t *outbound[] = {&c->limits.im,     &c->limits.rtc, &c->limits.pili,
                            &c->limits.censor, &c->limits.pay, &c->limits.callback};

@@ -165,6 +165,8 @@ struct conf {
     struct {
         int64_t store;                                /* default 3/4 of httpq.workers */
         int64_t store_wait_ms;                        /* default 250 */
+        int64_t cache;                                /* default 3/4 of httpq.workers */
+        int64_t cache_wait_ms;                        /* default 250 */
         int64_t im, rtc, pili, censor, pay, callback; /* default half of httpq.workers each */
     } limits;
 };

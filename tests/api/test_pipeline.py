@@ -1,0 +1,101 @@
+"""The request pipeline's bulkheads, seen from outside: a dependency that hangs holds only its own
+slots. MariaDB + Redis backend: the test owns a throwaway Redis that it freezes with SIGSTOP."""
+import concurrent.futures
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+import requests
+
+import qnlive_server
+from helpers import assert_error, assert_ok, client_call, user_token
+from qnlive_server import ROOT, Server
+
+pytestmark = pytest.mark.skipif(qnlive_server.BACKEND != "mysql",
+                                reason="needs the MariaDB + Redis backend")
+
+SCRIPTS = os.path.join(ROOT, "scripts", "testenv")
+CACHE_SLOTS = 2
+CALLERS = 16
+# A call that holds a cache slot waits for Redis's 3 s command timeout; one refused by the full
+# bulkhead waits at most limits.cache_wait_ms (250 ms). The bound sits between the two with room
+# for a loaded machine's scheduling.
+REFUSED_WITHIN_S = 2.5
+
+
+def script(name, *argv):
+    out = subprocess.run([os.path.join(SCRIPTS, name)] + list(argv), check=True,
+                         capture_output=True, text=True, timeout=120).stdout
+    return dict(re.findall(r"export (\w+)=(\S+)", out))
+
+
+@pytest.fixture
+def own_redis():
+    d = tempfile.mkdtemp(prefix="qnlive-cache-bulkhead-")
+    env = script("redis.sh", "start", d)
+    yield d, env
+    script("redis.sh", "stop", d)
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def server_on_redis(env, extra):
+    saved = os.environ["QNLIVE_TEST_REDIS"]
+    os.environ["QNLIVE_TEST_REDIS"] = env["QNLIVE_TEST_REDIS"]
+    try:
+        return Server(extra=extra).start()
+    finally:
+        os.environ["QNLIVE_TEST_REDIS"] = saved
+
+
+def test_hung_cache_holds_only_its_slots(own_redis):
+    """Redis frozen, limits.cache 2: of 16 concurrent heartbeats (which need the cache) two wait
+    on Redis and the rest are refused 503 at once; everything answers 503, never hangs, and
+    /status keeps answering; heartbeats are served again once Redis thaws."""
+    rdir, env = own_redis
+    s = server_on_redis(env, "limits:\n  cache: %d\n" % CACHE_SLOTS)
+    pid = int(open(os.path.join(rdir, "redis.pid")).read().strip())
+    try:
+        anchor = user_token(s, "bh_anchor")
+        lid = assert_ok(client_call(s, "POST", "/client/live/room/instance", anchor,
+                                    {"title": "bulkhead"}))["live_id"]
+        assert_ok(client_call(s, "PUT", "/client/live/room/" + lid, anchor, {}))
+        viewer = user_token(s, "bh_viewer")
+        assert_ok(client_call(s, "POST", "/client/live/room/user/" + lid, viewer, {}))
+        assert_ok(client_call(s, "GET", "/client/live/room/heartbeat/" + lid, viewer))
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            def heartbeat(_):
+                t0 = time.monotonic()
+                r = client_call(s, "GET", "/client/live/room/heartbeat/" + lid, viewer)
+                return r, time.monotonic() - t0
+
+            with concurrent.futures.ThreadPoolExecutor(CALLERS) as ex:
+                results = list(ex.map(heartbeat, range(CALLERS)))
+            t0 = time.monotonic()
+            status = requests.get(s.url("/status"), timeout=30)
+            status_s = time.monotonic() - t0
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        took = sorted(t for _, t in results)
+        print("while frozen: %s" % " ".join("%.2f" % t for t in took))
+        for r, _ in results:
+            assert_error(r, 503, 503)
+        refused_fast = [t for t in took if t < REFUSED_WITHIN_S]
+        assert len(refused_fast) >= CALLERS - CACHE_SLOTS, took
+        assert status.status_code == 200 and status_s < 2.0
+        assert re.search(r"cache: all %d slots busy" % CACHE_SLOTS, s.read_log())
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            r = client_call(s, "GET", "/client/live/room/heartbeat/" + lid, viewer)
+            if r.status_code == 200:
+                break
+            time.sleep(0.5)
+        assert_ok(r)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+        assert s.stop() == 0
