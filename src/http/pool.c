@@ -14,10 +14,31 @@
  * how many ticks it asks whether their clients are still there. */
 enum { WATCHDOG_TICK_MS = 10, ABANDON_CHECK_TICKS = 10 };
 
+/* A queued job older than this means the awake workers are all busy or blocked on a
+ * dependency: another worker is woken for it. */
+enum { QUEUE_AGE_WAKE_US = 1000 };
+
+/* One handler thread. An idle worker sleeps on its own condition variable until a submitter
+ * picks it from the idle stack, so that exactly the chosen worker wakes. */
+struct worker {
+    struct handler_pool *pool;
+    pthread_t thread;
+    pthread_cond_t cv;
+    bool woken; /* set by whoever pops it from the idle stack */
+    struct worker *next_idle;
+};
+
 struct handler_pool {
     pthread_mutex_t mu;
-    pthread_cond_t work_cv; /* a job was queued, or stopping */
     pthread_cond_t tick_cv; /* wakes the watchdog early when stopping */
+    /* Wake policy. Every wake-up is a context switch, and on a small machine those cost more
+     * than the handlers: a job wakes a sleeping worker only while fewer than `awake_target`
+     * workers are awake (about one per core), or when the queue's oldest job has waited
+     * QUEUE_AGE_WAKE_US (the awake ones are blocked on a dependency). The most recently idle
+     * worker is woken first: its stack and caches are still warm. */
+    struct worker *idle; /* stack of sleeping workers */
+    unsigned n_awake;    /* workers not on the idle stack */
+    unsigned awake_target;
     struct pool_job *q_head, *q_tail;
     unsigned q_len, q_max;
     struct pool_job *live; /* every queued or running job */
@@ -25,9 +46,48 @@ struct handler_pool {
     bool closed;           /* no new jobs */
     bool stopping;         /* workers exit once the queue is empty */
     unsigned n_threads;
-    pthread_t *threads;
+    struct worker *workers;
     pthread_t watchdog;
 };
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Under p->mu: wakes the most recently idle worker, if any. */
+static void wake_one_locked(struct handler_pool *p)
+{
+    struct worker *w = p->idle;
+    if (!w)
+        return;
+    p->idle = w->next_idle;
+    w->next_idle = NULL;
+    w->woken = true;
+    p->n_awake++;
+    pthread_cond_signal(&w->cv);
+}
+
+/* Under p->mu: whether the queue needs one more awake worker than it has. */
+static bool needs_worker_locked(const struct handler_pool *p, int64_t now)
+{
+    if (!p->q_head || !p->idle)
+        return false;
+    return p->n_awake < p->awake_target || now - p->q_head->_queued_us >= QUEUE_AGE_WAKE_US;
+}
+
+/* Under p->mu: the worker has nothing to do; it sleeps until picked (or the pool stops). */
+static void sleep_idle_locked(struct handler_pool *p, struct worker *w)
+{
+    w->woken = false;
+    w->next_idle = p->idle;
+    p->idle = w;
+    p->n_awake--;
+    while (!w->woken && !p->stopping)
+        pthread_cond_wait(&w->cv, &p->mu);
+}
 
 static void live_add(struct handler_pool *p, struct pool_job *j)
 {
@@ -94,11 +154,12 @@ static void run_one(struct handler_pool *p, struct pool_job *j)
 
 static void *worker_main(void *arg)
 {
-    struct handler_pool *p = arg;
+    struct worker *w = arg;
+    struct handler_pool *p = w->pool;
     pthread_mutex_lock(&p->mu);
     for (;;) {
         while (!p->q_head && !p->stopping)
-            pthread_cond_wait(&p->work_cv, &p->mu);
+            sleep_idle_locked(p, w);
         if (!p->q_head)
             break;
         struct pool_job *j = pop_locked(p);
@@ -136,6 +197,10 @@ static void *watchdog_main(void *arg)
         struct timespec until = clock_mono_after_ms(WATCHDOG_TICK_MS);
         pthread_cond_timedwait(&p->tick_cv, &p->mu, &until);
         expire_due_locked(p, deadline_now_ms(), ++tick % ABANDON_CHECK_TICKS == 0);
+        /* a queue that nobody took up because the awake workers are blocked */
+        int64_t now = now_us();
+        for (unsigned n = p->q_len; n > 0 && needs_worker_locked(p, now); n--)
+            wake_one_locked(p);
     }
     pthread_mutex_unlock(&p->mu);
     return NULL;
@@ -150,17 +215,22 @@ static void cond_init_monotonic(pthread_cond_t *cv)
     pthread_condattr_destroy(&ca);
 }
 
-struct handler_pool *handler_pool_new(unsigned threads, unsigned queue_max)
+struct handler_pool *handler_pool_new(unsigned threads, unsigned awake_target, unsigned queue_max)
 {
     struct handler_pool *p = xcalloc(1, sizeof(*p));
     pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->work_cv, NULL);
     cond_init_monotonic(&p->tick_cv);
     p->q_max = queue_max ? queue_max : 1;
     p->n_threads = threads ? threads : 1;
-    p->threads = xcalloc(p->n_threads, sizeof(*p->threads));
+    p->awake_target = awake_target ? awake_target : 1;
+    /* every worker starts awake and goes idle once it finds the queue empty */
+    p->n_awake = p->n_threads;
+    p->workers = xcalloc(p->n_threads, sizeof(*p->workers));
     for (unsigned i = 0; i < p->n_threads; i++) {
-        if (pthread_create(&p->threads[i], NULL, worker_main, p) != 0)
+        struct worker *w = &p->workers[i];
+        w->pool = p;
+        pthread_cond_init(&w->cv, NULL);
+        if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
             abort(); /* no threads at start-up: nothing sensible to serve with */
     }
     if (pthread_create(&p->watchdog, NULL, watchdog_main, p) != 0)
@@ -173,6 +243,7 @@ bool handler_pool_submit(struct handler_pool *p, struct pool_job *j)
     atomic_store(&j->_state, POOL_JOB_QUEUED);
     atomic_store(&j->_cancelled, 0);
     j->_next_q = NULL;
+    j->_queued_us = now_us();
     pthread_mutex_lock(&p->mu);
     bool ok = !p->closed && p->q_len < p->q_max;
     if (ok) {
@@ -183,11 +254,10 @@ bool handler_pool_submit(struct handler_pool *p, struct pool_job *j)
         p->q_tail = j;
         p->q_len++;
         live_add(p, j);
+        if (needs_worker_locked(p, j->_queued_us))
+            wake_one_locked(p);
     }
     pthread_mutex_unlock(&p->mu);
-    /* signalled after the unlock: a worker woken under the lock would only block on it */
-    if (ok)
-        pthread_cond_signal(&p->work_cv);
     return ok;
 }
 
@@ -217,17 +287,19 @@ void handler_pool_free(struct handler_pool **pp)
     handler_pool_close(p);
     pthread_mutex_lock(&p->mu);
     p->stopping = true;
-    pthread_cond_broadcast(&p->work_cv);
+    for (unsigned i = 0; i < p->n_threads; i++)
+        pthread_cond_signal(&p->workers[i].cv);
     pthread_cond_broadcast(&p->tick_cv);
     pthread_mutex_unlock(&p->mu);
     /* workers drain the queue (expired jobs are only released) and then exit */
     for (unsigned i = 0; i < p->n_threads; i++)
-        pthread_join(p->threads[i], NULL);
+        pthread_join(p->workers[i].thread, NULL);
     pthread_join(p->watchdog, NULL);
-    pthread_cond_destroy(&p->work_cv);
+    for (unsigned i = 0; i < p->n_threads; i++)
+        pthread_cond_destroy(&p->workers[i].cv);
     pthread_cond_destroy(&p->tick_cv);
     pthread_mutex_destroy(&p->mu);
-    free(p->threads);
+    free(p->workers);
     free(p);
     *pp = NULL;
 }

@@ -712,7 +712,7 @@ err_t http_server_start(const struct http_server_config *cfg, struct http_server
     apply_defaults(&s->cfg);
     s->quiesced_fd = MHD_INVALID_SOCKET;
     s->guard = conn_guard_new(s->cfg.header_timeout_s);
-    s->pool = handler_pool_new(s->cfg.handler_threads, s->cfg.queue_max);
+    s->pool = handler_pool_new(s->cfg.handler_threads, cpu_count(), s->cfg.queue_max);
     s->daemon = start_daemon(s, &sin);
     if (!s->daemon) {
         snprintf(errbuf, errlen, "httpq.addr: cannot listen on '%s'", cfg->addr);

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <time.h>
 #include <cmocka.h>
 
@@ -72,7 +73,7 @@ static void wait_released(struct probe *p)
 static void test_job_in_time_is_done(void **state)
 {
     (void)state;
-    struct handler_pool *pool = handler_pool_new(2, 8);
+    struct handler_pool *pool = handler_pool_new(2, 2, 8);
     struct probe p;
     probe_init(&p, 0, 60000);
     assert_true(handler_pool_submit(pool, &p.job));
@@ -87,7 +88,7 @@ static void test_job_in_time_is_done(void **state)
 static void test_late_job_expires_and_is_released_after_it_returns(void **state)
 {
     (void)state;
-    struct handler_pool *pool = handler_pool_new(1, 8);
+    struct handler_pool *pool = handler_pool_new(1, 1, 8);
     struct probe p;
     probe_init(&p, 400, 50);
     assert_true(handler_pool_submit(pool, &p.job));
@@ -105,7 +106,7 @@ static void test_late_job_expires_and_is_released_after_it_returns(void **state)
 static void test_full_queue_refuses(void **state)
 {
     (void)state;
-    struct handler_pool *pool = handler_pool_new(1, 1);
+    struct handler_pool *pool = handler_pool_new(1, 1, 1);
     struct probe busy, queued, refused;
     probe_init(&busy, 300, 60000);
     probe_init(&queued, 0, 60000);
@@ -124,7 +125,7 @@ static void test_full_queue_refuses(void **state)
 static void test_close_expires_everything_left(void **state)
 {
     (void)state;
-    struct handler_pool *pool = handler_pool_new(1, 8);
+    struct handler_pool *pool = handler_pool_new(1, 1, 8);
     struct probe running, waiting;
     probe_init(&running, 300, 60000);
     probe_init(&waiting, 0, 60000);
@@ -145,6 +146,44 @@ static void test_close_expires_everything_left(void **state)
     assert_int_equal(atomic_load(&running.completed), 1);
 }
 
+/* With one worker meant to be awake, a job queued behind one that blocks still runs soon: the
+ * queue's age wakes a second worker (the blocked one is waiting on a dependency). */
+static void test_job_behind_a_blocked_worker_wakes_another(void **state)
+{
+    (void)state;
+    struct handler_pool *pool = handler_pool_new(2, 1, 8);
+    struct probe blocked, quick;
+    probe_init(&blocked, 3000, 60000);
+    probe_init(&quick, 0, 60000);
+    assert_true(handler_pool_submit(pool, &blocked.job));
+    sleep_ms(50); /* the awake worker has taken `blocked` */
+    assert_true(handler_pool_submit(pool, &quick.job));
+    wait_released(&quick);
+    assert_int_equal(atomic_load(&quick.state_seen), POOL_JOB_DONE);
+    assert_int_equal(atomic_load(&blocked.ran), 0);
+    handler_pool_free(&pool);
+    assert_int_equal(atomic_load(&blocked.released), 1);
+}
+
+/* Many jobs on many workers of which few are meant to be awake: every one is served. */
+static void test_burst_is_served_by_few_awake_workers(void **state)
+{
+    (void)state;
+    enum { N = 200 };
+    struct handler_pool *pool = handler_pool_new(16, 2, N);
+    struct probe *jobs = xcalloc(N, sizeof(*jobs));
+    for (int i = 0; i < N; i++) {
+        probe_init(&jobs[i], i % 10 == 0 ? 20 : 0, 60000);
+        assert_true(handler_pool_submit(pool, &jobs[i].job));
+    }
+    for (int i = 0; i < N; i++) {
+        wait_released(&jobs[i]);
+        assert_int_equal(atomic_load(&jobs[i].state_seen), POOL_JOB_DONE);
+    }
+    handler_pool_free(&pool);
+    free(jobs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -152,6 +191,8 @@ int main(void)
         cmocka_unit_test(test_late_job_expires_and_is_released_after_it_returns),
         cmocka_unit_test(test_full_queue_refuses),
         cmocka_unit_test(test_close_expires_everything_left),
+        cmocka_unit_test(test_job_behind_a_blocked_worker_wakes_another),
+        cmocka_unit_test(test_burst_is_served_by_few_awake_workers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
