@@ -10,6 +10,7 @@
 #include "admin_cli.h"
 #include "app.h"
 #include "clients/httpc.h"
+#include "core/crash.h"
 #include "core/log.h"
 #include "cron/cron.h"
 #include "http/server.h"
@@ -135,6 +136,7 @@ int main(int argc, char **argv)
 
     sigset_t set;
     block_signals(&set);
+    crash_report_install();
     log_start_async();
     httpc_global_init();
     metrics_init();

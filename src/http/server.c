@@ -684,6 +684,18 @@ static size_t connection_memory(const struct http_server_config *c)
     return want > MIN_CONNECTION_MEMORY ? want : MIN_CONNECTION_MEMORY;
 }
 
+/* libmicrohttpd ends its internal consistency checks (a socket it cannot close, an epoll set it
+ * cannot update, a thread it cannot join) in a panic. Its default panic writes to stderr, which
+ * a supervisor may not keep; this one puts the reason in the server's log first, so that an
+ * abort is diagnosable from the log alone. */
+static void mhd_panic(void *cls, const char *file, unsigned int line, const char *reason)
+{
+    (void)cls;
+    log_error("libmicrohttpd panic at %s:%u: %s", file ? file : "?", line,
+              reason ? reason : "(no reason given)");
+    abort();
+}
+
 static struct MHD_Daemon *start_daemon(struct http_server *s, const struct sockaddr_in *sin)
 {
     const struct http_server_config *c = &s->cfg;
@@ -713,6 +725,7 @@ err_t http_server_start(const struct http_server_config *cfg, struct http_server
     s->quiesced_fd = MHD_INVALID_SOCKET;
     s->guard = conn_guard_new(s->cfg.header_timeout_s);
     s->pool = handler_pool_new(s->cfg.handler_threads, cpu_count(), s->cfg.queue_max);
+    MHD_set_panic_func(mhd_panic, NULL);
     s->daemon = start_daemon(s, &sin);
     if (!s->daemon) {
         snprintf(errbuf, errlen, "httpq.addr: cannot listen on '%s'", cfg->addr);
