@@ -28,7 +28,7 @@
 
 struct http_server {
     struct MHD_Daemon *daemon;
-    MHD_socket quiesced_fd; /* must stay open until MHD_stop_daemon returns */
+    atomic_bool draining; /* stopping: connections accepted from now on are shut at once */
     struct http_server_config cfg;
     struct handler_pool *pool;
     struct conn_guard *guard;
@@ -135,7 +135,11 @@ static void notify_connection(void *cls, struct MHD_Connection *conn, void **soc
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        *socket_context = conn_guard_open(srv->guard, ci ? ci->connect_fd : -1);
+        int fd = ci ? ci->connect_fd : -1;
+        *socket_context = conn_guard_open(srv->guard, fd);
+        /* the event thread sees the end of the stream and closes the connection itself */
+        if (atomic_load(&srv->draining) && fd >= 0)
+            shutdown(fd, SHUT_RDWR);
         return;
     }
     conn_guard_close(srv->guard, *socket_context);
@@ -722,7 +726,6 @@ err_t http_server_start(const struct http_server_config *cfg, struct http_server
     struct http_server *s = xcalloc(1, sizeof(*s));
     s->cfg = *cfg;
     apply_defaults(&s->cfg);
-    s->quiesced_fd = MHD_INVALID_SOCKET;
     s->guard = conn_guard_new(s->cfg.header_timeout_s);
     s->pool = handler_pool_new(s->cfg.handler_threads, cpu_count(), s->cfg.queue_max);
     MHD_set_panic_func(mhd_panic, NULL);
@@ -762,15 +765,16 @@ void http_server_stop(struct http_server **sp, int drain_timeout_s)
     if (!sp || !*sp)
         return;
     struct http_server *s = *sp;
-    /* the listening socket stays open until the daemon is stopped: libmicrohttpd still has it
-     * in its epoll set, and closing it first makes the stop abort */
-    s->quiesced_fd = MHD_quiesce_daemon(s->daemon);
+    /* Stop serving new connections without MHD_quiesce_daemon: on an epoll daemon with its own
+     * threads it races with the event loop, which removes the listening socket from its epoll
+     * set too, and whichever loses aborts the process ("Failed to remove listen FD from epoll
+     * set"). Connections accepted from now on are shut at once instead; MHD_stop_daemon closes
+     * the listening socket after joining its threads. */
+    atomic_store(&s->draining, true);
     drain(s, drain_timeout_s);
     /* no connection may stay suspended past this point: the rest get their 503 now */
     handler_pool_close(s->pool);
     MHD_stop_daemon(s->daemon);
-    if (s->quiesced_fd != MHD_INVALID_SOCKET)
-        close(s->quiesced_fd);
     /* joins the handler threads: a late handler still uses what the application owns */
     handler_pool_free(&s->pool);
     conn_guard_free(&s->guard);

@@ -1,10 +1,12 @@
-"""The request pipeline's bulkheads, seen from outside: a dependency that hangs holds only its own
-slots. MariaDB + Redis backend: the test owns a throwaway Redis that it freezes with SIGSTOP."""
+"""The request pipeline seen from outside: a dependency that hangs holds only its own slots (the
+cache test needs the MariaDB + Redis backend and owns a throwaway Redis that it freezes with
+SIGSTOP), and a stop serves what was already sent and no new connection."""
 import concurrent.futures
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -16,8 +18,8 @@ import qnlive_server
 from helpers import assert_error, assert_ok, client_call, user_token
 from qnlive_server import ROOT, Server
 
-pytestmark = pytest.mark.skipif(qnlive_server.BACKEND != "mysql",
-                                reason="needs the MariaDB + Redis backend")
+needs_mysql = pytest.mark.skipif(qnlive_server.BACKEND != "mysql",
+                                 reason="needs the MariaDB + Redis backend")
 
 SCRIPTS = os.path.join(ROOT, "scripts", "testenv")
 CACHE_SLOTS = 2
@@ -52,6 +54,7 @@ def server_on_redis(env, extra):
         os.environ["QNLIVE_TEST_REDIS"] = saved
 
 
+@needs_mysql
 def test_hung_cache_holds_only_its_slots(own_redis):
     """Redis frozen, limits.cache 2: of 16 concurrent heartbeats (which need the cache) two wait
     on Redis and the rest are refused 503 at once; everything answers 503, never hangs, and
@@ -99,3 +102,40 @@ def test_hung_cache_holds_only_its_slots(own_redis):
     finally:
         os.kill(pid, signal.SIGCONT)
         assert s.stop() == 0
+
+
+def read_until_closed(sock, timeout):
+    sock.settimeout(timeout)
+    data = b""
+    try:
+        while True:
+            chunk = sock.recv(4096)
+            if not chunk:
+                return data
+            data += chunk
+    except ConnectionResetError:
+        return data
+
+
+def test_stop_serves_started_requests_and_no_new_connection(make_server):
+    """After SIGTERM a request already under way is answered, while a connection made during
+    the drain is closed without an answer; the process exits 0."""
+    s = make_server().start()
+    body = b'{"user_name":"ghost","password":"x"}'
+    started = socket.create_connection(("127.0.0.1", s.port))
+    started.sendall(("POST /manager/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                     % len(body)).encode() + body[:10])
+    time.sleep(0.3)
+    s.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    late = socket.create_connection(("127.0.0.1", s.port))
+    late.sendall(b"GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    assert read_until_closed(late, 10) == b""
+    late.close()
+    started.sendall(body[10:])
+    reply = read_until_closed(started, 10)
+    started.close()
+    assert reply.startswith(b"HTTP/1.1 200"), reply
+    assert b"30001" in reply
+    assert s.stop() == 0
