@@ -14,9 +14,10 @@
  * how many ticks it asks whether their clients are still there. */
 enum { WATCHDOG_TICK_MS = 10, ABANDON_CHECK_TICKS = 10 };
 
-/* A queued job older than this means the awake workers are all busy or blocked on a
- * dependency: another worker is woken for it. */
-enum { QUEUE_AGE_WAKE_US = 1000 };
+/* No job taken from the queue for this long while jobs wait means the awake workers are blocked
+ * on a dependency (workers busy on the CPU take a job every few tens of µs): another one is
+ * woken. */
+enum { STALLED_QUEUE_US = 250 };
 
 /* One handler thread. An idle worker sleeps on its own condition variable until a submitter
  * picks it from the idle stack, so that exactly the chosen worker wakes. */
@@ -33,12 +34,13 @@ struct handler_pool {
     pthread_cond_t tick_cv; /* wakes the watchdog early when stopping */
     /* Wake policy. Every wake-up is a context switch, and on a small machine those cost more
      * than the handlers: a job wakes a sleeping worker only while fewer than `awake_target`
-     * workers are awake (about one per core), or when the queue's oldest job has waited
-     * QUEUE_AGE_WAKE_US (the awake ones are blocked on a dependency). The most recently idle
+     * workers are awake (about one per core), or when no worker has taken a job for
+     * STALLED_QUEUE_US (the awake ones are blocked on a dependency). The most recently idle
      * worker is woken first: its stack and caches are still warm. */
     struct worker *idle; /* stack of sleeping workers */
     unsigned n_awake;    /* workers not on the idle stack */
     unsigned awake_target;
+    int64_t last_pop_us; /* when a worker last took a job */
     struct pool_job *q_head, *q_tail;
     unsigned q_len, q_max;
     struct pool_job *live; /* every queued or running job */
@@ -75,7 +77,7 @@ static bool needs_worker_locked(const struct handler_pool *p, int64_t now)
 {
     if (!p->q_head || !p->idle)
         return false;
-    return p->n_awake < p->awake_target || now - p->q_head->_queued_us >= QUEUE_AGE_WAKE_US;
+    return p->n_awake < p->awake_target || now - p->last_pop_us >= STALLED_QUEUE_US;
 }
 
 /* Under p->mu: the worker has nothing to do; it sleeps until picked (or the pool stops). */
@@ -122,6 +124,7 @@ static void expire_locked(struct handler_pool *p, struct pool_job *j)
 static struct pool_job *pop_locked(struct handler_pool *p)
 {
     struct pool_job *j = p->q_head;
+    p->last_pop_us = now_us();
     p->q_head = j->_next_q;
     if (!p->q_head)
         p->q_tail = NULL;
@@ -243,7 +246,7 @@ bool handler_pool_submit(struct handler_pool *p, struct pool_job *j)
     atomic_store(&j->_state, POOL_JOB_QUEUED);
     atomic_store(&j->_cancelled, 0);
     j->_next_q = NULL;
-    j->_queued_us = now_us();
+    int64_t now = now_us();
     pthread_mutex_lock(&p->mu);
     bool ok = !p->closed && p->q_len < p->q_max;
     if (ok) {
@@ -254,7 +257,7 @@ bool handler_pool_submit(struct handler_pool *p, struct pool_job *j)
         p->q_tail = j;
         p->q_len++;
         live_add(p, j);
-        if (needs_worker_locked(p, j->_queued_us))
+        if (needs_worker_locked(p, now))
             wake_one_locked(p);
     }
     pthread_mutex_unlock(&p->mu);

@@ -33,7 +33,6 @@ struct pool_job {
     /* pool-private */
     _Atomic int _state;
     atomic_int _cancelled; /* non-zero once expired: long waits inside the handler give up */
-    int64_t _queued_us;    /* monotonic µs when queued */
     struct pool_job *_next_q;
     struct pool_job *_prev_live, *_next_live;
 };
@@ -41,8 +40,8 @@ struct pool_job {
 struct handler_pool;
 
 /* Starts `threads` workers with room for `queue_max` waiting jobs. A queued job wakes a sleeping
- * worker while fewer than `awake_target` (about one per core) are awake, or once it has waited
- * a moment: the awake ones are then blocked on a dependency. */
+ * worker while fewer than `awake_target` (about one per core) are awake, or when the awake ones
+ * have taken no job for a moment: they are then blocked on a dependency. */
 struct handler_pool *handler_pool_new(unsigned threads, unsigned awake_target, unsigned queue_max);
 
 /* Queues j (QUEUED). False when the queue is full or the pool is closed: j is untouched and
