@@ -151,10 +151,8 @@ err_t callback_dead_list(struct app *a, struct arena *ar, int64_t page_num, int6
     return err;
 }
 
-void callback_module_register(struct app *a)
+void callback_jobs_register(struct app *a)
 {
-    /* the dead-letter list is served even with callbacks off: old rows stay readable */
-    callback_http_register(a);
     if (!a->conf.callback.addr || !a->conf.callback.addr[0])
         return;
     struct cron_job job = {
