@@ -13,6 +13,7 @@
 
 struct app;
 struct arena;
+struct store_conn;
 
 enum {
     LIVE_ID_MAX = 64,
@@ -103,6 +104,24 @@ void live_on_change(struct app *a, live_change_fn *fn);
 
 /* Registers the live routes and the room/presence timeout jobs. */
 void live_module_register(struct app *a);
+
+/* Writes other modules make to a room inside their own transaction on c (a read-write
+ * connection): the row stays the live module's, which tells the room's cached views once c
+ * commits. Store errors are returned. */
+
+/* Puts the room into PK sid when it is on air, owned by anchor_id and in no PK: *n = 1, else
+ * *n = 0 and nothing changes. */
+err_t live_pk_claim(struct app *a, struct store_conn *c, const char *live_id, const char *anchor_id,
+                    const char *sid, int64_t *n) MUST_USE;
+
+/* Takes the room out of PK sid, whatever its status; a room in no PK or another is left. */
+err_t live_pk_release(struct app *a, struct store_conn *c, const char *live_id,
+                      const char *sid) MUST_USE;
+
+/* Recounts the room's unreviewed moderation images (censor_image); when last_censor_time > 0
+ * also records it. */
+err_t live_censor_refresh(struct app *a, struct store_conn *c, const char *live_id,
+                          int64_t last_censor_time) MUST_USE;
 
 /* Tells cached room views that live_id changed (another module wrote its row, e.g. pk_id):
  * bumps its generation and the lists'. Call after the write committed. */
