@@ -118,8 +118,7 @@ static err_t charge(struct app *a, const struct gift_tx *t, struct gift_refusal 
 {
     struct pay_order o = {t->biz_id, t->user_id, t->live_id, t->anchor_id, t->gift_id, t->amount};
     struct pay_result res;
-    err_t err = pay_charge(a->conf.gift.gift_addr, a->conf.gift.secret,
-                           (long)a->conf.gift.timeout_ms, &o, &res);
+    err_t err = pay_charge(a->pay, &o, &res);
     if (err)
         return ERR_GIFT_PAY;
     if (res.code != 0) {
