@@ -26,6 +26,11 @@ static const char *const err_names[ERR__COUNT] = {
     [ERR_SEAT_NOT_IN_ROOM] = "refused_seat_not_in_room",
     [ERR_SEAT_FORBIDDEN] = "refused_seat_forbidden",
     [ERR_ROOM_IN_PK] = "refused_room_in_pk",
+    [ERR_GIFT_ROOM_NOT_ON_AIR] = "refused_gift_room_not_on_air",
+    [ERR_GIFT_NOT_IN_ROOM] = "refused_gift_not_in_room",
+    [ERR_GIFT_AMOUNT] = "refused_gift_amount",
+    [ERR_GIFT_UNKNOWN] = "refused_gift_unknown",
+    [ERR_GIFT_PRICE] = "refused_gift_price",
 };
 
 const char *err_name(err_t e)

@@ -36,6 +36,11 @@ typedef enum {
     ERR_SEAT_NOT_IN_ROOM,     /* 403 "user not in live room": a seat for a user not present */
     ERR_SEAT_FORBIDDEN,       /* 500 "user mic forbidden": the anchor forbade this seat */
     ERR_ROOM_IN_PK,           /* 400 "live room already in relaying": a PK while in another */
+    ERR_GIFT_ROOM_NOT_ON_AIR, /* 400 "live room is not on air": a gift to a room off air */
+    ERR_GIFT_NOT_IN_ROOM,     /* 400 "sender is not in the live room" */
+    ERR_GIFT_AMOUNT,          /* 400 "amount must be positive" */
+    ERR_GIFT_UNKNOWN,         /* 400 "gift not found": not in the catalogue */
+    ERR_GIFT_PRICE,           /* 400 "amount must equal the gift's price" */
     ERR__COUNT
 } err_t;
 

@@ -221,16 +221,15 @@ static err_t h_send(struct req *r)
 {
     struct gift_send_in in = {0};
     struct gift_tx tx;
-    struct gift_refusal why;
+    struct pay_result verdict;
     err_t err = parse_send(r, &in);
     if (err)
         return err;
-    err = gift_send(r->app, r->arena, &in, &tx, &why);
-    if (err == ERR_GIFT_PAY && why.code != 0)
-        return req_fail_code(r, err, (int)why.code, why.message[0] ? why.message : NULL);
-    if (err == ERR_BAD_REQUEST)
-        return req_fail(r, err, "%s", why.message);
-    if (err == ERR_GIFT_PAY || err == ERR_EXISTS)
+    err = gift_send(r->app, r->arena, &in, &tx, &verdict);
+    if (err == ERR_GIFT_PAY && verdict.code != 0)
+        return req_fail_code(r, err, (int)verdict.code,
+                             verdict.message[0] ? verdict.message : NULL);
+    if (err_is_refusal(err) || err == ERR_GIFT_PAY || err == ERR_EXISTS)
         return req_fail(r, err, NULL);
     if (err)
         return fail_store(r, err);
