@@ -26,6 +26,8 @@
 void live_on_change(struct app *a, live_change_fn *fn)
 {
     struct live_mod *m = a->live;
+    if (!m)
+        abort(); /* a listener registered before the live module: a programmer bug */
     for (size_t i = 0; i < m->n_listeners; i++)
         if (m->listeners[i] == fn)
             return;

@@ -98,8 +98,8 @@ err_t live_stop_by_system(struct app *a, const char *live_id, const char *reason
  * errors. */
 typedef void live_change_fn(struct app *a, const char *event, const char *live_id);
 
-/* Adds a listener (at module registration, before the server starts; at most 8; registering
- * the same function twice for one app is a no-op). */
+/* Adds a listener (at module registration, after live_module_register and before the server
+ * starts; at most 8; registering the same function twice is a no-op). */
 void live_on_change(struct app *a, live_change_fn *fn);
 
 /* Registers the live routes and the room/presence timeout jobs. */
