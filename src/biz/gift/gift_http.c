@@ -88,9 +88,8 @@ static err_t parse_config(struct req *r, struct gift_config *g)
         err = ERR_BAD_REQUEST; /* a price; 0 means any amount */
     if (err)
         return req_fail(r, ERR_BAD_REQUEST, "invalid gift config");
-    char *text = jv_extends_dump(ext);
-    g->extends_json = arena_strdup(r->arena, text ? text : "null");
-    free(text);
+    const char *text = jv_extends_dump(r->arena, ext);
+    g->extends_json = text ? text : "null";
     g->img = g->img ? g->img : "";
     g->animation_img = g->animation_img ? g->animation_img : "";
     return ERR_OK;

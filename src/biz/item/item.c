@@ -271,9 +271,7 @@ static void apply_update(struct arena *ar, struct item *it, const struct item *i
     if (in->has_record) /* only an explicit record changes the link */
         it->record_id = in->record_id;
     if (in->extends_in && json_object_size(in->extends_in) > 0) {
-        char *merged = jv_extends_merge(it->extends_json, in->extends_in);
-        it->extends_json = arena_strdup(ar, merged);
-        free(merged);
+        it->extends_json = jv_extends_merge(ar, it->extends_json, in->extends_in);
     }
 }
 

@@ -99,9 +99,8 @@ static err_t parse_items(struct req *r, json_t *arr, struct item **out, size_t *
         struct item *it = &(*out)[i];
         if (parse_item(json_array_get(arr, i), it))
             return req_fail(r, ERR_BAD_REQUEST, NULL);
-        char *ext = jv_extends_dump(it->extends_in);
-        it->extends_json = arena_strdup(r->arena, ext ? ext : "null");
-        free(ext);
+        const char *ext = jv_extends_dump(r->arena, it->extends_in);
+        it->extends_json = ext ? ext : "null";
     }
     return ERR_OK;
 }
