@@ -1,5 +1,8 @@
 #include "core/err.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 /* Stable names for logs and metrics; a refusal's name says which rule refused. */
 static const char *const err_names[ERR__COUNT] = {
     [ERR_OK] = "ok",
@@ -43,4 +46,15 @@ const char *err_name(err_t e)
 bool err_is_refusal(err_t e)
 {
     return e >= ERR__REFUSAL_FIRST && e < ERR__COUNT;
+}
+
+err_t err_msgf(struct err_msg *m, err_t e, const char *fmt, ...)
+{
+    if (!m)
+        return e;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->text, sizeof(m->text), fmt, ap);
+    va_end(ap);
+    return e;
 }

@@ -52,4 +52,17 @@ const char *err_name(err_t e);
 /* True for a business rule's refusal, false for a failure (and for ERR_OK). */
 bool err_is_refusal(err_t e);
 
+enum { ERR_MSG_MAX = 256 };
+
+/* The wire message of a refusal whose text carries data ("duplicated item id sku-1"), written
+ * by the service that refused; an empty text means the error's own catalogue message. */
+struct err_msg {
+    char text[ERR_MSG_MAX];
+};
+
+/* Formats the message into m (skipped when m is NULL) and returns e, so a service writes
+ * `return err_msgf(why, ERR_BAD_REQUEST, "from equal to");`. */
+err_t err_msgf(struct err_msg *m, err_t e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif
