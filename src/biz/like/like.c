@@ -26,8 +26,6 @@ enum {
 
 static const char TOTAL_FIELD[] = "_";
 
-static atomic_uint_fast64_t seed_owner_seq;
-
 static const char *like_key(struct arena *ar, const char *live_id)
 {
     return arena_printf(ar, "like:{%s}", live_id);
@@ -79,11 +77,12 @@ static err_t is_seeded(struct app *a, struct arena *ar, const char *live_id, boo
 
 /* Seeds the room's hash from the database under a cache lock, so that concurrent likes seed it
  * once; the others wait for it. */
-static err_t ensure_seeded(struct app *a, struct arena *ar, const char *live_id)
+static err_t ensure_seeded(struct like_mod *m, struct arena *ar, const char *live_id)
 {
+    struct app *a = m->app;
     const char *lock = arena_printf(ar, "like_seed:{%s}", live_id);
     const char *owner = arena_printf(ar, "%s-%" PRIuFAST64, cron_owner(a->cron),
-                                     atomic_fetch_add(&seed_owner_seq, 1));
+                                     atomic_fetch_add(&m->seed_owner_seq, 1));
     bool found = false;
     bool got = false;
     err_t err = ERR_OK;
@@ -122,9 +121,10 @@ static err_t read_counts(struct app *a, struct arena *ar, const char *live_id, c
 
 /* One round trip to the cache: the increments, the TTLs and whether the hash holds the stored
  * counts, as one atomic group; then the group commit (like_commit.c) before the answer. */
-err_t like_add(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
+err_t like_add(struct like_mod *m, struct arena *ar, const char *live_id, const char *user_id,
                int64_t count, struct like_result *out)
 {
+    struct app *a = m->app;
     const char *key = like_key(ar, live_id), *seeded = seeded_key(ar, live_id);
 
     if (count < 1 || count > LIKE_COUNT_MAX || strcmp(user_id, TOTAL_FIELD) == 0)
@@ -146,12 +146,12 @@ err_t like_add(struct app *a, struct arena *ar, const char *live_id, const char 
     out->total = cache_batch_int(b, total, 0);
     /* a hash that lost its stored counts (cache restart, eviction): add them, then re-read */
     if (!cache_batch_str(b, was_seeded)) {
-        err = ensure_seeded(a, ar, live_id);
+        err = ensure_seeded(m, ar, live_id);
         if (!err)
             err = read_counts(a, ar, live_id, user_id, out);
     }
     if (!err)
-        err = like_commit_wait(a, live_id, user_id, out->count);
+        err = like_commit_wait(m, live_id, user_id, out->count);
     metrics_add(METRICS_LIKES, err ? 0 : count);
     return err;
 }

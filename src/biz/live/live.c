@@ -23,34 +23,26 @@
 #include "store/store.h"
 #include "metrics/metrics.h"
 
-/* Room lifecycle listeners (live_on_change): filled during registration, read-only afterwards,
- * so request threads read them without a lock. Keyed by app so several apps in one process
- * (tests) keep theirs apart. */
-enum { LIVE_LISTENERS_MAX = 8 };
-static struct {
-    struct app *app;
-    live_change_fn *fn;
-} listeners[LIVE_LISTENERS_MAX];
-static size_t n_listeners;
-
 void live_on_change(struct app *a, live_change_fn *fn)
 {
-    for (size_t i = 0; i < n_listeners; i++)
-        if (listeners[i].app == a && listeners[i].fn == fn)
+    struct live_mod *m = a->live;
+    if (!m)
+        abort(); /* a listener registered before the live module: a programmer bug */
+    for (size_t i = 0; i < m->n_listeners; i++)
+        if (m->listeners[i] == fn)
             return;
-    if (n_listeners == LIVE_LISTENERS_MAX) {
+    if (m->n_listeners == LIVE_LISTENERS_MAX) {
         log_error("too many room listeners");
         return;
     }
-    listeners[n_listeners].app = a;
-    listeners[n_listeners++].fn = fn;
+    m->listeners[m->n_listeners++] = fn;
 }
 
 static void notify_change(struct app *a, const char *event, const char *live_id)
 {
-    for (size_t i = 0; i < n_listeners; i++)
-        if (listeners[i].app == a)
-            listeners[i].fn(a, event, live_id);
+    const struct live_mod *m = a->live;
+    for (size_t i = 0; i < m->n_listeners; i++)
+        m->listeners[i](a, event, live_id);
 }
 
 static json_t *id_body(const char *live_id)
@@ -653,5 +645,36 @@ err_t live_expire_users(struct app *a)
     err_t err = live_presence_expire(a, &n);
     if (n > 0)
         log_info("%zu users left their rooms: no heartbeat", n);
+    return err;
+}
+
+static void views_changed_after_commit(void *ud, const char *live_id)
+{
+    live_views_changed(ud, live_id);
+}
+
+err_t live_pk_claim(struct app *a, struct store_conn *c, const char *live_id, const char *anchor_id,
+                    const char *sid, int64_t *n)
+{
+    err_t err = live_store_pk_claim(c, live_id, anchor_id, sid, clock_now_s(a->clock), n);
+    if (!err && *n > 0)
+        store_after_commit(c, views_changed_after_commit, a, live_id);
+    return err;
+}
+
+err_t live_pk_release(struct app *a, struct store_conn *c, const char *live_id, const char *sid)
+{
+    err_t err = live_store_pk_release(c, live_id, sid, clock_now_s(a->clock));
+    if (!err)
+        store_after_commit(c, views_changed_after_commit, a, live_id);
+    return err;
+}
+
+err_t live_censor_refresh(struct app *a, struct store_conn *c, const char *live_id,
+                          int64_t last_censor_time)
+{
+    err_t err = live_store_censor_refresh(c, live_id, last_censor_time);
+    if (!err)
+        store_after_commit(c, views_changed_after_commit, a, live_id);
     return err;
 }
