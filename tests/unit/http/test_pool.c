@@ -16,6 +16,7 @@
 struct probe {
     struct pool_job job;
     int run_ms;                /* how long run() takes */
+    atomic_int started;        /* run() began: a worker has taken the job */
     atomic_int ran;            /* run() finished */
     atomic_int completed;      /* complete() calls */
     atomic_int state_seen;     /* state when complete() ran */
@@ -33,6 +34,7 @@ static void sleep_ms(long ms)
 static void probe_run(struct pool_job *j)
 {
     struct probe *p = container_of(j, struct probe, job);
+    atomic_store(&p->started, 1);
     for (int waited = 0; waited < p->run_ms; waited += 10)
         sleep_ms(10);
     if (deadline_cancelled())
@@ -62,6 +64,14 @@ static void probe_init(struct probe *p, int run_ms, int64_t budget_ms)
     p->job.run = probe_run;
     p->job.complete = probe_complete;
     p->job.release = probe_release;
+}
+
+/* Waits (up to 30 s) until a worker has taken the job, however slow the machine is. */
+static void wait_started(struct probe *p)
+{
+    for (int i = 0; i < 3000 && !atomic_load(&p->started); i++)
+        sleep_ms(10);
+    assert_int_equal(atomic_load(&p->started), 1);
 }
 
 static void wait_released(struct probe *p)
@@ -112,7 +122,7 @@ static void test_full_queue_refuses(void **state)
     probe_init(&queued, 0, 60000);
     probe_init(&refused, 0, 60000);
     assert_true(handler_pool_submit(pool, &busy.job));
-    sleep_ms(50); /* the worker has taken `busy` */
+    wait_started(&busy);
     assert_true(handler_pool_submit(pool, &queued.job));
     assert_false(handler_pool_submit(pool, &refused.job));
     wait_released(&queued);
@@ -130,7 +140,7 @@ static void test_close_expires_everything_left(void **state)
     probe_init(&running, 300, 60000);
     probe_init(&waiting, 0, 60000);
     assert_true(handler_pool_submit(pool, &running.job));
-    sleep_ms(50);
+    wait_started(&running);
     assert_true(handler_pool_submit(pool, &waiting.job));
     handler_pool_close(pool);
     assert_int_equal(atomic_load(&running.state_seen), POOL_JOB_EXPIRED);
@@ -156,7 +166,7 @@ static void test_job_behind_a_blocked_worker_wakes_another(void **state)
     probe_init(&blocked, 3000, 60000);
     probe_init(&quick, 0, 60000);
     assert_true(handler_pool_submit(pool, &blocked.job));
-    sleep_ms(50); /* the awake worker has taken `blocked` */
+    wait_started(&blocked);
     assert_true(handler_pool_submit(pool, &quick.job));
     wait_released(&quick);
     assert_int_equal(atomic_load(&quick.state_seen), POOL_JOB_DONE);
