@@ -315,6 +315,9 @@ size_t cache_batch_getset(struct cache_batch *b, const char *key, const char *va
 size_t cache_batch_del(struct cache_batch *b, const char *key);
 /* Deletes key only while it holds `value` (compare-and-delete): 1 when deleted, else 0. */
 size_t cache_batch_del_if_eq(struct cache_batch *b, const char *key, const char *value);
+/* Sets key to value only while it holds `expected` (compare-and-swap): 1 when set, else 0. */
+size_t cache_batch_set_if_eq(struct cache_batch *b, const char *key, const char *expected,
+                             const char *value);
 size_t cache_batch_incrby(struct cache_batch *b, const char *key, int64_t delta);
 /* PEXPIRE: 1 when the key exists, else 0. */
 size_t cache_batch_pexpire(struct cache_batch *b, const char *key, int64_t ttl_ms);

@@ -157,6 +157,12 @@ size_t cache_batch_del_if_eq(struct cache_batch *b, const char *key, const char 
     return add_kv(b, CK_DEL_IF_EQ, key, NULL, value, 0, 0);
 }
 
+size_t cache_batch_set_if_eq(struct cache_batch *b, const char *key, const char *expected,
+                             const char *value)
+{
+    return add_kv(b, CK_SET_IF_EQ, key, expected, value, 0, 0);
+}
+
 size_t cache_batch_incrby(struct cache_batch *b, const char *key, int64_t delta)
 {
     return add_kv(b, CK_INCRBY, key, NULL, NULL, delta, 0);

@@ -61,6 +61,7 @@ enum cache_cmd_kind {
     CK_GETSET,
     CK_DEL,
     CK_DEL_IF_EQ,
+    CK_SET_IF_EQ,
     CK_INCRBY,
     CK_PEXPIRE,
     CK_HGET,

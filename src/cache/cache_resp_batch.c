@@ -19,6 +19,11 @@ static const char DEL_IF_EQ_LUA[] =
     "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) "
     "else return 0 end";
 
+/* Compare-and-swap. */
+static const char SET_IF_EQ_LUA[] =
+    "if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('set', KEYS[1], ARGV[2]) "
+    "return 1 else return 0 end";
+
 enum { ARGV_MAX = 8 };
 
 struct argv_builder {
@@ -59,6 +64,10 @@ static void push_args(struct argv_builder *ab, const struct cache_cmd *c)
         }
         break;
     case CK_DEL_IF_EQ:
+        push(ab, c->val, c->len);
+        break;
+    case CK_SET_IF_EQ:
+        push_str(ab, c->arg);
         push(ab, c->val, c->len);
         break;
     case CK_INCRBY:
@@ -111,6 +120,7 @@ static const char *const CMD_NAMES[] = {
     [CK_GETSET] = "SET",
     [CK_DEL] = "DEL",
     [CK_DEL_IF_EQ] = NULL,
+    [CK_SET_IF_EQ] = NULL,
     [CK_INCRBY] = "INCRBY",
     [CK_PEXPIRE] = "PEXPIRE",
     [CK_HGET] = "HGET",
@@ -136,9 +146,9 @@ static void build_cmd(struct arena *a, const struct cache_cmd *c, struct resp_pi
                               .argv = arena_alloc(a, ARGV_MAX * sizeof(char *)),
                               .lens = arena_alloc(a, ARGV_MAX * sizeof(size_t))};
 
-    if (c->kind == CK_DEL_IF_EQ) {
+    if (c->kind == CK_DEL_IF_EQ || c->kind == CK_SET_IF_EQ) {
         push_str(&ab, "EVAL");
-        push_str(&ab, DEL_IF_EQ_LUA);
+        push_str(&ab, c->kind == CK_DEL_IF_EQ ? DEL_IF_EQ_LUA : SET_IF_EQ_LUA);
         push_str(&ab, "1");
     } else {
         push_str(&ab, CMD_NAMES[c->kind]);

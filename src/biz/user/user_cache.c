@@ -1,8 +1,8 @@
 /* User rows in the shared cache, so that client-token lookups and profiles cost no database
  * statement in steady state. The store stays the durable record; the cache is filled on a miss.
  *
- *   user:{<user_id>}       string "<gen> <row JSON>", expiring after USER_CACHE_TTL_MS
- *   user:{<user_id>}:gen   integer, bumped after every committed change of the row
+ *   user:<db>:{<user_id>}       string "<gen> <row JSON>", expiring after USER_CACHE_TTL_MS
+ *   user:<db>:{<user_id>}:gen   integer, bumped after every committed change of the row
  *
  * An entry serves only while its stamp equals the generation read in the same round trip, and
  * a filler stamps it with the generation it read before going to the database. So a change
@@ -29,14 +29,21 @@ enum {
     USER_GEN_TTL_MS = 24 * 3600 * 1000,
 };
 
-static const char *row_key(struct arena *ar, const char *user_id)
+/* User ids are the business server's, so two databases sharing one Redis may both have a
+ * "u1": the keys carry the database name, as the cron lease does. */
+static const char *scope(const struct app *a)
 {
-    return arena_printf(ar, "user:{%s}", user_id);
+    return a->conf.mysql.n_databases ? a->conf.mysql.databases[0].database : "";
 }
 
-static const char *gen_key(struct arena *ar, const char *user_id)
+static const char *row_key(struct app *a, struct arena *ar, const char *user_id)
 {
-    return arena_printf(ar, "user:{%s}:gen", user_id);
+    return arena_printf(ar, "user:%s:{%s}", scope(a), user_id);
+}
+
+static const char *gen_key(struct app *a, struct arena *ar, const char *user_id)
+{
+    return arena_printf(ar, "user:%s:{%s}:gen", scope(a), user_id);
 }
 
 static json_t *str_or_null(const char *s)
@@ -104,8 +111,8 @@ err_t user_cache_get(struct app *a, struct arena *ar, const char *user_id, struc
                      struct user_cache_probe *p)
 {
     struct cache_batch *b = cache_batch_new(ar);
-    size_t g = cache_batch_get(b, gen_key(ar, user_id));
-    size_t row = cache_batch_get(b, row_key(ar, user_id));
+    size_t g = cache_batch_get(b, gen_key(a, ar, user_id));
+    size_t row = cache_batch_get(b, row_key(a, ar, user_id));
     memset(p, 0, sizeof(*p));
     err_t err = cache_batch_run(a->cache, b);
     if (err)
@@ -125,7 +132,7 @@ void user_cache_fill(struct app *a, struct arena *ar, const struct user_row *u,
     char *text = row_to_text(u);
     const char *entry = arena_printf(ar, "%" PRId64 " %s", p->gen, text);
     free(text);
-    if (cache_set(a->cache, row_key(ar, u->user_id), entry, strlen(entry), USER_CACHE_TTL_MS))
+    if (cache_set(a->cache, row_key(a, ar, u->user_id), entry, strlen(entry), USER_CACHE_TTL_MS))
         log_warn("user %s not cached", u->user_id);
 }
 
@@ -134,9 +141,9 @@ void user_cache_changed(struct app *a, const char *user_id)
     struct arena *ar = arena_new();
     struct cache_batch *b = cache_batch_new(ar);
     cache_batch_group(b, true);
-    cache_batch_incrby(b, gen_key(ar, user_id), 1);
-    cache_batch_pexpire(b, gen_key(ar, user_id), USER_GEN_TTL_MS);
-    cache_batch_del(b, row_key(ar, user_id));
+    cache_batch_incrby(b, gen_key(a, ar, user_id), 1);
+    cache_batch_pexpire(b, gen_key(a, ar, user_id), USER_GEN_TTL_MS);
+    cache_batch_del(b, row_key(a, ar, user_id));
     /* a lost bump leaves an old entry for at most USER_CACHE_TTL_MS */
     if (cache_batch_run(a->cache, b))
         log_warn("cached row of user %s not invalidated", user_id);
