@@ -8,12 +8,12 @@
 
 #include "biz/routes.h"
 #include "cache/cache.h"
+#include "clients/censor_client.h"
 #include "clients/im.h"
 #include "clients/pili.h"
 #include "clients/rtc.h"
 #include "core/clock.h"
 #include "core/ids.h"
-#include "core/textcache.h"
 #include "cron/cron.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -21,11 +21,6 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "store/store.h"
-
-/* Users are never deleted by the API and their IM id only goes from 0 to its final value, so
- * a short-lived positive cache is safe; an admin deleting a row by hand takes effect within
- * AUTH_USERS_TTL_MS. */
-enum { AUTH_USERS_CAPACITY = 16384, AUTH_USERS_TTL_MS = 5000 };
 
 static bool is_empty(const char *s)
 {
@@ -138,7 +133,8 @@ err_t app_open(struct app *a, char *errbuf, size_t errlen)
         if (err)
             return err;
     }
-    a->auth_users = textcache_new(AUTH_USERS_CAPACITY, AUTH_USERS_TTL_MS);
+    if (a->conf.censor.enabled)
+        a->censor = censor_client_new(&a->conf);
     a->router = router_new();
     a->cron = cron_for(a);
     biz_register_all(a);
@@ -170,7 +166,7 @@ void app_http_config(struct app *a, struct http_server_config *out)
                 .server_enable = cf->auth.server.enable,
                 .server_ak = cf->auth.server.access_key,
                 .server_sk = cf->auth.server.secret_key,
-                .users = a->auth_users,
+                .users = a->auth.client_users,
                 .find_client_user = a->auth.find_client_user,
                 .find_admin_user = a->auth.find_admin_user,
                 .log_admin_operation = a->auth.log_admin_operation,
@@ -195,11 +191,12 @@ err_t app_ping(struct app *a)
     return err;
 }
 
-void app_on_close(struct app *a, void (*fn)(struct app *a))
+void app_on_close(struct app *a, void (*fn)(void *self), void *self)
 {
     if (a->n_on_close == ARRAY_LEN(a->on_close))
         abort(); /* more modules with teardown than slots: a programmer bug */
-    a->on_close[a->n_on_close++] = fn;
+    a->on_close[a->n_on_close].fn = fn;
+    a->on_close[a->n_on_close++].self = self;
 }
 
 void app_close(struct app *a)
@@ -207,10 +204,12 @@ void app_close(struct app *a)
     if (a->cron)
         cron_stop(a->cron);
     cron_free(&a->cron);
-    while (a->n_on_close > 0)
-        a->on_close[--a->n_on_close](a);
+    while (a->n_on_close > 0) {
+        a->n_on_close--;
+        a->on_close[a->n_on_close].fn(a->on_close[a->n_on_close].self);
+    }
     router_free(&a->router);
-    textcache_free(&a->auth_users);
+    censor_client_free(&a->censor);
     pili_client_free(&a->pili);
     rtc_client_free(&a->rtc);
     im_client_free(&a->im);

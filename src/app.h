@@ -20,13 +20,16 @@ struct pili_client;
 struct req;
 struct textcache;
 struct clock;
-struct live_presence;
-struct like_commit;
+struct censor_client;
+struct live_mod;
 struct http_server_config;
 
 /* Lookups the auth middleware needs from business modules, installed by them at registration
  * so that platform code never includes biz/. */
 struct app_auth_hooks {
+    /* user_id -> im_userid of recent successful client-token lookups, owned by the user module;
+     * NULL = no cache */
+    struct textcache *client_users;
     /* Finds the live_users row of a client token: ERR_OK and *im_userid, ERR_NOT_FOUND, or a
      * store error. */
     err_t (*find_client_user)(struct req *r, const char *user_id, int64_t *im_userid);
@@ -47,14 +50,15 @@ struct app {
     struct rtc_client *rtc;   /* never NULL after app_open: room tokens are computed locally */
     struct pili_client *pili; /* NULL without a pili section: stream URLs are then empty */
     struct app_auth_hooks auth;
-    /* user_id -> im_userid of recent successful client-token lookups (a few seconds): keeps a
-     * database round trip off every authenticated request */
-    struct textcache *auth_users;
-    struct textcache *live_views;        /* rendered room views, when live.view_cache_ms > 0 */
-    struct live_presence *live_presence; /* presence write-behind queue of this node */
-    struct like_commit *like_commit;     /* group commit of likes */
+    struct censor_client *censor; /* NULL without a censor section */
+    /* The live module, which the other modules call through live.h: created at its
+     * registration; what is inside is its own. */
+    struct live_mod *live;
     /* module teardown, run by app_close in reverse order of registration */
-    void (*on_close[8])(struct app *a);
+    struct {
+        void (*fn)(void *self);
+        void *self;
+    } on_close[8];
     size_t n_on_close;
     int64_t started_at; /* Unix seconds */
 };
@@ -66,8 +70,9 @@ err_t app_open(struct app *a, char *errbuf, size_t errlen) MUST_USE;
 /* Closes everything app_open opened, in reverse order; the conf is freed too. */
 void app_close(struct app *a);
 
-/* Registers fn to run when the app closes (before its backends are closed). */
-void app_on_close(struct app *a, void (*fn)(struct app *a));
+/* Registers fn(self) to run when the app closes (before its backends are closed): a module
+ * frees its context there. */
+void app_on_close(struct app *a, void (*fn)(void *self), void *self);
 
 /* Fills the HTTP server's settings from the config and the modules' auth hooks; the server
  * hands `a` to every request as r->app. Call after app_open. */

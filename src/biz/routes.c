@@ -23,11 +23,12 @@ void biz_register_all(struct app *a)
     admin_module_register(a);
     user_module_register(a);
     auth_module_register(a);
+    /* live before the modules that listen to its rooms (censor, relay, item) */
+    live_module_register(a);
     censor_module_register(a);
     callback_module_register(a);
     like_module_register(a);
     stats_module_register(a);
-    live_module_register(a);
     mic_module_register(a);
     relay_module_register(a);
     gift_module_register(a);

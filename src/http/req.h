@@ -29,6 +29,7 @@ struct req_kv {
 
 struct req {
     struct app *app; /* the server's opaque context, handed through untouched */
+    void *self;      /* the context of the module whose route matched (route_match.self) */
     struct arena *arena;
     struct MHD_Connection *_conn; /* NULL once detached */
     const struct http_auth *_auth;

@@ -7,6 +7,7 @@
 
 struct compiled_route {
     const struct route *route;
+    void *self;
     size_t n_segs;
     const char *segs[ROUTE_SEGMENTS_MAX]; /* into the route's template (a param without its ':') */
     size_t seg_len[ROUTE_SEGMENTS_MAX];
@@ -60,7 +61,7 @@ void router_free(struct router **rt)
     *rt = NULL;
 }
 
-void router_add(struct router *rt, const struct route *routes, size_t n)
+void router_add(struct router *rt, const struct route *routes, size_t n, void *self)
 {
     for (size_t i = 0; i < n; i++) {
         struct path_segs ps;
@@ -72,6 +73,7 @@ void router_add(struct router *rt, const struct route *routes, size_t n)
         }
         struct compiled_route *cr = &rt->routes[rt->n++];
         cr->route = &routes[i];
+        cr->self = self;
         cr->n_segs = ps.n;
         for (size_t k = 0; k < ps.n; k++) {
             cr->is_param[k] = ps.s[k][0] == ':';
@@ -137,6 +139,7 @@ err_t router_match(const struct router *rt, enum http_method m, const char *path
     if (!best)
         return ERR_NOT_FOUND;
     out->route = best->route;
+    out->self = best->self;
     for (size_t k = 0; k < best->n_segs && out->n_params < ROUTE_PARAMS_MAX; k++) {
         if (!best->is_param[k])
             continue;

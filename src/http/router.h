@@ -54,6 +54,7 @@ enum { ROUTE_PARAMS_MAX = 8, ROUTE_SEGMENTS_MAX = 16 };
 
 struct route_match {
     const struct route *route;
+    void *self; /* the context its module registered the route with */
     size_t n_params;
     const char *names[ROUTE_PARAMS_MAX]; /* borrowed from the template: NOT NUL-terminated */
     size_t name_lens[ROUTE_PARAMS_MAX];
@@ -66,8 +67,10 @@ struct arena;
 struct router *router_new(void);
 void router_free(struct router **rt);
 
-/* Registers `n` routes; the array must outlive the router (static tables). */
-void router_add(struct router *rt, const struct route *routes, size_t n);
+/* Registers `n` routes; the array must outlive the router (static tables). `self` is the
+ * registering module's context, handed to each of these handlers as r->self (NULL for a module
+ * without state of its own); the module owns and frees it. */
+void router_add(struct router *rt, const struct route *routes, size_t n, void *self);
 
 /* Parses "GET", "POST", ... into an http_method bit (HTTP_OTHER for anything else). */
 enum http_method http_method_parse(const char *m);

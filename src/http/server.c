@@ -434,6 +434,7 @@ static enum MHD_Result dispatch(struct conn_req *cr)
         (void)req_fail(r, ERR_NOT_FOUND, "404 page not found");
         return answer_now(cr);
     }
+    r->self = r->match.self;
     if (!runs_inline(r->match.route))
         return hand_to_pool(cr);
     run_handler(r);

@@ -110,5 +110,5 @@ static const struct route auth_routes[] = {
 
 void auth_module_register(struct app *a)
 {
-    router_add(a->router, auth_routes, ARRAY_LEN(auth_routes));
+    router_add(a->router, auth_routes, ARRAY_LEN(auth_routes), NULL);
 }

@@ -56,5 +56,5 @@ static const struct route callback_routes[] = {
 
 void callback_http_register(struct app *a)
 {
-    router_add(a->router, callback_routes, ARRAY_LEN(callback_routes));
+    router_add(a->router, callback_routes, ARRAY_LEN(callback_routes), NULL);
 }

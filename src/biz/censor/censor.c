@@ -51,16 +51,6 @@ err_t censor_config_set(struct app *a, const struct censor_config *in)
     return err;
 }
 
-/* The moderation client: created at registration, freed when the app closes. One app per
- * process in production; tests that open several apps close each before the next. */
-static struct censor_client *g_client;
-
-struct censor_client *censor_client_of(struct app *a)
-{
-    (void)a;
-    return g_client;
-}
-
 /* <censor.callback>/manager/censor/callback[?token=<callback_token>]. Heap string. */
 static char *hook_url(const struct conf *cf)
 {
@@ -121,7 +111,7 @@ err_t censor_job_start(struct app *a, const char *live_id, bool *created, char *
         .bucket = a->conf.censor.bucket,
         .hook_url = hook,
     };
-    err = censor_job_create(g_client, &spec, &job, errbuf, errlen);
+    err = censor_job_create(a->censor, &spec, &job, errbuf, errlen);
     if (!err) {
         record_job(a, live_id, job, &cfg);
         *created = true;
@@ -146,7 +136,7 @@ err_t censor_job_close_live(struct app *a, const char *live_id, char *errbuf, si
         err = censor_store_job_of_live(c, ar, live_id, &job);
     store_release(c);
     if (!err)
-        err = censor_job_close(g_client, job, errbuf, errlen);
+        err = censor_job_close(a->censor, job, errbuf, errlen);
 out:
     arena_free(&ar);
     return err;
@@ -170,17 +160,8 @@ static void on_room_change(struct app *a, const char *event, const char *live_id
         log_warn("live %s %s: moderation job: %s %s", live_id, event, err_name(err), why);
 }
 
-static void close_service(struct app *a)
-{
-    (void)a;
-    censor_client_free(&g_client);
-}
-
 void censor_service_init(struct app *a)
 {
-    censor_client_free(&g_client);
-    g_client = censor_client_new(&a->conf);
-    app_on_close(a, close_service);
     live_on_change(a, on_room_change);
 }
 

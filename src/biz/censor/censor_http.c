@@ -171,7 +171,7 @@ static err_t forward(struct req *r, const char *op, json_t *out)
 {
     char why[256] = "";
     json_t *data = NULL;
-    err_t err = censor_call(censor_client_of(r->app), op, out, &data, why, sizeof(why));
+    err_t err = censor_call(r->app->censor, op, out, &data, why, sizeof(why));
     json_decref(out);
     return err ? fail(r, err, why) : req_ok(r, data);
 }
@@ -456,5 +456,5 @@ void censor_module_register(struct app *a)
     if (!a->conf.censor.enabled)
         return;
     censor_service_init(a);
-    router_add(a->router, censor_routes, ARRAY_LEN(censor_routes));
+    router_add(a->router, censor_routes, ARRAY_LEN(censor_routes), NULL);
 }

@@ -4,12 +4,8 @@
 /* Shared between the files of biz/censor only. */
 
 struct app;
-struct censor_client;
 
-/* Creates the moderation client and the room listener (once per app, at registration). */
+/* Installs the room listener that starts and closes moderation jobs (at registration). */
 void censor_service_init(struct app *a);
-
-/* The moderation client of the module (NULL before censor_service_init). */
-struct censor_client *censor_client_of(struct app *a);
 
 #endif

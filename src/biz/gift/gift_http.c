@@ -270,7 +270,7 @@ void gift_module_register(struct app *a)
 {
     if (!a->conf.gift.enabled)
         return;
-    router_add(a->router, gift_routes, ARRAY_LEN(gift_routes));
+    router_add(a->router, gift_routes, ARRAY_LEN(gift_routes), NULL);
     if (a->conf.gift.test_hook)
-        router_add(a->router, gift_test_route, 1);
+        router_add(a->router, gift_test_route, 1, NULL);
 }

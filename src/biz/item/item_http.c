@@ -400,7 +400,7 @@ static void on_room_change(struct app *a, const char *event, const char *live_id
 
 void item_module_register(struct app *a)
 {
-    router_add(a->router, item_routes, ARRAY_LEN(item_routes));
+    router_add(a->router, item_routes, ARRAY_LEN(item_routes), NULL);
     live_on_change(a, on_room_change);
     item_schedule_jobs(a);
 }

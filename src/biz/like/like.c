@@ -122,9 +122,10 @@ static err_t read_counts(struct app *a, struct arena *ar, const char *live_id, c
 
 /* One round trip to the cache: the increments, the TTLs and whether the hash holds the stored
  * counts, as one atomic group; then the group commit (like_commit.c) before the answer. */
-err_t like_add(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
+err_t like_add(struct like_mod *m, struct arena *ar, const char *live_id, const char *user_id,
                int64_t count, struct like_result *out)
 {
+    struct app *a = m->app;
     const char *key = like_key(ar, live_id), *seeded = seeded_key(ar, live_id);
 
     if (count < 1 || count > LIKE_COUNT_MAX || strcmp(user_id, TOTAL_FIELD) == 0)
@@ -151,7 +152,7 @@ err_t like_add(struct app *a, struct arena *ar, const char *live_id, const char 
             err = read_counts(a, ar, live_id, user_id, out);
     }
     if (!err)
-        err = like_commit_wait(a, live_id, user_id, out->count);
+        err = like_commit_wait(m, live_id, user_id, out->count);
     metrics_add(METRICS_LIKES, err ? 0 : count);
     return err;
 }

@@ -17,6 +17,7 @@
 
 struct app;
 struct arena;
+struct like_mod;
 
 enum {
     LIKE_COUNT_MAX = 1000, /* likes one request may add; 0 or absent means 1 */
@@ -35,7 +36,7 @@ struct like_result {
  * cumulative values. No room or membership checks here (the route does them). ERR_BAD_REQUEST
  * for a count out of range or the reserved user id "_"; ERR_UNAVAILABLE when the cache or the
  * database (re-seeding) is unreachable. */
-err_t like_add(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
+err_t like_add(struct like_mod *m, struct arena *ar, const char *live_id, const char *user_id,
                int64_t count, struct like_result *out) MUST_USE;
 
 /* Registers the like route, the like committer and the KeepCacheLikes job. */

@@ -100,9 +100,9 @@ static void *committer(void *arg)
     return NULL;
 }
 
-err_t like_commit_wait(struct app *a, const char *live_id, const char *user_id, int64_t count)
+err_t like_commit_wait(struct like_mod *m, const char *live_id, const char *user_id, int64_t count)
 {
-    struct like_commit *lc = a->like_commit;
+    struct like_commit *lc = m->commit;
     struct like_waiter w = {.row = {.live_id = live_id, .user_id = user_id, .count = count}};
     pthread_mutex_lock(&lc->mu);
     if (lc->stopping) {
@@ -124,11 +124,10 @@ err_t like_commit_wait(struct app *a, const char *live_id, const char *user_id, 
     return w.err;
 }
 
-static void close_commit(struct app *a)
+static void like_mod_free(void *self)
 {
-    struct like_commit *lc = a->like_commit;
-    if (!lc)
-        return;
+    struct like_mod *m = self;
+    struct like_commit *lc = m->commit;
     pthread_mutex_lock(&lc->mu);
     lc->stopping = true;
     pthread_cond_signal(&lc->work);
@@ -137,11 +136,12 @@ static void close_commit(struct app *a)
     pthread_mutex_destroy(&lc->mu);
     pthread_cond_destroy(&lc->work);
     free(lc);
-    a->like_commit = NULL;
+    free(m);
 }
 
-void like_commit_init(struct app *a)
+struct like_mod *like_mod_new(struct app *a)
 {
+    struct like_mod *m = xcalloc(1, sizeof(*m));
     struct like_commit *lc = xcalloc(1, sizeof(*lc));
     pthread_mutex_init(&lc->mu, NULL);
     pthread_cond_init(&lc->work, NULL);
@@ -151,6 +151,8 @@ void like_commit_init(struct app *a)
         log_error("cannot start the like committer");
         abort(); /* no thread at start-up: nothing sensible to serve likes with */
     }
-    a->like_commit = lc;
-    app_on_close(a, close_commit);
+    m->app = a;
+    m->commit = lc;
+    app_on_close(a, like_mod_free, m);
+    return m;
 }

@@ -68,7 +68,7 @@ static err_t handle_like(struct req *r)
         return req_fail(r, ERR_BAD_REQUEST, "anchor can not like self");
     if (!in_room)
         return req_fail(r, ERR_INTERNAL, "user not in live room");
-    err = like_add(r->app, r->arena, live_id, r->user_id, count, &res);
+    err = like_add(r->self, r->arena, live_id, r->user_id, count, &res);
     if (err == ERR_BAD_REQUEST)
         return req_fail(r, err, "invalid user id");
     if (err)
@@ -84,7 +84,7 @@ static const struct route like_routes[] = {
 
 void like_module_register(struct app *a)
 {
-    router_add(a->router, like_routes, ARRAY_LEN(like_routes));
-    like_commit_init(a);
-    like_jobs_register(a);
+    struct like_mod *m = like_mod_new(a);
+    router_add(a->router, like_routes, ARRAY_LEN(like_routes), m);
+    like_jobs_register(m);
 }

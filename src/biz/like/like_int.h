@@ -8,16 +8,23 @@
 #include "core/err.h"
 
 struct app;
+struct like_commit;
+
+/* The like module's context, created at registration and freed when the app closes. */
+struct like_mod {
+    struct app *app;            /* the shared parts */
+    struct like_commit *commit; /* this node's group commit of likes */
+};
+
+/* Creates the context and starts the node's like committer (both stopped with the app). */
+struct like_mod *like_mod_new(struct app *a);
 
 /* Schedules KeepCacheLikes (hourly, singleton). */
-void like_jobs_register(struct app *a);
-
-/* Starts the node's like committer (stopped with the app). */
-void like_commit_init(struct app *a);
+void like_jobs_register(struct like_mod *m);
 
 /* Queues the user's cumulative count for the next group commit and waits for it: ERR_OK once
  * it is in the database, else the store's error. */
-err_t like_commit_wait(struct app *a, const char *live_id, const char *user_id,
+err_t like_commit_wait(struct like_mod *m, const char *live_id, const char *user_id,
                        int64_t count) MUST_USE;
 
 #endif

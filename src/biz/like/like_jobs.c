@@ -21,7 +21,8 @@
 /* KeepCacheLikes: on-air rooms keep their counters in the cache. */
 static err_t keep_job(void *ud)
 {
-    struct app *a = ud;
+    struct like_mod *m = ud;
+    struct app *a = m->app;
     struct arena *ar = arena_new();
     char **ids = NULL;
     size_t n = 0;
@@ -39,15 +40,15 @@ static err_t keep_job(void *ud)
     return err;
 }
 
-void like_jobs_register(struct app *a)
+void like_jobs_register(struct like_mod *m)
 {
     struct cron_job keep = {
         .name = "KeepCacheLikes",
         .period_ms = 3600 * 1000,
         .fn = keep_job,
-        .ud = a,
+        .ud = m,
         .singleton = true,
     };
-    if (cron_add(a->cron, &keep))
+    if (cron_add(m->app->cron, &keep))
         log_error("cannot schedule the like jobs");
 }

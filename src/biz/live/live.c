@@ -23,34 +23,24 @@
 #include "store/store.h"
 #include "metrics/metrics.h"
 
-/* Room lifecycle listeners (live_on_change): filled during registration, read-only afterwards,
- * so request threads read them without a lock. Keyed by app so several apps in one process
- * (tests) keep theirs apart. */
-enum { LIVE_LISTENERS_MAX = 8 };
-static struct {
-    struct app *app;
-    live_change_fn *fn;
-} listeners[LIVE_LISTENERS_MAX];
-static size_t n_listeners;
-
 void live_on_change(struct app *a, live_change_fn *fn)
 {
-    for (size_t i = 0; i < n_listeners; i++)
-        if (listeners[i].app == a && listeners[i].fn == fn)
+    struct live_mod *m = a->live;
+    for (size_t i = 0; i < m->n_listeners; i++)
+        if (m->listeners[i] == fn)
             return;
-    if (n_listeners == LIVE_LISTENERS_MAX) {
+    if (m->n_listeners == LIVE_LISTENERS_MAX) {
         log_error("too many room listeners");
         return;
     }
-    listeners[n_listeners].app = a;
-    listeners[n_listeners++].fn = fn;
+    m->listeners[m->n_listeners++] = fn;
 }
 
 static void notify_change(struct app *a, const char *event, const char *live_id)
 {
-    for (size_t i = 0; i < n_listeners; i++)
-        if (listeners[i].app == a)
-            listeners[i].fn(a, event, live_id);
+    const struct live_mod *m = a->live;
+    for (size_t i = 0; i < m->n_listeners; i++)
+        m->listeners[i](a, event, live_id);
 }
 
 static json_t *id_body(const char *live_id)

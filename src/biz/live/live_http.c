@@ -467,9 +467,9 @@ static const struct route live_routes[] = {
     {HTTP_DELETE, "/server/live/:id", handle_server_delete, AUTH_SERVER},
 };
 
-void live_http_register(struct app *a);
-
-void live_http_register(struct app *a)
+void live_module_register(struct app *a)
 {
-    router_add(a->router, live_routes, ARRAY_LEN(live_routes));
+    struct live_mod *m = live_mod_new(a);
+    router_add(a->router, live_routes, ARRAY_LEN(live_routes), m);
+    live_jobs_register(m);
 }

@@ -14,6 +14,22 @@
 struct live_views_gen;
 struct cache_batch;
 struct live_presence_move;
+struct textcache;
+struct live_presence;
+
+enum { LIVE_LISTENERS_MAX = 8 };
+
+/* The live module's context, created at registration and freed when the app closes; the app
+ * keeps it as a->live for the module's entry points. */
+struct live_mod {
+    struct app *app;                /* the shared parts */
+    struct textcache *views;        /* rendered room views, when live.view_cache_ms > 0 */
+    struct live_presence *presence; /* this node's presence write-behind queue */
+    /* room lifecycle listeners (live_on_change): filled during registration, read-only
+     * afterwards, so request threads read them without a lock */
+    live_change_fn *listeners[LIVE_LISTENERS_MAX];
+    size_t n_listeners;
+};
 
 /* Fields of a new room; strings borrowed, times 0 = unset. */
 struct live_create_in {
@@ -115,8 +131,16 @@ struct live_views_gen {
     int64_t gen;
 };
 
-/* Creates the local cache when live.view_cache_ms > 0; it is freed with the app. */
-void live_views_init(struct app *a);
+/* Creates the module's context (views, presence queue) as a->live; it is freed when the app
+ * closes. */
+struct live_mod *live_mod_new(struct app *a);
+
+/* Schedules the room and user timeout jobs. */
+void live_jobs_register(struct live_mod *m);
+
+/* Creates the local cache when live.view_cache_ms > 0; live_views_close frees it. */
+void live_views_init(struct live_mod *m);
+void live_views_close(struct live_mod *m);
 
 /* Adds the read of live_id's generation (the lists' when NULL) to b; returns its index. */
 size_t live_views_gen_cmd(struct cache_batch *b, struct arena *ar, const char *live_id);
@@ -185,8 +209,10 @@ void live_user_gone(struct app *a, const char *live_id, const char *user_id);
 /* The sorted set of a room's members (arena string). */
 const char *live_hb_key(struct arena *ar, const char *live_id);
 
-/* Creates the node's write-behind queue and schedules its flush. */
-void live_presence_init(struct app *a);
+/* Creates the node's write-behind queue and schedules its flush; live_presence_close frees
+ * what is left of it. */
+void live_presence_init(struct live_mod *m);
+void live_presence_close(struct live_mod *m);
 
 /* Remembers that a dependency failed now (timeouts then count silence from later on). */
 void live_presence_outage(struct app *a);

@@ -67,8 +67,8 @@ static const char *user_key(struct arena *ar, const char *user_id)
 
 void live_presence_outage(struct app *a)
 {
-    if (a->live_presence)
-        atomic_store(&a->live_presence->outage_ms, clock_now_ms(a->clock));
+    if (a->live->presence)
+        atomic_store(&a->live->presence->outage_ms, clock_now_ms(a->clock));
 }
 
 /* Runs a batch; a cache that cannot be reached is remembered as an outage. */
@@ -91,7 +91,7 @@ static void push(char ***v, size_t *n, size_t *cap, char *item)
 
 static void mark_dirty(struct app *a, const char *user_id)
 {
-    struct live_presence *p = a->live_presence;
+    struct live_presence *p = a->live->presence;
     char *item = xstrdup(user_id);
     pthread_mutex_lock(&p->mu);
     push(&p->dirty, &p->n, &p->cap, item);
@@ -100,7 +100,7 @@ static void mark_dirty(struct app *a, const char *user_id)
 
 void live_presence_count_view(struct app *a, const char *live_id, const char *user_id)
 {
-    struct live_presence *p = a->live_presence;
+    struct live_presence *p = a->live->presence;
     char *item = xasprintf("%s %s", live_id, user_id);
     pthread_mutex_lock(&p->mu);
     push(&p->views, &p->n_views, &p->cap_views, item);
@@ -275,7 +275,7 @@ static int cmp_str(const void *x, const void *y)
 static char **take_queue(struct app *a, struct arena *ar, char ***q, size_t *qn, size_t *qcap,
                          size_t *n, int64_t **counts)
 {
-    struct live_presence *p = a->live_presence;
+    struct live_presence *p = a->live->presence;
     pthread_mutex_lock(&p->mu);
     char **v = *q;
     size_t k = *qn;
@@ -309,7 +309,7 @@ static void requeue(struct app *a, char **ids, size_t n)
  * failed write puts them back. */
 static err_t flush_views(struct app *a, struct arena *ar, struct store_conn *c, int64_t now)
 {
-    struct live_presence *p = a->live_presence;
+    struct live_presence *p = a->live->presence;
     int64_t *counts = NULL;
     size_t n = 0;
     char **pairs = take_queue(a, ar, &p->views, &p->n_views, &p->cap_views, &n, &counts);
@@ -332,7 +332,7 @@ static err_t flush_views(struct app *a, struct arena *ar, struct store_conn *c, 
  * timeout job on any node takes it into account. */
 static void publish_outage(struct app *a, struct arena *ar)
 {
-    struct live_presence *p = a->live_presence;
+    struct live_presence *p = a->live->presence;
     int64_t seen = atomic_load(&p->outage_ms);
     if (seen == atomic_load(&p->published_ms))
         return;
@@ -346,7 +346,7 @@ static void publish_outage(struct app *a, struct arena *ar)
 err_t live_presence_flush(struct app *a)
 {
     struct arena *ar = arena_new();
-    struct live_presence *p = a->live_presence;
+    struct live_presence *p = a->live->presence;
     struct store_conn *c = NULL;
     size_t n = 0;
     char **ids = take_queue(a, ar, &p->dirty, &p->n, &p->cap, &n, NULL);
@@ -383,7 +383,7 @@ static int64_t last_outage(struct app *a, struct arena *ar)
 {
     struct cache_batch *b = cache_batch_new(ar);
     size_t i = cache_batch_hgetall(b, OUTAGE_KEY);
-    int64_t latest = atomic_load(&a->live_presence->outage_ms), v;
+    int64_t latest = atomic_load(&a->live->presence->outage_ms), v;
     if (run(a, b))
         return INT64_MAX; /* cannot tell: evict nobody */
     const struct cache_reply *r = cache_batch_reply(b, i);
@@ -476,12 +476,13 @@ err_t live_presence_expire(struct app *a, size_t *evicted)
 
 static err_t flush_job(void *ud)
 {
-    return live_presence_flush(ud);
+    struct live_mod *m = ud;
+    return live_presence_flush(m->app);
 }
 
-static void close_presence(struct app *a)
+void live_presence_close(struct live_mod *m)
 {
-    struct live_presence *p = a->live_presence;
+    struct live_presence *p = m->presence;
     if (!p)
         return;
     for (size_t i = 0; i < p->n; i++)
@@ -492,7 +493,7 @@ static void close_presence(struct app *a)
     free(p->views);
     pthread_mutex_destroy(&p->mu);
     free(p);
-    a->live_presence = NULL;
+    m->presence = NULL;
 }
 
 /* The in-process cache starts empty: it is refilled from the table, so a restart of a single
@@ -525,20 +526,20 @@ static void restore(struct app *a)
     arena_free(&ar);
 }
 
-void live_presence_init(struct app *a)
+void live_presence_init(struct live_mod *m)
 {
+    struct app *a = m->app;
     struct live_presence *p = xcalloc(1, sizeof(*p));
     struct cron_job job = {.name = "live_presence_flush",
                            .period_ms = FLUSH_PERIOD_MS,
                            .fn = flush_job,
-                           .ud = a,
+                           .ud = m,
                            .run_at_stop = true};
     pthread_mutex_init(&p->mu, NULL);
     /* a node that just started cannot know who sent heartbeats while it was down */
     atomic_init(&p->outage_ms, clock_now_ms(a->clock));
     atomic_init(&p->published_ms, 0);
-    a->live_presence = p;
-    app_on_close(a, close_presence);
+    m->presence = p;
     if (strcmp(cache_backend(a->cache), "memory") == 0)
         restore(a);
     if (cron_add(a->cron, &job))

@@ -43,17 +43,16 @@ static const char *gen_key(struct arena *ar, const char *live_id)
     return live_id ? arena_printf(ar, "live:{%s}:gen", live_id) : LISTS_GEN_KEY;
 }
 
-static void close_views(struct app *a)
+void live_views_close(struct live_mod *m)
 {
-    textcache_free(&a->live_views);
+    textcache_free(&m->views);
 }
 
-void live_views_init(struct app *a)
+void live_views_init(struct live_mod *m)
 {
-    if (a->conf.live.view_cache_ms <= 0)
-        return;
-    a->live_views = textcache_new(VIEWS_CAPACITY, a->conf.live.view_cache_ms);
-    app_on_close(a, close_views);
+    int64_t ttl_ms = m->app->conf.live.view_cache_ms;
+    if (ttl_ms > 0)
+        m->views = textcache_new(VIEWS_CAPACITY, ttl_ms);
 }
 
 static const char *anchor_gen_key(struct arena *ar, const char *user_id)
@@ -191,8 +190,8 @@ err_t live_room_cached(struct app *a, struct arena *ar, const char *live_id,
     const char *key = arena_printf(ar, "room:%s", live_id), *text;
     struct store_conn *c = NULL;
     size_t len;
-    bool usable = a->live_views && g && g->ok;
-    if (usable && textcache_get(a->live_views, key, g->gen, ar, &text, &len))
+    bool usable = a->live->views && g && g->ok;
+    if (usable && textcache_get(a->live->views, key, g->gen, ar, &text, &len))
         return strcmp(text, "-") == 0          ? ERR_NOT_FOUND
                : room_from_text(ar, text, out) ? ERR_OK
                                                : ERR_INTERNAL;
@@ -204,7 +203,7 @@ err_t live_room_cached(struct app *a, struct arena *ar, const char *live_id,
     if (!usable || (err && err != ERR_NOT_FOUND))
         return err;
     char *row = err ? NULL : room_to_text(out);
-    textcache_put(a->live_views, key, g->gen, row ? row : "-", row ? strlen(row) : 1);
+    textcache_put(a->live->views, key, g->gen, row ? row : "-", row ? strlen(row) : 1);
     free(row);
     return err;
 }
@@ -274,7 +273,7 @@ void live_views_lookup_cmds(struct app *a, struct arena *ar, const char *live_id
     memset(e, 0, sizeof(*e));
     e->key = key;
     /* the rooms of the last text under this key, to read their counts in the same trip */
-    if (a->live_views && textcache_peek(a->live_views, meta_key, ar, &e->_seen, &len))
+    if (a->live->views && textcache_peek(a->live->views, meta_key, ar, &e->_seen, &len))
         parse_rooms(ar, e->_seen, e);
     cache_batch_group(b, false);
     e->_gen_cmd = live_views_gen_cmd(b, ar, live_id);
@@ -297,11 +296,11 @@ void live_views_lookup_take(struct app *a, struct arena *ar, struct live_views_e
         live_views_gen_take(b, e->_anchor_gen_cmd, &agen);
     gen.ok = gen.ok && agen.ok;
     gen.gen += agen.gen; /* both only grow: any bump changes the sum */
-    e->usable = a->live_views && gen.ok;
+    e->usable = a->live->views && gen.ok;
     e->gen = gen.gen;
     size_t meta_len;
-    if (!e->usable || !textcache_get(a->live_views, e->key, gen.gen, ar, &e->text, &e->len) ||
-        !textcache_get(a->live_views, meta_key, gen.gen, ar, &meta, &meta_len)) {
+    if (!e->usable || !textcache_get(a->live->views, e->key, gen.gen, ar, &e->text, &e->len) ||
+        !textcache_get(a->live->views, meta_key, gen.gen, ar, &meta, &meta_len)) {
         e->text = NULL;
         e->n = 0; /* the rooms of a miss are the caller's to set */
         return;
@@ -328,8 +327,8 @@ void live_views_store(struct app *a, struct arena *ar, struct live_views_entry *
 {
     if (!e->usable)
         return;
-    textcache_put(a->live_views, e->key, e->gen, e->text, e->len);
-    textcache_put(a->live_views, arena_printf(ar, "m:%s", e->key), e->gen, rooms_text(ar, e),
+    textcache_put(a->live->views, e->key, e->gen, e->text, e->len);
+    textcache_put(a->live->views, arena_printf(ar, "m:%s", e->key), e->gen, rooms_text(ar, e),
                   strlen(rooms_text(ar, e)));
 }
 

@@ -140,5 +140,5 @@ static const struct route mic_routes[] = {
 
 void mic_module_register(struct app *a)
 {
-    router_add(a->router, mic_routes, ARRAY_LEN(mic_routes));
+    router_add(a->router, mic_routes, ARRAY_LEN(mic_routes), NULL);
 }

@@ -75,14 +75,14 @@ static void collect(void *ud, struct metrics_gauges *g)
     put_pools(g, a->store);
 }
 
-static void monitor_close(struct app *a)
+static void monitor_close(void *self)
 {
-    (void)a;
+    (void)self;
     metrics_set_collector(NULL, NULL);
 }
 
 void monitor_module_register(struct app *a)
 {
     metrics_set_collector(collect, a);
-    app_on_close(a, monitor_close);
+    app_on_close(a, monitor_close, NULL);
 }

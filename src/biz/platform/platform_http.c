@@ -45,6 +45,6 @@ static const struct route platform_routes[] = {
 
 void platform_module_register(struct app *a)
 {
-    router_add(a->router, platform_routes, ARRAY_LEN(platform_routes));
+    router_add(a->router, platform_routes, ARRAY_LEN(platform_routes), NULL);
     platform_test_routes_register(a);
 }

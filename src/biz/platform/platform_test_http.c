@@ -67,7 +67,7 @@ static const struct route test_routes[] = {
 void platform_test_routes_register(struct app *a)
 {
     log_warn("test build: /test/clock and /test/cron routes are open");
-    router_add(a->router, test_routes, ARRAY_LEN(test_routes));
+    router_add(a->router, test_routes, ARRAY_LEN(test_routes), NULL);
 }
 
 #else

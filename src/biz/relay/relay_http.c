@@ -112,7 +112,7 @@ static const struct route relay_routes[] = {
 
 void relay_module_register(struct app *a)
 {
-    router_add(a->router, relay_routes, ARRAY_LEN(relay_routes));
+    router_add(a->router, relay_routes, ARRAY_LEN(relay_routes), NULL);
     relay_observe_lives(a);
     relay_schedule_jobs(a);
 }

@@ -89,5 +89,5 @@ static const struct route stats_routes[] = {
 
 void stats_http_register(struct app *a)
 {
-    router_add(a->router, stats_routes, ARRAY_LEN(stats_routes));
+    router_add(a->router, stats_routes, ARRAY_LEN(stats_routes), NULL);
 }

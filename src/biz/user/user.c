@@ -11,6 +11,7 @@
 #include "clients/im.h"
 #include "core/clock.h"
 #include "core/jv.h"
+#include "core/textcache.h"
 #include "cron/cron.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -219,21 +220,24 @@ static err_t find_client_user(struct req *r, const char *user_id, int64_t *im_us
     return err;
 }
 
-/* Consecutive failed runs of the retry job; it sleeps 2^failures ticks (capped) so that an IM
- * outage is not hammered, and starts over at the first success. */
-static int retry_failures;
-static int retry_skip;
-
+/* After a failed run the retry job sleeps 2^failures ticks (capped) so that an IM outage is not
+ * hammered, and starts over at the first success. */
 enum { IM_RETRY_BATCH = 50, IM_RETRY_MAX_BACKOFF_TICKS = 64 };
+
+/* Users are never deleted by the API and their IM id only goes from 0 to its final value, so
+ * a short-lived positive cache is safe; an admin deleting a row by hand takes effect within
+ * CLIENT_USERS_TTL_MS. */
+enum { CLIENT_USERS_CAPACITY = 16384, CLIENT_USERS_TTL_MS = 5000 };
 
 /* Cron job: registers users whose IM account is still missing (created while IM was down, or
  * before IM was configured). The rows themselves are the queue, so nothing is lost across
  * restarts. */
 static err_t im_retry_job(void *ud)
 {
-    struct app *a = ud;
-    if (retry_skip > 0) {
-        retry_skip--;
+    struct user_mod *m = ud;
+    struct app *a = m->app;
+    if (m->retry_skip > 0) {
+        m->retry_skip--;
         return ERR_OK;
     }
     struct arena *ar = arena_new();
@@ -247,32 +251,47 @@ static err_t im_retry_job(void *ud)
     for (size_t i = 0; !err && i < n; i++)
         err = register_im(a, ids[i], NULL);
     if (err) {
-        retry_failures = retry_failures < 6 ? retry_failures + 1 : 6;
-        retry_skip = (1 << retry_failures) < IM_RETRY_MAX_BACKOFF_TICKS
-                         ? (1 << retry_failures)
-                         : IM_RETRY_MAX_BACKOFF_TICKS;
+        m->retry_failures = m->retry_failures < 6 ? m->retry_failures + 1 : 6;
+        m->retry_skip = (1 << m->retry_failures) < IM_RETRY_MAX_BACKOFF_TICKS
+                            ? (1 << m->retry_failures)
+                            : IM_RETRY_MAX_BACKOFF_TICKS;
     } else {
-        retry_failures = 0;
+        m->retry_failures = 0;
     }
     arena_free(&ar);
     return err;
 }
 
-void user_http_register(struct app *a);
-
-void user_module_register(struct app *a)
+static void user_mod_free(void *self)
 {
-    a->auth.find_client_user = find_client_user;
-    user_http_register(a);
-    if (!im_enabled(a->im))
-        return;
+    struct user_mod *m = self;
+    textcache_free(&m->client_users);
+    free(m);
+}
+
+static void schedule_im_retry(struct user_mod *m)
+{
+    struct app *a = m->app;
     struct cron_job job = {
         .name = "im_register_retry",
         .period_ms = (a->conf.im.register_retry_s > 0 ? a->conf.im.register_retry_s : 5) * 1000,
         .fn = im_retry_job,
-        .ud = a,
+        .ud = m,
         .singleton = true,
     };
     if (cron_add(a->cron, &job))
         log_error("cannot schedule the IM registration retry job");
+}
+
+struct user_mod *user_mod_new(struct app *a)
+{
+    struct user_mod *m = xcalloc(1, sizeof(*m));
+    m->app = a;
+    m->client_users = textcache_new(CLIENT_USERS_CAPACITY, CLIENT_USERS_TTL_MS);
+    a->auth.find_client_user = find_client_user;
+    a->auth.client_users = m->client_users;
+    app_on_close(a, user_mod_free, m);
+    if (im_enabled(a->im))
+        schedule_im_retry(m);
+    return m;
 }

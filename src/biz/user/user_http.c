@@ -5,6 +5,7 @@
 
 #include "app.h"
 #include "biz/user/user.h"
+#include "biz/user/user_int.h"
 #include "core/jv.h"
 #include "core/mem.h"
 #include "core/str.h"
@@ -236,9 +237,8 @@ static const struct route user_routes[] = {
     {HTTP_GET, "/server/user/profiles", handle_server_profiles, AUTH_SERVER},
 };
 
-void user_http_register(struct app *a);
-
-void user_http_register(struct app *a)
+void user_module_register(struct app *a)
 {
-    router_add(a->router, user_routes, ARRAY_LEN(user_routes));
+    struct user_mod *m = user_mod_new(a);
+    router_add(a->router, user_routes, ARRAY_LEN(user_routes), m);
 }

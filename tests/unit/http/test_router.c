@@ -49,7 +49,7 @@ static void test_match(void **state)
     struct router *rt = router_new();
     struct arena *a = arena_new();
     struct route_match m;
-    router_add(rt, routes, ARRAY_LEN(routes));
+    router_add(rt, routes, ARRAY_LEN(routes), NULL);
 
     assert_int_equal(router_match(rt, HTTP_GET, "/client/live/room/info/123", a, &m), ERR_OK);
     assert_ptr_equal(m.route->handler, h_info);
@@ -77,7 +77,7 @@ static void test_tolerance_and_misses(void **state)
     struct router *rt = router_new();
     struct arena *a = arena_new();
     struct route_match m;
-    router_add(rt, routes, ARRAY_LEN(routes));
+    router_add(rt, routes, ARRAY_LEN(routes), NULL);
 
     /* both spellings of the mic route, and a doubled slash */
     assert_int_equal(router_match(rt, HTTP_POST, "/client/mic/", a, &m), ERR_OK);
@@ -91,6 +91,28 @@ static void test_tolerance_and_misses(void **state)
     assert_int_equal(router_match(rt, HTTP_GET, "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r", a, &m),
                      ERR_NOT_FOUND);
     assert_int_equal(router_match(rt, HTTP_GET, "/", a, &m), ERR_NOT_FOUND);
+    router_free(&rt);
+    arena_free(&a);
+}
+
+/* Each registration's context comes back with its routes, so a handler finds its module's. */
+static void test_self_per_registration(void **state)
+{
+    (void)state;
+    static const struct route other[] = {{HTTP_GET, "/client/other/:id", h_item, AUTH_CLIENT}};
+    int live_ctx = 0, other_ctx = 0;
+    struct router *rt = router_new();
+    struct arena *a = arena_new();
+    struct route_match m;
+    router_add(rt, routes, ARRAY_LEN(routes), &live_ctx);
+    router_add(rt, other, ARRAY_LEN(other), &other_ctx);
+
+    assert_int_equal(router_match(rt, HTTP_GET, "/client/live/room/list", a, &m), ERR_OK);
+    assert_ptr_equal(m.self, &live_ctx);
+    assert_int_equal(router_match(rt, HTTP_GET, "/client/other/7", a, &m), ERR_OK);
+    assert_ptr_equal(m.self, &other_ctx);
+    assert_int_equal(router_match(rt, HTTP_GET, "/nope", a, &m), ERR_NOT_FOUND);
+    assert_null(m.self);
     router_free(&rt);
     arena_free(&a);
 }
@@ -109,6 +131,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_match),
         cmocka_unit_test(test_tolerance_and_misses),
+        cmocka_unit_test(test_self_per_registration),
         cmocka_unit_test(test_method_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
