@@ -287,6 +287,12 @@ struct cache_batch *cache_batch_new(struct arena *a);
  * done. An empty current group is reused. */
 void cache_batch_group(struct cache_batch *b, bool atomic);
 
+/* Starts a new atomic group whose commands after the first run only when the first one answers
+ * something other than nil or the integer 0 (e.g. "only while this member is in the set"); the
+ * commands left out answer nil. Plain commands only (not the *_if_eq ones). One script call on
+ * Redis, one pass under the shard lock in memory. */
+void cache_batch_group_guarded(struct cache_batch *b);
+
 /* Number of commands added so far. */
 size_t cache_batch_len(const struct cache_batch *b);
 

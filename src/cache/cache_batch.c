@@ -24,10 +24,17 @@ static struct cache_group *current_group(struct cache_batch *b)
     return &b->groups[b->n_groups - 1];
 }
 
+void cache_batch_group_guarded(struct cache_batch *b)
+{
+    cache_batch_group(b, true);
+    b->groups[b->n_groups - 1].guarded = true;
+}
+
 void cache_batch_group(struct cache_batch *b, bool atomic)
 {
     if (b->n_groups && b->groups[b->n_groups - 1].count == 0) {
         b->groups[b->n_groups - 1].atomic = atomic;
+        b->groups[b->n_groups - 1].guarded = false;
         return;
     }
     if (b->n_groups == b->cap_groups) {

@@ -93,6 +93,7 @@ struct cache_cmd {
 struct cache_group {
     size_t first, count; /* commands [first, first + count) */
     bool atomic;
+    bool guarded; /* atomic, and the first command decides whether the others run */
 };
 
 struct cache_batch {

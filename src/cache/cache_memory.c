@@ -976,6 +976,11 @@ static err_t run_cmd(struct cache *c, struct arena *a, const struct cache_cmd *c
     }
 }
 
+static bool guard_failed(const struct cache_reply *r)
+{
+    return r->type == CACHE_REPLY_NIL || (r->type == CACHE_REPLY_INT && r->integer == 0);
+}
+
 /* Runs each group in turn; an atomic group holds its shard's lock throughout (every key of a
  * group shares its tag, hence its shard). A refused command becomes an error reply. */
 static err_t mem_batch(struct cache *c, struct cache_batch *b)
@@ -991,6 +996,8 @@ static err_t mem_batch(struct cache *c, struct cache_batch *b)
             struct cache_reply *r = &b->replies[i];
 
             memset(r, 0, sizeof(*r));
+            if (gr->guarded && i > gr->first && guard_failed(&b->replies[gr->first]))
+                continue; /* left out: nil */
             if (run_cmd(c, b->a, &b->cmds[i], r)) {
                 memset(r, 0, sizeof(*r));
                 r->type = CACHE_REPLY_ERROR;
