@@ -107,6 +107,12 @@ void live_presence_count_view(struct app *a, const char *live_id, const char *us
     pthread_mutex_unlock(&p->mu);
 }
 
+size_t live_member_cmd(struct cache_batch *b, struct arena *ar, const char *live_id,
+                       const char *user_id)
+{
+    return cache_batch_zscore(b, live_hb_key(ar, live_id), user_id);
+}
+
 err_t live_presence_check(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
                           struct live_views_gen *gen, bool *in_room)
 {

@@ -208,6 +208,29 @@ err_t live_room_cached(struct app *a, struct arena *ar, const char *live_id,
     return err;
 }
 
+bool live_room_peek(struct app *a, struct arena *ar, const char *live_id, struct live_room *out)
+{
+    const char *text;
+    size_t len;
+    return a->live->views &&
+           textcache_peek(a->live->views, arena_printf(ar, "room:%s", live_id), ar, &text, &len) &&
+           strcmp(text, "-") != 0 && room_from_text(ar, text, out);
+}
+
+size_t live_room_gen_cmd(struct cache_batch *b, struct arena *ar, const char *live_id)
+{
+    cache_batch_group(b, false);
+    return live_views_gen_cmd(b, ar, live_id);
+}
+
+err_t live_room_at(struct app *a, struct arena *ar, const char *live_id,
+                   const struct cache_batch *b, size_t i, struct live_room *out)
+{
+    struct live_views_gen gen;
+    live_views_gen_take(b, i, &gen);
+    return live_room_cached(a, ar, live_id, &gen, out);
+}
+
 /* "live_id anchor_id\n" per room of a cached text. */
 static const char *rooms_text(struct arena *ar, const struct live_views_entry *e)
 {
