@@ -6,7 +6,8 @@
  *
  * A commit's time is mostly the database's log flush, during which a single committer would
  * leave the next rows waiting: a few committers take turns, so a new batch starts while the
- * previous one flushes (the database merges their flushes). Rows carry cumulative counts and
+ * previous one flushes (the database merges their flushes; SQLite, whose writers take turns,
+ * keeps one committer). Rows carry cumulative counts and
  * the upsert keeps the larger one, so two batches may hold the same user's row in any order;
  * each batch is sorted so concurrent ones lock rows in the same order, and a failed batch is
  * written once more before its likes fail. */
@@ -47,6 +48,7 @@ struct like_commit {
     size_t n;
     bool stopping;
     pthread_t threads[COMMITTERS];
+    size_t n_threads;
     struct app *app;
 };
 
@@ -157,7 +159,7 @@ static void like_mod_free(void *self)
     lc->stopping = true;
     pthread_cond_broadcast(&lc->work);
     pthread_mutex_unlock(&lc->mu);
-    for (size_t i = 0; i < COMMITTERS; i++)
+    for (size_t i = 0; i < lc->n_threads; i++)
         pthread_join(lc->threads[i], NULL);
     pthread_mutex_destroy(&lc->mu);
     pthread_cond_destroy(&lc->work);
@@ -173,7 +175,8 @@ struct like_mod *like_mod_new(struct app *a)
     pthread_cond_init(&lc->work, NULL);
     lc->tail = &lc->head;
     lc->app = a;
-    for (size_t i = 0; i < COMMITTERS; i++) {
+    lc->n_threads = store_parallel_writes(a->store) ? COMMITTERS : 1;
+    for (size_t i = 0; i < lc->n_threads; i++) {
         if (pthread_create(&lc->threads[i], NULL, committer, lc) != 0) {
             log_error("cannot start the like committers");
             abort(); /* no thread at start-up: nothing sensible to serve likes with */
