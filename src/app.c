@@ -10,6 +10,8 @@
 #include "cache/cache.h"
 #include "clients/censor_client.h"
 #include "clients/im.h"
+#include "clients/pay.h"
+#include "clients/webhook.h"
 #include "clients/pili.h"
 #include "clients/rtc.h"
 #include "core/clock.h"
@@ -135,6 +137,8 @@ err_t app_open(struct app *a, char *errbuf, size_t errlen)
     }
     if (a->conf.censor.enabled)
         a->censor = censor_client_new(&a->conf);
+    a->pay = pay_client_new(&a->conf);
+    a->webhook = webhook_client_new(&a->conf);
     a->router = router_new();
     a->cron = cron_for(a);
     biz_register_all(a);
@@ -209,6 +213,8 @@ void app_close(struct app *a)
         a->on_close[a->n_on_close].fn(a->on_close[a->n_on_close].self);
     }
     router_free(&a->router);
+    webhook_client_free(&a->webhook);
+    pay_client_free(&a->pay);
     censor_client_free(&a->censor);
     pili_client_free(&a->pili);
     rtc_client_free(&a->rtc);

@@ -21,6 +21,8 @@ struct req;
 struct textcache;
 struct clock;
 struct censor_client;
+struct pay_client;
+struct webhook_client;
 struct live_mod;
 struct http_server_config;
 
@@ -50,7 +52,9 @@ struct app {
     struct rtc_client *rtc;   /* never NULL after app_open: room tokens are computed locally */
     struct pili_client *pili; /* NULL without a pili section: stream URLs are then empty */
     struct app_auth_hooks auth;
-    struct censor_client *censor; /* NULL without a censor section */
+    struct censor_client *censor;   /* NULL without a censor section */
+    struct pay_client *pay;         /* the gift payment hook; NULL without a gift section */
+    struct webhook_client *webhook; /* business callbacks; NULL without callback.addr */
     /* The live module, which the other modules call through live.h: created at its
      * registration; what is inside is its own. */
     struct live_mod *live;

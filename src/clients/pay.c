@@ -11,9 +11,38 @@
 
 #include "clients/hook_sign.h"
 #include "clients/httpc.h"
+#include "core/config.h"
 #include "core/log.h"
+#include "core/mem.h"
 
 enum { PAY_REPLY_MAX = 64 * 1024 };
+
+struct pay_client {
+    char *url;
+    char *secret; /* NULL or "": calls go unsigned */
+    long timeout_ms;
+};
+
+struct pay_client *pay_client_new(const struct conf *cf)
+{
+    if (!cf->gift.enabled)
+        return NULL;
+    struct pay_client *pc = xcalloc(1, sizeof(*pc));
+    pc->url = xstrdup(cf->gift.gift_addr ? cf->gift.gift_addr : "");
+    pc->secret = cf->gift.secret ? xstrdup(cf->gift.secret) : NULL;
+    pc->timeout_ms = (long)cf->gift.timeout_ms;
+    return pc;
+}
+
+void pay_client_free(struct pay_client **pp)
+{
+    if (!pp || !*pp)
+        return;
+    free((*pp)->url);
+    free((*pp)->secret);
+    free(*pp);
+    *pp = NULL;
+}
 
 /* Reads the verdict out of a reply body. A reply without an integer code is not a payment:
  * the reference took an empty reply as paid. */
@@ -34,8 +63,7 @@ static err_t parse_reply(const struct httpc_resp *resp, struct pay_result *out)
     return err;
 }
 
-err_t pay_charge(const char *url, const char *secret, long timeout_ms, const struct pay_order *o,
-                 struct pay_result *out)
+err_t pay_charge(const struct pay_client *pc, const struct pay_order *o, struct pay_result *out)
 {
     char ts_hdr[HOOK_SIGN_TS_HEADER_MAX];
     char sig_hdr[HOOK_SIGN_HEADER_MAX];
@@ -46,17 +74,17 @@ err_t pay_charge(const char *url, const char *secret, long timeout_ms, const str
     char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
     size_t text_len = text ? strlen(text) : 0;
     bool is_signed =
-        hook_sign_headers(secret, (int64_t)time(NULL), text, text_len, ts_hdr, sig_hdr);
+        hook_sign_headers(pc->secret, (int64_t)time(NULL), text, text_len, ts_hdr, sig_hdr);
     const char *headers[] = {"Content-Type: application/json", is_signed ? ts_hdr : NULL, sig_hdr,
                              NULL};
     struct httpc_req rq = {
         .service = "pay",
         .method = "POST",
-        .url = url,
+        .url = pc->url,
         .headers = headers,
         .body = text,
         .body_len = text_len,
-        .timeout_ms = timeout_ms,
+        .timeout_ms = pc->timeout_ms,
         .max_response = PAY_REPLY_MAX,
     };
     memset(out, 0, sizeof(*out));

@@ -5,7 +5,11 @@
  * key: qnlive may call it again with the same biz_id after a crash, never with a new one for
  * the same gift. */
 #include <stdint.h>
+
 #include "core/err.h"
+
+struct conf;
+struct pay_client;
 
 enum { PAY_MESSAGE_MAX = 256 };
 
@@ -26,12 +30,19 @@ struct pay_result {
     char message[PAY_MESSAGE_MAX];
 };
 
-/* POSTs {"biz_id","user_id","live_id","anchor_id","gift_id","amount"} (that key order) to
- * `url` with a total timeout of timeout_ms, signed with `secret` as clients/hook_sign.h
- * describes (unsigned when secret is NULL or ""). ERR_OK when the hook answered a 2xx JSON object
- * with an integer `code` (then *out holds it, paid or refused); ERR_UPSTREAM on transport
- * failure, timeout, non-2xx status, an empty or undecodable reply (never counted as paid). */
-err_t pay_charge(const char *url, const char *secret, long timeout_ms, const struct pay_order *o,
+/* A client of the hook at cf->gift.gift_addr, with gift.secret and gift.timeout_ms (strings
+ * copied); NULL when the config has no gift section. */
+struct pay_client *pay_client_new(const struct conf *cf);
+
+/* Frees the client; accepts NULL and NULLs *pp. */
+void pay_client_free(struct pay_client **pp);
+
+/* POSTs {"biz_id","user_id","live_id","anchor_id","gift_id","amount"} (that key order) to the
+ * hook within its timeout, signed with its secret as clients/hook_sign.h describes (unsigned
+ * without one). ERR_OK when the hook answered a 2xx JSON object with an integer `code` (then
+ * *out holds it, paid or refused); ERR_UPSTREAM on transport failure, timeout, non-2xx status,
+ * an empty or undecodable reply (never counted as paid). */
+err_t pay_charge(const struct pay_client *pc, const struct pay_order *o,
                  struct pay_result *out) MUST_USE;
 
 #endif

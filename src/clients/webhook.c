@@ -11,7 +11,34 @@
 
 #include "clients/hook_sign.h"
 #include "clients/httpc.h"
+#include "core/config.h"
 #include "core/log.h"
+#include "core/mem.h"
+
+struct webhook_client {
+    char *addr;
+    char *secret; /* NULL or "": events go unsigned */
+};
+
+struct webhook_client *webhook_client_new(const struct conf *cf)
+{
+    if (!cf->callback.addr || !cf->callback.addr[0])
+        return NULL;
+    struct webhook_client *wc = xcalloc(1, sizeof(*wc));
+    wc->addr = xstrdup(cf->callback.addr);
+    wc->secret = cf->callback.secret ? xstrdup(cf->callback.secret) : NULL;
+    return wc;
+}
+
+void webhook_client_free(struct webhook_client **wp)
+{
+    if (!wp || !*wp)
+        return;
+    free((*wp)->addr);
+    free((*wp)->secret);
+    free(*wp);
+    *wp = NULL;
+}
 
 /* A 2xx reply whose JSON object has code 0; the reference also accepted 3xx, but curl does
  * not follow redirects here, so a 3xx means the event did not reach the business server. */
@@ -37,7 +64,7 @@ static err_t judge_reply(const struct httpc_resp *resp, char *errbuf, size_t err
     return err;
 }
 
-err_t webhook_post(const char *addr, const char *secret, int64_t event_id, const char *type,
+err_t webhook_post(const struct webhook_client *wc, int64_t event_id, const char *type,
                    const char *body_json, char *errbuf, size_t errlen)
 {
     struct httpc_resp resp = {0};
@@ -56,13 +83,13 @@ err_t webhook_post(const char *addr, const char *secret, int64_t event_id, const
     json_decref(ev);
     snprintf(id_hdr, sizeof(id_hdr), "X-Qnlive-Event-Id: %" PRId64, event_id);
     bool is_signed =
-        hook_sign_headers(secret, (int64_t)time(NULL), text, strlen(text), ts_hdr, sig_hdr);
+        hook_sign_headers(wc->secret, (int64_t)time(NULL), text, strlen(text), ts_hdr, sig_hdr);
     const char *headers[] = {"Content-Type: application/json", id_hdr, is_signed ? ts_hdr : NULL,
                              sig_hdr, NULL};
     struct httpc_req rq = {
         .service = "callback",
         .method = "POST",
-        .url = addr,
+        .url = wc->addr,
         .headers = headers,
         .body = text,
         .body_len = strlen(text),

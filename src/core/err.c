@@ -1,5 +1,8 @@
 #include "core/err.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 /* Stable names for logs and metrics; a refusal's name says which rule refused. */
 static const char *const err_names[ERR__COUNT] = {
     [ERR_OK] = "ok",
@@ -26,6 +29,11 @@ static const char *const err_names[ERR__COUNT] = {
     [ERR_SEAT_NOT_IN_ROOM] = "refused_seat_not_in_room",
     [ERR_SEAT_FORBIDDEN] = "refused_seat_forbidden",
     [ERR_ROOM_IN_PK] = "refused_room_in_pk",
+    [ERR_GIFT_ROOM_NOT_ON_AIR] = "refused_gift_room_not_on_air",
+    [ERR_GIFT_NOT_IN_ROOM] = "refused_gift_not_in_room",
+    [ERR_GIFT_AMOUNT] = "refused_gift_amount",
+    [ERR_GIFT_UNKNOWN] = "refused_gift_unknown",
+    [ERR_GIFT_PRICE] = "refused_gift_price",
 };
 
 const char *err_name(err_t e)
@@ -38,4 +46,15 @@ const char *err_name(err_t e)
 bool err_is_refusal(err_t e)
 {
     return e >= ERR__REFUSAL_FIRST && e < ERR__COUNT;
+}
+
+err_t err_msgf(struct err_msg *m, err_t e, const char *fmt, ...)
+{
+    if (!m)
+        return e;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->text, sizeof(m->text), fmt, ap);
+    va_end(ap);
+    return e;
 }

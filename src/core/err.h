@@ -36,6 +36,11 @@ typedef enum {
     ERR_SEAT_NOT_IN_ROOM,     /* 403 "user not in live room": a seat for a user not present */
     ERR_SEAT_FORBIDDEN,       /* 500 "user mic forbidden": the anchor forbade this seat */
     ERR_ROOM_IN_PK,           /* 400 "live room already in relaying": a PK while in another */
+    ERR_GIFT_ROOM_NOT_ON_AIR, /* 400 "live room is not on air": a gift to a room off air */
+    ERR_GIFT_NOT_IN_ROOM,     /* 400 "sender is not in the live room" */
+    ERR_GIFT_AMOUNT,          /* 400 "amount must be positive" */
+    ERR_GIFT_UNKNOWN,         /* 400 "gift not found": not in the catalogue */
+    ERR_GIFT_PRICE,           /* 400 "amount must equal the gift's price" */
     ERR__COUNT
 } err_t;
 
@@ -46,5 +51,18 @@ const char *err_name(err_t e);
 
 /* True for a business rule's refusal, false for a failure (and for ERR_OK). */
 bool err_is_refusal(err_t e);
+
+enum { ERR_MSG_MAX = 256 };
+
+/* The wire message of a refusal whose text carries data ("duplicated item id sku-1"), written
+ * by the service that refused; an empty text means the error's own catalogue message. */
+struct err_msg {
+    char text[ERR_MSG_MAX];
+};
+
+/* Formats the message into m (skipped when m is NULL) and returns e, so a service writes
+ * `return err_msgf(why, ERR_BAD_REQUEST, "from equal to");`. */
+err_t err_msgf(struct err_msg *m, err_t e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

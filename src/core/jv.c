@@ -144,11 +144,14 @@ err_t jv_opt_extends(json_t *o, const char *key, json_t **out)
     return ERR_OK;
 }
 
-char *jv_extends_dump(json_t *map)
+const char *jv_extends_dump(struct arena *ar, json_t *map)
 {
     if (!map || json_is_null(map))
         return NULL;
-    return json_dumps(map, JSON_COMPACT | JSON_SORT_KEYS);
+    char *text = json_dumps(map, JSON_COMPACT | JSON_SORT_KEYS);
+    const char *out = text ? arena_strdup(ar, text) : NULL;
+    free(text);
+    return out;
 }
 
 static int cmp_keys(const void *a, const void *b)
@@ -191,7 +194,7 @@ json_t *jv_extends_load(const char *text)
     return sorted;
 }
 
-char *jv_extends_merge(const char *stored_text, json_t *update)
+const char *jv_extends_merge(struct arena *ar, const char *stored_text, json_t *update)
 {
     json_t *base = jv_extends_load(stored_text);
     if (json_is_null(base)) {
@@ -199,7 +202,7 @@ char *jv_extends_merge(const char *stored_text, json_t *update)
         base = json_object();
     }
     json_object_update(base, update);
-    char *out = jv_extends_dump(base);
+    const char *out = jv_extends_dump(ar, base);
     json_decref(base);
     return out;
 }

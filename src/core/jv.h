@@ -11,6 +11,8 @@
 
 #include "core/err.h"
 
+struct arena;
+
 enum { JV_EXTENDS_MAX_CHARS = 4096, JV_EXTENDS_MAX_KEYS = 64 };
 
 /* Characters (code points) of UTF-8 text of len bytes: MySQL's utf8mb4 column sizes count
@@ -48,15 +50,15 @@ err_t jv_opt_i64_in(json_t *o, const char *key, int64_t min, int64_t max, int64_
  * string is replaced in o by the object it holds). *out is borrowed from o. */
 err_t jv_opt_extends(json_t *o, const char *key, json_t **out) MUST_USE;
 
-/* Serialises a string map compactly with sorted keys (heap). NULL/null → NULL. */
-char *jv_extends_dump(json_t *map);
+/* Serialises a string map compactly with sorted keys, in the arena. NULL/null → NULL. */
+const char *jv_extends_dump(struct arena *ar, json_t *map);
 
 /* Parses stored extends text into an object with sorted keys, or json null when the text is
  * NULL, "null", empty or not an object. New reference. */
 json_t *jv_extends_load(const char *text);
 
-/* Stored map merged with `update` (update's keys win); returns sorted text (heap). */
-char *jv_extends_merge(const char *stored_text, json_t *update);
+/* Stored map merged with `update` (update's keys win); returns sorted text in the arena. */
+const char *jv_extends_merge(struct arena *ar, const char *stored_text, json_t *update);
 
 /* json_string of s, or json null when s is NULL (new reference). */
 json_t *jv_str_or_null(const char *s);

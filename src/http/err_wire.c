@@ -32,6 +32,11 @@ static const struct err_wire err_wire_table[ERR__COUNT] = {
     [ERR_SEAT_NOT_IN_ROOM] = {403, 403, "user not in live room"},
     [ERR_SEAT_FORBIDDEN] = {500, 500, "user mic forbidden"},
     [ERR_ROOM_IN_PK] = {400, 400, "live room already in relaying"},
+    [ERR_GIFT_ROOM_NOT_ON_AIR] = {400, 400, "live room is not on air"},
+    [ERR_GIFT_NOT_IN_ROOM] = {400, 400, "sender is not in the live room"},
+    [ERR_GIFT_AMOUNT] = {400, 400, "amount must be positive"},
+    [ERR_GIFT_UNKNOWN] = {400, 400, "gift not found"},
+    [ERR_GIFT_PRICE] = {400, 400, "amount must equal the gift's price"},
 };
 
 static const struct err_wire *wire(err_t e)

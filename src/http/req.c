@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/str.h"
+#include "http/err_wire.h"
 
 const char *req_param(const struct req *r, const char *name)
 {
@@ -228,6 +229,15 @@ err_t req_fail_code(struct req *r, err_t e, int code, const char *message)
 err_t req_fail_internal(struct req *r, err_t e)
 {
     return req_fail(r, e == ERR_UNAVAILABLE ? ERR_UNAVAILABLE : ERR_INTERNAL, NULL);
+}
+
+err_t req_fail_msg(struct req *r, err_t e, const struct err_msg *m)
+{
+    if (m && m->text[0])
+        return req_fail(r, e, "%s", m->text);
+    if (err_http_status(e) >= 500 && !err_is_refusal(e))
+        return req_fail_internal(r, e);
+    return req_fail(r, e, NULL);
 }
 
 err_t req_ok(struct req *r, json_t *data)

@@ -112,6 +112,10 @@ err_t req_fail(struct req *r, err_t e, const char *fmt, ...) __attribute__((form
 /* req_fail with an explicit body `code` instead of err's catalogue code (the HTTP status stays
  * err's): for replies that pass an upstream's code through, e.g. a refused gift payment. */
 err_t req_fail_code(struct req *r, err_t e, int code, const char *message);
+/* Answers a service's error: with the message it wrote into m, else the error's catalogue
+ * answer, except that a failure (not a refusal or a client error) is req_fail_internal's. */
+err_t req_fail_msg(struct req *r, err_t e, const struct err_msg *m);
+
 /* The answer for a failed dependency: 503 when the database or cache is unreachable
  * (ERR_UNAVAILABLE), otherwise a generic 500 whose details stay in the log. */
 err_t req_fail_internal(struct req *r, err_t e);

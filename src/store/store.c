@@ -419,6 +419,30 @@ err_t store_begin(struct store_conn *c)
     return ERR_OK;
 }
 
+void store_after_commit(struct store_conn *c, store_after_commit_fn *fn, void *ud, const char *arg)
+{
+    if (!c->in_tx) {
+        fn(ud, arg);
+        return;
+    }
+    if (c->n_after_commit == STORE_AFTER_COMMIT_MAX)
+        abort();
+    c->after_commit[c->n_after_commit].fn = fn;
+    c->after_commit[c->n_after_commit].ud = ud;
+    c->after_commit[c->n_after_commit++].arg = xstrdup(arg);
+}
+
+/* Runs (when committed) and forgets the after-commit calls of the transaction that ended. */
+static void run_after_commit(struct store_conn *c, bool committed)
+{
+    for (size_t i = 0; i < c->n_after_commit; i++) {
+        if (committed)
+            c->after_commit[i].fn(c->after_commit[i].ud, c->after_commit[i].arg);
+        free(c->after_commit[i].arg);
+    }
+    c->n_after_commit = 0;
+}
+
 static void tx_done(struct store_conn *c)
 {
     c->in_tx = false;
@@ -438,6 +462,7 @@ err_t store_commit(struct store_conn *c)
     if (err && !c->broken)
         (void)c->pool->s->ops->tx(c, STORE_TX_ROLLBACK);
     tx_done(c);
+    run_after_commit(c, !err);
     return err;
 }
 
@@ -449,6 +474,7 @@ void store_rollback(struct store_conn *c)
     if (!c->broken && c->pool->s->ops->tx(c, STORE_TX_ROLLBACK) != ERR_OK)
         c->broken = true;
     tx_done(c);
+    run_after_commit(c, false);
 }
 
 err_t store_tx_end(struct store_conn *c, err_t err)

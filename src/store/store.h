@@ -145,6 +145,17 @@ err_t store_commit(struct store_conn *c) MUST_USE;
 /* Rolls back; never fails from the caller's point of view (a dead connection is discarded). */
 void store_rollback(struct store_conn *c);
 
+/* What a module runs once another module's transaction that wrote its rows has committed
+ * (e.g. telling cached views of a room that it changed). */
+typedef void store_after_commit_fn(void *ud, const char *arg);
+
+enum { STORE_AFTER_COMMIT_MAX = 8 };
+
+/* Runs fn(ud, arg) after the open transaction of c commits, in the committing thread; a
+ * rollback drops it. Outside a transaction it runs at once. arg is copied. More than
+ * STORE_AFTER_COMMIT_MAX calls in one transaction is a programmer bug (abort). */
+void store_after_commit(struct store_conn *c, store_after_commit_fn *fn, void *ud, const char *arg);
+
 /* Ends a transaction: commits when err is ERR_OK (returning the commit's result), else rolls back
  * and returns err unchanged. Written for the `out:` label. */
 err_t store_tx_end(struct store_conn *c, err_t err) MUST_USE;

@@ -71,6 +71,13 @@ struct store_conn {
     bool broken; /* the server connection is gone; reconnect before reuse */
     int borrows; /* times lent to a read on the same thread (store_acquire) */
     struct store_conn *next_idle;
+    /* store_after_commit calls of the open transaction; arg heap-owned */
+    struct {
+        store_after_commit_fn *fn;
+        void *ud;
+        char *arg;
+    } after_commit[STORE_AFTER_COMMIT_MAX];
+    size_t n_after_commit;
 };
 
 struct store {

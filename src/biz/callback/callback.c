@@ -75,8 +75,7 @@ static err_t deliver_one(struct app *a, struct store_conn *c, const struct outbo
     err_t err = outbox_claim(c, ev->id, owner, now, now + CLAIM_S, &got);
     if (err || !got)
         return err;
-    err_t sent = webhook_post(a->conf.callback.addr, a->conf.callback.secret, ev->id, ev->topic,
-                              ev->payload, reason, sizeof(reason));
+    err_t sent = webhook_post(a->webhook, ev->id, ev->topic, ev->payload, reason, sizeof(reason));
     now = clock_now_s(a->clock);
     if (!sent)
         return outbox_done(c, ev->id, owner, now);
@@ -151,10 +150,8 @@ err_t callback_dead_list(struct app *a, struct arena *ar, int64_t page_num, int6
     return err;
 }
 
-void callback_module_register(struct app *a)
+void callback_jobs_register(struct app *a)
 {
-    /* the dead-letter list is served even with callbacks off: old rows stay readable */
-    callback_http_register(a);
     if (!a->conf.callback.addr || !a->conf.callback.addr[0])
         return;
     struct cron_job job = {

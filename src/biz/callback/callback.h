@@ -34,7 +34,7 @@ struct outbox_row;
 err_t callback_dead_list(struct app *a, struct arena *ar, int64_t page_num, int64_t page_size,
                          struct outbox_row **rows, size_t *n, int64_t *total) MUST_USE;
 
-/* Registers GET /admin/callback/dead (callback_http.c). */
-void callback_http_register(struct app *a);
+/* Schedules the delivery job when callback.addr is set (at registration). */
+void callback_jobs_register(struct app *a);
 
 #endif

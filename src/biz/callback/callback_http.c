@@ -54,7 +54,9 @@ static const struct route callback_routes[] = {
     {HTTP_GET, "/admin/callback/dead", handle_dead, AUTH_ADMIN},
 };
 
-void callback_http_register(struct app *a)
+void callback_module_register(struct app *a)
 {
+    /* the dead-letter list is served even with callbacks off: old rows stay readable */
     router_add(a->router, callback_routes, ARRAY_LEN(callback_routes), NULL);
+    callback_jobs_register(a);
 }

@@ -202,7 +202,7 @@ err_t censor_result_store(struct app *a, struct arena *ar, const struct censor_r
     img.live_id = live_id;
     err = censor_store_image_insert(c, &img);
     if (!err)
-        err = censor_store_refresh(c, live_id, res->timestamp);
+        err = live_censor_refresh(a, c, live_id, res->timestamp);
     err = store_tx_end(c, err);
 out:
     store_release(c);
@@ -242,7 +242,7 @@ err_t censor_audit(struct app *a, const char *live_id, const int64_t *ids, size_
         err = censor_store_audit(c, ar, live_id, ids, n, answer, admin_id, clock_now_s(a->clock),
                                  &changed);
     if (!err)
-        err = censor_store_refresh(c, live_id, 0);
+        err = live_censor_refresh(a, c, live_id, 0);
     if (c)
         err = store_tx_end(c, err);
     store_release(c);

@@ -108,22 +108,6 @@ err_t censor_store_image_insert(struct store_conn *c, const struct censor_image 
     return store_insert(c, sql, args, ARRAY_LEN(args), NULL);
 }
 
-err_t censor_store_refresh(struct store_conn *c, const char *live_id, int64_t t)
-{
-    static const char count_only[] =
-        "UPDATE live_entities SET unreview_censor_count = (SELECT count(*) FROM censor_image i "
-        "WHERE i.live_id = ? AND i.is_review = 0) WHERE live_id = ?";
-    static const char with_time[] =
-        "UPDATE live_entities SET unreview_censor_count = (SELECT count(*) FROM censor_image i "
-        "WHERE i.live_id = ? AND i.is_review = 0), last_censor_time = ? WHERE live_id = ?";
-    if (t > 0) {
-        struct sql_arg args[] = {SQL_STR(live_id), SQL_I64(t), SQL_STR(live_id)};
-        return store_exec(c, with_time, args, ARRAY_LEN(args), NULL);
-    }
-    struct sql_arg args[] = {SQL_STR(live_id), SQL_STR(live_id)};
-    return store_exec(c, count_only, args, ARRAY_LEN(args), NULL);
-}
-
 /* "?, ?, ..." with n placeholders, in the arena. */
 static char *placeholders(struct arena *ar, size_t n)
 {

@@ -61,10 +61,6 @@ err_t censor_store_live_of_job(struct store_conn *c, struct arena *ar, const cha
 /* Inserts a flagged frame (not reviewed). */
 err_t censor_store_image_insert(struct store_conn *c, const struct censor_image *img) MUST_USE;
 
-/* Refreshes live_entities.unreview_censor_count from the images; when t > 0 also sets
- * last_censor_time = t. */
-err_t censor_store_refresh(struct store_conn *c, const char *live_id, int64_t t) MUST_USE;
-
 /* Marks the images of live_id among ids reviewed with `answer` by user_id at now (ids of
  * other lives are left alone); *affected rows changed. */
 err_t censor_store_audit(struct store_conn *c, struct arena *ar, const char *live_id,

@@ -113,21 +113,17 @@ static void notify(struct app *a, const struct gift_tx *t, int64_t chat_id, int6
         log_warn("gift %s: gift_notify not sent", t->biz_id);
 }
 
-/* Asks the hook; ERR_GIFT_PAY (with *why) when it does not approve. */
-static err_t charge(struct app *a, const struct gift_tx *t, struct gift_refusal *why)
+/* Asks the hook; ERR_GIFT_PAY when it does not approve (its verdict in *verdict) or cannot be
+ * asked (verdict->code 0). */
+static err_t charge(struct app *a, const struct gift_tx *t, struct pay_result *verdict)
 {
     struct pay_order o = {t->biz_id, t->user_id, t->live_id, t->anchor_id, t->gift_id, t->amount};
-    struct pay_result res;
-    err_t err = pay_charge(a->conf.gift.gift_addr, a->conf.gift.secret,
-                           (long)a->conf.gift.timeout_ms, &o, &res);
-    if (err)
-        return ERR_GIFT_PAY;
-    if (res.code != 0) {
-        why->code = res.code;
-        snprintf(why->message, sizeof(why->message), "%s", res.message);
+    err_t err = pay_charge(a->pay, &o, verdict);
+    if (err) {
+        memset(verdict, 0, sizeof(*verdict));
         return ERR_GIFT_PAY;
     }
-    return ERR_OK;
+    return verdict->code != 0 ? ERR_GIFT_PAY : ERR_OK;
 }
 
 static void init_tx(struct arena *ar, const struct gift_send_in *in, const struct live_room *lr,
@@ -141,13 +137,6 @@ static void init_tx(struct arena *ar, const struct gift_send_in *in, const struc
     t->gift_id = in->gift_id;
     t->amount = in->amount;
     t->created_at = t->updated_at = now;
-}
-
-/* ERR_BAD_REQUEST with the reason in why->message. */
-static err_t refuse(struct gift_refusal *why, const char *reason)
-{
-    snprintf(why->message, sizeof(why->message), "%s", reason);
-    return ERR_BAD_REQUEST;
 }
 
 /* A client key already stored: its retry replays the stored outcome whatever the room and
@@ -168,41 +157,41 @@ static bool is_replay(struct app *a, struct arena *ar, const struct gift_send_in
  * anchor counts), the gift is in the catalogue and the amount is its price, or any positive
  * amount when the price is 0 (a custom amount). */
 static err_t check_sendable(struct app *a, struct arena *ar, const struct gift_send_in *in,
-                            const struct live_room *lr, bool in_room, struct gift_refusal *why)
+                            const struct live_room *lr, bool in_room)
 {
     struct store_conn *c = NULL;
     struct gift_config cfg;
     bool is_anchor = lr->anchor_id && strcmp(lr->anchor_id, in->user_id) == 0;
     if (lr->status != LIVE_STATUS_ON)
-        return refuse(why, "live room is not on air");
+        return ERR_GIFT_ROOM_NOT_ON_AIR;
     if (!in_room && !is_anchor)
-        return refuse(why, "sender is not in the live room");
+        return ERR_GIFT_NOT_IN_ROOM;
     if (in->amount <= 0)
-        return refuse(why, "amount must be positive");
+        return ERR_GIFT_AMOUNT;
     err_t err = store_acquire(a->store, true, &c);
     if (!err)
         err = gift_store_config_get(c, ar, in->gift_id, &cfg);
     store_release(c);
     if (err == ERR_NOT_FOUND)
-        return refuse(why, "gift not found");
+        return ERR_GIFT_UNKNOWN;
     if (err)
         return store_err(err);
     if (cfg.amount > 0 && in->amount != cfg.amount)
-        return refuse(why, "amount must equal the gift's price");
+        return ERR_GIFT_PRICE;
     return ERR_OK;
 }
 
 err_t gift_send(struct app *a, struct arena *ar, const struct gift_send_in *in, struct gift_tx *out,
-                struct gift_refusal *why)
+                struct pay_result *verdict)
 {
     struct live_room lr;
     bool claimed = false, moved = false, in_room = false;
-    memset(why, 0, sizeof(*why));
+    memset(verdict, 0, sizeof(*verdict));
     err_t err = live_find_for(a, ar, in->live_id, in->user_id, &lr, &in_room);
     if (err)
         return err == ERR_NOT_FOUND ? ERR_GIFT_PAY : err;
     if (!is_replay(a, ar, in)) {
-        err = check_sendable(a, ar, in, &lr, in_room, why);
+        err = check_sendable(a, ar, in, &lr, in_room);
         if (err)
             return err;
     }
@@ -212,7 +201,7 @@ err_t gift_send(struct app *a, struct arena *ar, const struct gift_send_in *in, 
         /* a replay: paid → the same answer, failed or still being paid → refused */
         return err ? err : out->status == GIFT_PAID ? ERR_OK : ERR_GIFT_PAY;
     }
-    err = charge(a, out, why);
+    err = charge(a, out, verdict);
     if (err) {
         finish_failed(a, out);
         return err;

@@ -59,22 +59,17 @@ struct gift_send_in {
     int64_t im_userid;
 };
 
-/* A refused payment: the hook's code and message (code 0 = no hook verdict: ERR_GIFT_PAY's
- * own 20002 "PayGift Failure"). */
-struct gift_refusal {
-    int64_t code;
-    char message[PAY_MESSAGE_MAX];
-};
-
 /* Sends a gift (G5). On ERR_OK *out is the paid transaction. ERR_GIFT_PAY when the live is
- * unknown, the hook refused (see *why), failed or timed out, or the same biz_id is still being
- * paid by another request; ERR_EXISTS when biz_id belongs to a different gift;
- * ERR_BAD_REQUEST (reason in why->message) when the room is not on air, the sender is not in
- * it, the gift is not configured or the amount is not its price (a stored biz_id skips these
- * checks: its retry replays the stored outcome);
+ * unknown, the hook refused, failed or timed out, or the same biz_id is still being paid by
+ * another request; when the hook itself refused, *verdict holds its code (non-zero) and message,
+ * which the answer passes through (verdict->code is 0 otherwise). ERR_EXISTS when biz_id belongs
+ * to a different gift. A refusal (ERR_GIFT_ROOM_NOT_ON_AIR, ERR_GIFT_NOT_IN_ROOM,
+ * ERR_GIFT_AMOUNT, ERR_GIFT_UNKNOWN, ERR_GIFT_PRICE) when the room is not on air, the sender is
+ * not in it, the amount is not positive, the gift is not configured or the amount is not its
+ * price (a stored biz_id skips these checks: its retry replays the stored outcome);
  * ERR_UNAVAILABLE / ERR_INTERNAL on store errors. */
 err_t gift_send(struct app *a, struct arena *ar, const struct gift_send_in *in, struct gift_tx *out,
-                struct gift_refusal *why) MUST_USE;
+                struct pay_result *verdict) MUST_USE;
 
 /* The catalogue for a type (GIFT_TYPE_ALL = every type), `order` ascending then newest first. */
 err_t gift_config_list(struct app *a, struct arena *ar, int64_t type, struct gift_config **out,

@@ -88,9 +88,8 @@ static err_t parse_config(struct req *r, struct gift_config *g)
         err = ERR_BAD_REQUEST; /* a price; 0 means any amount */
     if (err)
         return req_fail(r, ERR_BAD_REQUEST, "invalid gift config");
-    char *text = jv_extends_dump(ext);
-    g->extends_json = arena_strdup(r->arena, text ? text : "null");
-    free(text);
+    const char *text = jv_extends_dump(r->arena, ext);
+    g->extends_json = text ? text : "null";
     g->img = g->img ? g->img : "";
     g->animation_img = g->animation_img ? g->animation_img : "";
     return ERR_OK;
@@ -221,16 +220,15 @@ static err_t h_send(struct req *r)
 {
     struct gift_send_in in = {0};
     struct gift_tx tx;
-    struct gift_refusal why;
+    struct pay_result verdict;
     err_t err = parse_send(r, &in);
     if (err)
         return err;
-    err = gift_send(r->app, r->arena, &in, &tx, &why);
-    if (err == ERR_GIFT_PAY && why.code != 0)
-        return req_fail_code(r, err, (int)why.code, why.message[0] ? why.message : NULL);
-    if (err == ERR_BAD_REQUEST)
-        return req_fail(r, err, "%s", why.message);
-    if (err == ERR_GIFT_PAY || err == ERR_EXISTS)
+    err = gift_send(r->app, r->arena, &in, &tx, &verdict);
+    if (err == ERR_GIFT_PAY && verdict.code != 0)
+        return req_fail_code(r, err, (int)verdict.code,
+                             verdict.message[0] ? verdict.message : NULL);
+    if (err_is_refusal(err) || err == ERR_GIFT_PAY || err == ERR_EXISTS)
         return req_fail(r, err, NULL);
     if (err)
         return fail_store(r, err);

@@ -112,12 +112,11 @@ out:
 }
 
 err_t item_set_status(struct app *a, const char *live_id, const struct item *list, size_t n,
-                      char *msg)
+                      struct err_msg *why)
 {
     for (size_t i = 0; i < n; i++) {
         if (list[i].status < 0 || list[i].status > ITEM_STATUS_MAX) {
-            snprintf(msg, ITEM_MSG_MAX, "invalid item status %" PRId64, list[i].status);
-            return ERR_BAD_REQUEST;
+            return err_msgf(why, ERR_BAD_REQUEST, "invalid item status %" PRId64, list[i].status);
         }
     }
     return set_each(a, "status", live_id, list, n, false);
@@ -142,21 +141,19 @@ static const struct item *find_in(const struct item *list, size_t n, const char 
     return NULL;
 }
 
-static err_t check_reorder(const struct item *list, size_t n, char *msg)
+static err_t check_reorder(const struct item *list, size_t n, struct err_msg *why)
 {
     for (size_t i = 0; i < n; i++) {
         if (find_in(list, i, list[i].item_id)) {
-            snprintf(msg, ITEM_MSG_MAX, "duplicated item id %s", list[i].item_id);
-            return ERR_BAD_REQUEST;
+            return err_msgf(why, ERR_BAD_REQUEST, "duplicated item id %s", list[i].item_id);
         }
         if (list[i].order <= 0) {
-            snprintf(msg, ITEM_MSG_MAX, "invalid item order %" PRId64, list[i].order);
-            return ERR_BAD_REQUEST;
+            return err_msgf(why, ERR_BAD_REQUEST, "invalid item order %" PRId64, list[i].order);
         }
         for (size_t j = 0; j < i; j++) {
             if (list[j].order == list[i].order) {
-                snprintf(msg, ITEM_MSG_MAX, "duplicated item order %" PRId64, list[i].order);
-                return ERR_BAD_REQUEST;
+                return err_msgf(why, ERR_BAD_REQUEST, "duplicated item order %" PRId64,
+                                list[i].order);
             }
         }
     }
@@ -164,11 +161,11 @@ static err_t check_reorder(const struct item *list, size_t n, char *msg)
 }
 
 err_t item_reorder(struct app *a, struct arena *ar, const char *live_id, const struct item *list,
-                   size_t n, char *msg)
+                   size_t n, struct err_msg *why)
 {
     struct item *all;
     size_t na;
-    err_t err = check_reorder(list, n, msg);
+    err_t err = check_reorder(list, n, why);
     if (!err)
         err = load_all(a, ar, live_id, &all, &na);
     for (size_t i = 0; i < na && !err; i++) {
@@ -176,9 +173,8 @@ err_t item_reorder(struct app *a, struct arena *ar, const char *live_id, const s
             continue;
         for (size_t j = 0; j < n; j++) {
             if (list[j].order == all[i].order) {
-                snprintf(msg, ITEM_MSG_MAX, "order %" PRId64 " conflict with %s", all[i].order,
-                         all[i].item_id);
-                return ERR_BAD_REQUEST;
+                return err_msgf(why, ERR_BAD_REQUEST, "order %" PRId64 " conflict with %s",
+                                all[i].order, all[i].item_id);
             }
         }
     }
@@ -186,13 +182,12 @@ err_t item_reorder(struct app *a, struct arena *ar, const char *live_id, const s
 }
 
 err_t item_move(struct app *a, struct arena *ar, const char *live_id, const char *item_id,
-                int64_t from, int64_t to, char *msg)
+                int64_t from, int64_t to, struct err_msg *why)
 {
     struct item *all;
     size_t na, nm = 0;
     if (from == to) {
-        snprintf(msg, ITEM_MSG_MAX, "from equal to");
-        return ERR_BAD_REQUEST;
+        return err_msgf(why, ERR_BAD_REQUEST, "from equal to");
     }
     err_t err = load_all(a, ar, live_id, &all, &na);
     if (err)
@@ -201,8 +196,7 @@ err_t item_move(struct app *a, struct arena *ar, const char *live_id, const char
     if (!it) /* the reference shifted the others anyway */
         return ERR_NOT_FOUND;
     if (it->order != from) {
-        snprintf(msg, ITEM_MSG_MAX, "from not match");
-        return ERR_BAD_REQUEST;
+        return err_msgf(why, ERR_BAD_REQUEST, "from not match");
     }
     int64_t lo = from < to ? from : to, hi = from < to ? to : from;
     struct item *moves = arena_zalloc(ar, (na + 1) * sizeof(*moves));
@@ -271,9 +265,7 @@ static void apply_update(struct arena *ar, struct item *it, const struct item *i
     if (in->has_record) /* only an explicit record changes the link */
         it->record_id = in->record_id;
     if (in->extends_in && json_object_size(in->extends_in) > 0) {
-        char *merged = jv_extends_merge(it->extends_json, in->extends_in);
-        it->extends_json = arena_strdup(ar, merged);
-        free(merged);
+        it->extends_json = jv_extends_merge(ar, it->extends_json, in->extends_in);
     }
 }
 

@@ -1,8 +1,8 @@
 #ifndef QNLIVE_BIZ_ITEM_ITEM_H
 #define QNLIVE_BIZ_ITEM_ITEM_H
 /* Shopping items of a live room, the demonstrated (讲解) item and demonstrate recordings.
- * Strings live in the arena passed to each call. Functions that can reject input
- * for a reason the spec words write it into msg (size ITEM_MSG_MAX) with ERR_BAD_REQUEST. */
+ * Strings live in the arena passed to each call. Functions that can reject input for a reason
+ * whose words carry data write it into *why with ERR_BAD_REQUEST (why may be NULL). */
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,7 +20,6 @@ enum {
     ITEM_URL_MAX = 255,
     ITEM_PRICE_MAX = 64,
     ITEM_STATUS_MAX = 2, /* 0 offline, 1 online, 2 locked */
-    ITEM_MSG_MAX = 160,
 };
 
 /* item_demonstrate_log.status */
@@ -66,13 +65,13 @@ err_t item_delete(struct app *a, struct arena *ar, const char *live_id, const ch
                   size_t n) MUST_USE;
 /* STATUS (I3/S3): ERR_BAD_REQUEST "invalid item status <n>". */
 err_t item_set_status(struct app *a, const char *live_id, const struct item *list, size_t n,
-                      char *msg) MUST_USE;
+                      struct err_msg *why) MUST_USE;
 /* REORDER (I4/S4) with list[i].item_id / .order; ERR_BAD_REQUEST with the spec's messages. */
 err_t item_reorder(struct app *a, struct arena *ar, const char *live_id, const struct item *list,
-                   size_t n, char *msg) MUST_USE;
+                   size_t n, struct err_msg *why) MUST_USE;
 /* Single move (I5) of item_id from order `from` to `to`. */
 err_t item_move(struct app *a, struct arena *ar, const char *live_id, const char *item_id,
-                int64_t from, int64_t to, char *msg) MUST_USE;
+                int64_t from, int64_t to, struct err_msg *why) MUST_USE;
 /* Items of a live by order desc (offline ones only with show_offline); demo_first puts the
  * demonstrated item first (I6). Each item carries its recording. */
 err_t item_list(struct app *a, struct arena *ar, const char *live_id, bool show_offline,
@@ -93,7 +92,7 @@ err_t item_demo_start(struct app *a, struct arena *ar, const char *live_id, cons
  * *rec is the closed recording (status 0 when saved, RECORD_WAITING when the save-as failed
  * and will be retried) or NULL when none was open. Store errors only. */
 err_t item_demo_stop(struct app *a, struct arena *ar, const char *live_id, struct item_record **rec,
-                     char *msg) MUST_USE;
+                     struct err_msg *why) MUST_USE;
 /* I12: the demonstrated item, *out NULL when none. */
 err_t item_demo_get(struct app *a, struct arena *ar, const char *live_id,
                     struct item **out) MUST_USE;
@@ -106,7 +105,8 @@ err_t item_record_latest(struct app *a, struct arena *ar, const char *live_id, c
 /* I15: hard-deletes recordings of live_id; ids that do not exist are returned in *failed.
  * ERR_BAD_REQUEST "video <id> not int live <live>" for a recording of another live. */
 err_t item_records_delete(struct app *a, struct arena *ar, const char *live_id, const int64_t *ids,
-                          size_t n, int64_t **failed, size_t *nfailed, char *msg) MUST_USE;
+                          size_t n, int64_t **failed, size_t *nfailed,
+                          struct err_msg *why) MUST_USE;
 
 /* ItemDto / RecordDto JSON (new references); record URLs use pili.playback_url. */
 json_t *item_json(const struct app *a, const struct item *it);

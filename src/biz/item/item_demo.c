@@ -45,15 +45,15 @@ static err_t close_rec(struct store_conn *c, struct item_record *log, int64_t en
  * until pili.saveas_retry_s after its end, then 3 (failed). The file name carries the log id
  * so recordings of one item never overwrite each other. */
 static err_t save_rec(struct app *a, struct store_conn *c, struct arena *ar, const char *title,
-                      struct item_record *log, char *msg)
+                      struct item_record *log, struct err_msg *why)
 {
     char *fname = xasprintf("%s_%s_%" PRId64, log->live_id, log->item_id, log->id);
     char *saved = NULL;
     err_t err = ERR_UPSTREAM;
     if (a->pili)
         err = pili_save_as(a->pili, title, fname, log->start, log->end, &saved);
-    if (err && msg)
-        snprintf(msg, ITEM_MSG_MAX, "%s", a->pili ? "pili save-as failed" : "pili not configured");
+    if (err)
+        (void)err_msgf(why, err, "%s", a->pili ? "pili save-as failed" : "pili not configured");
     bool gives_up = !a->pili || clock_now_s(a->clock) - log->end >= a->conf.pili.saveas_retry_s;
     if (!err || gives_up) {
         log->status = err ? RECORD_FAILED : RECORD_OK;
@@ -69,13 +69,13 @@ static err_t save_rec(struct app *a, struct store_conn *c, struct arena *ar, con
 
 /* STOP_REC in a request of the anchor: closes the recording and asks for its save-as at once. */
 static err_t stop_rec(struct app *a, struct store_conn *c, struct arena *ar,
-                      const struct live_room *lr, struct item_record *log, char *msg)
+                      const struct live_room *lr, struct item_record *log, struct err_msg *why)
 {
     err_t err = close_rec(c, log, clock_now_s(a->clock));
     if (err)
         return err;
     char *title = stream_title(a, lr, log->live_id);
-    err = save_rec(a, c, ar, title, log, msg);
+    err = save_rec(a, c, ar, title, log, why);
     free(title);
     return err;
 }
@@ -83,7 +83,7 @@ static err_t stop_rec(struct app *a, struct store_conn *c, struct arena *ar,
 /* Closes the live's open recordings (normally at most one) and asks for their save-as.
  * *last = the last one closed. A failed save-as is retried later: only store errors fail. */
 static err_t close_open(struct app *a, struct store_conn *c, struct arena *ar,
-                        const struct live_room *lr, struct item_record **last, char *msg)
+                        const struct live_room *lr, struct item_record **last, struct err_msg *why)
 {
     struct item_record *open;
     size_t n;
@@ -91,7 +91,7 @@ static err_t close_open(struct app *a, struct store_conn *c, struct arena *ar,
                                 (struct sql_arg[]){SQL_STR(lr->live_id)}, 1, &open, &n);
     *last = NULL;
     for (size_t i = 0; i < n && !err; i++) {
-        err = stop_rec(a, c, ar, lr, &open[i], msg);
+        err = stop_rec(a, c, ar, lr, &open[i], why);
         if (err == ERR_UPSTREAM)
             err = ERR_OK; /* waiting: the recordings job retries it */
         *last = &open[i];
@@ -106,7 +106,6 @@ err_t item_demo_start(struct app *a, struct arena *ar, const char *live_id, cons
     struct store_conn *c = NULL;
     struct item it;
     struct item_record *closed;
-    char msg[ITEM_MSG_MAX];
     int64_t log_id = 0;
     err_t err = live_find(a, ar, live_id, &lr);
     if (!err)
@@ -117,7 +116,7 @@ err_t item_demo_start(struct app *a, struct arena *ar, const char *live_id, cons
         err = ERR_BAD_REQUEST;
     if (err)
         goto out;
-    if (close_open(a, c, ar, &lr, &closed, msg) != ERR_OK)
+    if (close_open(a, c, ar, &lr, &closed, NULL) != ERR_OK)
         log_warn("live %s: open recording not closed", live_id);
     err = item_store_demo_set(c, ar, live_id, item_id, clock_now_s(a->clock));
     if (!err && record)
@@ -132,7 +131,7 @@ out:
 }
 
 err_t item_demo_stop(struct app *a, struct arena *ar, const char *live_id, struct item_record **rec,
-                     char *msg)
+                     struct err_msg *why)
 {
     struct live_room lr;
     struct store_conn *c = NULL;
@@ -143,7 +142,7 @@ err_t item_demo_stop(struct app *a, struct arena *ar, const char *live_id, struc
     if (!err)
         err = item_store_demo_set(c, ar, live_id, "", clock_now_s(a->clock));
     if (!err)
-        err = close_open(a, c, ar, &lr, rec, msg);
+        err = close_open(a, c, ar, &lr, rec, why);
     store_release(c);
     return err;
 }
@@ -312,7 +311,7 @@ err_t item_record_latest(struct app *a, struct arena *ar, const char *live_id, c
 }
 
 err_t item_records_delete(struct app *a, struct arena *ar, const char *live_id, const int64_t *ids,
-                          size_t n, int64_t **failed, size_t *nfailed, char *msg)
+                          size_t n, int64_t **failed, size_t *nfailed, struct err_msg *why)
 {
     struct store_conn *c = NULL;
     err_t err = store_acquire(a->store, false, &c);
@@ -324,8 +323,8 @@ err_t item_records_delete(struct app *a, struct arena *ar, const char *live_id, 
         err =
             item_store_logs(c, ar, "id = ?", (struct sql_arg[]){SQL_I64(ids[i])}, 1, &log, &found);
         if (!err && found && strcmp(log->live_id ? log->live_id : "", live_id) != 0) {
-            snprintf(msg, ITEM_MSG_MAX, "video %" PRId64 " not int live %s", ids[i], live_id);
-            err = ERR_BAD_REQUEST;
+            err = err_msgf(why, ERR_BAD_REQUEST, "video %" PRId64 " not int live %s", ids[i],
+                           live_id);
         }
         if (err)
             break;

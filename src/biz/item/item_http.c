@@ -13,15 +13,6 @@
 #include "core/str.h"
 #include "http/req.h"
 
-static err_t fail(struct req *r, err_t err, const char *msg)
-{
-    if (err == ERR_BAD_REQUEST || err == ERR_UPSTREAM)
-        return req_fail(r, err, "%s", msg && msg[0] ? msg : "Bad Request");
-    if (err == ERR_NOT_FOUND || err == ERR_EXISTS || err == ERR_ITEMS_EXCEED)
-        return req_fail(r, err, NULL);
-    return req_fail_internal(r, err);
-}
-
 /* ANCHOR_CHECK: an unknown live or a caller who is not its anchor is a 404. */
 static err_t anchor_check(struct req *r, const char *live_id)
 {
@@ -29,7 +20,7 @@ static err_t anchor_check(struct req *r, const char *live_id)
     err_t err = live_find(r->app, r->arena, live_id ? live_id : "", &lr);
     if (!err && strcmp(lr.anchor_id ? lr.anchor_id : "", r->user_id) != 0)
         err = ERR_NOT_FOUND;
-    return err ? fail(r, err, NULL) : ERR_OK;
+    return err ? req_fail_msg(r, err, NULL) : ERR_OK;
 }
 
 static bool is_server(const struct req *r)
@@ -99,9 +90,8 @@ static err_t parse_items(struct req *r, json_t *arr, struct item **out, size_t *
         struct item *it = &(*out)[i];
         if (parse_item(json_array_get(arr, i), it))
             return req_fail(r, ERR_BAD_REQUEST, NULL);
-        char *ext = jv_extends_dump(it->extends_in);
-        it->extends_json = arena_strdup(r->arena, ext ? ext : "null");
-        free(ext);
+        const char *ext = jv_extends_dump(r->arena, it->extends_in);
+        it->extends_json = ext ? ext : "null";
     }
     return ERR_OK;
 }
@@ -119,7 +109,7 @@ static err_t h_add(struct req *r)
         err = parse_items(r, arr, &items, &n);
     if (!err)
         err = item_add(r->app, r->arena, live_id, items, n);
-    return err ? (r->err ? err : fail(r, err, NULL)) : req_ok_empty(r);
+    return err ? (r->err ? err : req_fail_msg(r, err, NULL)) : req_ok_empty(r);
 }
 
 static err_t h_delete(struct req *r)
@@ -139,7 +129,7 @@ static err_t h_delete(struct req *r)
             return req_fail(r, ERR_BAD_REQUEST, NULL);
     }
     err = item_delete(r->app, r->arena, live_id, ids, n);
-    return err ? fail(r, err, NULL) : req_ok_empty(r);
+    return err ? req_fail_msg(r, err, NULL) : req_ok_empty(r);
 }
 
 /* I3/I4: a batch of {item_id, status|order}. */
@@ -149,7 +139,7 @@ static err_t h_batch_int(struct req *r, bool is_order)
     json_t *arr = NULL; /* set by parse_batch on success; -O3 cannot see that */
     struct item *list;
     size_t n;
-    char msg[ITEM_MSG_MAX] = "";
+    struct err_msg why = {0};
     err_t err = parse_batch(r, &live_id, &arr);
     if (!err && !is_server(r))
         err = anchor_check(r, live_id);
@@ -157,9 +147,9 @@ static err_t h_batch_int(struct req *r, bool is_order)
         err = parse_items(r, arr, &list, &n);
     if (err)
         return err;
-    err = is_order ? item_reorder(r->app, r->arena, live_id, list, n, msg)
-                   : item_set_status(r->app, live_id, list, n, msg);
-    return err ? fail(r, err, msg) : req_ok_empty(r);
+    err = is_order ? item_reorder(r->app, r->arena, live_id, list, n, &why)
+                   : item_set_status(r->app, live_id, list, n, &why);
+    return err ? req_fail_msg(r, err, &why) : req_ok_empty(r);
 }
 
 static err_t h_status(struct req *r)
@@ -178,7 +168,7 @@ static err_t h_move(struct req *r)
     const char *live_id = NULL, *item_id = NULL;
     int64_t from = 0, to = 0;
     bool p;
-    char msg[ITEM_MSG_MAX] = "";
+    struct err_msg why = {0};
     err_t err = req_json_object(r, &o);
     if (err)
         return err;
@@ -189,8 +179,8 @@ static err_t h_move(struct req *r)
         return req_fail(r, ERR_BAD_REQUEST, NULL);
     err = anchor_check(r, live_id);
     if (!err)
-        err = item_move(r->app, r->arena, live_id, item_id, from, to, msg);
-    return err ? (r->err ? err : fail(r, err, msg)) : req_ok_empty(r);
+        err = item_move(r->app, r->arena, live_id, item_id, from, to, &why);
+    return err ? (r->err ? err : req_fail_msg(r, err, &why)) : req_ok_empty(r);
 }
 
 static json_t *items_json(struct req *r, const struct item *items, size_t n)
@@ -212,7 +202,7 @@ static err_t h_list(struct req *r)
     bool anchor = !server && !err && lr.anchor_id && strcmp(lr.anchor_id, r->user_id) == 0;
     if (!err)
         err = item_list(r->app, r->arena, live_id, server || anchor, !server, &items, &n);
-    return err ? fail(r, err, NULL) : req_ok(r, items_json(r, items, n));
+    return err ? req_fail_msg(r, err, NULL) : req_ok(r, items_json(r, items, n));
 }
 
 static err_t h_update(struct req *r)
@@ -229,7 +219,7 @@ static err_t h_update(struct req *r)
         return req_fail(r, ERR_BAD_REQUEST, NULL);
     in.item_id = req_param(r, "item_id");
     err = item_update(r->app, r->arena, live_id, &in);
-    return err ? fail(r, err, NULL) : req_ok_empty(r);
+    return err ? req_fail_msg(r, err, NULL) : req_ok_empty(r);
 }
 
 static err_t h_extends(struct req *r)
@@ -247,7 +237,7 @@ static err_t h_extends(struct req *r)
     if (!err)
         err = item_merge_extends(r->app, r->arena, live_id, req_param(r, "item_id"), map);
     json_decref(wrap);
-    return err ? fail(r, err, NULL) : req_ok_empty(r);
+    return err ? req_fail_msg(r, err, NULL) : req_ok_empty(r);
 }
 
 static err_t demo_start(struct req *r, bool record)
@@ -260,7 +250,7 @@ static err_t demo_start(struct req *r, bool record)
         return req_fail(r, err,
                         record ? "item offline, cannot demonstrate "
                                : "item offline, cannot demonstrate");
-    return err ? (r->err ? err : fail(r, err, NULL)) : req_ok_empty(r);
+    return err ? (r->err ? err : req_fail_msg(r, err, NULL)) : req_ok_empty(r);
 }
 
 static err_t h_demo(struct req *r)
@@ -276,14 +266,14 @@ static err_t h_demo_record(struct req *r)
 static err_t h_demo_stop(struct req *r)
 {
     struct item_record *rec = NULL;
-    char msg[ITEM_MSG_MAX] = "";
+    struct err_msg why = {0};
     const char *live_id = req_param(r, "live_id");
     err_t err = anchor_check(r, live_id);
     if (err)
         return err;
-    err = item_demo_stop(r->app, r->arena, live_id, &rec, msg);
+    err = item_demo_stop(r->app, r->arena, live_id, &rec, &why);
     if (err)
-        return fail(r, err, msg);
+        return req_fail_msg(r, err, &why);
     return rec ? req_ok(r, item_record_json(r->app, rec)) : req_ok_empty(r);
 }
 
@@ -292,7 +282,7 @@ static err_t h_demo_get(struct req *r)
     struct item *it = NULL;
     err_t err = item_demo_get(r->app, r->arena, req_param(r, "live_id"), &it);
     if (err)
-        return fail(r, err, NULL);
+        return req_fail_msg(r, err, NULL);
     return req_ok(r, it ? item_json(r->app, it) : NULL);
 }
 
@@ -306,7 +296,7 @@ static err_t h_records(struct req *r)
         return err;
     err = item_records(r->app, r->arena, live_id, &recs, &n);
     if (err)
-        return fail(r, err, NULL);
+        return req_fail_msg(r, err, NULL);
     json_t *arr = json_array(); /* [] when empty, never null */
     for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, item_record_json(r->app, &recs[i]));
@@ -321,7 +311,7 @@ static err_t h_record_latest(struct req *r)
     if (!err)
         err = item_record_latest(r->app, r->arena, live_id, req_param(r, "item_id"), &rec);
     if (err)
-        return r->err ? err : fail(r, err, NULL);
+        return r->err ? err : req_fail_msg(r, err, NULL);
     return req_ok(r, item_record_json(r->app, &rec));
 }
 
@@ -331,7 +321,7 @@ static err_t h_records_delete(struct req *r)
     const char *live_id = NULL;
     int64_t *ids, *failed;
     size_t n, nf;
-    char msg[ITEM_MSG_MAX] = "";
+    struct err_msg why = {0};
     err_t err = req_json_object(r, &o);
     if (err)
         return err;
@@ -351,9 +341,9 @@ static err_t h_records_delete(struct req *r)
             return req_fail(r, ERR_BAD_REQUEST, NULL);
         ids[i] = (int64_t)json_integer_value(v);
     }
-    err = item_records_delete(r->app, r->arena, live_id, ids, n, &failed, &nf, msg);
+    err = item_records_delete(r->app, r->arena, live_id, ids, n, &failed, &nf, &why);
     if (err)
-        return fail(r, err, msg);
+        return req_fail_msg(r, err, &why);
     json_t *data = json_pack("{s:s}", "live_id", live_id);
     if (nf) {
         json_t *fa = json_array();

@@ -27,8 +27,6 @@ enum {
 
 static const char TOTAL_FIELD[] = "_";
 
-static atomic_uint_fast64_t seed_owner_seq;
-
 static const char *like_key(struct arena *ar, const char *live_id)
 {
     return arena_printf(ar, "like:{%s}", live_id);
@@ -80,11 +78,12 @@ static err_t is_seeded(struct app *a, struct arena *ar, const char *live_id, boo
 
 /* Seeds the room's hash from the database under a cache lock, so that concurrent likes seed it
  * once; the others wait for it. */
-static err_t ensure_seeded(struct app *a, struct arena *ar, const char *live_id)
+static err_t ensure_seeded(struct like_mod *m, struct arena *ar, const char *live_id)
 {
+    struct app *a = m->app;
     const char *lock = arena_printf(ar, "like_seed:{%s}", live_id);
     const char *owner = arena_printf(ar, "%s-%" PRIuFAST64, cron_owner(a->cron),
-                                     atomic_fetch_add(&seed_owner_seq, 1));
+                                     atomic_fetch_add(&m->seed_owner_seq, 1));
     bool found = false;
     bool got = false;
     err_t err = ERR_OK;
@@ -155,7 +154,7 @@ static err_t complete(struct like_mod *m, struct arena *ar, const char *live_id,
     out->count = cache_batch_int(b, k->mine, 0);
     out->total = cache_batch_int(b, k->total, 0);
     if (!cache_batch_str(b, k->was_seeded)) {
-        err = ensure_seeded(m->app, ar, live_id);
+        err = ensure_seeded(m, ar, live_id);
         if (!err)
             err = read_counts(m->app, ar, live_id, user_id, out);
     }

@@ -184,6 +184,7 @@ struct like_mod *like_mod_new(struct app *a)
     }
     m->app = a;
     m->commit = lc;
+    atomic_init(&m->seed_owner_seq, 0);
     app_on_close(a, like_mod_free, m);
     return m;
 }

@@ -3,6 +3,7 @@
 
 /* Internal to the like module. */
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "core/err.h"
@@ -12,8 +13,9 @@ struct like_commit;
 
 /* The like module's context, created at registration and freed when the app closes. */
 struct like_mod {
-    struct app *app;            /* the shared parts */
-    struct like_commit *commit; /* this node's group commit of likes */
+    struct app *app;                     /* the shared parts */
+    struct like_commit *commit;          /* this node's group commit of likes */
+    atomic_uint_fast64_t seed_owner_seq; /* makes each re-seed lock owner of this node unique */
 };
 
 /* Creates the context and starts the node's like committer (both stopped with the app). */

@@ -26,6 +26,8 @@
 void live_on_change(struct app *a, live_change_fn *fn)
 {
     struct live_mod *m = a->live;
+    if (!m)
+        abort(); /* a listener registered before the live module: a programmer bug */
     for (size_t i = 0; i < m->n_listeners; i++)
         if (m->listeners[i] == fn)
             return;
@@ -660,5 +662,36 @@ err_t live_expire_users(struct app *a)
     err_t err = live_presence_expire(a, &n);
     if (n > 0)
         log_info("%zu users left their rooms: no heartbeat", n);
+    return err;
+}
+
+static void views_changed_after_commit(void *ud, const char *live_id)
+{
+    live_views_changed(ud, live_id);
+}
+
+err_t live_pk_claim(struct app *a, struct store_conn *c, const char *live_id, const char *anchor_id,
+                    const char *sid, int64_t *n)
+{
+    err_t err = live_store_pk_claim(c, live_id, anchor_id, sid, clock_now_s(a->clock), n);
+    if (!err && *n > 0)
+        store_after_commit(c, views_changed_after_commit, a, live_id);
+    return err;
+}
+
+err_t live_pk_release(struct app *a, struct store_conn *c, const char *live_id, const char *sid)
+{
+    err_t err = live_store_pk_release(c, live_id, sid, clock_now_s(a->clock));
+    if (!err)
+        store_after_commit(c, views_changed_after_commit, a, live_id);
+    return err;
+}
+
+err_t live_censor_refresh(struct app *a, struct store_conn *c, const char *live_id,
+                          int64_t last_censor_time)
+{
+    err_t err = live_store_censor_refresh(c, live_id, last_censor_time);
+    if (!err)
+        store_after_commit(c, views_changed_after_commit, a, live_id);
     return err;
 }

@@ -13,6 +13,7 @@
 
 struct app;
 struct arena;
+struct store_conn;
 
 enum {
     LIVE_ID_MAX = 64,
@@ -97,8 +98,8 @@ err_t live_stop_by_system(struct app *a, const char *live_id, const char *reason
  * errors. */
 typedef void live_change_fn(struct app *a, const char *event, const char *live_id);
 
-/* Adds a listener (at module registration, before the server starts; at most 8; registering
- * the same function twice for one app is a no-op). */
+/* Adds a listener (at module registration, after live_module_register and before the server
+ * starts; at most 8; registering the same function twice is a no-op). */
 void live_on_change(struct app *a, live_change_fn *fn);
 
 /* Registers the live routes and the room/presence timeout jobs. */
@@ -122,6 +123,24 @@ err_t live_room_at(struct app *a, struct arena *ar, const char *live_id,
  * share the room's hash slot ({live_id}), so it can guard a group of the room's keys. */
 size_t live_member_cmd(struct cache_batch *b, struct arena *ar, const char *live_id,
                        const char *user_id);
+
+/* Writes other modules make to a room inside their own transaction on c (a read-write
+ * connection): the row stays the live module's, which tells the room's cached views once c
+ * commits. Store errors are returned. */
+
+/* Puts the room into PK sid when it is on air, owned by anchor_id and in no PK: *n = 1, else
+ * *n = 0 and nothing changes. */
+err_t live_pk_claim(struct app *a, struct store_conn *c, const char *live_id, const char *anchor_id,
+                    const char *sid, int64_t *n) MUST_USE;
+
+/* Takes the room out of PK sid, whatever its status; a room in no PK or another is left. */
+err_t live_pk_release(struct app *a, struct store_conn *c, const char *live_id,
+                      const char *sid) MUST_USE;
+
+/* Recounts the room's unreviewed moderation images (censor_image); when last_censor_time > 0
+ * also records it. */
+err_t live_censor_refresh(struct app *a, struct store_conn *c, const char *live_id,
+                          int64_t last_censor_time) MUST_USE;
 
 /* Tells cached room views that live_id changed (another module wrote its row, e.g. pk_id):
  * bumps its generation and the lists'. Call after the write committed. */

@@ -71,9 +71,7 @@ static err_t parse_create(struct req *r, json_t *o, struct live_create_in *in)
     if (!parse_time(o, "start_at", &in->start_at) || !parse_time(o, "end_at", &in->end_at) ||
         !parse_time(o, "publish_expire_at", &in->publish_expire_at))
         return req_fail(r, ERR_BAD_REQUEST, "bad timestamp");
-    char *text = jv_extends_dump(ext);
-    in->extends_json = text ? arena_strdup(r->arena, text) : NULL;
-    free(text);
+    in->extends_json = jv_extends_dump(r->arena, ext);
     if (in->extends_json &&
         jv_utf8_chars(in->extends_json, strlen(in->extends_json)) > LIVE_EXTENDS_MAX)
         return req_fail(r, ERR_BAD_REQUEST, "extends is too long");
@@ -315,11 +313,10 @@ static err_t handle_extends(struct req *r)
         return req_fail(r, ERR_BAD_REQUEST, "live_id is empty");
     if (jv_opt_extends(o, "extends", &ext))
         return req_fail(r, ERR_BAD_REQUEST, "extends must be an object of string values");
-    char *text = jv_extends_dump(ext);
+    const char *text = jv_extends_dump(r->arena, ext);
     bool too_long = text && jv_utf8_chars(text, strlen(text)) > LIVE_EXTENDS_MAX;
     if (!too_long)
         err = live_set_extends(r->app, r->arena, id, r->user_id, text);
-    free(text);
     if (too_long)
         return req_fail(r, ERR_BAD_REQUEST, "extends is too long");
     if (err)

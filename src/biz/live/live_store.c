@@ -187,6 +187,43 @@ err_t live_store_set_extends(struct store_conn *c, const char *live_id, const ch
     return store_exec(c, sql, args, ARRAY_LEN(args), affected);
 }
 
+err_t live_store_pk_claim(struct store_conn *c, const char *live_id, const char *anchor_id,
+                          const char *sid, int64_t now, int64_t *n)
+{
+    /* the guard is the whole precondition, so two concurrent starts cannot both claim */
+    static const char sql[] =
+        "UPDATE live_entities SET pk_id = ?, updated_at = ? WHERE live_id = ? AND anchor_id = ? "
+        "AND status = 1 AND deleted_at IS NULL AND (pk_id IS NULL OR pk_id = '')";
+    struct sql_arg args[] = {SQL_STR(sid), SQL_TIME(now), SQL_STR(live_id), SQL_STR(anchor_id)};
+    return store_exec(c, sql, args, ARRAY_LEN(args), n);
+}
+
+err_t live_store_pk_release(struct store_conn *c, const char *live_id, const char *sid, int64_t now)
+{
+    static const char sql[] = "UPDATE live_entities SET pk_id = '', updated_at = ? WHERE "
+                              "live_id = ? AND pk_id = ? AND deleted_at IS NULL";
+    struct sql_arg args[] = {SQL_TIME(now), SQL_STR(live_id), SQL_STR(sid)};
+    return store_exec(c, sql, args, ARRAY_LEN(args), NULL);
+}
+
+err_t live_store_censor_refresh(struct store_conn *c, const char *live_id, int64_t t)
+{
+    /* one statement counts and writes, so concurrent moderation results cannot both count
+     * before either wrote */
+    static const char count_only[] =
+        "UPDATE live_entities SET unreview_censor_count = (SELECT count(*) FROM censor_image i "
+        "WHERE i.live_id = ? AND i.is_review = 0) WHERE live_id = ?";
+    static const char with_time[] =
+        "UPDATE live_entities SET unreview_censor_count = (SELECT count(*) FROM censor_image i "
+        "WHERE i.live_id = ? AND i.is_review = 0), last_censor_time = ? WHERE live_id = ?";
+    if (t > 0) {
+        struct sql_arg args[] = {SQL_STR(live_id), SQL_I64(t), SQL_STR(live_id)};
+        return store_exec(c, with_time, args, ARRAY_LEN(args), NULL);
+    }
+    struct sql_arg args[] = {SQL_STR(live_id), SQL_STR(live_id)};
+    return store_exec(c, count_only, args, ARRAY_LEN(args), NULL);
+}
+
 err_t live_store_heartbeat(struct store_conn *c, const char *live_id, int64_t now,
                            int64_t older_than)
 {

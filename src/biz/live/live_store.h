@@ -65,6 +65,19 @@ err_t live_store_page(struct store_conn *c, struct arena *ar, enum live_list_kin
                       const char *sarg, int64_t iarg, int64_t limit, int64_t offset, int want,
                       struct live_view **out, size_t *n, int64_t *total) MUST_USE;
 
+/* Sets pk_id = sid on the room when it is on air, owned by anchor_id and in no PK; *n = rows
+ * changed (0 or 1). */
+err_t live_store_pk_claim(struct store_conn *c, const char *live_id, const char *anchor_id,
+                          const char *sid, int64_t now, int64_t *n) MUST_USE;
+
+/* Clears pk_id on the room when it still carries sid, whatever its status. */
+err_t live_store_pk_release(struct store_conn *c, const char *live_id, const char *sid,
+                            int64_t now) MUST_USE;
+
+/* Recounts unreview_censor_count from the room's unreviewed censor_image rows; when t > 0 also
+ * sets last_censor_time = t. */
+err_t live_store_censor_refresh(struct store_conn *c, const char *live_id, int64_t t) MUST_USE;
+
 /* Live ids of on-air rooms; with before > 0 only those whose anchor heartbeat is older. */
 err_t live_store_on_air(struct store_conn *c, struct arena *ar, int64_t before, char ***ids,
                         size_t *n) MUST_USE;

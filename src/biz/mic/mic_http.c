@@ -23,11 +23,8 @@ static bool parse_extends(struct req *r, json_t *o, const char **out)
         return false;
     if (!ext)
         return true;
-    char *text = jv_extends_dump(ext);
-    bool ok = strlen(text) <= MIC_EXTENDS_MAX;
-    *out = arena_strdup(r->arena, text);
-    free(text);
-    return ok;
+    *out = jv_extends_dump(r->arena, ext);
+    return strlen(*out) <= MIC_EXTENDS_MAX;
 }
 
 static err_t parse_live_user(struct req *r, json_t *o, const char **live_id, const char **user_id)

@@ -69,11 +69,11 @@ static err_t start_tx(struct app *a, struct relay_session *s, const char **lost)
         goto out;
     err = relay_store_insert(c, s, now);
     if (!err)
-        err = relay_store_claim_live(c, s->init_room_id, s->init_user_id, s->sid, now, &n);
+        err = live_pk_claim(a, c, s->init_room_id, s->init_user_id, s->sid, &n);
     if (!err && n == 0)
         *lost = s->init_room_id;
     if (!err && !*lost)
-        err = relay_store_claim_live(c, s->recv_room_id, s->recv_user_id, s->sid, now, &n);
+        err = live_pk_claim(a, c, s->recv_room_id, s->recv_user_id, s->sid, &n);
     if (!err && !*lost && n == 0)
         *lost = s->recv_room_id;
     if (!err && !*lost)
@@ -83,11 +83,6 @@ static err_t start_tx(struct app *a, struct relay_session *s, const char **lost)
     err = store_tx_end(c, err);
 out:
     store_release(c);
-    if (!err) {
-        /* both rooms now carry the pk_id: their cached views are stale */
-        live_views_changed(a, s->init_room_id);
-        live_views_changed(a, s->recv_room_id);
-    }
     return err;
 }
 
@@ -257,17 +252,15 @@ static err_t stop_session_tx(struct app *a, const struct relay_session *s)
     if (!err && n == 0)
         err = ERR_NOT_FOUND; /* a concurrent stop won */
     if (!err)
-        err = relay_store_release_lives(c, s->sid, now);
+        err = live_pk_release(a, c, s->init_room_id, s->sid);
+    if (!err)
+        err = live_pk_release(a, c, s->recv_room_id, s->sid);
     /* the body is the session as it was before stopping, like the reference's */
     if (!err)
         err = callback_emit(a, c, "pk_stopped", s->init_room_id, relay_session_json(s));
     err = store_tx_end(c, err);
 out:
     store_release(c);
-    if (!err) {
-        live_views_changed(a, s->init_room_id);
-        live_views_changed(a, s->recv_room_id);
-    }
     return err;
 }
 

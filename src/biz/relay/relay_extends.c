@@ -29,10 +29,8 @@ static err_t merge_cas(struct app *a, struct arena *ar, struct relay_session *s,
     err_t err = store_acquire(a->store, false, &c);
     for (int i = 0; !err && i < CAS_ATTEMPTS; i++) {
         int64_t n = 0;
-        char *merged = jv_extends_merge(s->extends_json, update);
         *old_out = s->extends_json;
-        *new_out = arena_strdup(ar, merged);
-        free(merged);
+        *new_out = jv_extends_merge(ar, s->extends_json, update);
         if (jv_utf8_chars(*new_out, strlen(*new_out)) > RELAY_EXTENDS_MAX)
             err = ERR_BAD_REQUEST;
         else if (s->extends_json && strcmp(s->extends_json, *new_out) == 0)

@@ -33,9 +33,7 @@ static bool parse_start(struct req *r, struct relay_start_in *in)
         jv_opt_str(o, "recv_user_id", USER_ID_MAX, &in->recv_user_id) ||
         jv_opt_extends(o, "extends", &ext))
         return false;
-    char *text = jv_extends_dump(ext);
-    in->extends_json = text ? arena_strdup(r->arena, text) : NULL;
-    free(text);
+    in->extends_json = jv_extends_dump(r->arena, ext);
     return !in->extends_json || strlen(in->extends_json) <= RELAY_EXTENDS_MAX;
 }
 

@@ -1,5 +1,5 @@
-/* SQL of the relay module. The pk_id writes touch only pk_id and updated_at of live_entities:
- * they never overwrite the live module's columns. */
+/* SQL of the relay module: relay_sessions and relay_joins. A room's pk_id is written by the
+ * live module (live_pk_claim, live_pk_release); the rooms of a PK are only read here. */
 #define LOG_MODULE "relay"
 #include "biz/relay/relay_store.h"
 
@@ -60,25 +60,6 @@ err_t relay_store_find(struct store_conn *c, struct arena *ar, const char *sid,
     if (!err)
         session_from(&rows, 0, out);
     return err;
-}
-
-err_t relay_store_claim_live(struct store_conn *c, const char *live_id, const char *anchor_id,
-                             const char *sid, int64_t now, int64_t *n)
-{
-    /* the guard is the whole precondition, so two concurrent starts cannot both claim (#12) */
-    static const char sql[] =
-        "UPDATE live_entities SET pk_id = ?, updated_at = ? WHERE live_id = ? AND anchor_id = ? "
-        "AND status = 1 AND deleted_at IS NULL AND (pk_id IS NULL OR pk_id = '')";
-    struct sql_arg args[] = {SQL_STR(sid), SQL_TIME(now), SQL_STR(live_id), SQL_STR(anchor_id)};
-    return store_exec(c, sql, args, ARRAY_LEN(args), n);
-}
-
-err_t relay_store_release_lives(struct store_conn *c, const char *sid, int64_t now)
-{
-    static const char sql[] = "UPDATE live_entities SET pk_id = '', updated_at = ? WHERE "
-                              "pk_id = ? AND deleted_at IS NULL";
-    struct sql_arg args[] = {SQL_TIME(now), SQL_STR(sid)};
-    return store_exec(c, sql, args, ARRAY_LEN(args), NULL);
 }
 
 err_t relay_store_report(struct store_conn *c, int64_t id, bool is_init, int64_t now, int64_t *n)

@@ -1,8 +1,8 @@
 #ifndef QNLIVE_BIZ_RELAY_STORE_H
 #define QNLIVE_BIZ_RELAY_STORE_H
 
-/* SQL of the relay module: relay_sessions and the pk_id column of live_entities. Each function
- * runs one statement on c; *n gets the rows changed. Store errors are returned. */
+/* SQL of the relay module: relay_sessions (the rooms' pk_id is the live module's to write). Each
+ * function runs one statement on c; *n gets the rows changed. Store errors are returned. */
 
 #include <stddef.h>
 
@@ -23,13 +23,6 @@ err_t relay_store_insert(struct store_conn *c, struct relay_session *s, int64_t 
 /* The first session with this sid; ERR_NOT_FOUND when none. */
 err_t relay_store_find(struct store_conn *c, struct arena *ar, const char *sid,
                        struct relay_session *out) MUST_USE;
-
-/* Sets pk_id = sid on the live when it is on air, owned by anchor_id and in no PK. */
-err_t relay_store_claim_live(struct store_conn *c, const char *live_id, const char *anchor_id,
-                             const char *sid, int64_t now, int64_t *n) MUST_USE;
-
-/* Clears pk_id on every live still carrying sid, whatever its status. */
-err_t relay_store_release_lives(struct store_conn *c, const char *sid, int64_t now) MUST_USE;
 
 /* Applies one side's "started" report as a single CASE update on an open session; the first
  * report sets start_at. */

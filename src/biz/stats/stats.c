@@ -126,9 +126,8 @@ static err_t report_job(void *ud)
     return err;
 }
 
-void stats_module_register(struct app *a)
+void stats_jobs_register(struct app *a)
 {
-    stats_http_register(a);
     if (!a->conf.telemetry.enable)
         return;
     struct cron_job job = {

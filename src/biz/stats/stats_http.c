@@ -87,7 +87,8 @@ static const struct route stats_routes[] = {
     {HTTP_GET, "/client/stats/singleLive/:live_id", handle_get, AUTH_CLIENT},
 };
 
-void stats_http_register(struct app *a)
+void stats_module_register(struct app *a)
 {
     router_add(a->router, stats_routes, ARRAY_LEN(stats_routes), NULL);
+    stats_jobs_register(a);
 }

@@ -5,7 +5,7 @@
 
 struct app;
 
-/* Registers S1 and S2. */
-void stats_http_register(struct app *a);
+/* Schedules the daily overview report when telemetry is on. */
+void stats_jobs_register(struct app *a);
 
 #endif

@@ -93,16 +93,14 @@ static err_t create_user(struct app *a, struct arena *ar, const char *user_id,
                          const struct user_update *in, bool *created)
 {
     struct store_conn *c = NULL;
-    char *ext = in && in->extends ? jv_extends_dump(in->extends) : NULL;
+    const char *ext = in && in->extends ? jv_extends_dump(ar, in->extends) : NULL;
     err_t err = store_acquire(a->store, false, &c);
     if (!err)
         err = user_store_insert(c, user_id, in ? in->nick : NULL, in ? in->avatar : NULL, ext,
                                 clock_now_s(a->clock), created);
     store_release(c);
-    free(ext);
     if (!err && *created && im_enabled(a->im))
         (void)register_im(a, user_id, NULL);
-    (void)ar;
     return err;
 }
 
@@ -141,13 +139,12 @@ err_t user_update_profile(struct app *a, struct arena *ar, const char *user_id,
     bool has_ext = in->extends && json_object_size(in->extends) > 0;
     if (!nick && !avatar && !has_ext)
         return ERR_OK; /* nothing to change: the reference writes nothing either */
-    char *ext = has_ext ? jv_extends_merge(u.extends_json, in->extends) : NULL;
+    const char *ext = has_ext ? jv_extends_merge(ar, u.extends_json, in->extends) : NULL;
     struct store_conn *c = NULL;
     err = store_acquire(a->store, false, &c);
     if (!err)
         err = user_store_update(c, user_id, nick, avatar, ext, clock_now_s(a->clock));
     store_release(c);
-    free(ext);
     if (!err) {
         user_cache_changed(a, user_id);
         live_views_anchor_changed(a, user_id); /* room views show their anchor's profile */

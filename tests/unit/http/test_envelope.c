@@ -70,6 +70,30 @@ static void test_errors_never_carry_data(void **state)
     free_req(r);
 }
 
+/* A service's message wins; without one a client error or refusal keeps its catalogue answer
+ * and a failure becomes the generic one. */
+static void test_service_messages(void **state)
+{
+    (void)state;
+    struct req *r = new_req();
+    struct err_msg why = {0};
+    assert_int_equal(err_msgf(&why, ERR_BAD_REQUEST, "duplicated item id %s", "sku-1"),
+                     ERR_BAD_REQUEST);
+    assert_int_equal(err_msgf(NULL, ERR_BAD_REQUEST, "ignored"), ERR_BAD_REQUEST);
+    assert_int_equal(req_fail_msg(r, ERR_BAD_REQUEST, &why), ERR_BAD_REQUEST);
+    expect(r, "{\"request_id\":\"Fc1bBxVJItgpAGoX\",\"code\":400,"
+              "\"message\":\"duplicated item id sku-1\"}");
+    assert_int_equal(req_fail_msg(r, ERR_GIFT_PRICE, NULL), ERR_GIFT_PRICE);
+    expect(r, "{\"request_id\":\"Fc1bBxVJItgpAGoX\",\"code\":400,"
+              "\"message\":\"amount must equal the gift's price\"}");
+    assert_int_equal(req_fail_msg(r, ERR_CONFIG, NULL), ERR_INTERNAL);
+    expect(r, "{\"request_id\":\"Fc1bBxVJItgpAGoX\",\"code\":500,"
+              "\"message\":\"Internal Server Error\"}");
+    assert_int_equal(req_fail_msg(r, ERR_UNAVAILABLE, NULL), ERR_UNAVAILABLE);
+    assert_int_equal(err_http_status(r->err), 503);
+    free_req(r);
+}
+
 static void test_status_mapping(void **state)
 {
     (void)state;
@@ -89,6 +113,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_success_with_and_without_data),
         cmocka_unit_test(test_errors_never_carry_data),
+        cmocka_unit_test(test_service_messages),
         cmocka_unit_test(test_status_mapping),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -277,6 +277,41 @@ static void test_transaction_commit_and_rollback(void **state)
     store_release(c);
 }
 
+/* Appends arg to the string at ud: records which after-commit calls ran, in order. */
+static void record_after_commit(void *ud, const char *arg)
+{
+    char *ran = ud;
+    size_t len = strlen(ran);
+    snprintf(ran + len, 64 - len, "%s", arg);
+}
+
+static void test_after_commit_runs_only_on_commit(void **state)
+{
+    struct fx *f = *state;
+    struct store_conn *c = rw(f);
+    char ran[64] = "";
+    char arg[8] = "a";
+
+    assert_int_equal(store_begin(c), ERR_OK);
+    store_after_commit(c, record_after_commit, ran, arg);
+    arg[0] = 'x'; /* the argument was copied */
+    store_after_commit(c, record_after_commit, ran, "b");
+    assert_string_equal(ran, ""); /* nothing before the commit */
+    assert_int_equal(store_tx_end(c, ERR_OK), ERR_OK);
+    assert_string_equal(ran, "ab");
+
+    assert_int_equal(store_begin(c), ERR_OK);
+    store_after_commit(c, record_after_commit, ran, "c");
+    assert_int_equal(store_tx_end(c, ERR_BAD_REQUEST), ERR_BAD_REQUEST);
+    assert_int_equal(store_begin(c), ERR_OK);
+    assert_int_equal(store_commit(c), ERR_OK); /* a rolled back call never comes back */
+    assert_string_equal(ran, "ab");
+
+    store_after_commit(c, record_after_commit, ran, "d"); /* no transaction: at once */
+    assert_string_equal(ran, "abd");
+    store_release(c);
+}
+
 static void test_read_inside_write_tx_uses_primary(void **state)
 {
     struct fx *f = *state;
@@ -529,6 +564,7 @@ static void test_memory_store(void **state)
         cmocka_unit_test(test_unique_violation_is_exists),                                         \
         cmocka_unit_test(test_bad_sql_and_arg_count),                                              \
         cmocka_unit_test(test_transaction_commit_and_rollback),                                    \
+        cmocka_unit_test(test_after_commit_runs_only_on_commit),                                   \
         cmocka_unit_test(test_read_inside_write_tx_uses_primary),                                  \
         cmocka_unit_test(test_upsert_and_insert_ignore),                                           \
         cmocka_unit_test(test_query_first_and_paging),                                             \
