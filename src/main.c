@@ -1,7 +1,6 @@
 /* qnlive: startup order, signals and graceful drain; nothing else. */
 #define LOG_MODULE "main"
 
-#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -107,20 +106,8 @@ static int serve(struct app *a, sigset_t *set)
     return 0;
 }
 
-/* glibc gives each thread that allocates concurrently an arena of its own, up to 8 per core,
- * and memory freed into one arena is not reused by the others: with a handler pool of 16
- * threads the resident size grew with every burst of load (37-39 MB after the benchmarks).
- * Two arenas keep the contention low on this kind of machine and bound the growth. */
-static void bound_malloc_arenas(void)
-{
-    enum { MALLOC_ARENAS_MAX = 2 };
-    if (!getenv("MALLOC_ARENA_MAX"))
-        mallopt(M_ARENA_MAX, MALLOC_ARENAS_MAX);
-}
-
 int main(int argc, char **argv)
 {
-    bound_malloc_arenas();
     if (argc > 1 && strcmp(argv[1], "admin") == 0)
         return admin_cli_main(argc - 1, argv + 1);
     struct options o = {0};
