@@ -50,7 +50,6 @@ def own_mariadb():
     shutil.rmtree(d, ignore_errors=True)
 
 
-@needs_mysql
 def uncached_user(srv, user_id):
     """A user whose row only the database holds (registered, never read through the server),
     and a client token for it made here: its lookups need the database."""
@@ -59,6 +58,7 @@ def uncached_user(srv, user_id):
                      "Role": ""})
 
 
+@needs_mysql
 def test_mariadb_down_then_back(own_mariadb):
     d, env = own_mariadb
     # the per-server database lives on this private MariaDB
