@@ -287,6 +287,12 @@ struct cache_batch *cache_batch_new(struct arena *a);
  * done. An empty current group is reused. */
 void cache_batch_group(struct cache_batch *b, bool atomic);
 
+/* Starts a new atomic group whose commands after the first run only when the first one answers
+ * something other than nil or the integer 0 (e.g. "only while this member is in the set"); the
+ * commands left out answer nil. Plain commands only (not the *_if_eq ones). One script call on
+ * Redis, one pass under the shard lock in memory. */
+void cache_batch_group_guarded(struct cache_batch *b);
+
 /* Number of commands added so far. */
 size_t cache_batch_len(const struct cache_batch *b);
 
@@ -315,6 +321,9 @@ size_t cache_batch_getset(struct cache_batch *b, const char *key, const char *va
 size_t cache_batch_del(struct cache_batch *b, const char *key);
 /* Deletes key only while it holds `value` (compare-and-delete): 1 when deleted, else 0. */
 size_t cache_batch_del_if_eq(struct cache_batch *b, const char *key, const char *value);
+/* Sets key to value only while it holds `expected` (compare-and-swap): 1 when set, else 0. */
+size_t cache_batch_set_if_eq(struct cache_batch *b, const char *key, const char *expected,
+                             const char *value);
 size_t cache_batch_incrby(struct cache_batch *b, const char *key, int64_t delta);
 /* PEXPIRE: 1 when the key exists, else 0. */
 size_t cache_batch_pexpire(struct cache_batch *b, const char *key, int64_t ttl_ms);

@@ -24,10 +24,17 @@ static struct cache_group *current_group(struct cache_batch *b)
     return &b->groups[b->n_groups - 1];
 }
 
+void cache_batch_group_guarded(struct cache_batch *b)
+{
+    cache_batch_group(b, true);
+    b->groups[b->n_groups - 1].guarded = true;
+}
+
 void cache_batch_group(struct cache_batch *b, bool atomic)
 {
     if (b->n_groups && b->groups[b->n_groups - 1].count == 0) {
         b->groups[b->n_groups - 1].atomic = atomic;
+        b->groups[b->n_groups - 1].guarded = false;
         return;
     }
     if (b->n_groups == b->cap_groups) {
@@ -155,6 +162,12 @@ size_t cache_batch_del(struct cache_batch *b, const char *key)
 size_t cache_batch_del_if_eq(struct cache_batch *b, const char *key, const char *value)
 {
     return add_kv(b, CK_DEL_IF_EQ, key, NULL, value, 0, 0);
+}
+
+size_t cache_batch_set_if_eq(struct cache_batch *b, const char *key, const char *expected,
+                             const char *value)
+{
+    return add_kv(b, CK_SET_IF_EQ, key, expected, value, 0, 0);
 }
 
 size_t cache_batch_incrby(struct cache_batch *b, const char *key, int64_t delta)

@@ -61,6 +61,7 @@ enum cache_cmd_kind {
     CK_GETSET,
     CK_DEL,
     CK_DEL_IF_EQ,
+    CK_SET_IF_EQ,
     CK_INCRBY,
     CK_PEXPIRE,
     CK_HGET,
@@ -92,6 +93,7 @@ struct cache_cmd {
 struct cache_group {
     size_t first, count; /* commands [first, first + count) */
     bool atomic;
+    bool guarded; /* atomic, and the first command decides whether the others run */
 };
 
 struct cache_batch {

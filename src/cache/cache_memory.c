@@ -856,6 +856,25 @@ static err_t run_getset(struct cache *c, struct arena *a, const struct cache_cmd
     return err;
 }
 
+static err_t run_set_if_eq(struct cache *c, struct arena *a, const struct cache_cmd *cmd,
+                           struct cache_reply *r)
+{
+    uint64_t h;
+    struct shard *s = enter(c, cmd->key, &h); /* recursive: compare and set as one step */
+    char *data = NULL;
+    size_t len = 0;
+    bool found = false;
+    err_t err = mem_get(c, cmd->key, a, &data, &len, &found);
+    bool same = !err && found && len == strlen(cmd->arg) && memcmp(data, cmd->arg, len) == 0;
+
+    if (same)
+        err = mem_set(c, cmd->key, cmd->val, cmd->len, 0);
+    if (!err)
+        reply_int(r, same);
+    leave(s);
+    return err;
+}
+
 static err_t run_collection(struct cache *c, struct arena *a, const struct cache_cmd *cmd,
                             struct cache_reply *r)
 {
@@ -933,6 +952,8 @@ static err_t run_cmd(struct cache *c, struct arena *a, const struct cache_cmd *c
         return run_bulk(c, a, cmd, r);
     case CK_GETSET:
         return run_getset(c, a, cmd, r);
+    case CK_SET_IF_EQ:
+        return run_set_if_eq(c, a, cmd, r);
     case CK_SET:
         reply_str(a, r, "OK", 2);
         return mem_set(c, cmd->key, cmd->val, cmd->len, cmd->n1);
@@ -955,6 +976,11 @@ static err_t run_cmd(struct cache *c, struct arena *a, const struct cache_cmd *c
     }
 }
 
+static bool guard_failed(const struct cache_reply *r)
+{
+    return r->type == CACHE_REPLY_NIL || (r->type == CACHE_REPLY_INT && r->integer == 0);
+}
+
 /* Runs each group in turn; an atomic group holds its shard's lock throughout (every key of a
  * group shares its tag, hence its shard). A refused command becomes an error reply. */
 static err_t mem_batch(struct cache *c, struct cache_batch *b)
@@ -970,6 +996,8 @@ static err_t mem_batch(struct cache *c, struct cache_batch *b)
             struct cache_reply *r = &b->replies[i];
 
             memset(r, 0, sizeof(*r));
+            if (gr->guarded && i > gr->first && guard_failed(&b->replies[gr->first]))
+                continue; /* left out: nil */
             if (run_cmd(c, b->a, &b->cmds[i], r)) {
                 memset(r, 0, sizeof(*r));
                 r->type = CACHE_REPLY_ERROR;

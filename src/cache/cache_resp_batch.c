@@ -19,6 +19,25 @@ static const char DEL_IF_EQ_LUA[] =
     "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) "
     "else return 0 end";
 
+/* Compare-and-swap. */
+static const char SET_IF_EQ_LUA[] =
+    "if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('set', KEYS[1], ARGV[2]) "
+    "return 1 else return 0 end";
+
+/* A guarded group as one script: KEYS are the commands' keys in order; ARGV holds, per
+ * command, the number of its arguments after the key, its name and those arguments. The
+ * replies come back as one array, nil (false) for the commands left out. */
+static const char GUARDED_LUA[] = "local out, a = {}, 1 "
+                                  "for i = 1, #KEYS do "
+                                  "local n = tonumber(ARGV[a]) "
+                                  "local argv = {ARGV[a + 1], KEYS[i]} "
+                                  "for j = 1, n do argv[j + 2] = ARGV[a + 1 + j] end "
+                                  "a = a + 2 + n "
+                                  "out[i] = redis.pcall(unpack(argv)) "
+                                  "if i == 1 and (out[1] == false or out[1] == 0) then "
+                                  "for k = 2, #KEYS do out[k] = false end return out end "
+                                  "end return out";
+
 enum { ARGV_MAX = 8 };
 
 struct argv_builder {
@@ -59,6 +78,10 @@ static void push_args(struct argv_builder *ab, const struct cache_cmd *c)
         }
         break;
     case CK_DEL_IF_EQ:
+        push(ab, c->val, c->len);
+        break;
+    case CK_SET_IF_EQ:
+        push_str(ab, c->arg);
         push(ab, c->val, c->len);
         break;
     case CK_INCRBY:
@@ -111,6 +134,7 @@ static const char *const CMD_NAMES[] = {
     [CK_GETSET] = "SET",
     [CK_DEL] = "DEL",
     [CK_DEL_IF_EQ] = NULL,
+    [CK_SET_IF_EQ] = NULL,
     [CK_INCRBY] = "INCRBY",
     [CK_PEXPIRE] = "PEXPIRE",
     [CK_HGET] = "HGET",
@@ -136,9 +160,9 @@ static void build_cmd(struct arena *a, const struct cache_cmd *c, struct resp_pi
                               .argv = arena_alloc(a, ARGV_MAX * sizeof(char *)),
                               .lens = arena_alloc(a, ARGV_MAX * sizeof(size_t))};
 
-    if (c->kind == CK_DEL_IF_EQ) {
+    if (c->kind == CK_DEL_IF_EQ || c->kind == CK_SET_IF_EQ) {
         push_str(&ab, "EVAL");
-        push_str(&ab, DEL_IF_EQ_LUA);
+        push_str(&ab, c->kind == CK_DEL_IF_EQ ? DEL_IF_EQ_LUA : SET_IF_EQ_LUA);
         push_str(&ab, "1");
     } else {
         push_str(&ab, CMD_NAMES[c->kind]);
@@ -162,6 +186,37 @@ static void build_word(struct arena *a, const char *word, struct resp_pipeline *
     pl->lens[pl->n++] = lens;
 }
 
+/* One EVAL of GUARDED_LUA carrying every command of the group. */
+static void build_guarded(struct arena *a, struct cache_batch *b, const struct cache_group *g,
+                          struct resp_pipeline *pl)
+{
+    struct resp_pipeline one = {.argc = arena_alloc(a, g->count * sizeof(int)),
+                                .argv = arena_alloc(a, g->count * sizeof(char **)),
+                                .lens = arena_alloc(a, g->count * sizeof(size_t *))};
+    int total = 3;
+    for (size_t k = 0; k < g->count; k++) {
+        build_cmd(a, &b->cmds[g->first + k], &one);
+        total += 1 + one.argc[k]; /* its key among KEYS; its count, name and args in ARGV */
+    }
+    struct argv_builder ab = {.a = a,
+                              .argv = arena_alloc(a, (size_t)total * sizeof(char *)),
+                              .lens = arena_alloc(a, (size_t)total * sizeof(size_t))};
+    push_str(&ab, "EVAL");
+    push_str(&ab, GUARDED_LUA);
+    push_int(&ab, (int64_t)g->count);
+    for (size_t k = 0; k < g->count; k++)
+        push(&ab, one.argv[k][1], one.lens[k][1]);
+    for (size_t k = 0; k < g->count; k++) {
+        push_int(&ab, one.argc[k] - 2);
+        push(&ab, one.argv[k][0], one.lens[k][0]);
+        for (int j = 2; j < one.argc[k]; j++)
+            push(&ab, one.argv[k][j], one.lens[k][j]);
+    }
+    pl->argc[pl->n] = ab.argc;
+    pl->argv[pl->n] = ab.argv;
+    pl->lens[pl->n++] = ab.lens;
+}
+
 void cache_resp_pipeline_build(struct cache_batch *b, const size_t *groups, size_t n_groups,
                                struct resp_pipeline *pl)
 {
@@ -177,6 +232,10 @@ void cache_resp_pipeline_build(struct cache_batch *b, const size_t *groups, size
     for (size_t i = 0; i < n_groups; i++) {
         const struct cache_group *g = &b->groups[groups[i]];
 
+        if (g->guarded) {
+            build_guarded(b->a, b, g, pl);
+            continue;
+        }
         if (g->atomic)
             build_word(b->a, "MULTI", pl);
         for (size_t k = g->first; k < g->first + g->count; k++)
@@ -247,6 +306,17 @@ static bool take_atomic(struct cache_batch *b, const struct cache_group *g, redi
     return true;
 }
 
+/* Takes the replies of a guarded group: the script's array, or one error for all. */
+static bool take_guarded(struct cache_batch *b, const struct cache_group *g, const redisReply *r)
+{
+    if (is_redirect(r))
+        return false;
+    bool whole = r->type == REDIS_REPLY_ARRAY && r->elements == g->count;
+    for (size_t k = 0; k < g->count; k++)
+        copy_reply(b->a, whole ? r->element[k] : r, &b->replies[g->first + k]);
+    return true;
+}
+
 void cache_resp_pipeline_take(struct cache_batch *b, const size_t *groups, size_t n_groups,
                               struct resp_pipeline *pl, bool *redirected)
 {
@@ -256,7 +326,10 @@ void cache_resp_pipeline_take(struct cache_batch *b, const size_t *groups, size_
         const struct cache_group *g = &b->groups[groups[i]];
         bool moved = false;
 
-        if (g->atomic) {
+        if (g->guarded) {
+            moved = !take_guarded(b, g, pl->replies[at]);
+            at++;
+        } else if (g->atomic) {
             moved = !take_atomic(b, g, &pl->replies[at]);
             at += g->count + 2;
         } else {

@@ -242,6 +242,11 @@ const char *store_backend_name(const struct store *s)
     return s->ops->name;
 }
 
+bool store_parallel_writes(const struct store *s)
+{
+    return strcmp(s->ops->name, "sqlite") != 0;
+}
+
 enum store_dialect store_dialect(const struct store_conn *c)
 {
     return c->pool->s->ops->dialect;

@@ -106,6 +106,10 @@ err_t store_migrate(struct store *s) MUST_USE;
 /* "mysql" or "sqlite". */
 const char *store_backend_name(const struct store *s);
 
+/* Whether concurrent write transactions make progress together (MySQL) rather than take turns
+ * on one database-wide lock (SQLite): a writer that batches work may then run several at once. */
+bool store_parallel_writes(const struct store *s);
+
 /* A snapshot of one connection pool, for metrics. */
 struct store_pool_usage {
     bool exists;     /* false: no read-only pool is configured */

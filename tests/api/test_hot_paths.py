@@ -157,3 +157,35 @@ def test_like_keys_always_get_a_ttl_and_acknowledged_likes_are_stored(srv):
     assert got == {"count": 7, "total": 7}
     for k in keys:
         assert int(redis("PTTL", k)[0]) > 0, k
+
+
+def test_a_refused_join_leaves_the_presence_as_it_was(srv):
+    a, v = user_token(srv, "hp_anchor6"), user_token(srv, "hp_viewer6")
+    here, stopped, other = create(srv, a), create(srv, a), create(srv, a)
+    for lid in (here, stopped, other):
+        assert_ok(client_call(srv, "PUT", "/client/live/room/" + lid, a, {}))
+    assert_ok(client_call(srv, "DELETE", "/client/live/room/" + stopped, a))
+    assert_ok(client_call(srv, "POST", "/client/live/room/user/" + here, v, {}))
+
+    def online(lid):
+        return assert_ok(client_call(srv, "GET", "/client/live/room/info/" + lid, v))[
+            "online_count"]
+    # the move happens in the round trip that reads the room; a refused join puts it back
+    assert_error(client_call(srv, "POST", "/client/live/room/user/" + stopped, v, {}), 500, 500,
+                 "live status error")
+    assert_error(client_call(srv, "POST", "/client/live/room/user/123456789", v, {}), 500, 500,
+                 "record not found")
+    assert assert_ok(client_call(srv, "GET", "/client/live/room/heartbeat/" + here, v)) == {
+        "live_id": here, "live_status": 1}
+    # the anchor started `other` last, so it is there, and the viewer is alone here
+    assert online(here) == 1 and online(stopped) == 0 and online(other) == 1
+    # an accepted join moves the single presence
+    assert_ok(client_call(srv, "POST", "/client/live/room/user/" + other, v, {}))
+    assert online(here) == 0 and online(other) == 2
+    assert_error(client_call(srv, "GET", "/client/live/room/heartbeat/" + here, v), 500, 500,
+                 "user not in live room")
+    # a refused join of a viewer in no room leaves it in none
+    assert_ok(client_call(srv, "DELETE", "/client/live/room/user/" + other, v))
+    assert_error(client_call(srv, "POST", "/client/live/room/user/" + stopped, v, {}), 500, 500,
+                 "live status error")
+    assert online(other) == 1 and online(stopped) == 0

@@ -20,7 +20,8 @@ import requests
 
 import qnlive_server
 from conftest import im_yaml
-from helpers import assert_error, assert_ok, client_call, server_call, user_token
+from helpers import (assert_error, assert_ok, client_call, make_jwt, now, server_call,
+                     user_token)
 from qnlive_server import ROOT, Server
 
 needs_mysql = pytest.mark.skipif(qnlive_server.BACKEND != "mysql",
@@ -49,6 +50,14 @@ def own_mariadb():
     shutil.rmtree(d, ignore_errors=True)
 
 
+def uncached_user(srv, user_id):
+    """A user whose row only the database holds (registered, never read through the server),
+    and a client token for it made here: its lookups need the database."""
+    assert_ok(server_call(srv, "POST", "/server/user/register", {"user_id": user_id}))
+    return make_jwt({"exp": now() + 600, "AppId": "a", "UserId": user_id, "DeviceId": "",
+                     "Role": ""})
+
+
 @needs_mysql
 def test_mariadb_down_then_back(own_mariadb):
     d, env = own_mariadb
@@ -62,27 +71,29 @@ def test_mariadb_down_then_back(own_mariadb):
     try:
         tok = user_token(s, "outage_u1")
         assert_ok(client_call(s, "GET", "/client/user/profile", tok))
+        cold = uncached_user(s, "outage_u2")
         script("mariadb.sh", "stop", os.path.join(d, "m"))
         t0 = time.time()
-        r = server_call(s, "GET", "/server/user/info/outage_u1")
+        r = server_call(s, "GET", "/server/user/info/outage_u2")
         assert_error(r, 503, 503)
         assert time.time() - t0 < 20, "a dead database must not hang requests"
         assert_error(requests.get(s.url("/readyz")), 503, 503)
         assert requests.get(s.url("/status")).status_code == 200
-        # whether auth still knows the user (its short cache) or cannot look it up, the answer
-        # is 503: a 401 would send the client to log in again
-        assert_error(client_call(s, "GET", "/client/user/profile", tok), 503, 503)
+        # a user the auth cannot look up gets 503: a 401 would send the client to log in again
+        assert_error(client_call(s, "GET", "/client/user/profile", cold), 503, 503)
         time.sleep(5.5)
-        assert_error(client_call(s, "GET", "/client/user/profile", tok), 503, 503)
+        assert_error(client_call(s, "GET", "/client/user/profile", cold), 503, 503)
+        # a user already in the shared cache keeps being served from it
+        assert_ok(client_call(s, "GET", "/client/user/profile", tok))
         script("mariadb.sh", "start", os.path.join(d, "m"))
         deadline = time.time() + 30
         while time.time() < deadline:
-            r = server_call(s, "GET", "/server/user/info/outage_u1")
+            r = server_call(s, "GET", "/server/user/info/outage_u2")
             if r.status_code == 200:
                 break
             time.sleep(0.5)
         assert_ok(r)
-        assert_ok(client_call(s, "GET", "/client/user/profile", tok))
+        assert_ok(client_call(s, "GET", "/client/user/profile", cold))
     finally:
         assert s.stop() == 0
 
@@ -247,20 +258,22 @@ def test_hung_mariadb_fails_fast_and_recovers(own_mariadb):
     try:
         tok = user_token(s, "frozen_u1")
         assert_ok(client_call(s, "GET", "/client/user/profile", tok))
+        cold = uncached_user(s, "frozen_u2")
         os.kill(db_pid, signal.SIGSTOP)
         probes = [Probe("status", lambda: requests.get(s.url("/status"), timeout=30)),
                   Probe("healthz", lambda: requests.get(s.url("/healthz"), timeout=30))]
         for p in probes:
             p.__enter__()
         try:
-            time.sleep(6)  # past the 5 s cache of token lookups: auth must ask the database
+            time.sleep(6)  # past the 5 s cache of token lookups
 
+            # users only the database knows: auth and the user routes must ask it
             def call(i):
                 t0 = time.monotonic()
                 if i % 2:
-                    r = client_call(s, "GET", "/client/user/profile", tok)
+                    r = client_call(s, "GET", "/client/user/profile", cold)
                 else:
-                    r = server_call(s, "GET", "/server/user/info/frozen_u1")
+                    r = server_call(s, "GET", "/server/user/info/frozen_u2")
                 return r, time.monotonic() - t0
 
             with concurrent.futures.ThreadPoolExecutor(40) as ex:
@@ -277,7 +290,7 @@ def test_hung_mariadb_fails_fast_and_recovers(own_mariadb):
         assert_served(probes, 2.0)
         deadline = time.time() + 30
         while time.time() < deadline:
-            r = server_call(s, "GET", "/server/user/info/frozen_u1")
+            r = server_call(s, "GET", "/server/user/info/frozen_u2")
             if r.status_code == 200:
                 break
             time.sleep(0.5)

@@ -11,6 +11,7 @@
 #include "app.h"
 #include "biz/like/like_int.h"
 #include "biz/like/like_store.h"
+#include "biz/live/live.h"
 #include "cache/cache.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -121,37 +122,122 @@ static err_t read_counts(struct app *a, struct arena *ar, const char *live_id, c
 
 /* One round trip to the cache: the increments, the TTLs and whether the hash holds the stored
  * counts, as one atomic group; then the group commit (like_commit.c) before the answer. */
-err_t like_add(struct like_mod *m, struct arena *ar, const char *live_id, const char *user_id,
-               int64_t count, struct like_result *out)
-{
-    struct app *a = m->app;
-    const char *key = like_key(ar, live_id), *seeded = seeded_key(ar, live_id);
+/* The increments of one like, added to b's current group; their reply indexes. */
+struct like_cmds {
+    size_t was_seeded, mine, total;
+};
 
-    if (count < 1 || count > LIKE_COUNT_MAX || strcmp(user_id, TOTAL_FIELD) == 0)
-        return ERR_BAD_REQUEST;
-    struct cache_batch *b = cache_batch_new(ar);
-    cache_batch_group(b, true);
-    size_t was_seeded = cache_batch_get(b, seeded);
-    size_t mine = cache_batch_hincrby(b, key, user_id, count);
-    size_t total = cache_batch_hincrby(b, key, TOTAL_FIELD, count);
+static void add_like_cmds(struct cache_batch *b, struct arena *ar, const char *live_id,
+                          const char *user_id, int64_t count, struct like_cmds *k)
+{
+    const char *key = like_key(ar, live_id), *seeded = seeded_key(ar, live_id);
+    k->was_seeded = cache_batch_get(b, seeded);
+    k->mine = cache_batch_hincrby(b, key, user_id, count);
+    k->total = cache_batch_hincrby(b, key, TOTAL_FIELD, count);
     cache_batch_pexpire(b, key, LIKE_TTL_S * 1000LL);
     cache_batch_pexpire(b, seeded, LIKE_TTL_S * 1000LL);
-    err_t err = cache_batch_run(a->cache, b);
-    if (err)
-        return err;
-    if (cache_batch_reply(b, mine)->type != CACHE_REPLY_INT ||
-        cache_batch_reply(b, total)->type != CACHE_REPLY_INT)
-        return ERR_INTERNAL;
-    out->count = cache_batch_int(b, mine, 0);
-    out->total = cache_batch_int(b, total, 0);
-    /* a hash that lost its stored counts (cache restart, eviction): add them, then re-read */
-    if (!cache_batch_str(b, was_seeded)) {
+}
+
+static bool counted(const struct cache_batch *b, const struct like_cmds *k)
+{
+    return cache_batch_reply(b, k->mine)->type == CACHE_REPLY_INT &&
+           cache_batch_reply(b, k->total)->type == CACHE_REPLY_INT;
+}
+
+/* After the increments ran: re-seeds a hash that lost its stored counts (cache restart,
+ * eviction) and re-reads them, then stores the like (group commit) before it is answered. */
+static err_t complete(struct like_mod *m, struct arena *ar, const char *live_id,
+                      const char *user_id, int64_t count, const struct cache_batch *b,
+                      const struct like_cmds *k, struct like_result *out)
+{
+    err_t err = ERR_OK;
+    out->count = cache_batch_int(b, k->mine, 0);
+    out->total = cache_batch_int(b, k->total, 0);
+    if (!cache_batch_str(b, k->was_seeded)) {
         err = ensure_seeded(m, ar, live_id);
         if (!err)
-            err = read_counts(a, ar, live_id, user_id, out);
+            err = read_counts(m->app, ar, live_id, user_id, out);
     }
     if (!err)
         err = like_commit_wait(m, live_id, user_id, out->count);
     metrics_add(METRICS_LIKES, err ? 0 : count);
     return err;
+}
+
+static bool valid(const char *user_id, int64_t count)
+{
+    return count >= 1 && count <= LIKE_COUNT_MAX && strcmp(user_id, TOTAL_FIELD) != 0;
+}
+
+err_t like_add(struct like_mod *m, struct arena *ar, const char *live_id, const char *user_id,
+               int64_t count, struct like_result *out)
+{
+    struct like_cmds k;
+    if (!valid(user_id, count))
+        return ERR_BAD_REQUEST;
+    struct cache_batch *b = cache_batch_new(ar);
+    cache_batch_group(b, true);
+    add_like_cmds(b, ar, live_id, user_id, count, &k);
+    err_t err = cache_batch_run(m->app->cache, b);
+    if (err)
+        return err;
+    if (!counted(b, &k))
+        return ERR_INTERNAL;
+    return complete(m, ar, live_id, user_id, count, b, &k, out);
+}
+
+/* The checks first, then the like: two round trips. */
+static err_t like_checked_first(struct like_mod *m, struct arena *ar, const char *live_id,
+                                const char *user_id, int64_t count, struct live_room *room,
+                                struct like_result *out, enum like_refusal *why)
+{
+    bool in_room = false;
+    err_t err = live_find_for(m->app, ar, live_id, user_id, room, &in_room);
+    *why = err == ERR_NOT_FOUND                            ? LIKE_NO_ROOM
+           : !err && strcmp(room->anchor_id, user_id) == 0 ? LIKE_SELF
+           : !err && !in_room                              ? LIKE_NOT_IN_ROOM
+                                                           : LIKE_TAKEN;
+    if (err == ERR_NOT_FOUND || *why != LIKE_TAKEN)
+        return ERR_OK;
+    return err ? err : like_add(m, ar, live_id, user_id, count, out);
+}
+
+/* Takes back the increments of a like whose room turned out to be gone. */
+static void uncount(struct like_mod *m, struct arena *ar, const char *live_id, const char *user_id,
+                    int64_t count)
+{
+    struct cache_batch *b = cache_batch_new(ar);
+    cache_batch_group(b, true);
+    cache_batch_hincrby(b, like_key(ar, live_id), user_id, -count);
+    cache_batch_hincrby(b, like_key(ar, live_id), TOTAL_FIELD, -count);
+    if (cache_batch_run(m->app->cache, b))
+        log_warn("like counters of gone room %s not taken back", live_id);
+}
+
+/* The room's generation and, guarded by the membership test, the increments: one round trip.
+ * The anchor never changes, so this node's last copy of the room tells a self-like apart
+ * before anything is counted; a room gone meanwhile is seen under the generation read. */
+err_t like_in_room(struct like_mod *m, struct arena *ar, const char *live_id, const char *user_id,
+                   int64_t count, struct live_room *room, struct like_result *out,
+                   enum like_refusal *why)
+{
+    struct like_cmds k;
+    if (!valid(user_id, count))
+        return ERR_BAD_REQUEST;
+    if (!live_room_peek(m->app, ar, live_id, room) || strcmp(room->anchor_id, user_id) == 0)
+        return like_checked_first(m, ar, live_id, user_id, count, room, out, why);
+    struct cache_batch *b = cache_batch_new(ar);
+    size_t gen = live_room_gen_cmd(b, ar, live_id);
+    cache_batch_group_guarded(b);
+    live_member_cmd(b, ar, live_id, user_id);
+    add_like_cmds(b, ar, live_id, user_id, count, &k);
+    err_t err = cache_batch_run(m->app->cache, b);
+    if (!err)
+        err = live_room_at(m->app, ar, live_id, b, gen, room);
+    *why = err == ERR_NOT_FOUND ? LIKE_NO_ROOM : !counted(b, &k) ? LIKE_NOT_IN_ROOM : LIKE_TAKEN;
+    if (err == ERR_NOT_FOUND && counted(b, &k))
+        uncount(m, ar, live_id, user_id, count);
+    if (err == ERR_NOT_FOUND || (!err && *why != LIKE_TAKEN))
+        return ERR_OK;
+    return err ? err : complete(m, ar, live_id, user_id, count, b, &k, out);
 }

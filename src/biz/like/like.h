@@ -18,6 +18,7 @@
 struct app;
 struct arena;
 struct like_mod;
+struct live_room;
 
 enum {
     LIKE_COUNT_MAX = 1000, /* likes one request may add; 0 or absent means 1 */
@@ -38,6 +39,18 @@ struct like_result {
  * database (re-seeding) is unreachable. */
 err_t like_add(struct like_mod *m, struct arena *ar, const char *live_id, const char *user_id,
                int64_t count, struct like_result *out) MUST_USE;
+
+/* Why like_in_room refused a like (the reference's wording is the route's business). */
+enum like_refusal { LIKE_TAKEN, LIKE_NO_ROOM, LIKE_SELF, LIKE_NOT_IN_ROOM };
+
+/* A like with the room's checks: the room must exist, the liker must be in it and not be its
+ * anchor. Checks and counters take one cache round trip when this node knows the room's anchor
+ * (the member test guards the increments), else the checks go first. On ERR_OK, *why tells
+ * whether it was taken (then *out has the counts, and *room the room's row) or refused. Same
+ * errors as like_add. */
+err_t like_in_room(struct like_mod *m, struct arena *ar, const char *live_id, const char *user_id,
+                   int64_t count, struct live_room *room, struct like_result *out,
+                   enum like_refusal *why) MUST_USE;
 
 /* Registers the like route, the like committer and the KeepCacheLikes job. */
 void like_module_register(struct app *a);

@@ -1,8 +1,16 @@
 /* Group commit of likes: a like is acknowledged only once its cumulative count is in the
- * database, so neither a cache restart nor a node crash loses it. One committer writes whatever
+ * database, so neither a cache restart nor a node crash loses it. A committer writes whatever
  * is queued as one multi-row upsert; the likes that arrive while it writes go together in the
  * next one, so a statement carries more rows the busier the room, and a quiet like waits for
- * one commit only. Each request waits for the commit that carries its row. */
+ * one commit only. Each request waits for the commit that carries its row.
+ *
+ * A commit's time is mostly the database's log flush, during which a single committer would
+ * leave the next rows waiting: a few committers take turns, so a new batch starts while the
+ * previous one flushes (the database merges their flushes; SQLite, whose writers take turns,
+ * keeps one committer). Rows carry cumulative counts and
+ * the upsert keeps the larger one, so two batches may hold the same user's row in any order;
+ * each batch is sorted so concurrent ones lock rows in the same order, and a failed batch is
+ * written once more before its likes fail. */
 #define LOG_MODULE "like"
 
 #include <pthread.h>
@@ -21,6 +29,7 @@
 
 enum {
     ROWS_MAX = 256, /* rows per statement; more wait for the next commit */
+    COMMITTERS = 3,
 };
 
 /* One waiting request: its row, and the outcome the committer writes back. */
@@ -38,22 +47,40 @@ struct like_commit {
     struct like_waiter *head, **tail;
     size_t n;
     bool stopping;
-    pthread_t thread;
+    pthread_t threads[COMMITTERS];
+    size_t n_threads;
     struct app *app;
 };
 
-/* Writes up to ROWS_MAX rows in one statement. */
-static err_t write_rows(struct app *a, struct like_waiter *w, size_t n)
+static int cmp_rows(const void *x, const void *y)
 {
-    struct arena *ar = arena_new();
-    struct like_put *rows = arena_alloc(ar, n * sizeof(*rows));
+    const struct like_put *a = x, *b = y;
+    int c = strcmp(a->live_id, b->live_id);
+    return c ? c : strcmp(a->user_id, b->user_id);
+}
+
+static err_t write_once(struct app *a, struct arena *ar, const struct like_put *rows, size_t n)
+{
     struct store_conn *c = NULL;
-    for (size_t i = 0; i < n; i++, w = w->next)
-        rows[i] = w->row;
     err_t err = store_acquire(a->store, false, &c);
     if (!err)
         err = like_store_put_many(c, ar, rows, n, clock_now_s(a->clock));
     store_release(c);
+    return err;
+}
+
+/* Writes up to ROWS_MAX rows in one statement, sorted; a failure (e.g. a deadlock with another
+ * node's batch) is retried once, which is safe as the counts only grow. */
+static err_t write_rows(struct app *a, struct like_waiter *w, size_t n)
+{
+    struct arena *ar = arena_new();
+    struct like_put *rows = arena_alloc(ar, n * sizeof(*rows));
+    for (size_t i = 0; i < n; i++, w = w->next)
+        rows[i] = w->row;
+    qsort(rows, n, sizeof(*rows), cmp_rows);
+    err_t err = write_once(a, ar, rows, n);
+    if (err && err != ERR_UNAVAILABLE)
+        err = write_once(a, ar, rows, n);
     arena_free(&ar);
     return err;
 }
@@ -130,9 +157,10 @@ static void like_mod_free(void *self)
     struct like_commit *lc = m->commit;
     pthread_mutex_lock(&lc->mu);
     lc->stopping = true;
-    pthread_cond_signal(&lc->work);
+    pthread_cond_broadcast(&lc->work);
     pthread_mutex_unlock(&lc->mu);
-    pthread_join(lc->thread, NULL);
+    for (size_t i = 0; i < lc->n_threads; i++)
+        pthread_join(lc->threads[i], NULL);
     pthread_mutex_destroy(&lc->mu);
     pthread_cond_destroy(&lc->work);
     free(lc);
@@ -147,9 +175,12 @@ struct like_mod *like_mod_new(struct app *a)
     pthread_cond_init(&lc->work, NULL);
     lc->tail = &lc->head;
     lc->app = a;
-    if (pthread_create(&lc->thread, NULL, committer, lc) != 0) {
-        log_error("cannot start the like committer");
-        abort(); /* no thread at start-up: nothing sensible to serve likes with */
+    lc->n_threads = store_parallel_writes(a->store) ? COMMITTERS : 1;
+    for (size_t i = 0; i < lc->n_threads; i++) {
+        if (pthread_create(&lc->threads[i], NULL, committer, lc) != 0) {
+            log_error("cannot start the like committers");
+            abort(); /* no thread at start-up: nothing sensible to serve likes with */
+        }
     }
     m->app = a;
     m->commit = lc;

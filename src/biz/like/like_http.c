@@ -53,26 +53,23 @@ static err_t handle_like(struct req *r)
     const char *live_id = req_param(r, "live_id");
     struct live_room room;
     struct like_result res;
-    bool in_room = false;
+    enum like_refusal why = LIKE_TAKEN;
     int64_t count = 0;
     err_t err = parse_count(r, &count);
 
     if (err)
         return err;
-    err = live_find_for(r->app, r->arena, live_id, r->user_id, &room, &in_room);
-    if (err == ERR_NOT_FOUND)
-        return req_fail(r, ERR_INTERNAL, "record not found");
-    if (err)
-        return req_fail_internal(r, err);
-    if (strcmp(room.anchor_id, r->user_id) == 0)
-        return req_fail(r, ERR_BAD_REQUEST, "anchor can not like self");
-    if (!in_room)
-        return req_fail(r, ERR_INTERNAL, "user not in live room");
-    err = like_add(r->self, r->arena, live_id, r->user_id, count, &res);
+    err = like_in_room(r->self, r->arena, live_id, r->user_id, count, &room, &res, &why);
     if (err == ERR_BAD_REQUEST)
         return req_fail(r, err, "invalid user id");
     if (err)
         return req_fail_internal(r, err);
+    if (why == LIKE_NO_ROOM)
+        return req_fail(r, ERR_INTERNAL, "record not found");
+    if (why == LIKE_SELF)
+        return req_fail(r, ERR_BAD_REQUEST, "anchor can not like self");
+    if (why == LIKE_NOT_IN_ROOM)
+        return req_fail(r, ERR_INTERNAL, "user not in live room");
     notify(r, &room, count);
     return req_ok(
         r, json_pack("{s:I, s:I}", "count", (json_int_t)res.count, "total", (json_int_t)res.total));

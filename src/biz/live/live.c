@@ -405,18 +405,35 @@ err_t live_start(struct app *a, struct arena *ar, const char *live_id, const cha
     return ERR_OK;
 }
 
-err_t live_join(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-                const struct live_views_gen *gen, struct live_room *room)
+void live_join_cmds(struct app *a, struct arena *ar, struct cache_batch *b, const char *live_id,
+                    const char *user_id, struct live_presence_move *m)
 {
-    char *prev = NULL;
-    /* the room is checked before the presence moves */
-    err_t err = gen ? live_room_cached(a, ar, live_id, gen, room) : room_now(a, ar, live_id, room);
+    live_presence_join_cmds(a, ar, b, live_id, user_id, m);
+}
+
+/* The presence moves in the same round trip as the room's generation is read, so the room is
+ * checked after the move, under that generation; a refused join is then undone. Another node
+ * may see the member for that moment, as it would if the room stopped just after the join. */
+err_t live_join_end(struct app *a, struct arena *ar, struct live_presence_move *m,
+                    const struct cache_batch *b, err_t run_err, err_t view_err,
+                    const struct live_views_gen *gen, struct live_room *room)
+{
+    if (run_err) {
+        if (run_err == ERR_UNAVAILABLE)
+            live_presence_outage(a);
+        metrics_add(METRICS_ROOM_JOINS, 0);
+        return run_err;
+    }
+    live_presence_join_take(a, ar, b, m);
+    err_t err = view_err ? view_err : live_room_cached(a, ar, m->live_id, gen, room);
     if (!err && room->status == LIVE_STATUS_OFF)
         err = ERR_ROOM_NOT_ON_AIR;
     if (!err)
-        err = live_presence_join(a, ar, live_id, user_id, &prev);
+        err = live_presence_join_finish(a, ar, m);
+    else if (live_presence_join_undo(a, ar, m))
+        log_warn("refused join of %s to %s not undone", m->user_id, m->live_id);
     if (!err)
-        live_presence_count_view(a, live_id, user_id);
+        live_presence_count_view(a, m->live_id, m->user_id);
     metrics_add(METRICS_ROOM_JOINS, !err);
     return err;
 }

@@ -105,6 +105,25 @@ void live_on_change(struct app *a, live_change_fn *fn);
 /* Registers the live routes and the room/presence timeout jobs. */
 void live_module_register(struct app *a);
 
+/* A room's checks in another module's cache round trip (likes). */
+struct cache_batch;
+
+/* The room's row as this node last cached it, whatever changed since: only for the fields a
+ * room never changes (live_id, anchor_id, chat_id). False when this node has none. */
+bool live_room_peek(struct app *a, struct arena *ar, const char *live_id, struct live_room *out);
+
+/* Adds the read of the room's view generation to b (a group of its own); returns its index. */
+size_t live_room_gen_cmd(struct cache_batch *b, struct arena *ar, const char *live_id);
+
+/* After b ran: the room as of the generation read by command i (ERR_NOT_FOUND when gone). */
+err_t live_room_at(struct app *a, struct arena *ar, const char *live_id,
+                   const struct cache_batch *b, size_t i, struct live_room *out) MUST_USE;
+
+/* Adds "is user_id in live_id" to b's current group: a reply other than nil means yes. Its keys
+ * share the room's hash slot ({live_id}), so it can guard a group of the room's keys. */
+size_t live_member_cmd(struct cache_batch *b, struct arena *ar, const char *live_id,
+                       const char *user_id);
+
 /* Writes other modules make to a room inside their own transaction on c (a read-write
  * connection): the row stays the live module's, which tells the room's cached views once c
  * commits. Store errors are returned. */

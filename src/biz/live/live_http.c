@@ -9,6 +9,7 @@
 #include "app.h"
 #include "biz/live/live_int.h"
 #include "biz/live/live_store.h"
+#include "cache/cache.h"
 #include "core/civil.h"
 #include "core/jv.h"
 #include "core/mem.h"
@@ -141,16 +142,20 @@ static err_t store_text(struct req *r, struct live_views_entry *e, json_t *data)
 
 /* The room info text with placeholders for its counts: cached, or loaded and remembered.
  * *no_anchor tells a room whose anchor profile is gone (answered 404, unlike a missing room). */
-static err_t info_template(struct req *r, const char *live_id, struct live_views_entry *e,
-                           bool *no_anchor)
+static const char *info_key(struct req *r, const char *live_id)
+{
+    return arena_printf(r->arena, "info:%s", live_id);
+}
+
+/* The rest of info_template once the lookup ran: a miss loads and remembers the text. */
+static err_t info_template_load(struct req *r, const char *live_id, struct live_views_entry *e,
+                                bool *no_anchor)
 {
     struct live_view v;
-    err_t err =
-        live_views_lookup(r->app, r->arena, live_id, arena_printf(r->arena, "info:%s", live_id), e);
     *no_anchor = false;
-    if (err || e->text)
-        return err;
-    err = live_view_load(r->app, r->arena, live_id, 0, &v);
+    if (e->text)
+        return ERR_OK;
+    err_t err = live_view_load(r->app, r->arena, live_id, 0, &v);
     if (err)
         return err;
     if (!v.has_anchor) {
@@ -165,6 +170,14 @@ static err_t info_template(struct req *r, const char *live_id, struct live_views
     e->live_ids[0] = live_id;
     e->anchor_ids[0] = v.room.anchor_id;
     return store_text(r, e, live_info_json(&v, false));
+}
+
+static err_t info_template(struct req *r, const char *live_id, struct live_views_entry *e,
+                           bool *no_anchor)
+{
+    err_t err = live_views_lookup(r->app, r->arena, live_id, info_key(r, live_id), e);
+    *no_anchor = false;
+    return err ? err : info_template_load(r, live_id, e, no_anchor);
 }
 
 /* The anchor's own view carries its push URL (signed when the room started). */
@@ -254,14 +267,20 @@ static err_t handle_server_stop(struct req *r)
 static err_t handle_join(struct req *r)
 {
     struct live_views_entry e;
+    struct live_presence_move m;
     struct live_room room;
     const char *id = req_param(r, "live_id");
-    bool no_anchor;
-    /* the room's view, generation and counts in one round trip; then the presence's */
-    err_t err = info_template(r, id, &e, &no_anchor);
-    struct live_views_gen gen = {.ok = e.usable, .gen = e.gen};
-    if (!err)
-        err = live_join(r->app, r->arena, id, r->user_id, &gen, &room);
+    bool no_anchor = false;
+    /* the room's view with its generation and counts, and the presence's move: one round trip */
+    struct cache_batch *b = cache_batch_new(r->arena);
+    live_views_lookup_cmds(r->app, r->arena, id, info_key(r, id), &e, b);
+    live_join_cmds(r->app, r->arena, b, id, r->user_id, &m);
+    err_t run_err = cache_batch_run(r->app->cache, b), err = ERR_OK;
+    if (!run_err) {
+        live_views_lookup_take(r->app, r->arena, &e, b);
+        err = info_template_load(r, id, &e, &no_anchor);
+    }
+    err = live_join_end(r->app, r->arena, &m, b, run_err, err, &e.room_gen, &room);
     if (no_anchor)
         return req_fail(r, ERR_NOT_FOUND, NULL);
     return err ? req_fail(r, client_error(err), NULL) : info_reply(r, &e, &room);

@@ -12,6 +12,8 @@
 #include "biz/user/user.h"
 
 struct live_views_gen;
+struct cache_batch;
+struct live_presence_move;
 struct textcache;
 struct live_presence;
 
@@ -76,10 +78,16 @@ err_t live_start(struct app *a, struct arena *ar, const char *live_id, const cha
  * ERR_NOT_ANCHOR. */
 err_t live_stop(struct app *a, struct arena *ar, const char *live_id, const char *user_id) MUST_USE;
 
-/* Joins the room (L7), leaving any other room first; *room gets the room's row, read under
- * the view generation gen when the caller has just read it (else NULL: read now). */
-err_t live_join(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-                const struct live_views_gen *gen, struct live_room *room) MUST_USE;
+/* Joins the room (L7), leaving any other room, in the round trip of the caller's batch b:
+ * live_join_cmds adds the presence move to b; after b ran (run_err: its outcome),
+ * live_join_end checks the room under its generation gen (*room gets its row) and completes
+ * the move, or undoes it when the join is refused: ERR_ROOM_NOT_ON_AIR, ERR_NOT_FOUND, or
+ * view_err (the caller's own failure to show the room). */
+void live_join_cmds(struct app *a, struct arena *ar, struct cache_batch *b, const char *live_id,
+                    const char *user_id, struct live_presence_move *m);
+err_t live_join_end(struct app *a, struct arena *ar, struct live_presence_move *m,
+                    const struct cache_batch *b, err_t run_err, err_t view_err,
+                    const struct live_views_gen *gen, struct live_room *room) MUST_USE;
 
 /* Leaves the room (L10); leaving a room one is not in succeeds. */
 err_t live_leave(struct app *a, const char *live_id, const char *user_id) MUST_USE;
@@ -157,6 +165,11 @@ struct live_views_entry {
     const char **live_ids, **anchor_ids;
     int64_t *counts; /* 2n: anchor in (0/1), online count */
     bool has_counts;
+    struct live_views_gen room_gen; /* the room's own generation (room info only) */
+    /* the lookup's commands in its batch */
+    size_t _gen_cmd, _first_count, _anchor_gen_cmd;
+    bool _by_anchor;
+    const char *_seen; /* the rooms of the last text under this key (peeked) */
 };
 
 /* Looks key up under the generation of live_id (NULL = the lists), reading the counts of the
@@ -164,6 +177,13 @@ struct live_views_entry {
  * when the shared cache cannot be read. */
 err_t live_views_lookup(struct app *a, struct arena *ar, const char *live_id, const char *key,
                         struct live_views_entry *e) MUST_USE;
+
+/* The same lookup in two halves, so that a caller can send other commands in its round trip:
+ * adds the lookup's commands to b, then, after b ran, reads their replies. */
+void live_views_lookup_cmds(struct app *a, struct arena *ar, const char *live_id, const char *key,
+                            struct live_views_entry *e, struct cache_batch *b);
+void live_views_lookup_take(struct app *a, struct arena *ar, struct live_views_entry *e,
+                            const struct cache_batch *b);
 
 /* Remembers e->text and its rooms (e->n, live_ids, anchor_ids) under the looked-up generation. */
 void live_views_store(struct app *a, struct arena *ar, struct live_views_entry *e);
@@ -196,6 +216,26 @@ void live_presence_close(struct live_mod *m);
 
 /* Remembers that a dependency failed now (timeouts then count silence from later on). */
 void live_presence_outage(struct app *a);
+
+/* A join in steps, so that its commands share a round trip with others: _cmds adds the move
+ * (the user's room swapped to live_id, the member added) to a batch; after the batch ran, _take
+ * reads the previous room; then _finish takes the user out of that room, or _undo puts the
+ * presence back as it was (a join refused after the move, e.g. the room turned out stopped). */
+struct live_presence_move {
+    const char *live_id, *user_id;
+    char *prev;  /* the other room the user was in (arena), or NULL */
+    bool was_in; /* the user was in live_id already */
+    size_t _swap;
+};
+void live_presence_join_cmds(struct app *a, struct arena *ar, struct cache_batch *b,
+                             const char *live_id, const char *user_id,
+                             struct live_presence_move *m);
+void live_presence_join_take(struct app *a, struct arena *ar, const struct cache_batch *b,
+                             struct live_presence_move *m);
+err_t live_presence_join_finish(struct app *a, struct arena *ar,
+                                const struct live_presence_move *m) MUST_USE;
+err_t live_presence_join_undo(struct app *a, struct arena *ar,
+                              const struct live_presence_move *m) MUST_USE;
 
 /* Puts the user in live_id; *prev gets the room it was taken out of (NULL when none). */
 err_t live_presence_join(struct app *a, struct arena *ar, const char *live_id, const char *user_id,

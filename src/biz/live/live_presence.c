@@ -107,6 +107,12 @@ void live_presence_count_view(struct app *a, const char *live_id, const char *us
     pthread_mutex_unlock(&p->mu);
 }
 
+size_t live_member_cmd(struct cache_batch *b, struct arena *ar, const char *live_id,
+                       const char *user_id)
+{
+    return cache_batch_zscore(b, live_hb_key(ar, live_id), user_id);
+}
+
 err_t live_presence_check(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
                           struct live_views_gen *gen, bool *in_room)
 {
@@ -122,27 +128,64 @@ err_t live_presence_check(struct app *a, struct arena *ar, const char *live_id, 
     return err;
 }
 
-err_t live_presence_join(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
-                         char **prev)
+void live_presence_join_cmds(struct app *a, struct arena *ar, struct cache_batch *b,
+                             const char *live_id, const char *user_id, struct live_presence_move *m)
 {
-    struct cache_batch *b = cache_batch_new(ar);
-    size_t swap = cache_batch_getset(b, user_key(ar, user_id), live_id);
+    *m = (struct live_presence_move){.live_id = live_id, .user_id = user_id};
+    cache_batch_group(b, false);
+    m->_swap = cache_batch_getset(b, user_key(ar, user_id), live_id);
     cache_batch_group(b, false);
     cache_batch_zadd(b, live_hb_key(ar, live_id), clock_now_ms(a->clock), user_id, false);
     cache_batch_group(b, false);
     cache_batch_sadd(b, ROOMS_KEY, live_id);
+}
+
+void live_presence_join_take(struct app *a, struct arena *ar, const struct cache_batch *b,
+                             struct live_presence_move *m)
+{
+    const char *was = cache_batch_str(b, m->_swap);
+    m->was_in = was && strcmp(was, m->live_id) == 0;
+    m->prev = was && *was && !m->was_in ? arena_strdup(ar, was) : NULL;
+    mark_dirty(a, m->user_id);
+}
+
+err_t live_presence_join_finish(struct app *a, struct arena *ar, const struct live_presence_move *m)
+{
+    if (!m->prev)
+        return ERR_OK;
+    /* the single presence moves: joining B leaves A */
+    struct cache_batch *b = cache_batch_new(ar);
+    cache_batch_zrem(b, live_hb_key(ar, m->prev), m->user_id);
+    return run(a, b);
+}
+
+err_t live_presence_join_undo(struct app *a, struct arena *ar, const struct live_presence_move *m)
+{
+    if (m->was_in)
+        return ERR_OK; /* a member already: nothing moved */
+    struct cache_batch *b = cache_batch_new(ar);
+    cache_batch_zrem(b, live_hb_key(ar, m->live_id), m->user_id);
+    cache_batch_group(b, false);
+    /* back to the previous room, unless the user has joined yet another one meanwhile */
+    if (m->prev)
+        cache_batch_set_if_eq(b, user_key(ar, m->user_id), m->live_id, m->prev);
+    else
+        cache_batch_del_if_eq(b, user_key(ar, m->user_id), m->live_id);
+    return run(a, b);
+}
+
+err_t live_presence_join(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
+                         char **prev)
+{
+    struct live_presence_move m;
+    struct cache_batch *b = cache_batch_new(ar);
+    live_presence_join_cmds(a, ar, b, live_id, user_id, &m);
     err_t err = run(a, b);
     if (err)
         return err;
-    const char *was = cache_batch_str(b, swap);
-    *prev = was && *was && strcmp(was, live_id) != 0 ? arena_strdup(ar, was) : NULL;
-    mark_dirty(a, user_id);
-    if (!*prev)
-        return ERR_OK;
-    /* the single presence moves: joining B leaves A */
-    b = cache_batch_new(ar);
-    cache_batch_zrem(b, live_hb_key(ar, *prev), user_id);
-    return run(a, b);
+    live_presence_join_take(a, ar, b, &m);
+    *prev = m.prev;
+    return live_presence_join_finish(a, ar, &m);
 }
 
 err_t live_presence_leave(struct app *a, struct arena *ar, const char *live_id, const char *user_id,

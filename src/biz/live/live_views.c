@@ -208,6 +208,29 @@ err_t live_room_cached(struct app *a, struct arena *ar, const char *live_id,
     return err;
 }
 
+bool live_room_peek(struct app *a, struct arena *ar, const char *live_id, struct live_room *out)
+{
+    const char *text;
+    size_t len;
+    return a->live->views &&
+           textcache_peek(a->live->views, arena_printf(ar, "room:%s", live_id), ar, &text, &len) &&
+           strcmp(text, "-") != 0 && room_from_text(ar, text, out);
+}
+
+size_t live_room_gen_cmd(struct cache_batch *b, struct arena *ar, const char *live_id)
+{
+    cache_batch_group(b, false);
+    return live_views_gen_cmd(b, ar, live_id);
+}
+
+err_t live_room_at(struct app *a, struct arena *ar, const char *live_id,
+                   const struct cache_batch *b, size_t i, struct live_room *out)
+{
+    struct live_views_gen gen;
+    live_views_gen_take(b, i, &gen);
+    return live_room_cached(a, ar, live_id, &gen, out);
+}
+
 /* "live_id anchor_id\n" per room of a cached text. */
 static const char *rooms_text(struct arena *ar, const struct live_views_entry *e)
 {
@@ -265,47 +288,62 @@ static void take_counts(const struct cache_batch *b, size_t first, struct live_v
     e->has_counts = true;
 }
 
-err_t live_views_lookup(struct app *a, struct arena *ar, const char *live_id, const char *key,
-                        struct live_views_entry *e)
+void live_views_lookup_cmds(struct app *a, struct arena *ar, const char *live_id, const char *key,
+                            struct live_views_entry *e, struct cache_batch *b)
 {
-    const char *meta_key = arena_printf(ar, "m:%s", key), *meta = NULL, *seen = NULL;
+    const char *meta_key = arena_printf(ar, "m:%s", key);
     size_t len;
     memset(e, 0, sizeof(*e));
     e->key = key;
     /* the rooms of the last text under this key, to read their counts in the same trip */
-    if (a->live->views && textcache_peek(a->live->views, meta_key, ar, &seen, &len))
-        parse_rooms(ar, seen, e);
-    struct cache_batch *b = cache_batch_new(ar);
-    size_t g = live_views_gen_cmd(b, ar, live_id);
-    size_t first = add_count_cmds(b, ar, e);
-    /* room info also shows its anchor's profile: its generation counts too */
-    bool by_anchor = live_id && e->n == 1;
+    if (a->live->views && textcache_peek(a->live->views, meta_key, ar, &e->_seen, &len))
+        parse_rooms(ar, e->_seen, e);
     cache_batch_group(b, false);
-    size_t ag = by_anchor ? cache_batch_get(b, anchor_gen_key(ar, e->anchor_ids[0])) : 0;
-    err_t err = cache_batch_run(a->cache, b);
-    if (err)
-        return err;
+    e->_gen_cmd = live_views_gen_cmd(b, ar, live_id);
+    e->_first_count = add_count_cmds(b, ar, e);
+    /* room info also shows its anchor's profile: its generation counts too */
+    e->_by_anchor = live_id && e->n == 1;
+    cache_batch_group(b, false);
+    if (e->_by_anchor)
+        e->_anchor_gen_cmd = cache_batch_get(b, anchor_gen_key(ar, e->anchor_ids[0]));
+}
+
+void live_views_lookup_take(struct app *a, struct arena *ar, struct live_views_entry *e,
+                            const struct cache_batch *b)
+{
+    const char *meta_key = arena_printf(ar, "m:%s", e->key), *meta = NULL;
     struct live_views_gen gen, agen = {.ok = true};
-    live_views_gen_take(b, g, &gen);
-    if (by_anchor)
-        live_views_gen_take(b, ag, &agen);
+    live_views_gen_take(b, e->_gen_cmd, &gen);
+    e->room_gen = gen;
+    if (e->_by_anchor)
+        live_views_gen_take(b, e->_anchor_gen_cmd, &agen);
     gen.ok = gen.ok && agen.ok;
     gen.gen += agen.gen; /* both only grow: any bump changes the sum */
     e->usable = a->live->views && gen.ok;
     e->gen = gen.gen;
     size_t meta_len;
-    if (!e->usable || !textcache_get(a->live->views, key, gen.gen, ar, &e->text, &e->len) ||
+    if (!e->usable || !textcache_get(a->live->views, e->key, gen.gen, ar, &e->text, &e->len) ||
         !textcache_get(a->live->views, meta_key, gen.gen, ar, &meta, &meta_len)) {
         e->text = NULL;
         e->n = 0; /* the rooms of a miss are the caller's to set */
-        return ERR_OK;
+        return;
     }
-    if (seen && strcmp(seen, meta) == 0) {
-        take_counts(b, first, e, ar);
-        return ERR_OK;
+    if (e->_seen && strcmp(e->_seen, meta) == 0) {
+        take_counts(b, e->_first_count, e, ar);
+        return;
     }
     parse_rooms(ar, meta, e);
-    return ERR_OK;
+}
+
+err_t live_views_lookup(struct app *a, struct arena *ar, const char *live_id, const char *key,
+                        struct live_views_entry *e)
+{
+    struct cache_batch *b = cache_batch_new(ar);
+    live_views_lookup_cmds(a, ar, live_id, key, e, b);
+    err_t err = cache_batch_run(a->cache, b);
+    if (!err)
+        live_views_lookup_take(a, ar, e, b);
+    return err;
 }
 
 void live_views_store(struct app *a, struct arena *ar, struct live_views_entry *e)

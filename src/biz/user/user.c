@@ -18,10 +18,11 @@
 #include "http/req.h"
 #include "store/store.h"
 
-err_t user_find(struct app *a, struct arena *ar, const char *user_id, struct user_row *out)
+static err_t find_in_store(struct app *a, struct arena *ar, bool replica, const char *user_id,
+                           struct user_row *out)
 {
     struct store_conn *c = NULL;
-    err_t err = store_acquire(a->store, true, &c);
+    err_t err = store_acquire(a->store, replica, &c);
     if (!err)
         err = user_store_find(c, ar, user_id, out);
     store_release(c);
@@ -32,11 +33,22 @@ err_t user_find(struct app *a, struct arena *ar, const char *user_id, struct use
 static err_t find_primary(struct app *a, struct arena *ar, const char *user_id,
                           struct user_row *out)
 {
-    struct store_conn *c = NULL;
-    err_t err = store_acquire(a->store, false, &c);
+    return find_in_store(a, ar, false, user_id, out);
+}
+
+/* The shared cache first; a miss reads the primary (a replica could still show the row from
+ * before the change that emptied the cache) and fills the cache. Without a readable cache, the
+ * replica answers as before. */
+err_t user_find(struct app *a, struct arena *ar, const char *user_id, struct user_row *out)
+{
+    struct user_cache_probe p;
+    if (user_cache_get(a, ar, user_id, out, &p) == ERR_OK && p.hit)
+        return ERR_OK;
+    if (!p.usable)
+        return find_in_store(a, ar, true, user_id, out);
+    err_t err = find_primary(a, ar, user_id, out);
     if (!err)
-        err = user_store_find(c, ar, user_id, out);
-    store_release(c);
+        user_cache_fill(a, ar, out, &p);
     return err;
 }
 
@@ -60,6 +72,10 @@ static err_t register_im(struct app *a, const char *user_id, struct user_row *u)
     if (!err)
         err = user_store_set_im(c, user_id, im_id, username, password, clock_now_s(a->clock));
     store_release(c);
+    if (!err) {
+        user_cache_changed(a, user_id);
+        live_views_anchor_changed(a, user_id); /* an anchor's brief shows its IM id */
+    }
     if (!err && u) {
         u->im_userid = im_id;
         u->im_username = "";
@@ -129,8 +145,10 @@ err_t user_update_profile(struct app *a, struct arena *ar, const char *user_id,
     if (!err)
         err = user_store_update(c, user_id, nick, avatar, ext, clock_now_s(a->clock));
     store_release(c);
-    if (!err)
+    if (!err) {
+        user_cache_changed(a, user_id);
         live_views_anchor_changed(a, user_id); /* room views show their anchor's profile */
+    }
     return err;
 }
 

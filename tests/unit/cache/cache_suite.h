@@ -420,6 +420,38 @@ static void test_batch(void **state)
     assert_int_equal(cache_batch_int(b, i[8], -1), 1);
     assert_int_equal(cache_batch_reply(b, i[9])->type, CACHE_REPLY_NIL);
 
+    /* compare-and-swap: only the holder of the expected value replaces it */
+    b = cache_batch_new(fx->a);
+    i[0] = cache_batch_set_if_eq(b, uk, "R1", "R2"); /* missing key */
+    i[1] = cache_batch_set(b, uk, "R1", 2, 0);
+    i[2] = cache_batch_set_if_eq(b, uk, "R9", "R2");
+    i[3] = cache_batch_set_if_eq(b, uk, "R1", "R3");
+    i[4] = cache_batch_get(b, uk);
+    i[5] = cache_batch_del(b, uk);
+    assert_int_equal(cache_batch_run(fx->c, b), ERR_OK);
+    assert_int_equal(cache_batch_int(b, i[0], -1), 0);
+    assert_int_equal(cache_batch_int(b, i[2], -1), 0);
+    assert_int_equal(cache_batch_int(b, i[3], -1), 1);
+    assert_string_equal(cache_batch_str(b, i[4]), "R3");
+
+    /* a guarded group runs past its first command only when that one found something */
+    b = cache_batch_new(fx->a);
+    cache_batch_group_guarded(b);
+    i[0] = cache_batch_zscore(b, zk, "nobody");
+    i[1] = cache_batch_hincrby(b, hk, "likes", 5);
+    cache_batch_group_guarded(b);
+    i[2] = cache_batch_zscore(b, zk, "c");
+    i[3] = cache_batch_hincrby(b, hk, "likes", 2);
+    i[4] = cache_batch_pexpire(b, hk, 60000);
+    i[5] = cache_batch_zrevrange(b, zk, 0, -1);
+    assert_int_equal(cache_batch_run(fx->c, b), ERR_OK);
+    assert_int_equal(cache_batch_reply(b, i[0])->type, CACHE_REPLY_NIL);
+    assert_int_equal(cache_batch_reply(b, i[1])->type, CACHE_REPLY_NIL); /* left out */
+    assert_string_equal(cache_batch_str(b, i[2]), "30");
+    assert_int_equal(cache_batch_int(b, i[3], -1), 5); /* 3 before, + 2 */
+    assert_int_equal(cache_batch_int(b, i[4], -1), 1);
+    assert_int_equal(cache_batch_reply(b, i[5])->n, 2);
+
     /* a group whose keys are in different slots is refused before anything runs */
     b = cache_batch_new(fx->a);
     cache_batch_get(b, zk);
