@@ -162,6 +162,7 @@ err_t app_open(struct app *a, char *errbuf, size_t errlen)
             return err;
     }
     a->auth_users = textcache_new(AUTH_USERS_CAPACITY, AUTH_USERS_TTL_MS);
+    textcache_follow_clock(a->auth_users, a->clock);
     a->router = router_new();
     a->cron = cron_for(a);
     biz_register_all(a);

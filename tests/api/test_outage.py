@@ -20,7 +20,7 @@ import requests
 
 import qnlive_server
 from conftest import im_yaml
-from helpers import assert_error, assert_ok, client_call, server_call, user_token
+from helpers import advance_clock, assert_error, assert_ok, client_call, server_call, user_token
 from qnlive_server import ROOT, Server
 
 needs_mysql = pytest.mark.skipif(qnlive_server.BACKEND != "mysql",
@@ -72,7 +72,7 @@ def test_mariadb_down_then_back(own_mariadb):
         # whether auth still knows the user (its short cache) or cannot look it up, the answer
         # is 503: a 401 would send the client to log in again
         assert_error(client_call(s, "GET", "/client/user/profile", tok), 503, 503)
-        time.sleep(5.5)
+        advance_clock(s, 6)  # past the 5 s cache of token lookups: auth must ask the database
         assert_error(client_call(s, "GET", "/client/user/profile", tok), 503, 503)
         script("mariadb.sh", "start", os.path.join(d, "m"))
         deadline = time.time() + 30
@@ -253,7 +253,7 @@ def test_hung_mariadb_fails_fast_and_recovers(own_mariadb):
         for p in probes:
             p.__enter__()
         try:
-            time.sleep(6)  # past the 5 s cache of token lookups: auth must ask the database
+            advance_clock(s, 6)  # past the 5 s cache of token lookups: auth must ask the database
 
             def call(i):
                 t0 = time.monotonic()
