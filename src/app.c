@@ -63,11 +63,20 @@ static void warn_insecure_settings(const struct conf *cf)
     log_features_off(cf);
 }
 
+/* A lock already held under this runner's own name is a leftover: cron never asks twice for a
+ * lock it holds, so the key was left by an acquire whose answer timed out after it reached the
+ * cache (or by a release that never arrived). It is taken back at once instead of blocking the
+ * job until the key expires. */
 static bool cron_lock_acquire(void *ud, const char *key, const char *owner, int64_t ttl_ms,
                               err_t *err)
 {
     bool got = false;
+    bool released = false;
     *err = cache_lock_acquire(ud, key, owner, ttl_ms, &got);
+    if (!*err && !got)
+        *err = cache_lock_release_ex(ud, key, owner, &released);
+    if (!*err && released)
+        *err = cache_lock_acquire(ud, key, owner, ttl_ms, &got);
     return !*err && got;
 }
 
@@ -75,6 +84,17 @@ static void cron_lock_release(void *ud, const char *key, const char *owner)
 {
     if (cache_lock_release(ud, key, owner))
         log_warn("cron lock %s not released; it expires by itself", key);
+}
+
+/* The cron runner reads the business clock, so a test build that moves it sees periods pass. */
+static int64_t cron_mono_ms(void *clock)
+{
+    return clock_mono_ms(clock);
+}
+
+static int64_t cron_wall_ms(void *clock)
+{
+    return clock_now_ms(clock);
 }
 
 /* Singleton jobs: with a shared cache, any node may run them under the lease (cron.single_task_node
@@ -86,6 +106,9 @@ static struct cron *cron_for(struct app *a)
         .node_id = a->conf.node.node_id,
         .single_task_node = a->conf.cron.single_task_node,
         .lock_scope = a->conf.mysql.n_databases ? a->conf.mysql.databases[0].database : NULL,
+        .mono_ms = cron_mono_ms,
+        .wall_ms = cron_wall_ms,
+        .clock_ud = a->clock,
     };
     if (a->conf.cache.enabled) {
         o.lock_acquire = cron_lock_acquire;

@@ -25,16 +25,21 @@ void clock_free(struct clock **cp)
     *cp = NULL;
 }
 
-static int64_t real_ms(void)
+static int64_t system_ms(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    clock_gettime(id, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int64_t clock_now_ms(const struct clock *c)
 {
-    return real_ms() + atomic_load(&c->shift_ms);
+    return system_ms(CLOCK_REALTIME) + atomic_load(&c->shift_ms);
+}
+
+int64_t clock_mono_ms(const struct clock *c)
+{
+    return system_ms(CLOCK_MONOTONIC) + atomic_load(&c->shift_ms);
 }
 
 int64_t clock_now_s(const struct clock *c)

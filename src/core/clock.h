@@ -20,6 +20,11 @@ void clock_free(struct clock **cp);
 int64_t clock_now_s(const struct clock *c);
 int64_t clock_now_ms(const struct clock *c);
 
+/* CLOCK_MONOTONIC in milliseconds, moved forward with the business clock: the schedule of
+ * periodic jobs and the singleton lease's grace, so that a test that moves the clock also sees
+ * the intervals pass. Not for measuring how long something took. */
+int64_t clock_mono_ms(const struct clock *c);
+
 /* The CLOCK_MONOTONIC instant `ms` milliseconds from now, for pthread_cond_timedwait on a
  * condition variable set to CLOCK_MONOTONIC. Not the business clock: waits must not jump when a
  * test moves that one. */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/mem.h"
 
 enum { TC_SHARDS = 16, TC_WAYS = 4, TC_KEY_MAX = 256 };
@@ -26,10 +27,13 @@ struct textcache {
     struct tc_shard shards[TC_SHARDS];
     size_t n_sets;
     int64_t ttl_ms;
+    const struct clock *clock; /* NULL: CLOCK_MONOTONIC */
 };
 
-static int64_t mono_ms(void)
+static int64_t now_ms(const struct textcache *c)
 {
+    if (c->clock)
+        return clock_mono_ms(c->clock);
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -55,6 +59,11 @@ struct textcache *textcache_new(size_t capacity, int64_t ttl_ms)
         c->shards[i].sets = xcalloc(c->n_sets * TC_WAYS, sizeof(struct tc_entry));
     }
     return c;
+}
+
+void textcache_follow_clock(struct textcache *c, const struct clock *clock)
+{
+    c->clock = clock;
 }
 
 void textcache_free(struct textcache **cp)
@@ -86,7 +95,7 @@ static bool lookup(struct textcache *c, const char *key, bool any_gen, int64_t g
 {
     struct tc_shard *sh;
     bool hit = false;
-    int64_t now = mono_ms();
+    int64_t now = now_ms(c);
     struct tc_entry *set = lock_set(c, key, &sh);
     for (int i = 0; i < TC_WAYS && !hit; i++) {
         struct tc_entry *e = &set[i];
@@ -133,7 +142,7 @@ void textcache_put(struct textcache *c, const char *key, int64_t gen, const char
     char *old = victim->text;
     memcpy(victim->key, key, klen + 1);
     victim->gen = gen;
-    victim->expires_ms = mono_ms() + c->ttl_ms;
+    victim->expires_ms = now_ms(c) + c->ttl_ms;
     victim->text = copy;
     victim->len = len;
     pthread_mutex_unlock(&sh->lock);

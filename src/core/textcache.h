@@ -11,10 +11,15 @@
 #include <stdint.h>
 
 struct arena;
+struct clock;
 struct textcache;
 
 /* A cache of about `capacity` entries valid for at most ttl_ms each. */
 struct textcache *textcache_new(size_t capacity, int64_t ttl_ms);
+
+/* Entries expire on `clock` (its monotonic reading, see clock_mono_ms) instead of the plain
+ * monotonic clock, so that a test build moving the clock sees them expire. Call before use. */
+void textcache_follow_clock(struct textcache *c, const struct clock *clock);
 
 /* Frees every entry; accepts NULL and NULLs the pointer. */
 void textcache_free(struct textcache **cp);

@@ -260,18 +260,21 @@ static void lease_release(struct cron *c)
     pthread_mutex_unlock(&c->lease_mu);
 }
 
-/* The shared path of ticks and cron_run_now: no overlap, lock for singletons, then execute. */
-static err_t run_job(struct cron *c, struct job_slot *s)
+/* The shared path of ticks and cron_run_now: no overlap, lock for singletons, then execute;
+ * *how says whether the job ran or why not. */
+static err_t run_job(struct cron *c, struct job_slot *s, enum cron_outcome *how)
 {
     bool idle = false;
     bool locked = false;
     err_t err = ERR_UNAVAILABLE;
 
+    *how = CRON_BUSY;
     if (!atomic_compare_exchange_strong(&s->running, &idle, true)) {
         atomic_fetch_add(&s->skipped_overlap, 1);
         log_debug("job %s still running: tick skipped", s->job.name);
         return ERR_UNAVAILABLE;
     }
+    *how = CRON_NOT_HERE;
     if (s->job.singleton && !singleton_turn(c)) {
         atomic_fetch_add(&s->skipped_lock, 1);
         log_debug("job %s: another node holds the singleton lease", s->job.name);
@@ -287,6 +290,7 @@ static err_t run_job(struct cron *c, struct job_slot *s)
             goto out;
         }
     }
+    *how = CRON_RAN;
     err = execute(s);
     if (locked && c->o.lock_release)
         c->o.lock_release(c->o.lock_ud, s->lock_key, c->owner);
@@ -310,7 +314,8 @@ static void *worker_main(void *arg)
             break;
         s->pending = false;
         pthread_mutex_unlock(&c->mu);
-        (void)run_job(c, s); /* the outcome is logged and counted inside */
+        enum cron_outcome how;
+        (void)run_job(c, s, &how); /* the outcome is logged and counted inside */
         pthread_mutex_lock(&c->mu);
     }
     pthread_mutex_unlock(&c->mu);
@@ -540,8 +545,9 @@ bool cron_stop(struct cron *c)
     c->leaked = !join_threads(c, true);
     /* Final runs (e.g. flushing buffered counters) happen once no worker can race them. */
     for (size_t i = 0; i < c->n_jobs && !c->leaked; i++) {
+        enum cron_outcome how;
         if (c->jobs[i]->enabled && c->jobs[i]->job.run_at_stop)
-            (void)run_job(c, c->jobs[i]);
+            (void)run_job(c, c->jobs[i], &how);
     }
     /* a graceful stop hands the singletons over at once instead of after the lease lapses */
     lease_release(c);
@@ -572,8 +578,12 @@ void cron_free(struct cron **cp)
     free(c);
 }
 
-err_t cron_run_now(struct cron *c, const char *name)
+err_t cron_run_now(struct cron *c, const char *name, enum cron_outcome *how)
 {
+    enum cron_outcome ignored;
+    if (!how)
+        how = &ignored;
+    *how = CRON_NOT_HERE;
     pthread_mutex_lock(&c->mu);
     struct job_slot *s = find_job(c, name);
     pthread_mutex_unlock(&c->mu);
@@ -585,7 +595,7 @@ err_t cron_run_now(struct cron *c, const char *name)
         lease_refresh_locked(c, c->o.mono_ms(c->o.clock_ud));
         pthread_mutex_unlock(&c->lease_mu);
     }
-    return run_job(c, s);
+    return run_job(c, s, how);
 }
 
 bool cron_job_stats(struct cron *c, const char *name, struct cron_stats *out)

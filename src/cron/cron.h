@@ -88,11 +88,19 @@ bool cron_stop(struct cron *c);
 /* Stops the runner if needed and frees it; accepts NULL and NULLs the caller's pointer. */
 void cron_free(struct cron **cp);
 
+/* What cron_run_now did with the job. */
+enum cron_outcome {
+    CRON_RAN,      /* it ran; the result is the job's own */
+    CRON_BUSY,     /* skipped: it is running on this node already */
+    CRON_NOT_HERE, /* skipped: another node holds the lease or the lock, or the lock backend is
+                    * down (also for an unknown name) */
+};
+
 /* Runs a job now in the calling thread, through the same checks as a tick (eligibility, no
  * overlap, lease, lock, logging, metrics; a node without the lease first tries to take it).
  * Returns the job's result; ERR_NOT_FOUND for an unknown name; ERR_UNAVAILABLE when the run was
- * skipped (already running, lease or lock held elsewhere, or lock backend down). */
-err_t cron_run_now(struct cron *c, const char *name) MUST_USE;
+ * skipped. *how (may be NULL) tells a skipped run from a job that failed. */
+err_t cron_run_now(struct cron *c, const char *name, enum cron_outcome *how) MUST_USE;
 
 /* Copies the counters of job `name` into *out; false for an unknown name. */
 bool cron_job_stats(struct cron *c, const char *name, struct cron_stats *out);

@@ -96,18 +96,6 @@ def now():
     return int(time.time())
 
 
-def sql_eventually(srv, statement, expected, timeout=10.0):
-    """Rows of `statement` once they equal `expected` (written behind by the server within about
-    a second), or the last rows read when the generous timeout passes."""
-    import time
-    deadline = time.time() + timeout
-    rows = srv.sql(statement)
-    while rows != expected and time.time() < deadline:
-        time.sleep(0.1)
-        rows = srv.sql(statement)
-    return rows
-
-
 def advance_clock(srv, seconds):
     """Moves the server's business clock `seconds` forward (test build only): timeouts and
     expiries then hold as if that much time had passed, without waiting for it."""
@@ -115,6 +103,30 @@ def advance_clock(srv, seconds):
     return assert_ok(r)["now"]
 
 
+def try_job(srv, name):
+    """Runs the scheduled job `name` now on srv (waiting for a scheduled run under way) and
+    returns the answer: {"ran": true} after a successful run, {"ran": false} when another node
+    holds the singleton lease, an error envelope when the job failed."""
+    return requests.post(srv.url("/test/cron/" + name), timeout=30)
+
+
 def run_job(srv, name):
-    """Runs the scheduled job `name` now and waits for it to finish."""
-    assert_ok(requests.post(srv.url("/test/cron/" + name), timeout=30))
+    """Runs the scheduled job `name` now and waits for it to finish; it must run and succeed."""
+    r = try_job(srv, name)
+    assert r.status_code == 200 and r.json()["data"] == {"ran": True}, \
+        (name, r.text, srv.read_log()[-3000:])
+
+
+def sql_after_flush(srv, statement):
+    """Rows of `statement` once the presence write-behind has run (it writes joins, leaves and
+    moves to the table about every second; the test runs it now)."""
+    run_job(srv, "live_presence_flush")
+    return srv.sql(statement)
+
+
+def run_job_on_one(nodes, name):
+    """Runs the singleton job `name` on whichever node holds the lease; returns that node.
+    Exactly one node may run it."""
+    ran = [n for n in nodes if assert_ok(try_job(n, name))["ran"]]
+    assert len(ran) == 1, (name, [n.port for n in ran])
+    return ran[0]

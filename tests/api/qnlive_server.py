@@ -6,6 +6,7 @@ QNLIVE_TEST_REDIS). Each server gets its own SQLite file or its own MariaDB data
 never see each other's rows.
 """
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -24,10 +25,26 @@ SERVER_AK = "test-ak"
 SERVER_SK = "test-sk"
 
 
+_handed_out = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nobody listens on now. With QNLIVE_TEST_PORTS=LOW-HIGH (scripts/test.sh
+    gives each suite running beside another its own range, below the kernel's ephemeral ports)
+    it comes from that range, so two suites never pick the same port; a port is never handed
+    out twice by one test run."""
+    lo, _, hi = os.environ.get("QNLIVE_TEST_PORTS", "").partition("-")
+    for _ in range(1000):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", random.randint(int(lo), int(hi)) if hi else 0))
+            except OSError:
+                continue
+            port = s.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
+    raise RuntimeError("no free port in QNLIVE_TEST_PORTS=%s" % os.environ["QNLIVE_TEST_PORTS"])
 
 
 def mysql_params():

@@ -1,7 +1,5 @@
 """Business callbacks through the durable outbox (spec 03 §7, spec 01 §10.1)."""
-import time
-
-from helpers import assert_ok, client_call, user_token
+from helpers import advance_clock, assert_ok, client_call, run_job, user_token
 
 ROOM_EVENTS = ["live_created", "live_started", "live_stopped", "live_deleted"]
 
@@ -28,18 +26,20 @@ def delivered(fake):
     return out
 
 
-def wait_for(pred, timeout=40):
-    deadline = time.time() + timeout
-    while not pred():
-        if time.time() > deadline:
-            return False
-        time.sleep(0.2)
-    return True
-
-
 def pending(srv):
     return int(srv.sql("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL "
                        "AND dead_at IS NULL")[0][0])
+
+
+def deliver_all(srv, runs=20):
+    """Runs the delivery worker until nothing is pending, moving the clock past the longest
+    retry delay (60 s) between runs; True once the outbox is drained."""
+    for _ in range(runs):
+        run_job(srv, "DeliverCallbacks")
+        if pending(srv) == 0:
+            return True
+        advance_clock(srv, 61)
+    return False
 
 
 def test_events_survive_a_down_receiver_in_order(make_server, fake):
@@ -49,7 +49,7 @@ def test_events_survive_a_down_receiver_in_order(make_server, fake):
     rooms = [room_lifecycle(srv, "cb_anchor%d" % i) for i in range(3)]
     # the requests did not wait: every event is stored before any delivery succeeded
     assert int(srv.sql("SELECT COUNT(*) FROM outbox")[0][0]) == 12
-    assert wait_for(lambda: pending(srv) == 0), srv.sql("SELECT id, attempts, last_error FROM outbox")
+    assert deliver_all(srv), srv.sql("SELECT id, attempts, last_error FROM outbox")
     got = delivered(fake)
     ids = [g[0] for g in got]
     assert len(ids) == len(set(ids)) == 12, got           # once per event id
@@ -70,7 +70,7 @@ def test_non_zero_code_is_retried(make_server, fake):
     srv = make_server(extra="callback:\n  addr: %s\n" % fake.url("callback")).start()
     fake.fail("callback", "error", count=2)    # HTTP 200 with {"code": 1}
     live_id = room_lifecycle(srv, "cb_anchor_err")
-    assert wait_for(lambda: pending(srv) == 0)
+    assert deliver_all(srv)
     got = [g for g in delivered(fake) if g[2] == live_id]
     ok_calls = [c for c in fake.calls("callback") if c["body"]["body"].get("live_id") == live_id]
     assert len(ok_calls) == 6                   # 2 refused + 4 accepted
@@ -105,7 +105,7 @@ def test_refused_event_becomes_a_dead_letter_and_the_room_flows(make_server, fak
     srv, metrics = dead_letter_server(make_server, fake, "  max_attempts: 3\n")
     fake.reply("callback", {"code": 1, "message": "refused"}, count=3)
     live_id = room_lifecycle(srv, "cb_dead_anchor")
-    assert wait_for(lambda: pending(srv) == 0), srv.sql("SELECT id, attempts FROM outbox")
+    assert deliver_all(srv), srv.sql("SELECT id, attempts FROM outbox")
     # the head event was tried three times, then given up; the later ones were delivered
     got = [g for g in delivered(fake) if g[2] == live_id]  # refused calls answered 200 too
     assert [g[1] for g in got] == ["live_created"] * 3 + ROOM_EVENTS[1:]
@@ -116,7 +116,7 @@ def test_refused_event_becomes_a_dead_letter_and_the_room_flows(make_server, fak
     assert (dead["type"], dead["live_id"], dead["attempts"]) == ("live_created", live_id, 3)
     assert dead["body"]["live_id"] == live_id and "code 1" in dead["last_error"]
     assert dead["dead_at"] >= dead["created_at"] > 0
-    assert wait_for(lambda: metric(metrics, "qnlive_callback_dead") == 1, timeout=10)
+    assert metric(metrics, "qnlive_callback_dead") == 1
     assert metric(metrics, "qnlive_callback_backlog") == 0
     assert metric(metrics, "qnlive_callback_oldest_age_seconds") == 0
     tok = user_token(srv, "cb_not_admin")
@@ -125,15 +125,19 @@ def test_refused_event_becomes_a_dead_letter_and_the_room_flows(make_server, fak
 
 def test_old_failing_event_becomes_a_dead_letter(make_server, fake):
     fake.reset()
-    srv, metrics = dead_letter_server(make_server, fake, "  max_age_s: 2\n")
+    srv, metrics = dead_letter_server(make_server, fake, "  max_age_s: 600\n")
     fake.fail("callback", "down", count=1000)
     live_id = room_lifecycle(srv, "cb_old_anchor")
     # while the receiver is down the backlog and its age show
-    assert wait_for(lambda: (metric(metrics, "qnlive_callback_backlog") or 0) == 4, timeout=10)
+    run_job(srv, "DeliverCallbacks")
+    assert metric(metrics, "qnlive_callback_backlog") == 4
     dead = "SELECT topic FROM outbox WHERE dead_at IS NOT NULL AND live_id = '%s' ORDER BY id" \
         % live_id
-    assert wait_for(lambda: len(srv.sql(dead)) >= 1, timeout=20)
+    assert srv.sql(dead) == []
+    advance_clock(srv, 601)  # past the retry delay and the events' age limit
+    run_job(srv, "DeliverCallbacks")
+    assert len(srv.sql(dead)) >= 1
     fake.reset()
-    assert wait_for(lambda: pending(srv) == 0)
+    assert deliver_all(srv)
     assert srv.sql(dead)[0][0] == "live_created"
-    assert wait_for(lambda: metric(metrics, "qnlive_callback_backlog") == 0, timeout=10)
+    assert metric(metrics, "qnlive_callback_backlog") == 0

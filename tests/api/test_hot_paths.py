@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from helpers import assert_error, assert_ok, client_call, server_call, sql_eventually, user_token
+from helpers import (assert_error, assert_ok, client_call, run_job, server_call, sql_after_flush,
+                     user_token)
 from qnlive_server import BACKEND
 
 
@@ -53,9 +54,9 @@ def test_heartbeats_write_no_presence_rows_and_the_room_beat_once_per_window(srv
     lid = create(srv, a)
     assert_ok(client_call(srv, "PUT", "/client/live/room/" + lid, a, {}))
     assert_ok(client_call(srv, "POST", "/client/live/room/user/" + lid, v, {}))
-    # the join's row is written behind, within about a second
-    assert sql_eventually(srv, "SELECT live_id, status FROM live_room_user_entities WHERE "
-                          "user_id = 'hp_viewer'", [[lid, "1"]]) == [[lid, "1"]]
+    # the join's row is written behind
+    assert sql_after_flush(srv, "SELECT live_id, status FROM live_room_user_entities WHERE "
+                           "user_id = 'hp_viewer'") == [[lid, "1"]]
     old = wall(int(time.time()) - 60)
     srv.sql("UPDATE live_room_user_entities SET heart_beat_at = '%s' WHERE user_id = 'hp_viewer'"
             % old)
@@ -63,7 +64,7 @@ def test_heartbeats_write_no_presence_rows_and_the_room_beat_once_per_window(srv
     for _ in range(3):
         hb = client_call(srv, "GET", "/client/live/room/heartbeat/" + lid, v)
         assert assert_ok(hb) == {"live_id": lid, "live_status": 1}
-    time.sleep(1.5)  # a flush would have run
+    run_job(srv, "live_presence_flush")
     assert presence_beat(srv, "hp_viewer") == old  # audience heartbeats never write the table
     # the anchor's first heartbeat of a window keeps the room on air in the table; later ones
     # within the window write nothing

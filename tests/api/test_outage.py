@@ -20,8 +20,8 @@ import requests
 
 import qnlive_server
 from conftest import im_yaml
-from helpers import (assert_error, assert_ok, client_call, make_jwt, now, server_call,
-                     user_token)
+from helpers import (advance_clock, assert_error, assert_ok, client_call, make_jwt, now,
+                     server_call, user_token)
 from qnlive_server import ROOT, Server
 
 needs_mysql = pytest.mark.skipif(qnlive_server.BACKEND != "mysql",
@@ -81,7 +81,7 @@ def test_mariadb_down_then_back(own_mariadb):
         assert requests.get(s.url("/status")).status_code == 200
         # a user the auth cannot look up gets 503: a 401 would send the client to log in again
         assert_error(client_call(s, "GET", "/client/user/profile", cold), 503, 503)
-        time.sleep(5.5)
+        advance_clock(s, 6)  # past the 5 s cache of token lookups: auth must ask the database
         assert_error(client_call(s, "GET", "/client/user/profile", cold), 503, 503)
         # a user already in the shared cache keeps being served from it
         assert_ok(client_call(s, "GET", "/client/user/profile", tok))
@@ -265,7 +265,7 @@ def test_hung_mariadb_fails_fast_and_recovers(own_mariadb):
         for p in probes:
             p.__enter__()
         try:
-            time.sleep(6)  # past the 5 s cache of token lookups
+            advance_clock(s, 6)  # past the 5 s cache of token lookups: auth must ask the database
 
             # users only the database knows: auth and the user routes must ask it
             def call(i):

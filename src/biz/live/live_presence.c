@@ -29,6 +29,7 @@
 #include "biz/live/live_store.h"
 #include "cache/cache.h"
 #include "core/clock.h"
+#include "core/deadline.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/str.h"
@@ -376,8 +377,8 @@ err_t live_presence_flush(struct app *a)
         requeue(a, ids, n); /* nothing is lost: the next pass writes the state of then */
     }
     /* every node watches the cache, so a cache outage is known even with no traffic */
-    int64_t t0 = clock_now_ms(a->clock);
-    if (cache_ping(a->cache) || clock_now_ms(a->clock) - t0 > SLOW_PING_MS)
+    int64_t t0 = deadline_now_ms();
+    if (cache_ping(a->cache) || deadline_now_ms() - t0 > SLOW_PING_MS)
         live_presence_outage(a);
     publish_outage(a, ar);
     arena_free(&ar);
@@ -449,9 +450,11 @@ err_t live_presence_expire(struct app *a, size_t *evicted)
     *evicted = 0;
     /* silence is counted from the end of the last outage: heartbeats that could not arrive
      * while a dependency was away must not turn into timeouts */
+    int64_t t0 = deadline_now_ms();
     err_t err = app_ping(a);
-    /* a dependency that answers only after a long wait was away just as much */
-    if (err || clock_now_ms(a->clock) - now > SLOW_PING_MS)
+    /* a dependency that answers only after a long wait was away just as much (timed on the
+     * monotonic clock: the business clock may be moved meanwhile) */
+    if (err || deadline_now_ms() - t0 > SLOW_PING_MS)
         live_presence_outage(a);
     if (!err)
         err = run(a, b);

@@ -38,25 +38,31 @@ static err_t handle_clock(struct req *r)
 enum { RUN_JOB_TRIES = 200, RUN_JOB_PAUSE_MS = 50 };
 
 /* Runs the job now; when its scheduled run is under way, waits for it and runs again, so the
- * caller sees a run that started after its request. */
-static err_t run_job_now(struct cron *c, const char *name)
+ * caller sees a run that started after its request. A job that failed is not run again. */
+static err_t run_job_now(struct cron *c, const char *name, enum cron_outcome *how)
 {
-    err_t err = cron_run_now(c, name);
-    for (int i = 1; err == ERR_UNAVAILABLE && i < RUN_JOB_TRIES; i++) {
+    err_t err = cron_run_now(c, name, how);
+    for (int i = 1; *how == CRON_BUSY && i < RUN_JOB_TRIES; i++) {
         struct timespec pause = {.tv_nsec = RUN_JOB_PAUSE_MS * 1000000L};
         nanosleep(&pause, NULL);
-        err = cron_run_now(c, name);
+        err = cron_run_now(c, name, how);
     }
     return err;
 }
 
-/* POST /test/cron/:job: runs a scheduled job now, through the same checks as its schedule. */
+/* POST /test/cron/:job: runs a scheduled job now, through the same checks as its schedule.
+ * Answers {"ran": true} after a successful run, {"ran": false} when the job is another node's
+ * (it holds the singleton lease), and the job's error when it failed. */
 static err_t handle_run_job(struct req *r)
 {
-    err_t err = run_job_now(r->app->cron, req_param(r, "job"));
-    if (err)
-        return req_fail(r, err, "job %s: %s", req_param(r, "job"), err_name(err));
-    return req_ok_empty(r);
+    const char *name = req_param(r, "job");
+    enum cron_outcome how = CRON_NOT_HERE;
+    err_t err = run_job_now(r->app->cron, name, &how);
+    if (err == ERR_NOT_FOUND || (err && how != CRON_NOT_HERE))
+        return req_fail(r, err, "job %s: %s", name, err_name(err));
+    json_t *o = json_object();
+    json_object_set_new(o, "ran", json_boolean(how == CRON_RAN));
+    return req_ok(r, o);
 }
 
 static const struct route test_routes[] = {

@@ -285,6 +285,7 @@ struct user_mod *user_mod_new(struct app *a)
     struct user_mod *m = xcalloc(1, sizeof(*m));
     m->app = a;
     m->client_users = textcache_new(CLIENT_USERS_CAPACITY, CLIENT_USERS_TTL_MS);
+    textcache_follow_clock(m->client_users, a->clock);
     a->auth.find_client_user = find_client_user;
     a->auth.client_users = m->client_users;
     app_on_close(a, user_mod_free, m);

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include "core/clock.h"
 #include "core/mem.h"
 #include "core/textcache.h"
 
@@ -47,6 +48,29 @@ static void test_expiry(void **state)
     textcache_free(&c);
 }
 
+#ifdef QNLIVE_TEST_CLOCK
+/* A cache that follows a clock sees its entries expire when the clock is moved forward. */
+static void test_expiry_follows_the_clock(void **state)
+{
+    (void)state;
+    struct clock *clk = clock_new();
+    struct textcache *c = textcache_new(10, 60000);
+    struct arena *a = arena_new();
+    const char *t;
+    size_t len;
+    textcache_follow_clock(c, clk);
+    textcache_put(c, "k", 0, "v", 1);
+    assert_true(textcache_get(c, "k", 0, a, &t, &len));
+    clock_advance_ms(clk, 59000);
+    assert_true(textcache_get(c, "k", 0, a, &t, &len));
+    clock_advance_ms(clk, 2000);
+    assert_false(textcache_get(c, "k", 0, a, &t, &len));
+    arena_free(&a);
+    textcache_free(&c);
+    clock_free(&clk);
+}
+#endif
+
 static void test_bounded_and_long_keys(void **state)
 {
     (void)state;
@@ -84,6 +108,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_put_get_generation),
         cmocka_unit_test(test_expiry),
+#ifdef QNLIVE_TEST_CLOCK
+        cmocka_unit_test(test_expiry_follows_the_clock),
+#endif
         cmocka_unit_test(test_bounded_and_long_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -190,7 +190,7 @@ static void test_singleton_runs_without_a_lock_on_any_node(void **state)
     assert_int_equal(cron_add(c, &js), ERR_OK);
     assert_int_equal(cron_start(c), ERR_OK);
     assert_true(wait_for(&single.calls, 3, 3000));
-    assert_int_equal(cron_run_now(c, "single"), ERR_OK);
+    assert_int_equal(cron_run_now(c, "single", NULL), ERR_OK);
     cron_free(&c);
 }
 
@@ -204,7 +204,7 @@ static void test_singleton_runs_on_designated_node(void **state)
     j.singleton = true;
 
     assert_int_equal(cron_add(c, &j), ERR_OK);
-    assert_int_equal(cron_run_now(c, "single"), ERR_OK);
+    assert_int_equal(cron_run_now(c, "single", NULL), ERR_OK);
     assert_int_equal(atomic_load(&p.calls), 1);
     cron_free(&c);
 }
@@ -313,11 +313,14 @@ static void test_lock_backend_failure_skips_run(void **state)
     j.singleton = true;
 
     assert_int_equal(cron_add(c, &j), ERR_OK);
-    assert_int_equal(cron_run_now(c, "single"), ERR_UNAVAILABLE);
+    enum cron_outcome how = CRON_RAN;
+    assert_int_equal(cron_run_now(c, "single", &how), ERR_UNAVAILABLE);
+    assert_int_equal(how, CRON_NOT_HERE);
     assert_int_equal(atomic_load(&p.calls), 0);
     assert_int_equal(stats_of(c, "single").skipped_lock, 1);
     lock.fail = false;
-    assert_int_equal(cron_run_now(c, "single"), ERR_OK);
+    assert_int_equal(cron_run_now(c, "single", &how), ERR_OK);
+    assert_int_equal(how, CRON_RAN);
     assert_int_equal(atomic_load(&p.calls), 1);
     cron_free(&c);
 }
@@ -357,7 +360,9 @@ static void test_failing_job_is_counted_and_runner_continues(void **state)
     assert_true(st.runs >= 3);
     assert_int_equal(st.failures, st.runs);
     assert_int_equal(stats_of(c, "healthy").failures, 0);
-    assert_int_equal(cron_run_now(c, "failing"), ERR_INTERNAL);
+    enum cron_outcome how = CRON_BUSY;
+    assert_int_equal(cron_run_now(c, "failing", &how), ERR_INTERNAL);
+    assert_int_equal(how, CRON_RAN); /* a failure, not a skip */
 
     char *text = metrics_render(NULL);
     assert_int_equal(metric_value(text, "qnlive_cron_failures_total{job=\"failing\"} "),
@@ -381,7 +386,9 @@ static void test_slow_job_does_not_overlap_itself(void **state)
     assert_true(wait_for(&p.calls, 3, 3000));
     /* run_now while a run may be in progress goes through the same rule */
     assert_true(wait_for(&p.running, 1, 1000));
-    assert_int_equal(cron_run_now(c, "slow"), ERR_UNAVAILABLE);
+    enum cron_outcome how = CRON_RAN;
+    assert_int_equal(cron_run_now(c, "slow", &how), ERR_UNAVAILABLE);
+    assert_int_equal(how, CRON_BUSY);
     assert_true(cron_stop(c));
     assert_int_equal(atomic_load(&p.max_running), 1);
     assert_true(stats_of(c, "slow").skipped_overlap > 0);
@@ -517,7 +524,7 @@ static void test_add_validation(void **state)
     assert_int_equal(cron_add(c, &bad_daily), ERR_BAD_REQUEST);
     assert_int_equal(cron_add(c, &no_fn), ERR_BAD_REQUEST);
     assert_int_equal(cron_add(c, &no_name), ERR_BAD_REQUEST);
-    assert_int_equal(cron_run_now(c, "nope"), ERR_NOT_FOUND);
+    assert_int_equal(cron_run_now(c, "nope", NULL), ERR_NOT_FOUND);
     assert_int_equal(cron_start(c), ERR_OK);
     assert_int_equal(cron_start(c), ERR_BAD_REQUEST);
     struct cron_job late = job_of("late", 10, &p);
