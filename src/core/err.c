@@ -34,6 +34,7 @@ static const char *const err_names[ERR__COUNT] = {
     [ERR_GIFT_AMOUNT] = "refused_gift_amount",
     [ERR_GIFT_UNKNOWN] = "refused_gift_unknown",
     [ERR_GIFT_PRICE] = "refused_gift_price",
+    [ERR_ADMIN_RECORD_NOT_FOUND] = "refused_admin_record_not_found",
 };
 
 const char *err_name(err_t e)

@@ -41,6 +41,8 @@ typedef enum {
     ERR_GIFT_AMOUNT,          /* 400 "amount must be positive" */
     ERR_GIFT_UNKNOWN,         /* 400 "gift not found": not in the catalogue */
     ERR_GIFT_PRICE,           /* 400 "amount must equal the gift's price" */
+    ERR_ADMIN_RECORD_NOT_FOUND, /* 404 "record not found": an admin route's missing live or
+                                 * moderation job (the reference answered 500) */
     ERR__COUNT
 } err_t;
 

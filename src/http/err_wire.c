@@ -37,6 +37,7 @@ static const struct err_wire err_wire_table[ERR__COUNT] = {
     [ERR_GIFT_AMOUNT] = {400, 400, "amount must be positive"},
     [ERR_GIFT_UNKNOWN] = {400, 400, "gift not found"},
     [ERR_GIFT_PRICE] = {400, 400, "amount must equal the gift's price"},
+    [ERR_ADMIN_RECORD_NOT_FOUND] = {404, 404, "record not found"},
 };
 
 static const struct err_wire *wire(err_t e)

@@ -85,8 +85,29 @@ static void record_job(struct app *a, const char *live_id, const char *job,
         log_error("live %s: moderation job %s not recorded (%s)", live_id, job, err_name(err));
 }
 
-err_t censor_job_start(struct app *a, const char *live_id, bool *created, char *errbuf,
-                       size_t errlen)
+/* The admin routes answer a missing live or job with 404 "record not found". */
+static err_t admin_missing(err_t err)
+{
+    return err == ERR_NOT_FOUND ? ERR_ADMIN_RECORD_NOT_FOUND : err;
+}
+
+/* A moderation service failure always carries a reason for the admin. */
+static err_t upstream_reason(err_t err, struct err_msg *why)
+{
+    if (err == ERR_UPSTREAM && !why->text[0])
+        return err_msgf(why, err, "moderation service error");
+    return err;
+}
+
+err_t censor_forward(struct app *a, const char *op, json_t *body, json_t **data,
+                     struct err_msg *why)
+{
+    why->text[0] = '\0';
+    err_t err = censor_call(a->censor, op, body, data, why->text, sizeof(why->text));
+    return upstream_reason(err, why);
+}
+
+err_t censor_job_start(struct app *a, const char *live_id, bool *created, struct err_msg *why)
 {
     struct arena *ar = arena_new();
     struct censor_config cfg;
@@ -111,7 +132,9 @@ err_t censor_job_start(struct app *a, const char *live_id, bool *created, char *
         .bucket = a->conf.censor.bucket,
         .hook_url = hook,
     };
-    err = censor_job_create(a->censor, &spec, &job, errbuf, errlen);
+    why->text[0] = '\0';
+    err = censor_job_create(a->censor, &spec, &job, why->text, sizeof(why->text));
+    err = upstream_reason(err, why);
     if (!err) {
         record_job(a, live_id, job, &cfg);
         *created = true;
@@ -120,10 +143,10 @@ out:
     free(hook);
     free(job);
     arena_free(&ar);
-    return err;
+    return admin_missing(err);
 }
 
-err_t censor_job_close_live(struct app *a, const char *live_id, char *errbuf, size_t errlen)
+err_t censor_job_close_live(struct app *a, const char *live_id, struct err_msg *why)
 {
     struct arena *ar = arena_new();
     struct store_conn *c = NULL;
@@ -135,29 +158,32 @@ err_t censor_job_close_live(struct app *a, const char *live_id, char *errbuf, si
     if (!err)
         err = censor_store_job_of_live(c, ar, live_id, &job);
     store_release(c);
-    if (!err)
-        err = censor_job_close(a->censor, job, errbuf, errlen);
+    if (!err) {
+        why->text[0] = '\0';
+        err = censor_job_close(a->censor, job, why->text, sizeof(why->text));
+        err = upstream_reason(err, why);
+    }
 out:
     arena_free(&ar);
-    return err;
+    return admin_missing(err);
 }
 
 /* The room listener: a job per created room, closed when the room stops or is deleted.
  * Never fails the room operation; errors are logged. */
 static void on_room_change(struct app *a, const char *event, const char *live_id)
 {
-    char why[256] = "";
+    struct err_msg why = {""};
     bool created;
     err_t err = ERR_OK;
     if (strcmp(event, "created") == 0)
-        err = censor_job_start(a, live_id, &created, why, sizeof(why));
+        err = censor_job_start(a, live_id, &created, &why);
     else if (strcmp(event, "stopped") == 0) {
-        err = censor_job_close_live(a, live_id, why, sizeof(why));
-        if (err == ERR_NOT_FOUND)
+        err = censor_job_close_live(a, live_id, &why);
+        if (err == ERR_ADMIN_RECORD_NOT_FOUND)
             err = ERR_OK; /* moderation was off when the room was created */
     }
     if (err)
-        log_warn("live %s %s: moderation job: %s %s", live_id, event, err_name(err), why);
+        log_warn("live %s %s: moderation job: %s %s", live_id, event, err_name(err), why.text);
 }
 
 void censor_service_init(struct app *a)
@@ -254,7 +280,7 @@ err_t censor_audit(struct app *a, const char *live_id, const int64_t *ids, size_
             log_warn("live %s: censor_notify not sent (%s)", live_id, err_name(e));
     }
     arena_free(&ar);
-    return err;
+    return admin_missing(err);
 }
 
 err_t censor_stop_live(struct app *a, const char *live_id, const char *admin_id)
@@ -271,5 +297,5 @@ err_t censor_stop_live(struct app *a, const char *live_id, const char *admin_id)
             log_warn("live %s: censor_stop not sent (%s)", live_id, err_name(e));
     }
     arena_free(&ar);
-    return err;
+    return admin_missing(err);
 }

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "core/err.h"
 
 struct app;
@@ -39,14 +41,19 @@ struct censor_result {
 
 /* Creates a moderation job for the live and records it. ERR_OK without doing
  * anything when censor.callback is empty or the settings are disabled (*created false).
- * ERR_NOT_FOUND for an unknown live, ERR_UPSTREAM (reason in errbuf) when the service refused. */
-err_t censor_job_start(struct app *a, const char *live_id, bool *created, char *errbuf,
-                       size_t errlen) MUST_USE;
+ * ERR_ADMIN_RECORD_NOT_FOUND for an unknown live, ERR_UPSTREAM (the service's reason in why)
+ * when the service refused. */
+err_t censor_job_start(struct app *a, const char *live_id, bool *created,
+                       struct err_msg *why) MUST_USE;
 
 /* Closes the newest job of the live. ERR_OK without a call when censor.callback is
- * empty; ERR_NOT_FOUND when the live has no job; ERR_UPSTREAM (reason in errbuf). */
-err_t censor_job_close_live(struct app *a, const char *live_id, char *errbuf,
-                            size_t errlen) MUST_USE;
+ * empty; ERR_ADMIN_RECORD_NOT_FOUND when the live has no job; ERR_UPSTREAM (reason in why). */
+err_t censor_job_close_live(struct app *a, const char *live_id, struct err_msg *why) MUST_USE;
+
+/* Forwards a job list or query (op "list" or "query") to the moderation service; *data is its
+ * reply's `data` (new reference). ERR_UPSTREAM with the service's reason in why. */
+err_t censor_forward(struct app *a, const char *op, json_t *body, json_t **data,
+                     struct err_msg *why) MUST_USE;
 
 /* Stores a flagged frame and refreshes its live's counters. ERR_NOT_FOUND for an
  * unknown job, ERR_BAD_REQUEST when the URL is not in the configured bucket. */

@@ -19,7 +19,6 @@
 
 static const int64_t PAGE_SIZE_MAX = 100;
 static const size_t AUDIT_IDS_MAX = 1000;
-static const char MSG_NOT_FOUND[] = "record not found";
 
 static json_t *config_json(const struct censor_config *c)
 {
@@ -72,23 +71,6 @@ static err_t handle_config_get(struct req *r)
     return req_ok(r, config_json(&c));
 }
 
-/* Store and service errors of the admin routes: a missing live or job is 404 (the reference
- * answered 500 "record not found"), outages 503, the rest 500. */
-static err_t fail(struct req *r, err_t err, const char *why)
-{
-    switch (err) {
-    case ERR_NOT_FOUND:
-        return req_fail(r, ERR_NOT_FOUND, MSG_NOT_FOUND);
-    case ERR_UNAVAILABLE:
-    case ERR_BAD_REQUEST:
-        return req_fail(r, err, NULL);
-    case ERR_UPSTREAM:
-        return req_fail(r, ERR_UPSTREAM, "%s", why && why[0] ? why : "moderation service error");
-    default:
-        return req_fail(r, ERR_INTERNAL, NULL);
-    }
-}
-
 /* The non-empty string `live_id` of a JSON body. */
 static err_t body_live_id(struct req *r, const char **live_id)
 {
@@ -106,34 +88,32 @@ static err_t body_live_id(struct req *r, const char **live_id)
 static err_t handle_stoplive(struct req *r)
 {
     err_t err = censor_stop_live(r->app, req_param(r, "live_id"), r->user_id);
-    if (err_is_refusal(err)) /* a room not on air: 500 "live status error" */
-        return req_fail(r, err, NULL);
-    return err ? fail(r, err, NULL) : req_ok_empty(r);
+    return err ? req_fail_msg(r, err, NULL) : req_ok_empty(r);
 }
 
 /* C4 */
 static err_t handle_job_start(struct req *r)
 {
     const char *live_id;
-    char why[256] = "";
+    struct err_msg why = {""};
     bool created;
     err_t err = body_live_id(r, &live_id);
     if (err)
         return err;
-    err = censor_job_start(r->app, live_id, &created, why, sizeof(why));
-    return err ? fail(r, err, why) : req_ok_empty(r);
+    err = censor_job_start(r->app, live_id, &created, &why);
+    return err ? req_fail_msg(r, err, &why) : req_ok_empty(r);
 }
 
 /* C5 */
 static err_t handle_job_close(struct req *r)
 {
     const char *live_id;
-    char why[256] = "";
+    struct err_msg why = {""};
     err_t err = body_live_id(r, &live_id);
     if (err)
         return err;
-    err = censor_job_close_live(r->app, live_id, why, sizeof(why));
-    return err ? fail(r, err, why) : req_ok_empty(r);
+    err = censor_job_close_live(r->app, live_id, &why);
+    return err ? req_fail_msg(r, err, &why) : req_ok_empty(r);
 }
 
 /* A time field of C6/C7: unix seconds, or milliseconds when the value is that large, as a
@@ -169,11 +149,11 @@ static err_t copy_typed(json_t *from, json_t *to, const char *key, json_type typ
 /* Forwards C6 (list) or C7 (query) and answers the service's `data` as it came. */
 static err_t forward(struct req *r, const char *op, json_t *out)
 {
-    char why[256] = "";
+    struct err_msg why = {""};
     json_t *data = NULL;
-    err_t err = censor_call(r->app->censor, op, out, &data, why, sizeof(why));
+    err_t err = censor_forward(r->app, op, out, &data, &why);
     json_decref(out);
-    return err ? fail(r, err, why) : req_ok(r, data);
+    return err ? req_fail_msg(r, err, &why) : req_ok(r, data);
 }
 
 /* C6: the reference reads a JSON body on this GET; so do we. */
@@ -293,7 +273,7 @@ static err_t handle_live_list(struct req *r)
                                  &n, &total);
     store_release(c);
     if (err)
-        return fail(r, err, NULL);
+        return req_fail_internal(r, err);
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(list, live_json(&rows[i]));
@@ -321,7 +301,7 @@ static err_t handle_record_list(struct req *r)
                                   (pg.num - 1) * pg.size, pg.size, &rows, &n, &total);
     store_release(c);
     if (err)
-        return fail(r, err, NULL);
+        return req_fail_internal(r, err);
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(list, image_json(&rows[i]));
@@ -369,7 +349,7 @@ static err_t handle_audit(struct req *r)
     if (err)
         return err;
     err = censor_audit(r->app, live_id, ids, n, answer, notify, r->user_id);
-    return err ? fail(r, err, NULL) : req_ok_empty(r);
+    return err ? req_fail_msg(r, err, NULL) : req_ok_empty(r);
 }
 
 /* A string member, "" when absent or not a string. */
@@ -430,11 +410,11 @@ static err_t handle_callback(struct req *r)
     if (!res.job_id[0] || !res.url[0])
         return req_fail(r, ERR_BAD_REQUEST, "image.job and image.url required");
     err = censor_result_store(r->app, r->arena, &res);
-    if (err == ERR_NOT_FOUND)
-        return req_fail(r, ERR_INTERNAL, MSG_NOT_FOUND);
+    if (err == ERR_NOT_FOUND) /* an unknown job: the reference's 500 "record not found" */
+        return req_fail(r, ERR_RECORD_NOT_FOUND, NULL);
     if (err == ERR_BAD_REQUEST)
         return req_fail(r, ERR_BAD_REQUEST, "image.url is not in the censor bucket");
-    return err ? fail(r, err, NULL) : req_ok_empty(r);
+    return err ? req_fail_internal(r, err) : req_ok_empty(r);
 }
 
 static const struct route censor_routes[] = {
