@@ -1,5 +1,7 @@
 import os
+import shutil
 import sys
+import tempfile
 
 import pytest
 
@@ -8,7 +10,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "fakes"))
 
 from fake_client import FakeQiniu  # noqa: E402
-from qnlive_server import Server  # noqa: E402
+from qnlive_server import Server, env_script  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -53,3 +55,24 @@ def im_server(fake):
     s = Server(extra=im_yaml(fake)).start()
     yield s
     assert s.stop() == 0
+
+
+@pytest.fixture
+def own_redis():
+    """A Redis of the test's own, to freeze or stop: (its directory, its exported variables)."""
+    d = tempfile.mkdtemp(prefix="qnlive-own-redis-")
+    env = env_script("redis.sh", "start", d)
+    yield d, env
+    env_script("redis.sh", "stop", d)
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def own_mariadb():
+    """A MariaDB of the test's own, to freeze or stop: (its directory, its exported variables)."""
+    d = tempfile.mkdtemp(prefix="qnlive-own-mariadb-")
+    mdir = os.path.join(d, "m")
+    env = env_script("mariadb.sh", "start", mdir)
+    yield mdir, env
+    env_script("mariadb.sh", "stop", mdir)
+    shutil.rmtree(d, ignore_errors=True)

@@ -7,6 +7,7 @@ never see each other's rows.
 """
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -17,6 +18,13 @@ import uuid
 import requests
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def env_script(name, *argv):
+    """Runs scripts/testenv/<name> (mariadb.sh, redis.sh) and returns the variables it exports."""
+    out = subprocess.run([os.path.join(ROOT, "scripts", "testenv", name)] + list(argv),
+                         check=True, capture_output=True, text=True, timeout=120).stdout
+    return dict(re.findall(r"export (\w+)=(\S+)", out))
 BIN = os.environ.get("QNLIVE_BIN", os.path.join(ROOT, "build", "debug", "qnlive"))
 BACKEND = os.environ.get("QNLIVE_TEST_BACKEND", "sqlite")
 

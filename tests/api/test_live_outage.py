@@ -4,23 +4,18 @@ test owns a throwaway server that it freezes with SIGSTOP. The outage outlasts t
 timeout on the server's business clock, which the test moves forward: nothing waits for the
 timeout in real time."""
 import os
-import re
-import shutil
 import signal
-import subprocess
-import tempfile
 import time
 
 import pytest
 
 import qnlive_server
 from helpers import advance_clock, assert_error, assert_ok, client_call, run_job, try_job, user_token
-from qnlive_server import ROOT, Server
+from qnlive_server import Server
 
 pytestmark = pytest.mark.skipif(qnlive_server.BACKEND != "mysql",
                                 reason="needs the MariaDB + Redis backend")
 
-SCRIPTS = os.path.join(ROOT, "scripts", "testenv")
 # Far longer than the test takes in real time: only the moved clock times anyone out. The
 # scheduled passes never come (timeout_check_s); the test runs each one.
 LIVE_YAML = "live:\n  user_timeout_s: 60\n  timeout_check_s: 3600\n  room_timeout_s: 3600\n"
@@ -29,28 +24,7 @@ VIEWERS = 6
 JOB = "live_user_timeout"
 
 
-def script(name, *argv):
-    out = subprocess.run([os.path.join(SCRIPTS, name)] + list(argv), check=True,
-                         capture_output=True, text=True, timeout=120).stdout
-    return dict(re.findall(r"export (\w+)=(\S+)", out))
 
-
-@pytest.fixture
-def own_redis():
-    d = tempfile.mkdtemp(prefix="qnlive-hang-redis-")
-    env = script("redis.sh", "start", d)
-    yield d, env
-    script("redis.sh", "stop", d)
-    shutil.rmtree(d, ignore_errors=True)
-
-
-@pytest.fixture
-def own_mariadb():
-    d = tempfile.mkdtemp(prefix="qnlive-hang-")
-    env = script("mariadb.sh", "start", os.path.join(d, "m"))
-    yield os.path.join(d, "m"), env
-    script("mariadb.sh", "stop", os.path.join(d, "m"))
-    shutil.rmtree(d, ignore_errors=True)
 
 
 def start_server(env):

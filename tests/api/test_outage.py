@@ -5,13 +5,9 @@ throwaway server so the shared ones are never disturbed."""
 import concurrent.futures
 import json
 import os
-import re
-import shutil
 import signal
 import socket
 import statistics
-import subprocess
-import tempfile
 import threading
 import time
 
@@ -22,7 +18,7 @@ import qnlive_server
 from conftest import im_yaml
 from helpers import (advance_clock, assert_error, assert_ok, client_call, make_jwt, now,
                      server_call, user_token)
-from qnlive_server import ROOT, Server
+from qnlive_server import Server, env_script
 
 needs_mysql = pytest.mark.skipif(qnlive_server.BACKEND != "mysql",
                                  reason="needs the MariaDB + Redis backend")
@@ -32,22 +28,8 @@ needs_mysql = pytest.mark.skipif(qnlive_server.BACKEND != "mysql",
 DEADLINE_S = 5.0
 MARGIN_S = 2.0
 
-SCRIPTS = os.path.join(ROOT, "scripts", "testenv")
 
 
-def script(name, *argv):
-    out = subprocess.run([os.path.join(SCRIPTS, name)] + list(argv), check=True,
-                         capture_output=True, text=True, timeout=120).stdout
-    return dict(re.findall(r"export (\w+)=(\S+)", out))
-
-
-@pytest.fixture
-def own_mariadb():
-    d = tempfile.mkdtemp(prefix="qnlive-outage-")
-    env = script("mariadb.sh", "start", os.path.join(d, "m"))
-    yield d, env
-    script("mariadb.sh", "stop", os.path.join(d, "m"))
-    shutil.rmtree(d, ignore_errors=True)
 
 
 def uncached_user(srv, user_id):
@@ -60,7 +42,7 @@ def uncached_user(srv, user_id):
 
 @needs_mysql
 def test_mariadb_down_then_back(own_mariadb):
-    d, env = own_mariadb
+    mdir, env = own_mariadb
     # the per-server database lives on this private MariaDB
     saved = os.environ["QNLIVE_TEST_MYSQL"]
     os.environ["QNLIVE_TEST_MYSQL"] = env["QNLIVE_TEST_MYSQL"]
@@ -72,7 +54,7 @@ def test_mariadb_down_then_back(own_mariadb):
         tok = user_token(s, "outage_u1")
         assert_ok(client_call(s, "GET", "/client/user/profile", tok))
         cold = uncached_user(s, "outage_u2")
-        script("mariadb.sh", "stop", os.path.join(d, "m"))
+        env_script("mariadb.sh", "stop", mdir)
         t0 = time.time()
         r = server_call(s, "GET", "/server/user/info/outage_u2")
         assert_error(r, 503, 503)
@@ -85,7 +67,7 @@ def test_mariadb_down_then_back(own_mariadb):
         assert_error(client_call(s, "GET", "/client/user/profile", cold), 503, 503)
         # a user already in the shared cache keeps being served from it
         assert_ok(client_call(s, "GET", "/client/user/profile", tok))
-        script("mariadb.sh", "start", os.path.join(d, "m"))
+        env_script("mariadb.sh", "start", mdir)
         deadline = time.time() + 30
         while time.time() < deadline:
             r = server_call(s, "GET", "/server/user/info/outage_u2")
@@ -251,9 +233,9 @@ def server_on(env, **kw):
 def test_hung_mariadb_fails_fast_and_recovers(own_mariadb):
     """MariaDB frozen (SIGSTOP): requests that need it answer 503 before their deadline, never
     401; /status and /healthz keep answering at once; service resumes once it thaws."""
-    d, env = own_mariadb
+    mdir, env = own_mariadb
     s = server_on(env)
-    with open(os.path.join(d, "m", "pid")) as f:
+    with open(os.path.join(mdir, "pid")) as f:
         db_pid = int(f.read().strip())
     try:
         tok = user_token(s, "frozen_u1")

@@ -4,11 +4,8 @@ SIGSTOP), and a stop serves what was already sent and no new connection."""
 import concurrent.futures
 import os
 import re
-import shutil
 import signal
 import socket
-import subprocess
-import tempfile
 import time
 
 import pytest
@@ -16,12 +13,11 @@ import requests
 
 import qnlive_server
 from helpers import assert_error, assert_ok, client_call, user_token
-from qnlive_server import ROOT, Server
+from qnlive_server import Server
 
 needs_mysql = pytest.mark.skipif(qnlive_server.BACKEND != "mysql",
                                  reason="needs the MariaDB + Redis backend")
 
-SCRIPTS = os.path.join(ROOT, "scripts", "testenv")
 CACHE_SLOTS = 2
 CALLERS = 16
 # A call that holds a cache slot waits for Redis's 3 s command timeout; one refused by the full
@@ -30,19 +26,6 @@ CALLERS = 16
 REFUSED_WITHIN_S = 2.5
 
 
-def script(name, *argv):
-    out = subprocess.run([os.path.join(SCRIPTS, name)] + list(argv), check=True,
-                         capture_output=True, text=True, timeout=120).stdout
-    return dict(re.findall(r"export (\w+)=(\S+)", out))
-
-
-@pytest.fixture
-def own_redis():
-    d = tempfile.mkdtemp(prefix="qnlive-cache-bulkhead-")
-    env = script("redis.sh", "start", d)
-    yield d, env
-    script("redis.sh", "stop", d)
-    shutil.rmtree(d, ignore_errors=True)
 
 
 def server_on_redis(env, extra):
