@@ -312,6 +312,23 @@ static void requeue(struct app *a, char **ids, size_t n)
         mark_dirty(a, ids[i]);
 }
 
+/* Another node may move a user between this pass's read of the cache and its write, and that
+ * node's own pass may reach the table first: this pass then wrote a stale row. The cache is read
+ * again after the write and every user whose room changed meanwhile is queued, so the next pass
+ * writes the state of then (a failed read queues them all). */
+static void requeue_moved(struct app *a, struct arena *ar, char **ids, size_t n,
+                          const struct presence_rec *written)
+{
+    struct presence_rec *seen = arena_zalloc(ar, (n + 1) * sizeof(*seen));
+    if (read_dirty(a, ar, ids, n, seen)) {
+        requeue(a, ids, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(seen[i].live_id, written[i].live_id) != 0)
+            mark_dirty(a, ids[i]);
+}
+
 /* The viewing counters of this node's joins since the last pass, one multi-row upsert; a
  * failed write puts them back. */
 static err_t flush_views(struct app *a, struct arena *ar, struct store_conn *c, int64_t now)
@@ -375,6 +392,8 @@ err_t live_presence_flush(struct app *a)
     if (err) {
         live_presence_outage(a);
         requeue(a, ids, n); /* nothing is lost: the next pass writes the state of then */
+    } else if (n) {
+        requeue_moved(a, ar, ids, n, recs);
     }
     /* every node watches the cache, so a cache outage is known even with no traffic */
     int64_t t0 = deadline_now_ms();
