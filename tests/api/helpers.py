@@ -18,7 +18,7 @@ def b64url(data, pad=True):
 
 def qiniu_sign(method, url, body=b"", content_type="", ak=SERVER_AK, sk=SERVER_SK,
                x_headers=None):
-    """Authorization header value per spec 01 §5.2."""
+    """Authorization header value as the clients send it: the bare token, no scheme."""
     u = urlsplit(url)
     s = "%s %s" % (method, u.path)
     if u.query:

@@ -1,4 +1,4 @@
-"""Business callbacks through the durable outbox (spec 03 §7, spec 01 §10.1)."""
+"""Business callbacks through the durable outbox."""
 from helpers import advance_clock, assert_ok, client_call, run_job, user_token
 
 ROOM_EVENTS = ["live_created", "live_started", "live_stopped", "live_deleted"]

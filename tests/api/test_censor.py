@@ -1,4 +1,4 @@
-"""Content moderation (spec 04 §6): jobs on room create/stop, the result callback, the admin
+"""Content moderation: jobs on room create/stop, the result callback, the admin
 routes C3-C10 against the fake moderation service."""
 import time
 

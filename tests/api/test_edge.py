@@ -7,10 +7,7 @@ import socket
 import threading
 import time
 
-import pytest
 import requests
-
-from qnlive_server import Server
 
 BODY_MAX = 65536  # the test config's httpq.body_max
 

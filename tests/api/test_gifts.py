@@ -1,4 +1,4 @@
-"""Gifts (spec 03 §5): catalogue routes, the exactly-once send flow through the payment hook,
+"""Gifts: catalogue routes, the exactly-once send flow through the payment hook,
 transaction lists, the demo hook, and the routes' absence without a gift section."""
 import json
 import time

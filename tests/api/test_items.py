@@ -1,4 +1,4 @@
-"""Shopping items, demonstrate and demonstrate recordings (spec 03 §4)."""
+"""Shopping items, demonstrate and demonstrate recordings."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Likes: PUT /client/live/room/:live_id/like (spec 02 §3.14, §4.8), stored before they are
+"""Likes: PUT /client/live/room/:live_id/like, stored before they are
 acknowledged."""
 import os
 import re

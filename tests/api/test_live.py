@@ -1,10 +1,9 @@
-"""Live rooms L1-L13 and L15-L18 (spec 02 §3, §4): lifecycle, presence, lists, errors."""
+"""Live rooms L1-L13 and L15-L18: lifecycle, presence, lists, errors."""
 import base64
 import json
 
 import pytest
 
-from conftest import im_yaml
 from helpers import (advance_clock, assert_error, assert_ok, client_call, run_job, server_call,
                      sql_after_flush, user_token)
 

@@ -1,4 +1,4 @@
-"""Live rooms with IM on and Pili configured: chat rooms, stream URLs (spec 04 §3.5, §5)."""
+"""Live rooms with IM on and Pili configured: chat rooms, stream URLs."""
 import pytest
 
 from conftest import im_yaml

@@ -5,7 +5,6 @@ import pytest
 
 import qnlive_server
 from helpers import assert_ok, client_call, user_token
-from qnlive_server import Server
 
 VIEWS = "live:\n  view_cache_ms: 60000\n"
 

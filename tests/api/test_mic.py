@@ -1,4 +1,4 @@
-"""Mic / co-hosting routes M1-M5 (spec 03 §2, spec 05 §2.5): seat state machine, RTC tokens,
+"""Mic / co-hosting routes M1-M5: seat state machine, RTC tokens,
 the seat list filtered by the RTC room's users, client spellings, authorization."""
 import base64
 import hashlib

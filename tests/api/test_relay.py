@@ -1,4 +1,4 @@
-"""Relay / cross-room PK routes R1-R7 (spec 03 §3, §6, §7; spec 05 §2.6): the session state
+"""Relay / cross-room PK routes R1-R7: the session state
 machine, the lives' pk_id, relay tokens, pk_extends_notify and the pk_started / pk_stopped
 business callbacks."""
 import json

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 import qnlive_server
-from qnlive_server import BIN, Server, free_port
+from qnlive_server import BIN, free_port
 
 
 class LateForwarder:

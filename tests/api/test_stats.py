@@ -1,5 +1,4 @@
-"""Stats routes S1 POST /client/stats/singleLive and S2 GET /client/stats/singleLive/:live_id
-(spec 02 §7.3)."""
+"""Stats routes S1 POST /client/stats/singleLive and S2 GET /client/stats/singleLive/:live_id."""
 import threading
 
 import requests

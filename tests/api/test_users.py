@@ -1,4 +1,4 @@
-"""User routes U1-U12 and IM account registration (spec 02 §6)."""
+"""User routes U1-U12 and IM account registration."""
 
 import requests
 

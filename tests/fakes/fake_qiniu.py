@@ -63,7 +63,7 @@ SERVICES = ("im", "rtc", "pili", "censor", "callback", "pay", "telemetry")
 
 
 # --------------------------------------------------------------------------------------------
-# Qiniu MAC (spec 04 §2.1 and the SDK flavour §2.2)
+# Qiniu MAC
 
 def canonical_header(name):
     return "-".join(p[:1].upper() + p[1:].lower() for p in name.split("-"))

@@ -1,4 +1,4 @@
-"""Self-test of the fake outside services: its signer against the spec 04 §2.5 vectors, its
+"""Self-test of the fake outside services: its signer against Qiniu's documented vectors, its
 credential checks, state and control API. Run: /usr/bin/python3 -m pytest tests/fakes"""
 
 import json

@@ -191,7 +191,7 @@ static void test_like_notify_wire_format(void **state)
     json_t *calls = fake_calls(&fk, "im");
     json_t *c = json_array_get(calls, 0);
     assert_string_equal(fake_call_str(c, "path"), "/message/send");
-    /* the example of spec 04 §3.6, byte for byte */
+    /* the IM service's documented example, byte for byte */
     assert_string_equal(
         fake_call_str(c, "raw_body"),
         "{\"type\":2,\"from_user_id\":20001,\"targets\":[30001],\"content_type\":6,"

@@ -1,4 +1,4 @@
-/* Pili URLs (spec 04 §2.5 vectors, §5.2-5.4) and save-as against the Pili fake, which checks
+/* Pili URLs and save-as against the Pili fake, which checks
  * the MAC over the JSON body and decodes the stream title. */
 
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* Outbound Qiniu MAC headers: the vectors of spec 04 §2.5 and the URL pieces that are signed. */
+/* Outbound Qiniu MAC headers: Qiniu's documented signing vectors and the URL pieces that are signed. */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -72,7 +72,7 @@ static void test_hmac_b64url(void **state)
 {
     (void)state;
     char out[29];
-    /* the expiry push-URL signature of spec 04 §2.5 */
+    /* the expiry push-URL signature of Qiniu's documented example */
     const char *msg = "/hub1/qn_live_kit-123?expire=1700000000";
     qiniu_hmac_b64url("pubkey", msg, strlen(msg), out);
     assert_string_equal(out, "rr5H0nOKVIFTLxQEIl-hIzHozqQ=");

@@ -1,4 +1,4 @@
-/* RTC room tokens (spec 04 §4.2 vector) and the list-users call against the RTC fake, which
+/* RTC room tokens and the list-users call against the RTC fake, which
  * verifies the SDK-flavour MAC and answers 401 on a mismatch. */
 
 #include <setjmp.h>
