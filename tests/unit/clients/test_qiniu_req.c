@@ -1,4 +1,5 @@
-/* Outbound Qiniu MAC headers: Qiniu's documented signing vectors and the URL pieces that are signed. */
+/* Outbound Qiniu MAC headers: Qiniu's documented signing vectors and the URL pieces that are
+ * signed. */
 
 #include <setjmp.h>
 #include <stdarg.h>
