@@ -37,15 +37,7 @@ void cache_batch_group(struct cache_batch *b, bool atomic)
         b->groups[b->n_groups - 1].guarded = false;
         return;
     }
-    if (b->n_groups == b->cap_groups) {
-        size_t cap = b->cap_groups ? b->cap_groups * 2 : 4;
-        struct cache_group *g = arena_alloc(b->a, cap * sizeof(*g));
-
-        if (b->n_groups)
-            memcpy(g, b->groups, b->n_groups * sizeof(*g));
-        b->groups = g;
-        b->cap_groups = cap;
-    }
+    b->groups = arena_grow(b->a, b->groups, b->n_groups, &b->cap_groups, sizeof(*b->groups), 4);
     b->groups[b->n_groups++] = (struct cache_group){.first = b->n, .count = 0, .atomic = atomic};
 }
 
@@ -58,15 +50,7 @@ static size_t add(struct cache_batch *b, struct cache_cmd cmd)
 {
     struct cache_group *g = current_group(b);
 
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 8;
-        struct cache_cmd *c = arena_alloc(b->a, cap * sizeof(*c));
-
-        if (b->n)
-            memcpy(c, b->cmds, b->n * sizeof(*c));
-        b->cmds = c;
-        b->cap = cap;
-    }
+    b->cmds = arena_grow(b->a, b->cmds, b->n, &b->cap, sizeof(*b->cmds), 8);
     b->cmds[b->n] = cmd;
     g->count++;
     return b->n++;

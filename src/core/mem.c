@@ -148,6 +148,18 @@ void *arena_zalloc(struct arena *a, size_t n)
     return p;
 }
 
+void *arena_grow(struct arena *a, void *arr, size_t n, size_t *cap, size_t elem, size_t first_cap)
+{
+    if (n < *cap)
+        return arr;
+    size_t grown = *cap ? *cap * 2 : first_cap;
+    void *p = arena_alloc(a, grown * elem);
+    if (n)
+        memcpy(p, arr, n * elem);
+    *cap = grown;
+    return p;
+}
+
 char *arena_strdup(struct arena *a, const char *s)
 {
     return arena_strndup(a, s, strlen(s));

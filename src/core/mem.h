@@ -25,6 +25,11 @@ void arena_free(struct arena **ap);
 void arena_reset(struct arena *a);
 void *arena_alloc(struct arena *a, size_t n);
 void *arena_zalloc(struct arena *a, size_t n);
+/* Room for one more element in an arena array of n elements of elem bytes: when n has reached
+ * *cap, copies the array into a block twice as large (first_cap elements the first time), updates
+ * *cap and returns the new block; otherwise returns arr. The old block stays until the arena is
+ * freed, which suits arrays that grow a few times per request. */
+void *arena_grow(struct arena *a, void *arr, size_t n, size_t *cap, size_t elem, size_t first_cap);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

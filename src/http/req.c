@@ -77,14 +77,7 @@ static enum MHD_Result copy_kv(void *cls, enum MHD_ValueKind kind, const char *k
 {
     struct kv_copy *c = cls;
     (void)kind;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 16;
-        struct req_kv *kv = arena_alloc(c->a, cap * sizeof(*kv));
-        if (c->n)
-            memcpy(kv, c->kv, c->n * sizeof(*kv));
-        c->kv = kv;
-        c->cap = cap;
-    }
+    c->kv = arena_grow(c->a, c->kv, c->n, &c->cap, sizeof(*c->kv), 16);
     c->kv[c->n].key = arena_strdup(c->a, key);
     c->kv[c->n].value = value ? arena_strdup(c->a, value) : NULL;
     c->n++;
@@ -134,14 +127,7 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
     (void)kind;
     if (strcmp(key, q->name) != 0)
         return MHD_YES;
-    if (q->n == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 8;
-        const char **vals = arena_alloc(q->r->arena, cap * sizeof(*vals));
-        if (q->n)
-            memcpy(vals, q->vals, q->n * sizeof(*vals));
-        q->vals = vals;
-        q->cap = cap;
-    }
+    q->vals = arena_grow(q->r->arena, q->vals, q->n, &q->cap, sizeof(*q->vals), 8);
     q->vals[q->n++] = arena_strdup(q->r->arena, value ? value : "");
     return MHD_YES;
 }
