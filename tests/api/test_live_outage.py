@@ -24,9 +24,6 @@ VIEWERS = 6
 JOB = "live_user_timeout"
 
 
-
-
-
 def start_server(env):
     saved = {k: os.environ[k] for k in env if k in os.environ}
     os.environ.update(env)

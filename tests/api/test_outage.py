@@ -29,7 +29,15 @@ DEADLINE_S = 5.0
 MARGIN_S = 2.0
 
 
-
+def until_served(s, path, timeout=30):
+    """The first 200 answer of the server route `path` once a dependency is back (the last
+    answer after `timeout` seconds)."""
+    deadline = time.time() + timeout
+    while True:
+        r = server_call(s, "GET", path)
+        if r.status_code == 200 or time.time() >= deadline:
+            return r
+        time.sleep(0.5)
 
 
 def uncached_user(srv, user_id):
@@ -68,13 +76,7 @@ def test_mariadb_down_then_back(own_mariadb):
         # a user already in the shared cache keeps being served from it
         assert_ok(client_call(s, "GET", "/client/user/profile", tok))
         env_script("mariadb.sh", "start", mdir)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            r = server_call(s, "GET", "/server/user/info/outage_u2")
-            if r.status_code == 200:
-                break
-            time.sleep(0.5)
-        assert_ok(r)
+        assert_ok(until_served(s, "/server/user/info/outage_u2"))
         assert_ok(client_call(s, "GET", "/client/user/profile", cold))
     finally:
         assert s.stop() == 0
@@ -270,13 +272,7 @@ def test_hung_mariadb_fails_fast_and_recovers(own_mariadb):
             assert_error(r, 503, 503)
             assert t < DEADLINE_S + MARGIN_S
         assert_served(probes, 2.0)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            r = server_call(s, "GET", "/server/user/info/frozen_u2")
-            if r.status_code == 200:
-                break
-            time.sleep(0.5)
-        assert_ok(r)
+        assert_ok(until_served(s, "/server/user/info/frozen_u2"))
         assert_ok(client_call(s, "GET", "/client/user/profile", tok))
     finally:
         os.kill(db_pid, signal.SIGCONT)

@@ -26,8 +26,6 @@ CALLERS = 16
 REFUSED_WITHIN_S = 2.5
 
 
-
-
 def server_on_redis(env, extra):
     saved = os.environ["QNLIVE_TEST_REDIS"]
     os.environ["QNLIVE_TEST_REDIS"] = env["QNLIVE_TEST_REDIS"]

@@ -144,6 +144,19 @@ static bool counted(const struct cache_batch *b, const struct like_cmds *k)
            cache_batch_reply(b, k->total)->type == CACHE_REPLY_INT;
 }
 
+/* Takes back the increments of a like that is not acknowledged (its room turned out to be gone,
+ * or it could not be stored): the client's retry counts it again, so it must not stay. */
+static void uncount(struct like_mod *m, struct arena *ar, const char *live_id, const char *user_id,
+                    int64_t count)
+{
+    struct cache_batch *b = cache_batch_new(ar);
+    cache_batch_group(b, true);
+    cache_batch_hincrby(b, like_key(ar, live_id), user_id, -count);
+    cache_batch_hincrby(b, like_key(ar, live_id), TOTAL_FIELD, -count);
+    if (cache_batch_run(m->app->cache, b))
+        log_warn("like counters of room %s not taken back", live_id);
+}
+
 /* After the increments ran: re-seeds a hash that lost its stored counts (cache restart,
  * eviction) and re-reads them, then stores the like (group commit) before it is answered. */
 static err_t complete(struct like_mod *m, struct arena *ar, const char *live_id,
@@ -160,6 +173,8 @@ static err_t complete(struct like_mod *m, struct arena *ar, const char *live_id,
     }
     if (!err)
         err = like_commit_wait(m, live_id, user_id, out->count);
+    if (err)
+        uncount(m, ar, live_id, user_id, count);
     metrics_add(METRICS_LIKES, err ? 0 : count);
     return err;
 }
@@ -202,18 +217,6 @@ static err_t like_checked_first(struct like_mod *m, struct arena *ar, const char
     return err ? err : like_add(m, ar, live_id, user_id, count, out);
 }
 
-/* Takes back the increments of a like whose room turned out to be gone. */
-static void uncount(struct like_mod *m, struct arena *ar, const char *live_id, const char *user_id,
-                    int64_t count)
-{
-    struct cache_batch *b = cache_batch_new(ar);
-    cache_batch_group(b, true);
-    cache_batch_hincrby(b, like_key(ar, live_id), user_id, -count);
-    cache_batch_hincrby(b, like_key(ar, live_id), TOTAL_FIELD, -count);
-    if (cache_batch_run(m->app->cache, b))
-        log_warn("like counters of gone room %s not taken back", live_id);
-}
-
 /* The room's generation and, guarded by the membership test, the increments: one round trip.
  * The anchor never changes, so this node's last copy of the room tells a self-like apart
  * before anything is counted; a room gone meanwhile is seen under the generation read. */
@@ -235,7 +238,7 @@ err_t like_in_room(struct like_mod *m, struct arena *ar, const char *live_id, co
     if (!err)
         err = live_room_at(m->app, ar, live_id, b, gen, room);
     *why = err == ERR_NOT_FOUND ? LIKE_NO_ROOM : !counted(b, &k) ? LIKE_NOT_IN_ROOM : LIKE_TAKEN;
-    if (err == ERR_NOT_FOUND && counted(b, &k))
+    if (err && counted(b, &k))
         uncount(m, ar, live_id, user_id, count);
     if (err == ERR_NOT_FOUND || (!err && *why != LIKE_TAKEN))
         return ERR_OK;

@@ -65,11 +65,11 @@ static err_t handle_like(struct req *r)
     if (err)
         return req_fail_internal(r, err);
     if (why == LIKE_NO_ROOM)
-        return req_fail(r, ERR_INTERNAL, "record not found");
+        return req_fail(r, ERR_RECORD_NOT_FOUND, NULL);
     if (why == LIKE_SELF)
         return req_fail(r, ERR_BAD_REQUEST, "anchor can not like self");
     if (why == LIKE_NOT_IN_ROOM)
-        return req_fail(r, ERR_INTERNAL, "user not in live room");
+        return req_fail(r, ERR_NOT_IN_ROOM, NULL);
     notify(r, &room, count);
     return req_ok(
         r, json_pack("{s:I, s:I}", "count", (json_int_t)res.count, "total", (json_int_t)res.total));

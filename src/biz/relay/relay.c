@@ -308,7 +308,8 @@ static err_t end_unanswered_invites(void *ud)
     struct store_conn *c = NULL;
     struct relay_session *list = NULL;
     size_t n = 0;
-    err_t err = store_acquire(a->store, true, &c);
+    /* the primary: a replica behind it could show a PK just taken up as unanswered */
+    err_t err = store_acquire(a->store, false, &c);
     if (!err)
         err =
             relay_store_unanswered(c, ar, clock_now_s(a->clock) - a->conf.live.pk_invite_timeout_s,

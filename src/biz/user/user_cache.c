@@ -20,6 +20,7 @@
 #include "biz/user/user.h"
 #include "biz/user/user_int.h"
 #include "cache/cache.h"
+#include "core/jv.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/str.h"
@@ -46,22 +47,17 @@ static const char *gen_key(struct app *a, struct arena *ar, const char *user_id)
     return arena_printf(ar, "user:%s:{%s}:gen", scope(a), user_id);
 }
 
-static json_t *str_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
 static char *row_to_text(const struct user_row *u)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(u->id));
-    json_object_set_new(o, "user_id", str_or_null(u->user_id));
-    json_object_set_new(o, "nick", str_or_null(u->nick));
-    json_object_set_new(o, "avatar", str_or_null(u->avatar));
-    json_object_set_new(o, "extends", str_or_null(u->extends_json));
+    json_object_set_new(o, "user_id", jv_str_or_null(u->user_id));
+    json_object_set_new(o, "nick", jv_str_or_null(u->nick));
+    json_object_set_new(o, "avatar", jv_str_or_null(u->avatar));
+    json_object_set_new(o, "extends", jv_str_or_null(u->extends_json));
     json_object_set_new(o, "im_userid", json_integer(u->im_userid));
-    json_object_set_new(o, "im_username", str_or_null(u->im_username));
-    json_object_set_new(o, "im_password", str_or_null(u->im_password));
+    json_object_set_new(o, "im_username", jv_str_or_null(u->im_username));
+    json_object_set_new(o, "im_password", jv_str_or_null(u->im_password));
     json_object_set_new(o, "created_at", json_integer(u->created_at));
     json_object_set_new(o, "updated_at", json_integer(u->updated_at));
     char *text = json_dumps(o, JSON_COMPACT);
