@@ -61,8 +61,8 @@ err_t bulkhead_enter(struct bulkhead *b)
     while (b->used >= b->limit && rc != ETIMEDOUT)
         rc = wait > 0 ? pthread_cond_timedwait(&b->cv, &b->mu, &until) : ETIMEDOUT;
     bool admitted = b->used < b->limit;
-    if (admitted)
-        b->used++;
+    if (admitted && ++b->used == b->limit)
+        b->last_leave_ms = deadline_now_ms(); /* a stall is counted from when it filled */
     pthread_mutex_unlock(&b->mu);
     if (admitted)
         return ERR_OK;

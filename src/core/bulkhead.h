@@ -18,7 +18,7 @@ struct bulkhead {
     int limit;        /* concurrent callers; 0 = unbounded */
     int64_t wait_ms;  /* longest wait for a free slot */
     int used;
-    int64_t last_leave_ms; /* monotonic time a slot was last given back */
+    int64_t last_leave_ms; /* monotonic time a slot was last given back or the last one taken */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     atomic_long rejected; /* callers turned away, for logs and tests */

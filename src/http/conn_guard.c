@@ -162,6 +162,7 @@ void conn_slot_request_line(struct conn_slot *s, const char *uri, int64_t now_ms
     }
     memcpy(s->raw_uri, uri, n + 1);
     s->request_start_ms = now_ms;
+    atomic_store(&s->refusal, 0); /* a refusal belongs to one request, not the connection */
     atomic_store(&s->has_request_line, true);
 }
 
