@@ -12,6 +12,7 @@
 #include "core/deadline.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "http/envelope.h"
 #include "http/reqid.h"
 
 /* How often the reaper looks: the lateness of a close, against a timeout of seconds. */
@@ -31,16 +32,18 @@ struct conn_guard {
  * only loses the courtesy answer); the caller then shuts the socket. */
 static void send_refusal(int fd, int status, const char *reason, const char *msg)
 {
-    char id[17], body[256], out[512];
+    char id[17], out[512];
+    size_t blen;
     reqid_generate(id);
-    int blen = snprintf(body, sizeof(body),
-                        "{\"request_id\":\"%s\",\"code\":%d,\"message\":\"%s\"}", id, status, msg);
+    char *body = envelope_render_error(id, status, msg, &blen);
     int n = snprintf(out, sizeof(out),
                      "HTTP/1.1 %d %s\r\nConnection: close\r\n"
                      "Content-Type: application/json; charset=utf-8\r\nX-Reqid: %s\r\n"
-                     "Content-Length: %d\r\n\r\n%s",
+                     "Content-Length: %zu\r\n\r\n%s",
                      status, reason, id, blen, body);
-    (void)send(fd, out, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+    free(body);
+    if (n > 0 && (size_t)n < sizeof(out))
+        (void)send(fd, out, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
 /* Under g->mu: the slot's deadline passed. The event thread notices the shut socket and
