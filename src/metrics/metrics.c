@@ -433,30 +433,6 @@ static void render_view(struct mbuf *b, const struct view *v)
     free(all);
 }
 
-static _Atomic int64_t cb_pending;
-static _Atomic int64_t cb_oldest_age_s;
-static _Atomic int64_t cb_dead;
-
-void metrics_set_callback_backlog(int64_t pending, int64_t oldest_age_s, int64_t dead)
-{
-    atomic_store(&cb_pending, pending);
-    atomic_store(&cb_oldest_age_s, oldest_age_s);
-    atomic_store(&cb_dead, dead);
-}
-
-static void render_callback_backlog(struct mbuf *b)
-{
-    mbuf_put_header(b, "qnlive_callback_backlog", "Business callbacks not yet delivered.", "gauge");
-    mbuf_printf(b, "qnlive_callback_backlog %" PRId64 "\n", atomic_load(&cb_pending));
-    mbuf_put_header(b, "qnlive_callback_oldest_age_seconds",
-                    "Age of the oldest undelivered business callback.", "gauge");
-    mbuf_printf(b, "qnlive_callback_oldest_age_seconds %" PRId64 "\n",
-                atomic_load(&cb_oldest_age_s));
-    mbuf_put_header(b, "qnlive_callback_dead", "Business callbacks given up (dead letters).",
-                    "gauge");
-    mbuf_printf(b, "qnlive_callback_dead %" PRId64 "\n", atomic_load(&cb_dead));
-}
-
 char *metrics_render(size_t *len)
 {
     static pthread_mutex_t render_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -472,7 +448,6 @@ char *metrics_render(size_t *len)
                     "Observations dropped because a family reached its series cap.", "counter");
     mbuf_printf(&b, "qnlive_metrics_series_dropped_total %" PRIu64 "\n", atomic_load(&dropped));
     metrics_render_biz(&b);
-    render_callback_backlog(&b);
     metrics_render_process(&b, atomic_load(&start_time_s));
     return mbuf_take(&b, len);
 }

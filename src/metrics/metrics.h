@@ -71,10 +71,6 @@ void metrics_set_collector(metrics_collect_fn *fn, void *ud);
 void metrics_gauge(struct metrics_gauges *g, const char *name, const char *help, const char *label,
                    const char *label_value, double value);
 
-/* The business-callback outbox as last counted by the delivery worker (gauges
- * qnlive_callback_backlog, qnlive_callback_oldest_age_seconds, qnlive_callback_dead). */
-void metrics_set_callback_backlog(int64_t pending, int64_t oldest_age_s, int64_t dead);
-
 /* Writes every metric in the Prometheus text exposition format (version 0.0.4) into a heap
  * buffer the caller frees with free(); *len (may be NULL) receives its length. Series are sorted
  * by label values, so the output is deterministic. */

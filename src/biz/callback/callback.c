@@ -102,20 +102,6 @@ static err_t deliver_round(struct app *a, struct store_conn *c, struct arena *ar
     return err;
 }
 
-/* The backlog gauges, refreshed after each run (every node that runs the worker counts the
- * same shared table). */
-static err_t publish_backlog(struct store_conn *c, struct arena *ar, int64_t now)
-{
-    struct outbox_backlog b = {0};
-    err_t err = outbox_backlog(c, ar, &b);
-    if (err)
-        return err;
-    int64_t age =
-        b.oldest_created_at > 0 && now > b.oldest_created_at ? now - b.oldest_created_at : 0;
-    metrics_set_callback_backlog(b.pending, age, b.dead);
-    return ERR_OK;
-}
-
 /* The cron job: rounds until nothing is due (a room's next event becomes due as soon as its
  * predecessor is delivered), then the retention purge. */
 static err_t deliver_job(void *ud)
@@ -132,10 +118,28 @@ static err_t deliver_job(void *ud)
     }
     if (!err)
         err = outbox_purge(c, clock_now_s(a->clock) - RETENTION_S);
-    if (!err)
-        err = publish_backlog(c, ar, clock_now_s(a->clock));
     store_release(c);
     arena_free(&ar);
+    return err;
+}
+
+err_t callback_backlog(struct app *a, struct callback_backlog *out)
+{
+    struct outbox_backlog b = {0};
+    struct store_conn *c = NULL;
+    struct arena *ar = arena_new();
+    err_t err = store_acquire(a->store, true, &c);
+    if (!err)
+        err = outbox_backlog(c, ar, &b);
+    store_release(c);
+    arena_free(&ar);
+    int64_t now = clock_now_s(a->clock);
+    *out = (struct callback_backlog){
+        .pending = b.pending,
+        .oldest_age_s =
+            b.oldest_created_at > 0 && now > b.oldest_created_at ? now - b.oldest_created_at : 0,
+        .dead = b.dead,
+    };
     return err;
 }
 

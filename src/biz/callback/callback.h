@@ -9,6 +9,7 @@
  * the receiver can deduplicate. */
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "core/err.h"
 
@@ -33,6 +34,16 @@ struct outbox_row;
  * *rows is an arena array of *n entries. Store errors are returned. */
 err_t callback_dead_list(struct app *a, struct arena *ar, int64_t page_num, int64_t page_size,
                          struct outbox_row **rows, size_t *n, int64_t *total) MUST_USE;
+
+/* The outbox as it stands: events not yet delivered, the age in seconds of the oldest of them
+ * (0 when none) and the dead letters. Counted on demand (two indexed COUNTs on the read pool),
+ * by the metrics collector at scrape time. Store errors are returned (and *out is zeroed). */
+struct callback_backlog {
+    int64_t pending;
+    int64_t oldest_age_s;
+    int64_t dead;
+};
+err_t callback_backlog(struct app *a, struct callback_backlog *out) MUST_USE;
 
 /* Schedules the delivery job when callback.addr is set (at registration). */
 void callback_jobs_register(struct app *a);

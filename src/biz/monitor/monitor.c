@@ -2,6 +2,7 @@
 #include "biz/monitor/monitor.h"
 
 #include "app.h"
+#include "biz/callback/callback.h"
 #include "biz/monitor/monitor_store.h"
 #include "cache/cache.h"
 #include "core/log.h"
@@ -52,6 +53,25 @@ static void put_pools(struct metrics_gauges *g, struct store *s)
                           pool_names[i], (double)u[i].max_open);
 }
 
+/* The business-callback outbox. Without a receiver nothing is queued: zeros, no query. */
+static err_t put_callback_backlog(struct metrics_gauges *g, struct app *a)
+{
+    struct callback_backlog b = {0};
+    err_t err = ERR_OK;
+    if (a->conf.callback.addr && a->conf.callback.addr[0])
+        err = callback_backlog(a, &b);
+    if (err)
+        return err;
+    metrics_gauge(g, "qnlive_callback_backlog", "Business callbacks not yet delivered.", NULL, NULL,
+                  (double)b.pending);
+    metrics_gauge(g, "qnlive_callback_oldest_age_seconds",
+                  "Age of the oldest undelivered business callback.", NULL, NULL,
+                  (double)b.oldest_age_s);
+    metrics_gauge(g, "qnlive_callback_dead", "Business callbacks given up (dead letters).", NULL,
+                  NULL, (double)b.dead);
+    return ERR_OK;
+}
+
 /* Runs on the exporter's thread at every scrape: a few indexed COUNTs and two pings. */
 static void collect(void *ud, struct metrics_gauges *g)
 {
@@ -64,10 +84,12 @@ static void collect(void *ud, struct metrics_gauges *g)
         err = monitor_store_counts(c, ar, &n);
     store_release(c);
     arena_free(&ar);
+    if (!err) {
+        put_counts(g, a, &n);
+        err = put_callback_backlog(g, a);
+    }
     if (err)
         log_warn("business gauges not collected: %s", err_name(err));
-    else
-        put_counts(g, a, &n);
     metrics_gauge(g, "qnlive_dependency_up", "1 when the dependency answered this scrape.",
                   "dependency", "store", err ? 0 : 1);
     metrics_gauge(g, "qnlive_dependency_up", "1 when the dependency answered this scrape.",
