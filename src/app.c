@@ -80,6 +80,14 @@ static bool cron_lock_acquire(void *ud, const char *key, const char *owner, int6
     return !*err && got;
 }
 
+static bool cron_lock_renew(void *ud, const char *key, const char *owner, int64_t ttl_ms,
+                            err_t *err)
+{
+    bool renewed = false;
+    *err = cache_lock_renew(ud, key, owner, ttl_ms, &renewed);
+    return !*err && renewed;
+}
+
 static void cron_lock_release(void *ud, const char *key, const char *owner)
 {
     if (cache_lock_release(ud, key, owner))
@@ -113,6 +121,7 @@ static struct cron *cron_for(struct app *a)
     if (a->conf.cache.enabled) {
         o.lock_acquire = cron_lock_acquire;
         o.lock_release = cron_lock_release;
+        o.lock_renew = cron_lock_renew;
         o.lock_ud = a->cache;
     }
     return cron_new(&o);

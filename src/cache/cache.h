@@ -81,6 +81,8 @@ struct cache_ops {
     err_t (*lock_acquire)(struct cache *c, const char *key, const char *owner, int64_t ttl_ms,
                           bool *got);
     err_t (*lock_release)(struct cache *c, const char *key, const char *owner, bool *released);
+    err_t (*lock_renew)(struct cache *c, const char *key, const char *owner, int64_t ttl_ms,
+                        bool *renewed);
     err_t (*batch)(struct cache *c, struct cache_batch *b);
 };
 
@@ -247,6 +249,15 @@ MUST_USE static inline err_t cache_lock_release_ex(struct cache *c, const char *
                                                    const char *owner, bool *released)
 {
     return c->ops->lock_release(c, key, owner, released);
+}
+
+/* Extends a lock to ttl_ms from now only if `owner` still holds it (atomic compare-and-expire;
+ * a Lua script on Redis), so a holder keeps its lock without the gap of a release followed by
+ * an acquire. *renewed is false when the lock expired or belongs to someone else. */
+MUST_USE static inline err_t cache_lock_renew(struct cache *c, const char *key, const char *owner,
+                                              int64_t ttl_ms, bool *renewed)
+{
+    return c->ops->lock_renew(c, key, owner, ttl_ms, renewed);
 }
 
 /* Batches.

@@ -622,6 +622,26 @@ static err_t mem_lock_release(struct cache *c, const char *key, const char *owne
     return ERR_OK;
 }
 
+static err_t mem_lock_renew(struct cache *c, const char *key, const char *owner, int64_t ttl_ms,
+                            bool *renewed)
+{
+    uint64_t h;
+    struct shard *s;
+    struct mentry *e;
+
+    *renewed = false;
+    if (ttl_ms <= 0)
+        return ERR_BAD_REQUEST;
+    s = enter(c, key, &h);
+    e = lookup(s, key, h);
+    if (e && e->type == MT_STR && e->len == strlen(owner) && memcmp(e->data, owner, e->len) == 0) {
+        e->expire_ms = cache_now_ms() + ttl_ms;
+        *renewed = true;
+    }
+    leave(s);
+    return ERR_OK;
+}
+
 /* Sorted sets: only reachable through batches. Scores are integers. */
 
 struct zitem {
@@ -1031,6 +1051,7 @@ static const struct cache_ops memory_ops = {
     .smembers = mem_smembers,
     .lock_acquire = mem_lock_acquire,
     .lock_release = mem_lock_release,
+    .lock_renew = mem_lock_renew,
     .batch = mem_batch,
 };
 

@@ -210,8 +210,23 @@ static bool is_preferred(const struct cron *c)
     return c->o.single_task_node < 0 || c->o.node_id == c->o.single_task_node;
 }
 
-/* Takes or renews the lease. A holder renews by releasing its own key and taking it again (the
- * lock provider has no "extend"); any node takes a lapsed lease, but a node other than
+/* The holder extends its own lease in place, so no other node can take it in between; a
+ * lease that lapsed meanwhile (a long stall) is taken again like any node would. Without a renew
+ * call the provider's only way is release + acquire, which leaves a short gap. */
+static bool lease_take(struct cron *c, bool held, err_t *err)
+{
+    if (held && c->o.lock_renew) {
+        if (c->o.lock_renew(c->o.lock_ud, c->lease_key, c->owner, LEASE_MS, err))
+            return true;
+        if (*err)
+            return false;
+    } else if (held && c->o.lock_release) {
+        c->o.lock_release(c->o.lock_ud, c->lease_key, c->owner);
+    }
+    return c->o.lock_acquire(c->o.lock_ud, c->lease_key, c->owner, LEASE_MS, err);
+}
+
+/* Takes or renews the lease. Any node takes a lapsed lease, but a node other than
  * cron.single_task_node waits one lease length after its start, so that the preferred node
  * gets the first pick when both start together. Under lease_mu. */
 static void lease_refresh_locked(struct cron *c, int64_t now)
@@ -221,9 +236,7 @@ static void lease_refresh_locked(struct cron *c, int64_t now)
 
     if (!was && !is_preferred(c) && now - c->started_ms < LEASE_MS)
         return;
-    if (was && c->o.lock_release)
-        c->o.lock_release(c->o.lock_ud, c->lease_key, c->owner);
-    bool got = c->o.lock_acquire(c->o.lock_ud, c->lease_key, c->owner, LEASE_MS, &err);
+    bool got = lease_take(c, was, &err);
     atomic_store(&c->is_leader, got);
     if (got != was)
         log_info("singleton lease %s by %s", got ? "taken" : "lost", c->owner);

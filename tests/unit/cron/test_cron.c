@@ -77,6 +77,7 @@ struct fake_lock {
         int64_t expires_ms;
     } held[FAKE_KEYS];
     int releases_by_other;
+    int lease_acquires; /* of the singleton lease key, by anyone */
     bool fail;
     char crashed[128];
 };
@@ -115,8 +116,26 @@ static bool fake_acquire(void *ud, const char *key, const char *owner, int64_t t
             got = true;
         }
     }
+    if (got && strcmp(key, "qnlive:cron:leader") == 0)
+        l->lease_acquires++;
     pthread_mutex_unlock(&l->mu);
     return got;
+}
+
+static bool fake_renew(void *ud, const char *key, const char *owner, int64_t ttl_ms, err_t *err)
+{
+    struct fake_lock *l = ud;
+    bool renewed = false;
+    pthread_mutex_lock(&l->mu);
+    int i = find_key(l, key);
+    if (l->fail) {
+        *err = ERR_UNAVAILABLE;
+    } else if (i >= 0 && strcmp(l->held[i].owner, owner) == 0) {
+        l->held[i].expires_ms = mono_now_ms() + ttl_ms;
+        renewed = true;
+    }
+    pthread_mutex_unlock(&l->mu);
+    return renewed;
 }
 
 static void fake_release(void *ud, const char *key, const char *owner)
@@ -249,12 +268,13 @@ struct pair {
     struct cron *a, *b;
 };
 
-static void pair_start(struct pair *p)
+static void pair_start(struct pair *p, bool renew)
 {
     struct cron_options oa = {.node_id = 1,
                               .single_task_node = 1,
                               .lock_acquire = fake_acquire,
                               .lock_release = fake_release,
+                              .lock_renew = renew ? fake_renew : NULL,
                               .lock_ud = &p->lock};
     struct cron_options ob = oa;
     ob.node_id = 2;
@@ -273,7 +293,7 @@ static void test_preferred_node_runs_singletons_and_another_takes_over_at_its_st
 {
     (void)state;
     struct pair p = {.lock.mu = PTHREAD_MUTEX_INITIALIZER};
-    pair_start(&p);
+    pair_start(&p, true);
     assert_true(wait_for(&p.on_a.calls, 20, 10000));
     assert_int_equal(atomic_load(&p.on_b.calls), 0); /* first pick: the preferred node */
     assert_true(cron_stop(p.a));                     /* a graceful stop hands over at once */
@@ -287,7 +307,7 @@ static void test_another_node_takes_over_when_the_holder_dies(void **state)
 {
     (void)state;
     struct pair p = {.lock.mu = PTHREAD_MUTEX_INITIALIZER};
-    pair_start(&p);
+    pair_start(&p, true);
     assert_true(wait_for(&p.on_a.calls, 5, 10000));
     /* node 1 dies: it stops running and its lease is never released, only lapses */
     pthread_mutex_lock(&p.lock.mu);
@@ -297,6 +317,40 @@ static void test_another_node_takes_over_when_the_holder_dies(void **state)
     int b_before = atomic_load(&p.on_b.calls);
     assert_int_equal(b_before, 0);
     assert_true(wait_for(&p.on_b.calls, 5, 15000)); /* after the lease lapses (seconds) */
+    cron_free(&p.a);
+    cron_free(&p.b);
+}
+
+/* The holder extends its lease in place: over several renewals it is taken once and never
+ * released, so there is no moment in which the other node could take it. */
+static void test_holder_renews_its_lease_without_letting_it_go(void **state)
+{
+    (void)state;
+    struct pair p = {.lock.mu = PTHREAD_MUTEX_INITIALIZER};
+    pair_start(&p, true);
+    assert_true(wait_for(&p.on_a.calls, 5, 10000));
+    sleep_ms(3500); /* more than a lease length: about three renewals */
+    pthread_mutex_lock(&p.lock.mu);
+    int acquires = p.lock.lease_acquires;
+    pthread_mutex_unlock(&p.lock.mu);
+    assert_int_equal(acquires, 1);
+    assert_int_equal(atomic_load(&p.on_b.calls), 0);
+    cron_free(&p.a);
+    cron_free(&p.b);
+}
+
+/* A provider without a renew call still works: the holder releases and takes the lease again. */
+static void test_lease_without_renew_is_taken_again(void **state)
+{
+    (void)state;
+    struct pair p = {.lock.mu = PTHREAD_MUTEX_INITIALIZER};
+    pair_start(&p, false);
+    assert_true(wait_for(&p.on_a.calls, 5, 10000));
+    sleep_ms(1500); /* at least one renewal */
+    pthread_mutex_lock(&p.lock.mu);
+    int acquires = p.lock.lease_acquires;
+    pthread_mutex_unlock(&p.lock.mu);
+    assert_true(acquires >= 2);
     cron_free(&p.a);
     cron_free(&p.b);
 }
@@ -540,6 +594,8 @@ int main(void)
         cmocka_unit_test(test_singleton_runs_without_a_lock_on_any_node),
         cmocka_unit_test(test_preferred_node_runs_singletons_and_another_takes_over_at_its_stop),
         cmocka_unit_test(test_another_node_takes_over_when_the_holder_dies),
+        cmocka_unit_test(test_holder_renews_its_lease_without_letting_it_go),
+        cmocka_unit_test(test_lease_without_renew_is_taken_again),
         cmocka_unit_test(test_singleton_runs_on_designated_node),
         cmocka_unit_test(test_two_nodes_never_run_singleton_concurrently),
         cmocka_unit_test(test_lock_backend_failure_skips_run),
