@@ -94,6 +94,11 @@ static void cron_lock_release(void *ud, const char *key, const char *owner)
         log_warn("cron lock %s not released; it expires by itself", key);
 }
 
+const char *app_cache_scope(const struct app *a)
+{
+    return a->conf.mysql.n_databases ? a->conf.mysql.databases[0].database : "";
+}
+
 /* The cron runner reads the business clock, so a test build that moves it sees periods pass. */
 static int64_t cron_mono_ms(void *clock)
 {
@@ -113,7 +118,7 @@ static struct cron *cron_for(struct app *a)
     struct cron_options o = {
         .node_id = a->conf.node.node_id,
         .single_task_node = a->conf.cron.single_task_node,
-        .lock_scope = a->conf.mysql.n_databases ? a->conf.mysql.databases[0].database : NULL,
+        .lock_scope = app_cache_scope(a),
         .mono_ms = cron_mono_ms,
         .wall_ms = cron_wall_ms,
         .clock_ud = a->clock,

@@ -65,6 +65,7 @@ struct cron {
     bool stopping;
     bool leaked; /* a job outlived cron_stop: the struct must stay allocated */
     pthread_t runner;
+    char *scope_suffix;       /* ":<lock_scope>", or "" */
     char *lease_key;          /* "qnlive:cron:leader[:<scope>]" */
     bool has_singletons;      /* set by cron_add: no lease is taken without one */
     atomic_bool is_leader;    /* this node holds the singleton lease */
@@ -408,9 +409,11 @@ struct cron *cron_new(const struct cron_options *o)
         rnd = (uint64_t)clock_ms(CLOCK_REALTIME) ^ ((uint64_t)(uintptr_t)c << 16);
     snprintf(c->owner, sizeof(c->owner), "node%" PRId64 "-%ld-%016" PRIx64, c->o.node_id,
              (long)getpid(), rnd);
-    c->lease_key = c->o.lock_scope && c->o.lock_scope[0]
-                       ? xasprintf("qnlive:cron:leader:%s", c->o.lock_scope)
-                       : xstrdup("qnlive:cron:leader");
+    /* the lease and the job locks of one group of nodes: another deployment sharing the cache
+     * neither holds our lease nor blocks our jobs */
+    c->scope_suffix =
+        c->o.lock_scope && c->o.lock_scope[0] ? xasprintf(":%s", c->o.lock_scope) : xstrdup("");
+    c->lease_key = xasprintf("qnlive:cron:leader%s", c->scope_suffix);
     c->o.lock_scope = NULL; /* not owned */
     pthread_mutex_init(&c->mu, NULL);
     pthread_mutex_init(&c->lease_mu, NULL);
@@ -459,7 +462,7 @@ err_t cron_add(struct cron *c, const struct cron_job *job)
     s->name = xstrdup(job->name);
     s->job.name = s->name;
     s->job.daily_at = NULL; /* not owned; is_daily/daily_sec carry it */
-    s->lock_key = xasprintf("qnlive:cron:%s", job->name);
+    s->lock_key = xasprintf("qnlive:cron:%s%s", job->name, c->scope_suffix);
     s->is_daily = job->daily_at != NULL;
     s->daily_sec = daily_sec;
     s->enabled = true;
@@ -585,6 +588,7 @@ void cron_free(struct cron **cp)
     }
     free(c->jobs);
     free(c->lease_key);
+    free(c->scope_suffix);
     pthread_mutex_destroy(&c->lease_mu);
     pthread_cond_destroy(&c->runner_cond);
     pthread_mutex_destroy(&c->mu);

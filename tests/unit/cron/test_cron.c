@@ -355,6 +355,33 @@ static void test_lease_without_renew_is_taken_again(void **state)
     cron_free(&p.b);
 }
 
+/* Two deployments sharing one cache (different lock scopes) each run their own singletons:
+ * neither holds the other's lease nor blocks its job locks. */
+static void test_each_lock_scope_runs_its_own_singletons(void **state)
+{
+    (void)state;
+    struct fake_lock lock = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    struct probe pa = {0}, pb = {0};
+    struct cron_options oa = {.lock_scope = "live_a",
+                              .lock_acquire = fake_acquire,
+                              .lock_release = fake_release,
+                              .lock_renew = fake_renew,
+                              .lock_ud = &lock};
+    struct cron_options ob = oa;
+    ob.lock_scope = "live_b";
+    struct cron *a = cron_new(&oa), *b = cron_new(&ob);
+    struct cron_job ja = job_of("timeouts", 20, &pa), jb = job_of("timeouts", 20, &pb);
+    ja.singleton = jb.singleton = true;
+    assert_int_equal(cron_add(a, &ja), ERR_OK);
+    assert_int_equal(cron_add(b, &jb), ERR_OK);
+    assert_int_equal(cron_start(a), ERR_OK);
+    assert_int_equal(cron_start(b), ERR_OK);
+    assert_true(wait_for(&pa.calls, 5, 10000));
+    assert_true(wait_for(&pb.calls, 5, 10000));
+    cron_free(&a);
+    cron_free(&b);
+}
+
 static void test_lock_backend_failure_skips_run(void **state)
 {
     (void)state;
@@ -596,6 +623,7 @@ int main(void)
         cmocka_unit_test(test_another_node_takes_over_when_the_holder_dies),
         cmocka_unit_test(test_holder_renews_its_lease_without_letting_it_go),
         cmocka_unit_test(test_lease_without_renew_is_taken_again),
+        cmocka_unit_test(test_each_lock_scope_runs_its_own_singletons),
         cmocka_unit_test(test_singleton_runs_on_designated_node),
         cmocka_unit_test(test_two_nodes_never_run_singleton_concurrently),
         cmocka_unit_test(test_lock_backend_failure_skips_run),
