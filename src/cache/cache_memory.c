@@ -606,13 +606,17 @@ static err_t mem_lock_acquire(struct cache *c, const char *key, const char *owne
     return ERR_OK;
 }
 
+/* A lock entry whose value is `owner`. */
+static bool held_by(const struct mentry *e, const char *owner)
+{
+    return e && e->type == MT_STR && e->len == strlen(owner) && memcmp(e->data, owner, e->len) == 0;
+}
+
 static err_t mem_lock_release(struct cache *c, const char *key, const char *owner, bool *released)
 {
     uint64_t h;
     struct shard *s = enter(c, key, &h);
-    struct mentry *e = lookup(s, key, h);
-    bool mine =
-        e && e->type == MT_STR && e->len == strlen(owner) && memcmp(e->data, owner, e->len) == 0;
+    bool mine = held_by(lookup(s, key, h), owner);
 
     if (mine)
         shard_remove(s, hmap_find(&s->map, key, h));
@@ -626,15 +630,12 @@ static err_t mem_lock_renew(struct cache *c, const char *key, const char *owner,
                             bool *renewed)
 {
     uint64_t h;
-    struct shard *s;
-    struct mentry *e;
-
     *renewed = false;
     if (ttl_ms <= 0)
         return ERR_BAD_REQUEST;
-    s = enter(c, key, &h);
-    e = lookup(s, key, h);
-    if (e && e->type == MT_STR && e->len == strlen(owner) && memcmp(e->data, owner, e->len) == 0) {
+    struct shard *s = enter(c, key, &h);
+    struct mentry *e = lookup(s, key, h);
+    if (held_by(e, owner)) {
         e->expire_ms = cache_now_ms() + ttl_ms;
         *renewed = true;
     }

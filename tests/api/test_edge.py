@@ -45,6 +45,20 @@ def complete(reply):
     return False
 
 
+def read_reply(sock):
+    """Reads one whole answer, or what came before the server closed or reset the connection."""
+    reply = b""
+    try:
+        while not complete(reply):
+            got = sock.recv(4096)
+            if not got:
+                break
+            reply += got
+    except (ConnectionResetError, socket.timeout):
+        pass
+    return reply
+
+
 def parse(reply):
     head, _, body = reply.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
@@ -199,14 +213,7 @@ def test_slow_request_gets_408(make_server):
             sock.sendall(b"X-Slow: 1\r\n")  # activity that would reset an idle timer
     except (BrokenPipeError, ConnectionResetError):
         pass
-    try:
-        while not complete(reply):
-            got = sock.recv(4096)
-            if not got:
-                break
-            reply += got
-    except ConnectionResetError:
-        pass
+    reply = read_reply(sock)
     sock.close()
     assert time.monotonic() - t0 < 12
     assert_refused(reply, 408)
@@ -249,12 +256,7 @@ def test_slowloris_from_one_address_leaves_others_served(make_server):
                                          timeout=5)
             t0 = time.monotonic()
             c.sendall(get("/status"))
-            reply = b""
-            while not complete(reply):
-                got = c.recv(4096)
-                if not got:
-                    break
-                reply += got
+            reply = read_reply(c)
             c.close()
             assert parse(reply)[0] == 200
             slow.append(time.monotonic() - t0)
@@ -273,16 +275,11 @@ def served_connections(port, n, source):
              for _ in range(n)]
     served = 0
     for c in socks:
-        reply = b""
         try:
             c.sendall(get("/status"))
-            while not complete(reply):
-                got = c.recv(4096)
-                if not got:
-                    break
-                reply += got
         except OSError:
-            pass
+            continue
+        reply = read_reply(c)
         served += complete(reply) and parse(reply)[0] == 200
     return served, socks
 

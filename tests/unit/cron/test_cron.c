@@ -321,38 +321,39 @@ static void test_another_node_takes_over_when_the_holder_dies(void **state)
     cron_free(&p.b);
 }
 
+/* How many times the lease was taken while node 1 held it for `hold_ms`. */
+static int lease_acquires_while_held(bool renew, int hold_ms, int *runs_elsewhere)
+{
+    struct pair p = {.lock.mu = PTHREAD_MUTEX_INITIALIZER};
+    pair_start(&p, renew);
+    assert_true(wait_for(&p.on_a.calls, 5, 10000));
+    sleep_ms(hold_ms);
+    pthread_mutex_lock(&p.lock.mu);
+    int acquires = p.lock.lease_acquires;
+    pthread_mutex_unlock(&p.lock.mu);
+    *runs_elsewhere = atomic_load(&p.on_b.calls);
+    cron_free(&p.a);
+    cron_free(&p.b);
+    return acquires;
+}
+
 /* The holder extends its lease in place: over several renewals it is taken once and never
  * released, so there is no moment in which the other node could take it. */
 static void test_holder_renews_its_lease_without_letting_it_go(void **state)
 {
     (void)state;
-    struct pair p = {.lock.mu = PTHREAD_MUTEX_INITIALIZER};
-    pair_start(&p, true);
-    assert_true(wait_for(&p.on_a.calls, 5, 10000));
-    sleep_ms(3500); /* more than a lease length: about three renewals */
-    pthread_mutex_lock(&p.lock.mu);
-    int acquires = p.lock.lease_acquires;
-    pthread_mutex_unlock(&p.lock.mu);
-    assert_int_equal(acquires, 1);
-    assert_int_equal(atomic_load(&p.on_b.calls), 0);
-    cron_free(&p.a);
-    cron_free(&p.b);
+    int elsewhere = -1;
+    /* more than a lease length: about three renewals */
+    assert_int_equal(lease_acquires_while_held(true, 3500, &elsewhere), 1);
+    assert_int_equal(elsewhere, 0);
 }
 
 /* A provider without a renew call still works: the holder releases and takes the lease again. */
 static void test_lease_without_renew_is_taken_again(void **state)
 {
     (void)state;
-    struct pair p = {.lock.mu = PTHREAD_MUTEX_INITIALIZER};
-    pair_start(&p, false);
-    assert_true(wait_for(&p.on_a.calls, 5, 10000));
-    sleep_ms(1500); /* at least one renewal */
-    pthread_mutex_lock(&p.lock.mu);
-    int acquires = p.lock.lease_acquires;
-    pthread_mutex_unlock(&p.lock.mu);
-    assert_true(acquires >= 2);
-    cron_free(&p.a);
-    cron_free(&p.b);
+    int elsewhere = -1;
+    assert_true(lease_acquires_while_held(false, 1500, &elsewhere) >= 2);
 }
 
 /* Two deployments sharing one cache (different lock scopes) each run their own singletons:
