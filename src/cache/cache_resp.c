@@ -405,13 +405,20 @@ static err_t resp_lock_renew(struct cache *c, const char *key, const char *owner
 static err_t resp_batch(struct cache *c, struct cache_batch *b)
 {
     struct cache_resp *r = (struct cache_resp *)c;
+    if (cache_near_serve(r->near, b))
+        return ERR_OK;
+    struct near_ticket *t = cache_near_begin(r->near, b);
     err_t err = bulkhead_enter(r->bulkhead);
 
     if (err)
         return err;
     err = r->run_batch(r, b);
     bulkhead_leave(r->bulkhead);
-    return err ? err : cache_resp_batch_status(b);
+    if (!err)
+        err = cache_resp_batch_status(b);
+    if (!err)
+        cache_near_keep(r->near, t, b);
+    return err;
 }
 
 #define RESP_OPS(backend_name)                                                                     \
