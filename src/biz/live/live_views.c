@@ -364,18 +364,35 @@ int64_t live_views_placeholder(size_t i, bool online)
     return SENTINEL + 2 * (int64_t)i + (online ? 1 : 0);
 }
 
-/* Copies text with every "anchor_status" / "online_count" placeholder replaced. */
+/* Length of the key pattern ("anchor_status": or "online_count":) starting at p, else 0. */
+static size_t count_key_at(const char *p, size_t left)
+{
+    static const char *const pats[] = {"\"anchor_status\":", "\"online_count\":"};
+    for (size_t k = 0; k < ARRAY_LEN(pats); k++) {
+        size_t pl = strlen(pats[k]);
+        if (pl <= left && memcmp(p, pats[k], pl) == 0)
+            return pl;
+    }
+    return 0;
+}
+
+/* Copies text with every "anchor_status" / "online_count" placeholder replaced. Only a quote
+ * can start a key, so the copy jumps from quote to quote: this runs on every room info and
+ * list page. */
 static char *fill_text(struct arena *ar, const char *text, size_t len, const int64_t *vals,
                        size_t n, size_t *out_len)
 {
-    static const char *const pats[] = {"\"anchor_status\":", "\"online_count\":"};
     char *out = arena_alloc(ar, len + 1), *w = out;
     size_t i = 0;
     while (i < len) {
-        size_t pl = 0;
-        for (size_t k = 0; k < ARRAY_LEN(pats) && !pl; k++)
-            if (strncmp(text + i, pats[k], strlen(pats[k])) == 0)
-                pl = strlen(pats[k]);
+        const char *q = memchr(text + i, '"', len - i);
+        size_t upto = q ? (size_t)(q - text) : len;
+        memcpy(w, text + i, upto - i);
+        w += upto - i;
+        i = upto;
+        if (i == len)
+            break;
+        size_t pl = count_key_at(text + i, len - i);
         if (!pl) {
             *w++ = text[i++];
             continue;
