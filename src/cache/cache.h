@@ -114,6 +114,11 @@ err_t cache_redis_new(const char *addr, const char *password, struct cache **out
  * other backends. */
 void cache_near_enable(struct cache *c);
 
+/* Answers b from c's near cache when it holds every reply, and nothing else: false (b
+ * untouched) when the near cache is off, b is not only cacheable reads, or a reply is not held.
+ * Never waits. */
+bool cache_near_serve_only(struct cache *c, struct cache_batch *b);
+
 /* True while c's near cache is on and receiving invalidations. */
 bool cache_near_on(const struct cache *c);
 

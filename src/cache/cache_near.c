@@ -43,7 +43,8 @@ enum {
     NEAR_RETRY_MS = 1000,
 };
 
-static const char *const TRACKED_PREFIXES[] = {"live:{", "live:a:", "live:gen:", "user:"};
+static const char *const TRACKED_PREFIXES[] = {"live:{",
+                                               "live:a:", "live:gen:", "live:u:", "user:"};
 
 /* One kept reply: the command that produced it (kind, member) and the reply itself. */
 struct near_item {

@@ -109,3 +109,13 @@ void cache_near_stats(const struct cache *c, struct cache_near_stats *out)
     if (c->ops == &cache_resp_node_ops)
         cache_near_read_stats(((const struct cache_node *)c)->resp.near, out);
 }
+
+bool cache_near_serve_only(struct cache *c, struct cache_batch *b)
+{
+    if (c->ops != &cache_resp_node_ops || !((struct cache_node *)c)->resp.near)
+        return false;
+    if (cache_batch_check_slots(b))
+        return false;
+    b->replies = arena_zalloc(b->a, (b->n + 1) * sizeof(*b->replies));
+    return cache_near_serve(((struct cache_node *)c)->resp.near, b);
+}

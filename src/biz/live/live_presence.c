@@ -42,6 +42,7 @@
 
 enum {
     FLUSH_PERIOD_MS = 1000,
+    BEATS_PERIOD_MS = 100,  /* how long a heartbeat's write to the cache may wait */
     EXPIRE_SCAN_MAX = 1000, /* timed-out members taken per room and pass */
     SLOW_PING_MS = 1000,
 };
@@ -55,6 +56,14 @@ struct live_presence {
     size_t n_views, cap_views;
     atomic_llong outage_ms;    /* last dependency failure seen here (or the start) */
     atomic_llong published_ms; /* the last outage_ms written to live:outage */
+    /* heartbeats of members waiting for their write to the cache (near cache on only) */
+    struct pending_beat *beats;
+    size_t n_beats, cap_beats;
+};
+
+struct pending_beat {
+    char *live_id, *user_id;
+    int64_t at_ms;
 };
 
 const char *live_hb_key(struct arena *ar, const char *live_id)
@@ -216,9 +225,40 @@ err_t live_presence_leave(struct app *a, struct arena *ar, const char *live_id, 
     return err;
 }
 
+/* The heartbeat of someone the near cache knows to be in the room: the answer needs no round
+ * trip, and the new time is written with the other heartbeats of this node within
+ * BEATS_PERIOD_MS (ZADD XX: a member who left meanwhile is not brought back). */
+static bool beat_later(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
+                       struct live_views_gen *gen, bool *in_room)
+{
+    struct cache_batch *b = cache_batch_new(ar);
+    size_t room = cache_batch_get(b, user_key(a, ar, user_id));
+    cache_batch_group(b, false);
+    size_t g = live_views_gen_cmd(a, b, ar, live_id);
+    if (!cache_near_serve_only(a->cache, b))
+        return false;
+    const char *in = cache_batch_str(b, room);
+    if (!in || strcmp(in, live_id) != 0)
+        return false; /* not a member: the full path below also tidies the set */
+    *in_room = true;
+    live_views_gen_take(b, g, gen);
+    struct live_presence *p = a->live->presence;
+    struct pending_beat pb = {xstrdup(live_id), xstrdup(user_id), clock_now_ms(a->clock)};
+    pthread_mutex_lock(&p->mu);
+    if (p->n_beats == p->cap_beats) {
+        p->cap_beats = p->cap_beats ? p->cap_beats * 2 : 256;
+        p->beats = xrealloc(p->beats, p->cap_beats * sizeof(*p->beats));
+    }
+    p->beats[p->n_beats++] = pb;
+    pthread_mutex_unlock(&p->mu);
+    return true;
+}
+
 err_t live_presence_beat(struct app *a, struct arena *ar, const char *live_id, const char *user_id,
                          struct live_views_gen *gen, bool *in_room)
 {
+    if (beat_later(a, ar, live_id, user_id, gen, in_room))
+        return ERR_OK;
     struct cache_batch *b = cache_batch_new(ar);
     size_t room = cache_batch_get(b, user_key(a, ar, user_id));
     cache_batch_group(b, false);
@@ -237,6 +277,44 @@ err_t live_presence_beat(struct app *a, struct arena *ar, const char *live_id, c
     b = cache_batch_new(ar);
     cache_batch_zrem(b, live_hb_key(ar, live_id), user_id);
     return run(a, b);
+}
+
+/* Writes the heartbeats waiting on this node, one group per beat, in one round trip. A failure
+ * is an outage like any other: the timeout job then spares the silent. */
+static err_t flush_beats(struct app *a)
+{
+    struct live_presence *p = a->live->presence;
+    pthread_mutex_lock(&p->mu);
+    struct pending_beat *beats = p->beats;
+    size_t n = p->n_beats;
+    p->beats = NULL;
+    p->n_beats = p->cap_beats = 0;
+    pthread_mutex_unlock(&p->mu);
+    if (!n)
+        return ERR_OK;
+    struct arena *ar = arena_new();
+    struct cache_batch *b = cache_batch_new(ar);
+    for (size_t i = 0; i < n; i++) {
+        cache_batch_group(b, false);
+        cache_batch_zadd(b, live_hb_key(ar, beats[i].live_id), beats[i].at_ms, beats[i].user_id,
+                         true);
+    }
+    err_t err = run(a, b);
+    if (err)
+        log_warn("%zu heartbeats not written: %s", n, err_name(err));
+    for (size_t i = 0; i < n; i++) {
+        free(beats[i].live_id);
+        free(beats[i].user_id);
+    }
+    free(beats);
+    arena_free(&ar);
+    return err;
+}
+
+static err_t beats_job(void *ud)
+{
+    struct live_mod *m = ud;
+    return flush_beats(m->app);
 }
 
 err_t live_presence_room_of(struct app *a, struct arena *ar, const char *user_id, char **live_id)
@@ -475,8 +553,12 @@ static void prune(struct app *a, struct arena *ar, const char *live_id)
 
 err_t live_presence_expire(struct app *a, size_t *evicted)
 {
+    /* this node's answered heartbeats are written first; another node's may still wait up to
+     * BEATS_PERIOD_MS, which the cutoff allows for */
+    (void)flush_beats(a);
     struct arena *ar = arena_new();
-    int64_t now = clock_now_ms(a->clock), cutoff = now - a->conf.live.user_timeout_s * 1000;
+    int64_t now = clock_now_ms(a->clock),
+            cutoff = now - a->conf.live.user_timeout_s * 1000 - BEATS_PERIOD_MS;
     struct cache_batch *b = cache_batch_new(ar);
     size_t members = cache_batch_smembers(b, rooms_key(a, ar));
     *evicted = 0;
@@ -530,6 +612,11 @@ void live_presence_close(struct live_mod *m)
         free(p->dirty[i]);
     for (size_t i = 0; i < p->n_views; i++)
         free(p->views[i]);
+    for (size_t i = 0; i < p->n_beats; i++) {
+        free(p->beats[i].live_id);
+        free(p->beats[i].user_id);
+    }
+    free(p->beats);
     free(p->dirty);
     free(p->views);
     pthread_mutex_destroy(&p->mu);
@@ -585,4 +672,11 @@ void live_presence_init(struct live_mod *m)
         restore(a);
     if (cron_add(a->cron, &job))
         log_error("cannot schedule the %s job", job.name);
+    struct cron_job beats = {.name = "live_heartbeat_writes",
+                             .period_ms = BEATS_PERIOD_MS,
+                             .fn = beats_job,
+                             .ud = m,
+                             .run_at_stop = true};
+    if (cron_add(a->cron, &beats))
+        log_error("cannot schedule the %s job", beats.name);
 }
