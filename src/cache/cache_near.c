@@ -456,12 +456,18 @@ static void pause_ms(struct cache_near *n, int ms)
 static void *listener(void *arg)
 {
     struct cache_near *n = arg;
+    int failures = 0;
     while (!atomic_load(&n->stopping)) {
         redisContext *sub, *reg;
         if (start_session(n, &sub, &reg)) {
+            failures = 0;
             run_session(n, sub, reg);
             redisFree(sub);
             redisFree(reg);
+        } else if (failures++ % 60 == 0) {
+            /* Redis away, or older than 6 (no CLIENT TRACKING): reads go to Redis meanwhile */
+            log_warn("near cache off: cannot start tracking on redis %s:%d; retrying", n->host,
+                     n->port);
         }
         pause_ms(n, NEAR_RETRY_MS);
     }
