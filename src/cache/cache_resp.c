@@ -12,6 +12,7 @@
 #include "cache/cache.h"
 #include "cache/cache_int.h"
 #include "core/bulkhead.h"
+#include "core/noblock.h"
 #include "core/log.h"
 #include "core/mem.h"
 
@@ -34,7 +35,10 @@ static err_t run(struct cache *c, const char *key, int argc, const char **argv, 
             auto_lens[i] = strlen(argv[i]);
         lens = auto_lens;
     }
-    err_t err = bulkhead_enter(r->bulkhead);
+    /* every Redis command is a network round trip: never on a thread that must not block */
+    err_t err = noblock_check();
+    if (!err)
+        err = bulkhead_enter(r->bulkhead);
     if (err)
         return err;
     err = r->run(r, key, argc, argv, lens, out);
@@ -384,8 +388,10 @@ static err_t resp_lock_release(struct cache *c, const char *key, const char *own
 static err_t resp_batch(struct cache *c, struct cache_batch *b)
 {
     struct cache_resp *r = (struct cache_resp *)c;
-    err_t err = bulkhead_enter(r->bulkhead);
+    err_t err = noblock_check();
 
+    if (!err)
+        err = bulkhead_enter(r->bulkhead);
     if (err)
         return err;
     err = r->run_batch(r, b);

@@ -15,6 +15,7 @@
 #include "cache/cache.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/noblock.h"
 #include "core/str.h"
 #include "cron/cron.h"
 #include "store/store.h"
@@ -90,6 +91,8 @@ static err_t ensure_seeded(struct like_mod *m, struct arena *ar, const char *liv
 
     for (int i = 0; !err && !found && !got && i < SEED_WAIT_STEPS; i++) {
         err = cache_lock_acquire(a->cache, lock, owner, SEED_LOCK_TTL_MS, &got);
+        if (!err && !got)
+            err = noblock_check(); /* another caller seeds: its store reads take a while */
         if (!err && !got) {
             nanosleep(&(struct timespec){.tv_nsec = 20 * 1000000L}, NULL);
             err = is_seeded(a, ar, live_id, &found);

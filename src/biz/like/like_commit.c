@@ -25,6 +25,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/noblock.h"
 #include "store/store.h"
 
 enum {
@@ -131,6 +132,10 @@ err_t like_commit_wait(struct like_mod *m, const char *live_id, const char *user
 {
     struct like_commit *lc = m->commit;
     struct like_waiter w = {.row = {.live_id = live_id, .user_id = user_id, .count = count}};
+    /* the commit is another thread's store write: not something to wait for in place */
+    err_t err = noblock_check();
+    if (err)
+        return err;
     pthread_mutex_lock(&lc->mu);
     if (lc->stopping) {
         pthread_mutex_unlock(&lc->mu);
