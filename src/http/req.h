@@ -117,7 +117,8 @@ err_t req_fail_code(struct req *r, err_t e, int code, const char *message);
 err_t req_fail_msg(struct req *r, err_t e, const struct err_msg *m);
 
 /* The answer for a failed dependency: 503 when the database or cache is unreachable
- * (ERR_UNAVAILABLE), otherwise a generic 500 whose details stay in the log. */
+ * (ERR_UNAVAILABLE), otherwise a generic 500 whose details stay in the log. ERR_WOULD_BLOCK
+ * is kept as it is: the server runs the request again where it may wait. */
 err_t req_fail_internal(struct req *r, err_t e);
 
 /* Success with `data` (reference stolen; NULL renders "data":null). */
@@ -129,5 +130,10 @@ err_t req_ok_raw(struct req *r, const char *json_text, size_t len);
 
 /* Success without a data key. */
 err_t req_ok_empty(struct req *r);
+
+/* For the server: forgets everything auth and the handler left in r (identity, error,
+ * message, data, status), so the request can be run again from the start. The parsed body
+ * and the path parameters stay. */
+void req_reset_outcome(struct req *r);
 
 #endif
