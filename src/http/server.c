@@ -2,6 +2,7 @@
 #include "http/server.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -384,13 +385,44 @@ static enum MHD_Result answer_now(struct conn_req *cr)
     return ret;
 }
 
+/* Runs the request's handler, or the step a pending request resumes with; renders the answer
+ * unless the step left it pending again. */
 static void job_run(struct pool_job *j)
 {
     struct conn_req *cr = container_of(j, struct conn_req, job);
-    log_set_reqid(cr->r.reqid);
-    run_handler(&cr->r);
-    cr->resp_body = envelope_render(&cr->r, &cr->resp_len);
+    struct req *r = &cr->r;
+    route_fn *step = r->_next;
+    log_set_reqid(r->reqid);
+    r->_next = NULL;
+    r->_pending = false;
+    err_t err = step ? step(r) : auth_and_handler(r);
+    if (!r->_pending) {
+        settle(r, err);
+        cr->resp_body = envelope_render(r, &cr->resp_len);
+    }
     log_set_reqid(NULL);
+}
+
+/* The resuming thread holds a reference of its own: the deadline may answer and finish the
+ * request before it resumes. */
+err_t req_pending(struct req *r, route_fn *next)
+{
+    struct conn_req *cr = container_of(r, struct conn_req, r);
+    assert(cr->pooled && !noblock_is_set());
+    r->_next = next;
+    r->_pending = true;
+    atomic_fetch_add(&cr->refs, 1);
+    pool_job_defer(cr->srv->pool, &cr->job);
+    return ERR_OK;
+}
+
+/* On success the pool takes over the resuming thread's reference (its `release` after the next
+ * step); otherwise the deadline answered already and the reference is dropped here. */
+void req_resume(struct req *r)
+{
+    struct conn_req *cr = container_of(r, struct conn_req, r);
+    if (!pool_job_resubmit(cr->srv->pool, &cr->job))
+        conn_req_unref(cr);
 }
 
 static void job_complete(struct pool_job *j)
