@@ -269,4 +269,7 @@ void req_reset_outcome(struct req *r)
     r->status = 0;
     r->user_id = r->app_id = r->device_id = r->role = NULL;
     r->im_userid = 0;
+    r->state = NULL;
+    r->_next = NULL;
+    r->_pending = false;
 }

@@ -148,8 +148,8 @@ err_t req_pending(struct req *r, route_fn *next);
 void req_resume(struct req *r);
 
 /* For the server: forgets everything auth and the handler left in r (identity, error,
- * message, data, status), so the request can be run again from the start. The parsed body
- * and the path parameters stay. */
+ * message, data, status, handler state), so the request can be run again from the start.
+ * The parsed body and the path parameters stay. */
 void req_reset_outcome(struct req *r);
 
 #endif
