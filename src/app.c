@@ -80,10 +80,23 @@ static bool cron_lock_acquire(void *ud, const char *key, const char *owner, int6
     return !*err && got;
 }
 
+static bool cron_lock_renew(void *ud, const char *key, const char *owner, int64_t ttl_ms,
+                            err_t *err)
+{
+    bool renewed = false;
+    *err = cache_lock_renew(ud, key, owner, ttl_ms, &renewed);
+    return !*err && renewed;
+}
+
 static void cron_lock_release(void *ud, const char *key, const char *owner)
 {
     if (cache_lock_release(ud, key, owner))
         log_warn("cron lock %s not released; it expires by itself", key);
+}
+
+const char *app_cache_scope(const struct app *a)
+{
+    return a->conf.mysql.n_databases ? a->conf.mysql.databases[0].database : "";
 }
 
 /* The cron runner reads the business clock, so a test build that moves it sees periods pass. */
@@ -105,7 +118,7 @@ static struct cron *cron_for(struct app *a)
     struct cron_options o = {
         .node_id = a->conf.node.node_id,
         .single_task_node = a->conf.cron.single_task_node,
-        .lock_scope = a->conf.mysql.n_databases ? a->conf.mysql.databases[0].database : NULL,
+        .lock_scope = app_cache_scope(a),
         .mono_ms = cron_mono_ms,
         .wall_ms = cron_wall_ms,
         .clock_ud = a->clock,
@@ -113,6 +126,7 @@ static struct cron *cron_for(struct app *a)
     if (a->conf.cache.enabled) {
         o.lock_acquire = cron_lock_acquire;
         o.lock_release = cron_lock_release;
+        o.lock_renew = cron_lock_renew;
         o.lock_ud = a->cache;
     }
     return cron_new(&o);

@@ -82,6 +82,11 @@ void app_on_close(struct app *a, void (*fn)(void *self), void *self);
  * hands `a` to every request as r->app. Call after app_open. */
 void app_http_config(struct app *a, struct http_server_config *out);
 
+/* The name that keeps this deployment's shared-cache keys apart from another's using the same
+ * Redis: the database name ("" without MySQL). Business ids (user ids above all) are the
+ * business server's own, so two deployments may both have a "u1". */
+const char *app_cache_scope(const struct app *a);
+
 /* Pings the store and the cache: ERR_OK when both answer (readiness). */
 err_t app_ping(struct app *a) MUST_USE;
 

@@ -30,6 +30,8 @@ err_t cache_open(const struct conf *cf, struct cache **out)
     /* the memory backend never waits, so only Redis gets a bulkhead */
     if (!err)
         cache_resp_limit(*out, cf->limits.cache, cf->limits.cache_wait_ms);
+    if (!err && cf->cache.near_cache)
+        cache_near_enable(*out);
     return err;
 }
 

@@ -81,6 +81,8 @@ struct cache_ops {
     err_t (*lock_acquire)(struct cache *c, const char *key, const char *owner, int64_t ttl_ms,
                           bool *got);
     err_t (*lock_release)(struct cache *c, const char *key, const char *owner, bool *released);
+    err_t (*lock_renew)(struct cache *c, const char *key, const char *owner, int64_t ttl_ms,
+                        bool *renewed);
     err_t (*batch)(struct cache *c, struct cache_batch *b);
 };
 
@@ -105,6 +107,26 @@ void cache_close(struct cache **c);
 /* Constructors used by cache_open; tests call them directly. Same contracts as cache_open. */
 err_t cache_memory_new(struct cache **out) MUST_USE;
 err_t cache_redis_new(const char *addr, const char *password, struct cache **out) MUST_USE;
+
+/* Turns on the near cache of a single-node Redis cache (cache_near.c): replies of the hot reads
+ * (generations, presence sets, user rows) kept in process and dropped as soon as Redis reports
+ * their key changed, so that reading what nobody changed needs no round trip. No-op for the
+ * other backends. */
+void cache_near_enable(struct cache *c);
+
+/* True while c's near cache is on and receiving invalidations. */
+bool cache_near_on(const struct cache *c);
+
+struct cache_near_stats {
+    bool enabled;    /* configured on this cache */
+    bool active;     /* receiving invalidations now */
+    uint64_t hits;   /* batches answered from memory */
+    uint64_t misses; /* batches of cacheable reads that had to go to Redis */
+    uint64_t entries;
+};
+
+/* The near cache's figures (all zero when it is not enabled). */
+void cache_near_stats(const struct cache *c, struct cache_near_stats *out);
 err_t cache_cluster_new(char *const *addrs, size_t n_addrs, const char *password,
                         struct cache **out) MUST_USE;
 
@@ -247,6 +269,15 @@ MUST_USE static inline err_t cache_lock_release_ex(struct cache *c, const char *
                                                    const char *owner, bool *released)
 {
     return c->ops->lock_release(c, key, owner, released);
+}
+
+/* Extends a lock to ttl_ms from now only if `owner` still holds it (atomic compare-and-expire;
+ * a Lua script on Redis), so a holder keeps its lock without the gap of a release followed by
+ * an acquire. *renewed is false when the lock expired or belongs to someone else. */
+MUST_USE static inline err_t cache_lock_renew(struct cache *c, const char *key, const char *owner,
+                                              int64_t ttl_ms, bool *renewed)
+{
+    return c->ops->lock_renew(c, key, owner, ttl_ms, renewed);
 }
 
 /* Batches.

@@ -62,8 +62,12 @@ err_t cache_batch_check_slots(const struct cache_batch *b)
         const struct cache_group *gr = &b->groups[g];
         unsigned slot = 0;
 
-        for (size_t i = gr->first; i < gr->first + gr->count; i++) {
+        /* a lone command, or one on the key before it, cannot mix slots: no CRC to compute
+         * (every room info and list page runs this) */
+        for (size_t i = gr->first; gr->count > 1 && i < gr->first + gr->count; i++) {
             const char *k = b->cmds[i].key;
+            if (i > gr->first && strcmp(k, b->cmds[i - 1].key) == 0)
+                continue;
             unsigned s = cache_key_slot(k, strlen(k));
 
             if (i > gr->first && s != slot) {

@@ -116,6 +116,36 @@ err_t rpool_pipeline(struct rpool *p, bool asking, size_t n, const int *argc,
                      const char **const *argv, const size_t *const *lens,
                      redisReply **replies) MUST_USE;
 
+/* The near cache of a single Redis node (cache_near.c): replies of hot reads kept in process,
+ * dropped when Redis reports their key changed (client-side caching). */
+struct cache_near;
+struct near_ticket;
+
+/* Starts the tracking session's listener for host:port (retried while Redis is away). */
+struct cache_near *cache_near_new(const char *host, int port, const char *password);
+
+/* Stops the listener and frees everything; accepts NULL and NULLs the pointer. */
+void cache_near_free(struct cache_near **np);
+
+/* Fills b->replies from memory when every command of b is a held read and no invalidation is
+ * pending; false otherwise (b untouched). NULL n: false. */
+bool cache_near_serve(struct cache_near *n, struct cache_batch *b);
+
+/* Before b is sent: what cache_near_keep needs to tell whether a reply is still current
+ * (arena memory; NULL when the near cache is off). */
+struct near_ticket *cache_near_begin(struct cache_near *n, const struct cache_batch *b);
+
+/* After b's replies arrived: keeps those of cacheable reads whose key did not change since the
+ * ticket was taken. Accepts NULL n or t. */
+void cache_near_keep(struct cache_near *n, const struct near_ticket *t,
+                     const struct cache_batch *b);
+
+/* True while invalidations flow (a served read is then current). */
+bool cache_near_active(const struct cache_near *n);
+
+/* Fills out (left zero for a NULL n). */
+void cache_near_read_stats(struct cache_near *n, struct cache_near_stats *out);
+
 /* The Redis backends share the operation layer of cache_resp.c; each supplies `run`, which
  * routes a command (by `key`) and returns a non-error reply or an err_t. */
 struct bulkhead;
@@ -129,6 +159,7 @@ struct cache_resp {
     void (*destroy)(struct cache_resp *r);
     /* bounds the callers inside Redis at once; NULL = unbounded (cache_resp_limit) */
     struct bulkhead *bulkhead;
+    struct cache_near *near; /* single node with the near cache on, else NULL */
 };
 
 /* Bounds a Redis backend's concurrent callers to `limit` (0 = unbounded), each waiting at most

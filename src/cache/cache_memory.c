@@ -606,19 +606,40 @@ static err_t mem_lock_acquire(struct cache *c, const char *key, const char *owne
     return ERR_OK;
 }
 
+/* A lock entry whose value is `owner`. */
+static bool held_by(const struct mentry *e, const char *owner)
+{
+    return e && e->type == MT_STR && e->len == strlen(owner) && memcmp(e->data, owner, e->len) == 0;
+}
+
 static err_t mem_lock_release(struct cache *c, const char *key, const char *owner, bool *released)
 {
     uint64_t h;
     struct shard *s = enter(c, key, &h);
-    struct mentry *e = lookup(s, key, h);
-    bool mine =
-        e && e->type == MT_STR && e->len == strlen(owner) && memcmp(e->data, owner, e->len) == 0;
+    bool mine = held_by(lookup(s, key, h), owner);
 
     if (mine)
         shard_remove(s, hmap_find(&s->map, key, h));
     leave(s);
     if (released)
         *released = mine;
+    return ERR_OK;
+}
+
+static err_t mem_lock_renew(struct cache *c, const char *key, const char *owner, int64_t ttl_ms,
+                            bool *renewed)
+{
+    uint64_t h;
+    *renewed = false;
+    if (ttl_ms <= 0)
+        return ERR_BAD_REQUEST;
+    struct shard *s = enter(c, key, &h);
+    struct mentry *e = lookup(s, key, h);
+    if (held_by(e, owner)) {
+        e->expire_ms = cache_now_ms() + ttl_ms;
+        *renewed = true;
+    }
+    leave(s);
     return ERR_OK;
 }
 
@@ -1031,6 +1052,7 @@ static const struct cache_ops memory_ops = {
     .smembers = mem_smembers,
     .lock_acquire = mem_lock_acquire,
     .lock_release = mem_lock_release,
+    .lock_renew = mem_lock_renew,
     .batch = mem_batch,
 };
 

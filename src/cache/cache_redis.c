@@ -12,6 +12,7 @@
 struct cache_node {
     struct cache_resp resp;
     struct rpool *pool;
+    char *password;
 };
 
 static err_t node_run(struct cache_resp *r, const char *key, int argc, const char **argv,
@@ -52,7 +53,9 @@ static void node_destroy(struct cache_resp *r)
 {
     struct cache_node *n = (struct cache_node *)r;
 
+    cache_near_free(&n->resp.near);
     rpool_free(&n->pool);
+    free(n->password);
     free(n);
 }
 
@@ -74,9 +77,35 @@ err_t cache_redis_new(const char *addr, const char *password, struct cache **out
     n->resp.run_batch = node_run_batch;
     n->resp.destroy = node_destroy;
     n->pool = rpool_new(host, port, password);
+    n->password = xstrdup(password ? password : "");
     *out = &n->resp.base;
     /* Connections are lazy (as in the reference), but an outage is worth a line at start-up. */
     if (cache_ping(*out))
         log_warn("redis %s not reachable at start-up; will retry on use", rpool_addr(n->pool));
     return ERR_OK;
+}
+
+void cache_near_enable(struct cache *c)
+{
+    char host[CACHE_HOST_MAX];
+    int port;
+    struct cache_node *n = (struct cache_node *)c;
+
+    if (c->ops != &cache_resp_node_ops || n->resp.near ||
+        !cache_parse_addr(rpool_addr(n->pool), host, sizeof(host), &port))
+        return;
+    n->resp.near = cache_near_new(host, port, n->password);
+}
+
+bool cache_near_on(const struct cache *c)
+{
+    return c->ops == &cache_resp_node_ops &&
+           cache_near_active(((const struct cache_node *)c)->resp.near);
+}
+
+void cache_near_stats(const struct cache *c, struct cache_near_stats *out)
+{
+    *out = (struct cache_near_stats){0};
+    if (c->ops == &cache_resp_node_ops)
+        cache_near_read_stats(((const struct cache_node *)c)->resp.near, out);
 }

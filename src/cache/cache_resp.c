@@ -21,6 +21,11 @@ static const char LOCK_RELEASE_LUA[] =
     "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) "
     "else return 0 end";
 
+/* Compare-and-expire: only the holder of a lock may extend it. */
+static const char LOCK_RENEW_LUA[] =
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) "
+    "else return 0 end";
+
 enum { NUM_MAX = 24 };
 
 static err_t run(struct cache *c, const char *key, int argc, const char **argv, const size_t *lens,
@@ -385,18 +390,42 @@ static err_t resp_lock_release(struct cache *c, const char *key, const char *own
     return err;
 }
 
+static err_t resp_lock_renew(struct cache *c, const char *key, const char *owner, int64_t ttl_ms,
+                             bool *renewed)
+{
+    char ttl[NUM_MAX];
+    const char *argv[] = {"EVAL", LOCK_RENEW_LUA, "1", key, owner, ttl};
+    int64_t n = 0;
+
+    *renewed = false;
+    if (ttl_ms <= 0)
+        return ERR_BAD_REQUEST;
+    snprintf(ttl, sizeof(ttl), "%" PRId64, ttl_ms);
+    err_t err = run_int(c, key, 6, argv, &n);
+    *renewed = !err && n == 1;
+    return err;
+}
+
 static err_t resp_batch(struct cache *c, struct cache_batch *b)
 {
     struct cache_resp *r = (struct cache_resp *)c;
+    if (cache_near_serve(r->near, b))
+        return ERR_OK;
+    /* what the near cache cannot serve is a round trip: never on a thread that must not block */
     err_t err = noblock_check();
-
-    if (!err)
-        err = bulkhead_enter(r->bulkhead);
+    if (err)
+        return err;
+    struct near_ticket *t = cache_near_begin(r->near, b);
+    err = bulkhead_enter(r->bulkhead);
     if (err)
         return err;
     err = r->run_batch(r, b);
     bulkhead_leave(r->bulkhead);
-    return err ? err : cache_resp_batch_status(b);
+    if (!err)
+        err = cache_resp_batch_status(b);
+    if (!err)
+        cache_near_keep(r->near, t, b);
+    return err;
 }
 
 #define RESP_OPS(backend_name)                                                                     \
@@ -406,7 +435,7 @@ static err_t resp_batch(struct cache *c, struct cache_batch *b)
         .exists = resp_exists, .hset = resp_hset, .hincrby = resp_hincrby, .hget = resp_hget,      \
         .hmget = resp_hmget, .hgetall = resp_hgetall, .sadd = resp_sadd, .srem = resp_srem,        \
         .smembers = resp_smembers, .lock_acquire = resp_lock_acquire,                              \
-        .lock_release = resp_lock_release, .batch = resp_batch,                                    \
+        .lock_release = resp_lock_release, .lock_renew = resp_lock_renew, .batch = resp_batch,     \
     }
 
 const struct cache_ops cache_resp_node_ops = RESP_OPS("node");

@@ -4,12 +4,14 @@
 
 #include <inttypes.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/sha.h>
 #include <sys/random.h>
 
 #include "clients/httpc.h"
+#include "core/deadline.h"
 #include "core/jv.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -25,13 +27,44 @@ static const char CENSOR_WARN_TEXT[] = "请注意您的直播内容\n如严重�
 
 enum { IM_CONTENT_COMMAND = 6, IM_GROUP_CHATROOM = 2, IM_MAX_RESPONSE = 256 * 1024 };
 
+/* Notifications sent in the background (the *_later calls): a request that only tells a chat
+ * room about something must not wait on IM, nor hold a handler while IM is slow. A few sender
+ * threads share a bounded queue; when IM is slower than the notifications arrive the queue
+ * fills and new ones are dropped, as a failed notification always was (best effort). */
+enum {
+    LATER_SENDERS = 4,
+    LATER_QUEUE_MAX = 4096,
+    LATER_STOP_MS = 2000, /* at close, queued notifications still go out for this long */
+};
+
+struct later_msg {
+    enum im_target kind;
+    int64_t from, target;
+    char *action, *data;
+    struct later_msg *next;
+};
+
+struct im_later {
+    pthread_mutex_t mu;
+    pthread_cond_t ready;
+    struct later_msg *head, **tail;
+    size_t n;
+    bool stopping;
+    int64_t give_up_ms; /* monotonic: once stopping, what is still queued then is dropped */
+    pthread_t threads[LATER_SENDERS];
+    size_t n_threads;
+};
+
 struct im_client {
     char *endpoint;
     char *hdr_app_id; /* "App_id: <app_id>" */
     char *hdr_token;  /* "Access-Token: <token>": secret, never logged */
     long connect_ms;
     long total_ms;
+    struct im_later later;
 };
+
+static void *later_sender(void *arg);
 
 struct im_reply {
     json_t *root; /* owned */
@@ -50,7 +83,44 @@ struct im_client *im_client_new(const struct conf *cf)
     c->hdr_token = xasprintf("Access-Token: %s", cf->im.token);
     c->connect_ms = 3000;
     c->total_ms = 5000;
+    struct im_later *l = &c->later;
+    pthread_mutex_init(&l->mu, NULL);
+    pthread_cond_init(&l->ready, NULL);
+    l->tail = &l->head;
+    for (; l->n_threads < LATER_SENDERS; l->n_threads++) {
+        if (pthread_create(&l->threads[l->n_threads], NULL, later_sender, c) != 0) {
+            log_error("cannot start the IM notification senders");
+            abort(); /* at start-up: nothing sensible to send notifications with */
+        }
+    }
     return c;
+}
+
+static void later_msg_free(struct later_msg *m)
+{
+    free(m->action);
+    free(m->data);
+    free(m);
+}
+
+/* Lets the senders finish what is queued for a moment, then stops them and drops the rest. */
+static void later_stop(struct im_later *l)
+{
+    pthread_mutex_lock(&l->mu);
+    l->stopping = true;
+    l->give_up_ms = deadline_now_ms() + LATER_STOP_MS;
+    pthread_cond_broadcast(&l->ready);
+    pthread_mutex_unlock(&l->mu);
+    for (size_t i = 0; i < l->n_threads; i++)
+        pthread_join(l->threads[i], NULL);
+    if (l->n)
+        log_warn("%zu IM notifications dropped at close", l->n);
+    for (struct later_msg *m = l->head, *next; m; m = next) {
+        next = m->next;
+        later_msg_free(m);
+    }
+    pthread_cond_destroy(&l->ready);
+    pthread_mutex_destroy(&l->mu);
 }
 
 void im_client_free(struct im_client **cp)
@@ -58,6 +128,7 @@ void im_client_free(struct im_client **cp)
     struct im_client *c = cp ? *cp : NULL;
     if (!c)
         return;
+    later_stop(&c->later);
     free(c->endpoint);
     free(c->hdr_app_id);
     free(c->hdr_token);
@@ -379,6 +450,77 @@ static err_t send_payload(struct im_client *c, enum im_target kind, int64_t from
     return err;
 }
 
+/* The next queued message, or NULL when the sender should end. Under l->mu. */
+static struct later_msg *later_take(struct im_later *l)
+{
+    while (!l->head && !l->stopping)
+        pthread_cond_wait(&l->ready, &l->mu);
+    if (!l->head || (l->stopping && deadline_now_ms() >= l->give_up_ms))
+        return NULL;
+    struct later_msg *m = l->head;
+    l->head = m->next;
+    if (!l->head)
+        l->tail = &l->head;
+    l->n--;
+    return m;
+}
+
+static void *later_sender(void *arg)
+{
+    struct im_client *c = arg;
+    struct im_later *l = &c->later;
+    pthread_mutex_lock(&l->mu);
+    for (struct later_msg *m; (m = later_take(l));) {
+        pthread_mutex_unlock(&l->mu);
+        err_t err = im_send_command(c, m->kind, m->from, m->target, m->action, m->data);
+        if (err)
+            log_warn("%s to %" PRId64 " not sent: %s", m->action, m->target, err_name(err));
+        later_msg_free(m);
+        pthread_mutex_lock(&l->mu);
+    }
+    pthread_mutex_unlock(&l->mu);
+    return NULL;
+}
+
+/* Queues a typed notification built with jansson (NULL = invalid input) for the senders. */
+static bool queue_payload(struct im_client *c, enum im_target kind, int64_t from, int64_t target,
+                          const char *action, json_t *payload)
+{
+    char *data = dump_take(payload);
+    if (!data || target == 0) {
+        free(data);
+        return false;
+    }
+    struct im_later *l = &c->later;
+    pthread_mutex_lock(&l->mu);
+    bool room = !l->stopping && l->n < LATER_QUEUE_MAX;
+    if (room) {
+        struct later_msg *m = xcalloc(1, sizeof(*m));
+        *m = (struct later_msg){kind, from, target, xstrdup(action), data, NULL};
+        data = NULL;
+        *l->tail = m;
+        l->tail = &m->next;
+        l->n++;
+        pthread_cond_signal(&l->ready);
+    }
+    pthread_mutex_unlock(&l->mu);
+    free(data);
+    return room;
+}
+
+static json_t *like_payload(const char *live_id, const char *user_id, int64_t count)
+{
+    return json_pack("{s:s, s:s, s:I}", "live_id", live_id, "user_id", user_id, "count",
+                     (json_int_t)count);
+}
+
+static json_t *gift_payload(const char *user_id, const char *live_id, int64_t gift_id,
+                            int64_t amount)
+{
+    return json_pack("{s:s, s:s, s:I, s:I}", "user_id", user_id, "live_id", live_id, "gift_id",
+                     (json_int_t)gift_id, "amount", (json_int_t)amount);
+}
+
 err_t im_notify_like(struct im_client *c, int64_t chat_id, int64_t from, const char *live_id,
                      const char *user_id, int64_t count)
 {
@@ -386,9 +528,16 @@ err_t im_notify_like(struct im_client *c, int64_t chat_id, int64_t from, const c
         return ERR_OK;
     if (from == 0)
         return ERR_BAD_REQUEST;
-    json_t *p = json_pack("{s:s, s:s, s:I}", "live_id", live_id, "user_id", user_id, "count",
-                          (json_int_t)count);
-    return send_payload(c, IM_TARGET_GROUP, from, chat_id, "like_notify", p);
+    return send_payload(c, IM_TARGET_GROUP, from, chat_id, "like_notify",
+                        like_payload(live_id, user_id, count));
+}
+
+bool im_notify_like_later(struct im_client *c, int64_t chat_id, int64_t from, const char *live_id,
+                          const char *user_id, int64_t count)
+{
+    return c && from != 0 &&
+           queue_payload(c, IM_TARGET_GROUP, from, chat_id, "like_notify",
+                         like_payload(live_id, user_id, count));
 }
 
 err_t im_notify_gift(struct im_client *c, int64_t chat_id, int64_t from, const char *user_id,
@@ -398,9 +547,16 @@ err_t im_notify_gift(struct im_client *c, int64_t chat_id, int64_t from, const c
         return ERR_OK;
     if (from == 0)
         return ERR_BAD_REQUEST;
-    json_t *p = json_pack("{s:s, s:s, s:I, s:I}", "user_id", user_id, "live_id", live_id, "gift_id",
-                          (json_int_t)gift_id, "amount", (json_int_t)amount);
-    return send_payload(c, IM_TARGET_GROUP, from, chat_id, "gift_notify", p);
+    return send_payload(c, IM_TARGET_GROUP, from, chat_id, "gift_notify",
+                        gift_payload(user_id, live_id, gift_id, amount));
+}
+
+bool im_notify_gift_later(struct im_client *c, int64_t chat_id, int64_t from, const char *user_id,
+                          const char *live_id, int64_t gift_id, int64_t amount)
+{
+    return c && from != 0 &&
+           queue_payload(c, IM_TARGET_GROUP, from, chat_id, "gift_notify",
+                         gift_payload(user_id, live_id, gift_id, amount));
 }
 
 err_t im_notify_pk_extends(struct im_client *c, int64_t chat_id, int64_t from, const char *sid,

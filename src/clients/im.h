@@ -87,6 +87,14 @@ err_t im_notify_like(struct im_client *c, int64_t chat_id, int64_t from, const c
 err_t im_notify_gift(struct im_client *c, int64_t chat_id, int64_t from, const char *user_id,
                      const char *live_id, int64_t gift_id, int64_t amount) MUST_USE;
 
+/* The same two notifications, queued for the client's background senders instead of sent now:
+ * the caller does not wait on IM. False when nothing was queued (no client, chat_id or from is
+ * 0, or the queue is full because IM is slower than the notifications arrive): best effort. */
+bool im_notify_like_later(struct im_client *c, int64_t chat_id, int64_t from, const char *live_id,
+                          const char *user_id, int64_t count);
+bool im_notify_gift_later(struct im_client *c, int64_t chat_id, int64_t from, const char *user_id,
+                          const char *live_id, int64_t gift_id, int64_t amount);
+
 /* pk_extends_notify to one PK live's chat room, sent as that live's anchor. `extends_json` is
  * the JSON object of changed keys ("{}" when none). ERR_BAD_REQUEST when chat_id or from is 0
  * or extends_json is not a JSON object. */

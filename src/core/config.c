@@ -486,6 +486,7 @@ static const struct field conf_fields[] = {
     F_STR("cache.addr", C(cache.addr), NULL, 0),
     F_LIST("cache.addrs", C(cache.addrs), C(cache.n_addrs)),
     F_STR("cache.password", C(cache.password), NULL, FL_SECRET),
+    F_BOOL("cache.near_cache", C(cache.near_cache), true),
     {.path = "mysql.databases", .type = FT_DBS},
     F_STR("sqlite.path", C(sqlite.path), "data/qnlive.db", 0),
     F_STR("im.app_id", C(im.app_id), NULL, FL_REQ),

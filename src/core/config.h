@@ -68,7 +68,8 @@ struct conf {
         char *addr;   /* node */
         char **addrs; /* cluster seeds */
         size_t n_addrs;
-        char *password; /* secret */
+        char *password;  /* secret */
+        bool near_cache; /* node: keep hot reads in process, invalidated by Redis tracking */
     } cache;
     struct {
         bool enabled; /* false: embedded SQLite */

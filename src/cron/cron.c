@@ -65,6 +65,7 @@ struct cron {
     bool stopping;
     bool leaked; /* a job outlived cron_stop: the struct must stay allocated */
     pthread_t runner;
+    char *scope_suffix;       /* ":<lock_scope>", or "" */
     char *lease_key;          /* "qnlive:cron:leader[:<scope>]" */
     bool has_singletons;      /* set by cron_add: no lease is taken without one */
     atomic_bool is_leader;    /* this node holds the singleton lease */
@@ -210,8 +211,23 @@ static bool is_preferred(const struct cron *c)
     return c->o.single_task_node < 0 || c->o.node_id == c->o.single_task_node;
 }
 
-/* Takes or renews the lease. A holder renews by releasing its own key and taking it again (the
- * lock provider has no "extend"); any node takes a lapsed lease, but a node other than
+/* The holder extends its own lease in place, so no other node can take it in between; a
+ * lease that lapsed meanwhile (a long stall) is taken again like any node would. Without a renew
+ * call the provider's only way is release + acquire, which leaves a short gap. */
+static bool lease_take(struct cron *c, bool held, err_t *err)
+{
+    if (held && c->o.lock_renew) {
+        if (c->o.lock_renew(c->o.lock_ud, c->lease_key, c->owner, LEASE_MS, err))
+            return true;
+        if (*err)
+            return false;
+    } else if (held && c->o.lock_release) {
+        c->o.lock_release(c->o.lock_ud, c->lease_key, c->owner);
+    }
+    return c->o.lock_acquire(c->o.lock_ud, c->lease_key, c->owner, LEASE_MS, err);
+}
+
+/* Takes or renews the lease. Any node takes a lapsed lease, but a node other than
  * cron.single_task_node waits one lease length after its start, so that the preferred node
  * gets the first pick when both start together. Under lease_mu. */
 static void lease_refresh_locked(struct cron *c, int64_t now)
@@ -221,9 +237,7 @@ static void lease_refresh_locked(struct cron *c, int64_t now)
 
     if (!was && !is_preferred(c) && now - c->started_ms < LEASE_MS)
         return;
-    if (was && c->o.lock_release)
-        c->o.lock_release(c->o.lock_ud, c->lease_key, c->owner);
-    bool got = c->o.lock_acquire(c->o.lock_ud, c->lease_key, c->owner, LEASE_MS, &err);
+    bool got = lease_take(c, was, &err);
     atomic_store(&c->is_leader, got);
     if (got != was)
         log_info("singleton lease %s by %s", got ? "taken" : "lost", c->owner);
@@ -395,9 +409,11 @@ struct cron *cron_new(const struct cron_options *o)
         rnd = (uint64_t)clock_ms(CLOCK_REALTIME) ^ ((uint64_t)(uintptr_t)c << 16);
     snprintf(c->owner, sizeof(c->owner), "node%" PRId64 "-%ld-%016" PRIx64, c->o.node_id,
              (long)getpid(), rnd);
-    c->lease_key = c->o.lock_scope && c->o.lock_scope[0]
-                       ? xasprintf("qnlive:cron:leader:%s", c->o.lock_scope)
-                       : xstrdup("qnlive:cron:leader");
+    /* the lease and the job locks of one group of nodes: another deployment sharing the cache
+     * neither holds our lease nor blocks our jobs */
+    c->scope_suffix =
+        c->o.lock_scope && c->o.lock_scope[0] ? xasprintf(":%s", c->o.lock_scope) : xstrdup("");
+    c->lease_key = xasprintf("qnlive:cron:leader%s", c->scope_suffix);
     c->o.lock_scope = NULL; /* not owned */
     pthread_mutex_init(&c->mu, NULL);
     pthread_mutex_init(&c->lease_mu, NULL);
@@ -446,7 +462,7 @@ err_t cron_add(struct cron *c, const struct cron_job *job)
     s->name = xstrdup(job->name);
     s->job.name = s->name;
     s->job.daily_at = NULL; /* not owned; is_daily/daily_sec carry it */
-    s->lock_key = xasprintf("qnlive:cron:%s", job->name);
+    s->lock_key = xasprintf("qnlive:cron:%s%s", job->name, c->scope_suffix);
     s->is_daily = job->daily_at != NULL;
     s->daily_sec = daily_sec;
     s->enabled = true;
@@ -572,6 +588,7 @@ void cron_free(struct cron **cp)
     }
     free(c->jobs);
     free(c->lease_key);
+    free(c->scope_suffix);
     pthread_mutex_destroy(&c->lease_mu);
     pthread_cond_destroy(&c->runner_cond);
     pthread_mutex_destroy(&c->mu);

@@ -38,6 +38,10 @@ struct cron_job {
 typedef bool cron_lock_acquire_fn(void *lock_ud, const char *key, const char *owner, int64_t ttl_ms,
                                   err_t *err);
 typedef void cron_lock_release_fn(void *lock_ud, const char *key, const char *owner);
+/* Extends `key` to ttl_ms from now only if `owner` still holds it: true when it did; false with
+ * *err untouched when the lock lapsed or is someone else's; false with *err set on a failure. */
+typedef bool cron_lock_renew_fn(void *lock_ud, const char *key, const char *owner, int64_t ttl_ms,
+                                err_t *err);
 
 /* A clock in milliseconds (tests inject fakes). */
 typedef int64_t cron_clock_fn(void *clock_ud);
@@ -51,6 +55,7 @@ struct cron_options {
     const char *lock_scope;
     cron_lock_acquire_fn *lock_acquire; /* NULL: no distributed lock */
     cron_lock_release_fn *lock_release;
+    cron_lock_renew_fn *lock_renew; /* NULL: the lease is renewed by release + acquire */
     void *lock_ud;
     cron_clock_fn *mono_ms; /* NULL: CLOCK_MONOTONIC; drives periodic jobs */
     cron_clock_fn *wall_ms; /* NULL: CLOCK_REALTIME; drives daily jobs */

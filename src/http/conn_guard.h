@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http/ip_limit.h"
+
 enum conn_read_state {
     CONN_READING = 0, /* waiting for (the rest of) a request: the deadline runs */
     CONN_SERVING,     /* a whole request is in: the request deadline applies instead */
@@ -28,6 +30,8 @@ struct conn_slot {
     char *raw_uri;
     size_t raw_cap;
     int64_t request_start_ms;
+    char peer[IP_TEXT_MAX];        /* the TCP peer's address, text form */
+    bool peer_counted;             /* counted against its address's cap (ip_limit) */
     struct conn_slot *prev, *next; /* guard-private */
 };
 

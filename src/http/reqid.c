@@ -121,7 +121,7 @@ static bool ip_in(const char *entry, const char *ip)
     return prefix_equal(n, a, bits);
 }
 
-static bool is_trusted(const struct trusted_proxies *tp, const char *ip)
+bool reqid_is_trusted_proxy(const struct trusted_proxies *tp, const char *ip)
 {
     for (size_t i = 0; i < tp->n; i++) {
         if (ip_in(tp->list[i], ip))
@@ -155,7 +155,7 @@ void reqid_client_ip(const struct trusted_proxies *tp, char *ip, size_t iplen, c
                      const char *x_real_ip)
 {
     char cand[64];
-    if (!is_trusted(tp, ip))
+    if (!reqid_is_trusted_proxy(tp, ip))
         return;
     if (xff && xff[0]) {
         const char *end = xff + strlen(xff);
@@ -165,7 +165,7 @@ void reqid_client_ip(const struct trusted_proxies *tp, char *ip, size_t iplen, c
                 comma--;
             if (!take_ip(comma, end, cand, sizeof(cand)))
                 break;
-            if (!is_trusted(tp, cand) || comma == xff) {
+            if (!reqid_is_trusted_proxy(tp, cand) || comma == xff) {
                 snprintf(ip, iplen, "%s", cand);
                 return;
             }

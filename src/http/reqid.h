@@ -3,6 +3,7 @@
 
 /* Request ids and client address resolution. */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,9 @@ void reqid_assign(const char *client_value, char out[65]);
 
 /* Generates a fresh id into out (16 characters + NUL). */
 void reqid_generate(char out[17]);
+
+/* True when ip (text form) is one of the trusted proxies, or inside one of their CIDRs. */
+bool reqid_is_trusted_proxy(const struct trusted_proxies *tp, const char *ip);
 
 /* Replaces ip (the TCP peer) with the client address from X-Forwarded-For / X-Real-IP, but only
  * when the peer is one of the trusted proxies. XFF is walked right to left, skipping

@@ -22,6 +22,7 @@
 #include "core/str.h"
 #include "http/conn_guard.h"
 #include "http/envelope.h"
+#include "http/ip_limit.h"
 #include "http/err_wire.h"
 #include "http/pool.h"
 #include "http/req.h"
@@ -34,6 +35,7 @@ struct http_server {
     struct http_server_config cfg;
     struct handler_pool *pool;
     struct conn_guard *guard;
+    struct ip_limit *ip_limit;
     atomic_int inflight;
     int port;
 };
@@ -131,21 +133,49 @@ static void conn_req_unref(struct conn_req *cr)
     free(cr);
 }
 
+/* The peer's address in text form ("" when unknown). */
+static void peer_ip(struct MHD_Connection *conn, char *out, size_t len)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    out[0] = '\0';
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)len);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)len);
+}
+
+/* A new connection gets its slot and is counted against its address's cap; one over the cap
+ * (or arriving while draining) is shut at once: the event thread sees the end of the stream
+ * and closes it, and its close gives nothing back. */
+static void connection_started(struct http_server *srv, struct MHD_Connection *conn,
+                               struct conn_slot **slot)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    int fd = ci ? ci->connect_fd : -1;
+    struct conn_slot *s = conn_guard_open(srv->guard, fd);
+    *slot = s;
+    peer_ip(conn, s->peer, sizeof(s->peer));
+    bool admitted = ip_limit_admit(srv->ip_limit, s->peer, &s->peer_counted);
+    if ((!admitted || atomic_load(&srv->draining)) && fd >= 0)
+        shutdown(fd, SHUT_RDWR);
+}
+
 static void notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                               enum MHD_ConnectionNotificationCode toe)
 {
     struct http_server *srv = cls;
+    struct conn_slot *s = *socket_context;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        int fd = ci ? ci->connect_fd : -1;
-        *socket_context = conn_guard_open(srv->guard, fd);
-        /* the event thread sees the end of the stream and closes the connection itself */
-        if (atomic_load(&srv->draining) && fd >= 0)
-            shutdown(fd, SHUT_RDWR);
+        connection_started(srv, conn, &s);
+        *socket_context = s;
         return;
     }
-    conn_guard_close(srv->guard, *socket_context);
+    if (s && s->peer_counted)
+        ip_limit_release(srv->ip_limit, s->peer);
+    conn_guard_close(srv->guard, s);
     *socket_context = NULL;
 }
 
@@ -779,8 +809,7 @@ static struct MHD_Daemon *start_daemon(struct http_server *s, const struct socka
         MHD_OPTION_NOTIFY_COMPLETED, request_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
         notify_connection, s, MHD_OPTION_CONNECTION_TIMEOUT, c->idle_timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory(c), MHD_OPTION_CONNECTION_LIMIT,
-        c->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, c->max_connections_per_ip,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+        c->max_connections, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
 }
 
 err_t http_server_start(const struct http_server_config *cfg, struct http_server **out,
@@ -795,6 +824,7 @@ err_t http_server_start(const struct http_server_config *cfg, struct http_server
     s->cfg = *cfg;
     apply_defaults(&s->cfg);
     s->guard = conn_guard_new(s->cfg.header_timeout_s);
+    s->ip_limit = ip_limit_new(s->cfg.max_connections_per_ip, &s->cfg.proxies);
     s->pool = handler_pool_new(s->cfg.handler_threads, cpu_count(), s->cfg.queue_max);
     MHD_set_panic_func(mhd_panic, NULL);
     s->daemon = start_daemon(s, &sin);
@@ -802,6 +832,7 @@ err_t http_server_start(const struct http_server_config *cfg, struct http_server
         snprintf(errbuf, errlen, "httpq.addr: cannot listen on '%s'", cfg->addr);
         handler_pool_free(&s->pool);
         conn_guard_free(&s->guard);
+        ip_limit_free(&s->ip_limit);
         free(s);
         return ERR_UNAVAILABLE;
     }
@@ -846,6 +877,7 @@ void http_server_stop(struct http_server **sp, int drain_timeout_s)
     /* joins the handler threads: a late handler still uses what the application owns */
     handler_pool_free(&s->pool);
     conn_guard_free(&s->guard);
+    ip_limit_free(&s->ip_limit);
     free(s);
     *sp = NULL;
 }

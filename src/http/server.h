@@ -32,7 +32,7 @@ struct http_server_config {
                                       * counted from connect or from the previous answer */
     unsigned idle_timeout_s;         /* no byte at all for this long closes the connection */
     unsigned max_connections;        /* 0 = 10000 */
-    unsigned max_connections_per_ip; /* 0 = no per-address cap */
+    unsigned max_connections_per_ip; /* 0 = no per-address cap; trusted proxies are not capped */
     size_t header_max;               /* request line + headers in bytes; 0 = 16 KiB */
     bool try_inline;                 /* ROUTE_TRY_INLINE routes are tried on the event thread
                                       * first: worth it only when most of their calls are

@@ -45,6 +45,20 @@ def complete(reply):
     return False
 
 
+def read_reply(sock):
+    """Reads one whole answer, or what came before the server closed or reset the connection."""
+    reply = b""
+    try:
+        while not complete(reply):
+            got = sock.recv(4096)
+            if not got:
+                break
+            reply += got
+    except (ConnectionResetError, socket.timeout):
+        pass
+    return reply
+
+
 def parse(reply):
     head, _, body = reply.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
@@ -199,14 +213,7 @@ def test_slow_request_gets_408(make_server):
             sock.sendall(b"X-Slow: 1\r\n")  # activity that would reset an idle timer
     except (BrokenPipeError, ConnectionResetError):
         pass
-    try:
-        while not complete(reply):
-            got = sock.recv(4096)
-            if not got:
-                break
-            reply += got
-    except ConnectionResetError:
-        pass
+    reply = read_reply(sock)
     sock.close()
     assert time.monotonic() - t0 < 12
     assert_refused(reply, 408)
@@ -249,12 +256,7 @@ def test_slowloris_from_one_address_leaves_others_served(make_server):
                                          timeout=5)
             t0 = time.monotonic()
             c.sendall(get("/status"))
-            reply = b""
-            while not complete(reply):
-                got = c.recv(4096)
-                if not got:
-                    break
-                reply += got
+            reply = read_reply(c)
             c.close()
             assert parse(reply)[0] == 200
             slow.append(time.monotonic() - t0)
@@ -263,4 +265,46 @@ def test_slowloris_from_one_address_leaves_others_served(make_server):
     finally:
         stop.set()
         t.join()
+    assert s.stop() == 0
+
+
+def served_connections(port, n, source):
+    """Opens n connections from `source`, then asks /status on each: (how many answered 200,
+    the sockets, left open so that they still count)."""
+    socks = [socket.create_connection(("127.0.0.1", port), source_address=(source, 0), timeout=5)
+             for _ in range(n)]
+    served = 0
+    for c in socks:
+        try:
+            c.sendall(get("/status"))
+        except OSError:
+            continue
+        reply = read_reply(c)
+        served += complete(reply) and parse(reply)[0] == 200
+    return served, socks
+
+
+def close_all(socks):
+    for c in socks:
+        c.close()
+
+
+def test_per_address_cap_counts_clients_but_not_trusted_proxies(make_server):
+    s = make_server(httpq="  max_connections_per_ip: 4\n  trusted_proxies: [127.0.0.3]\n").start()
+    served, held = served_connections(s.port, 10, "127.0.0.2")
+    assert served == 4  # a client address: capped
+    # a load balancer in front carries every client from one address: not capped
+    served, proxied = served_connections(s.port, 10, "127.0.0.3")
+    assert served == 10
+    close_all(proxied)
+    # the capped address gets its connections back as they close
+    close_all(held)
+    deadline = time.monotonic() + 10
+    while True:
+        served, again = served_connections(s.port, 4, "127.0.0.2")
+        close_all(again)
+        if served == 4 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert served == 4
     assert s.stop() == 0

@@ -55,6 +55,18 @@ def pay_calls(fake, biz_id):
     return [c for c in fake.calls("pay") if c["body"] and c["body"].get("biz_id") == biz_id]
 
 
+
+def gift_notifications(fake, lid, timeout=10):
+    """The room's gift_notify messages, once at least one has arrived: they are sent in the
+    background, after the gift's answer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        msgs = [m for m in fake.im_state()["messages"] if m["content"].get("action") ==
+                "gift_notify" and m["content"]["data"]["live_id"] == lid]
+        if msgs or time.monotonic() > deadline:
+            return msgs
+        time.sleep(0.05)
+
 def test_config_routes(srv):
     adm = admin_token(srv)
     tok = user_token(srv, "g_viewer0")
@@ -123,8 +135,7 @@ def test_send_paid_exactly_once(srv, fake):
     assert len(rows) == 1
     ev = json.loads(rows[0][0])
     assert ev.get("body", ev) == d
-    msgs = [m for m in fake.im_state()["messages"]
-            if m["content"].get("action") == "gift_notify" and m["content"]["data"]["live_id"] == lid]
+    msgs = gift_notifications(fake, lid)
     assert len(msgs) == 1
     assert msgs[0]["targets"] == [chat] and msgs[0]["from"] == me["im_userid"]
     assert msgs[0]["content"]["data"] == {"user_id": "g_viewer1", "live_id": lid,

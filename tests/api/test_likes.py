@@ -168,7 +168,13 @@ def test_like_notify_sent_to_room(make_server_module, fake):
     live_id, _ = open_room(srv, "lk_anchor5")
     a = join(srv, live_id, "lk_a5")
     assert assert_ok(like(srv, live_id, a, {"count": 3})) == {"count": 3, "total": 3}
-    msgs = [c for c in fake.calls("im") if "like_notify" in str(c.get("body"))]
+    # sent in the background: the like's answer does not wait for it
+    deadline = time.monotonic() + 10
+    while True:
+        msgs = [c for c in fake.calls("im") if "like_notify" in str(c.get("body"))]
+        if msgs or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert len(msgs) == 1, fake.calls("im")
     body = str(msgs[0]["body"])
     assert live_id in body and "lk_a5" in body

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+import qnlive_server
 from helpers import (advance_clock, assert_error, assert_ok, client_call, run_job, server_call,
                      sql_after_flush, user_token)
 
@@ -342,3 +343,31 @@ def test_an_anchor_timing_out_has_left_its_room(make_server, fake):
     assert shown is None
     info = assert_ok(client_call(srv, "GET", "/client/live/room/info/" + lid, v))
     assert info["live_status"] == 1 and info["anchor_status"] == 0 and info["online_count"] == 1
+
+
+@pytest.mark.skipif(qnlive_server.BACKEND != "mysql", reason="two deployments share a Redis")
+def test_two_deployments_sharing_a_redis_keep_their_presence_apart(server, make_server):
+    """Each deployment has its own database but both use one Redis: the same user id joining a
+    room in each is a member of both, and one deployment's timeout job never empties the
+    other's rooms."""
+    other = make_server(extra="live:\n  user_timeout_s: 20\n  timeout_check_s: 3600\n").start()
+    rooms = []
+    for srv in (server, other):
+        anchor, viewer = user_token(srv, "anc_shared"), user_token(srv, "viewer_shared")
+        live_id = create(srv, anchor)["live_id"]
+        assert_ok(client_call(srv, "PUT", "/client/live/room/" + live_id, anchor, {}))
+        assert_ok(client_call(srv, "POST", "/client/live/room/user/" + live_id, viewer, {}))
+        rooms.append((srv, live_id, viewer))
+    for srv, live_id, viewer in rooms:  # anchor and viewer in each, the same two user ids
+        info = assert_ok(client_call(srv, "GET", "/client/live/room/info/" + live_id, viewer))
+        assert info["online_count"] == 2
+    advance_clock(other, 60)  # everyone in the other deployment's rooms times out there
+    run_job(other, "live_user_timeout")
+    _, other_live, other_viewer = rooms[1]
+    info = assert_ok(client_call(other, "GET", "/client/live/room/info/" + other_live,
+                                 other_viewer))
+    assert info["online_count"] == 0
+    _, live_id, viewer = rooms[0]
+    info = assert_ok(client_call(server, "GET", "/client/live/room/info/" + live_id, viewer))
+    assert info["online_count"] == 2
+    assert_ok(client_call(server, "GET", "/client/live/room/heartbeat/" + live_id, viewer))

@@ -27,6 +27,7 @@ needs_mysql = pytest.mark.skipif(qnlive_server.BACKEND != "mysql",
 # the client's own scheduling on a loaded machine.
 DEADLINE_S = 5.0
 MARGIN_S = 2.0
+IM_CALL_TIMEOUT_S = 5.0  # the IM client's total timeout per call
 
 
 def until_served(s, path, timeout=30):
@@ -195,8 +196,9 @@ def test_hung_payment_hook_stalls_nothing_else(make_server, fake):
 
 
 def test_hung_im_during_likes(make_server, fake):
-    """Likes whose room notification hangs in IM still answer before their deadline (the
-    notification is best effort); heartbeats, /status and room info are not held up."""
+    """Likes whose room notification hangs in IM answer without waiting for it (the notification
+    is sent in the background, best effort); heartbeats, /status and room info are not held
+    up."""
     fake.reset()
     s = make_server(extra=im_yaml(fake)).start()
     _, vtok, lid = live_room(s, "im_anchor", "im_viewer0")
@@ -216,7 +218,7 @@ def test_hung_im_during_likes(make_server, fake):
     print("likes: max %.2f s, median %.2f s" % (max(took), statistics.median(took)))
     for r, t in results:
         assert_ok(r)
-        assert t < DEADLINE_S + MARGIN_S
+        assert t < IM_CALL_TIMEOUT_S  # a like that waited for the hung IM would take that long
     assert_served(probes, 2.0)
     assert s.stop() == 0
 

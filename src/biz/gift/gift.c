@@ -109,8 +109,10 @@ static void notify(struct app *a, const struct gift_tx *t, int64_t chat_id, int6
 {
     if (chat_id == 0 || from == 0)
         return;
-    if (im_notify_gift(a->im, chat_id, from, t->user_id, t->live_id, t->gift_id, t->amount))
-        log_warn("gift %s: gift_notify not sent", t->biz_id);
+    /* in the background: the sender neither waits on IM nor fails with it */
+    if (a->im &&
+        !im_notify_gift_later(a->im, chat_id, from, t->user_id, t->live_id, t->gift_id, t->amount))
+        log_warn("gift %s: gift_notify dropped: IM is behind", t->biz_id);
 }
 
 /* Asks the hook; ERR_GIFT_PAY when it does not approve (its verdict in *verdict) or cannot be

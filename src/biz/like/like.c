@@ -285,7 +285,7 @@ static err_t in_room(struct like_mod *m, struct arena *ar, const char *live_id, 
     if (!live_room_peek(m->app, ar, live_id, room) || strcmp(room->anchor_id, user_id) == 0)
         return like_checked_first(m, ar, live_id, user_id, count, room, out, why, later);
     struct cache_batch *b = cache_batch_new(ar);
-    size_t gen = live_room_gen_cmd(b, ar, live_id);
+    size_t gen = live_room_gen_cmd(m->app, b, ar, live_id);
     cache_batch_group_guarded(b);
     live_member_cmd(b, ar, live_id, user_id);
     add_like_cmds(b, ar, live_id, user_id, count, &k);

@@ -37,15 +37,15 @@ static err_t parse_count(struct req *r, int64_t *count)
     return ERR_OK;
 }
 
-/* The room's chat hears about the like, sent as the liker; a failure never fails the like. */
+/* The room's chat hears about the like, sent as the liker in the background: the like neither
+ * waits on IM nor fails with it. */
 static void notify(struct req *r, const struct live_room *room, int64_t count)
 {
     if (!r->app->im || room->chat_id == 0 || r->im_userid == 0)
         return;
-    err_t err =
-        im_notify_like(r->app->im, room->chat_id, r->im_userid, room->live_id, r->user_id, count);
-    if (err)
-        log_warn("like_notify live_id=%s failed err=%s", room->live_id, err_name(err));
+    if (!im_notify_like_later(r->app->im, room->chat_id, r->im_userid, room->live_id, r->user_id,
+                              count))
+        log_warn("like_notify live_id=%s dropped: IM is behind", room->live_id);
 }
 
 /* A like between its two steps: taken (counted, its commit queued), then answered. */

@@ -107,7 +107,7 @@ static err_t room_now(struct app *a, struct arena *ar, const char *live_id, stru
 {
     struct cache_batch *b = cache_batch_new(ar);
     struct live_views_gen gen = {0};
-    size_t i = live_views_gen_cmd(b, ar, live_id);
+    size_t i = live_views_gen_cmd(a, b, ar, live_id);
     if (cache_batch_run(a->cache, b) == ERR_OK)
         live_views_gen_take(b, i, &gen);
     return live_room_cached(a, ar, live_id, &gen, out);

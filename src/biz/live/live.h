@@ -113,7 +113,8 @@ struct cache_batch;
 bool live_room_peek(struct app *a, struct arena *ar, const char *live_id, struct live_room *out);
 
 /* Adds the read of the room's view generation to b (a group of its own); returns its index. */
-size_t live_room_gen_cmd(struct cache_batch *b, struct arena *ar, const char *live_id);
+size_t live_room_gen_cmd(struct app *a, struct cache_batch *b, struct arena *ar,
+                         const char *live_id);
 
 /* After b ran: the room as of the generation read by command i (ERR_NOT_FOUND when gone). */
 err_t live_room_at(struct app *a, struct arena *ar, const char *live_id,

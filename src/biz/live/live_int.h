@@ -143,7 +143,8 @@ void live_views_init(struct live_mod *m);
 void live_views_close(struct live_mod *m);
 
 /* Adds the read of live_id's generation (the lists' when NULL) to b; returns its index. */
-size_t live_views_gen_cmd(struct cache_batch *b, struct arena *ar, const char *live_id);
+size_t live_views_gen_cmd(struct app *a, struct cache_batch *b, struct arena *ar,
+                          const char *live_id);
 
 /* Reads the generation read by command i of a batch that ran. */
 void live_views_gen_take(const struct cache_batch *b, size_t i, struct live_views_gen *g);

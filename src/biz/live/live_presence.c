@@ -3,9 +3,13 @@
  *
  *   live:{<live_id>}:hb   sorted set: user_id -> last join/heartbeat (Unix ms); its size is
  *                         the room's online count, the anchor's entry its anchor_status
- *   live:u:{<user_id>}    string: the one room the user is in (the "one row per user" rule)
- *   live:rooms            set of rooms that may have members (scanned by the timeout job)
- *   live:outage           hash: node id -> last time (Unix ms) it saw a dependency fail
+ *   live:u:<scope>:{<user_id>}  string: the one room the user is in (the "one row per user"
+ *                         rule)
+ *   live:rooms:<scope>    set of rooms that may have members (scanned by the timeout job)
+ *   live:outage:<scope>   hash: node id -> last time (Unix ms) it saw a dependency fail
+ *
+ * <scope> is the deployment's (app_cache_scope), so two deployments sharing one Redis keep
+ * apart their users, and neither times out the other's rooms.
  *
  * A room's keys share one hash slot, so a room's update is one atomic group. A user who joins
  * another room is taken out of the previous one by whoever swapped the user's room key (SET
@@ -42,9 +46,6 @@ enum {
     SLOW_PING_MS = 1000,
 };
 
-static const char ROOMS_KEY[] = "live:rooms";
-static const char OUTAGE_KEY[] = "live:outage";
-
 /* The node's write-behind queue and what it saw of outages. */
 struct live_presence {
     pthread_mutex_t mu;
@@ -61,9 +62,21 @@ const char *live_hb_key(struct arena *ar, const char *live_id)
     return arena_printf(ar, "live:{%s}:hb", live_id);
 }
 
-static const char *user_key(struct arena *ar, const char *user_id)
+/* The keys named by user ids, and the deployment-wide ones, carry the deployment's scope
+ * (app_cache_scope); room keys are named by qnlive's own unique live ids. */
+static const char *user_key(struct app *a, struct arena *ar, const char *user_id)
 {
-    return arena_printf(ar, "live:u:{%s}", user_id);
+    return arena_printf(ar, "live:u:%s:{%s}", app_cache_scope(a), user_id);
+}
+
+static const char *rooms_key(struct app *a, struct arena *ar)
+{
+    return arena_printf(ar, "live:rooms:%s", app_cache_scope(a));
+}
+
+static const char *outage_key(struct app *a, struct arena *ar)
+{
+    return arena_printf(ar, "live:outage:%s", app_cache_scope(a));
 }
 
 void live_presence_outage(struct app *a)
@@ -118,9 +131,9 @@ err_t live_presence_check(struct app *a, struct arena *ar, const char *live_id, 
                           struct live_views_gen *gen, bool *in_room)
 {
     struct cache_batch *b = cache_batch_new(ar);
-    size_t room = cache_batch_get(b, user_key(ar, user_id));
+    size_t room = cache_batch_get(b, user_key(a, ar, user_id));
     cache_batch_group(b, false);
-    size_t g = live_views_gen_cmd(b, ar, live_id);
+    size_t g = live_views_gen_cmd(a, b, ar, live_id);
     err_t err = run(a, b);
     const char *in = err ? NULL : cache_batch_str(b, room);
     *in_room = in && strcmp(in, live_id) == 0;
@@ -134,11 +147,11 @@ void live_presence_join_cmds(struct app *a, struct arena *ar, struct cache_batch
 {
     *m = (struct live_presence_move){.live_id = live_id, .user_id = user_id};
     cache_batch_group(b, false);
-    m->_swap = cache_batch_getset(b, user_key(ar, user_id), live_id);
+    m->_swap = cache_batch_getset(b, user_key(a, ar, user_id), live_id);
     cache_batch_group(b, false);
     cache_batch_zadd(b, live_hb_key(ar, live_id), clock_now_ms(a->clock), user_id, false);
     cache_batch_group(b, false);
-    cache_batch_sadd(b, ROOMS_KEY, live_id);
+    cache_batch_sadd(b, rooms_key(a, ar), live_id);
 }
 
 void live_presence_join_take(struct app *a, struct arena *ar, const struct cache_batch *b,
@@ -169,9 +182,9 @@ err_t live_presence_join_undo(struct app *a, struct arena *ar, const struct live
     cache_batch_group(b, false);
     /* back to the previous room, unless the user has joined yet another one meanwhile */
     if (m->prev)
-        cache_batch_set_if_eq(b, user_key(ar, m->user_id), m->live_id, m->prev);
+        cache_batch_set_if_eq(b, user_key(a, ar, m->user_id), m->live_id, m->prev);
     else
-        cache_batch_del_if_eq(b, user_key(ar, m->user_id), m->live_id);
+        cache_batch_del_if_eq(b, user_key(a, ar, m->user_id), m->live_id);
     return run(a, b);
 }
 
@@ -193,7 +206,7 @@ err_t live_presence_leave(struct app *a, struct arena *ar, const char *live_id, 
                           bool *left)
 {
     struct cache_batch *b = cache_batch_new(ar);
-    size_t del = cache_batch_del_if_eq(b, user_key(ar, user_id), live_id);
+    size_t del = cache_batch_del_if_eq(b, user_key(a, ar, user_id), live_id);
     cache_batch_group(b, false);
     size_t rem = cache_batch_zrem(b, live_hb_key(ar, live_id), user_id);
     err_t err = run(a, b);
@@ -207,11 +220,11 @@ err_t live_presence_beat(struct app *a, struct arena *ar, const char *live_id, c
                          struct live_views_gen *gen, bool *in_room)
 {
     struct cache_batch *b = cache_batch_new(ar);
-    size_t room = cache_batch_get(b, user_key(ar, user_id));
+    size_t room = cache_batch_get(b, user_key(a, ar, user_id));
     cache_batch_group(b, false);
     size_t touched =
         cache_batch_zadd(b, live_hb_key(ar, live_id), clock_now_ms(a->clock), user_id, true);
-    size_t g = live_views_gen_cmd(b, ar, live_id);
+    size_t g = live_views_gen_cmd(a, b, ar, live_id);
     err_t err = run(a, b);
     if (err)
         return err;
@@ -229,7 +242,7 @@ err_t live_presence_beat(struct app *a, struct arena *ar, const char *live_id, c
 err_t live_presence_room_of(struct app *a, struct arena *ar, const char *user_id, char **live_id)
 {
     struct cache_batch *b = cache_batch_new(ar);
-    size_t i = cache_batch_get(b, user_key(ar, user_id));
+    size_t i = cache_batch_get(b, user_key(a, ar, user_id));
     err_t err = run(a, b);
     const char *in = err ? NULL : cache_batch_str(b, i);
     *live_id = in && *in ? arena_strdup(ar, in) : NULL;
@@ -262,7 +275,7 @@ static err_t read_dirty(struct app *a, struct arena *ar, char **ids, size_t n,
     struct cache_batch *b = cache_batch_new(ar);
     for (size_t i = 0; i < n; i++) {
         cache_batch_group(b, false);
-        cache_batch_get(b, user_key(ar, ids[i]));
+        cache_batch_get(b, user_key(a, ar, ids[i]));
     }
     err_t err = run(a, b);
     for (size_t i = 0; !err && i < n; i++) {
@@ -361,7 +374,7 @@ static void publish_outage(struct app *a, struct arena *ar)
     if (seen == atomic_load(&p->published_ms))
         return;
     struct cache_batch *b = cache_batch_new(ar);
-    cache_batch_hset(b, OUTAGE_KEY, arena_printf(ar, "%" PRId64, a->conf.node.node_id),
+    cache_batch_hset(b, outage_key(a, ar), arena_printf(ar, "%" PRId64, a->conf.node.node_id),
                      arena_printf(ar, "%" PRId64, seen));
     if (cache_batch_run(a->cache, b) == ERR_OK)
         atomic_store(&p->published_ms, seen);
@@ -408,7 +421,7 @@ err_t live_presence_flush(struct app *a)
 static int64_t last_outage(struct app *a, struct arena *ar)
 {
     struct cache_batch *b = cache_batch_new(ar);
-    size_t i = cache_batch_hgetall(b, OUTAGE_KEY);
+    size_t i = cache_batch_hgetall(b, outage_key(a, ar));
     int64_t latest = atomic_load(&a->live->presence->outage_ms), v;
     if (run(a, b))
         return INT64_MAX; /* cannot tell: evict nobody */
@@ -434,7 +447,7 @@ static size_t evict(struct app *a, struct arena *ar, const char *live_id,
         if (cache_batch_int(b, i, 0) != 1)
             continue; /* another pass or node took it */
         cache_batch_group(u, false);
-        cache_batch_del_if_eq(u, user_key(ar, silent->elem[i].str), live_id);
+        cache_batch_del_if_eq(u, user_key(a, ar, silent->elem[i].str), live_id);
         mark_dirty(a, silent->elem[i].str);
         n++;
     }
@@ -454,7 +467,7 @@ static void prune(struct app *a, struct arena *ar, const char *live_id)
     err_t err = live_find(a, ar, live_id, &l);
     if (err == ERR_NOT_FOUND || (!err && l.status == LIVE_STATUS_OFF)) {
         struct cache_batch *b = cache_batch_new(ar);
-        cache_batch_srem(b, ROOMS_KEY, live_id);
+        cache_batch_srem(b, rooms_key(a, ar), live_id);
         if (run(a, b))
             log_warn("room %s stays in the presence scan", live_id);
     }
@@ -465,7 +478,7 @@ err_t live_presence_expire(struct app *a, size_t *evicted)
     struct arena *ar = arena_new();
     int64_t now = clock_now_ms(a->clock), cutoff = now - a->conf.live.user_timeout_s * 1000;
     struct cache_batch *b = cache_batch_new(ar);
-    size_t members = cache_batch_smembers(b, ROOMS_KEY);
+    size_t members = cache_batch_smembers(b, rooms_key(a, ar));
     *evicted = 0;
     /* silence is counted from the end of the last outage: heartbeats that could not arrive
      * while a dependency was away must not turn into timeouts */
@@ -540,12 +553,12 @@ static void restore(struct app *a)
     struct cache_batch *b = cache_batch_new(ar);
     for (size_t i = 0; !err && i < n; i++) {
         cache_batch_group(b, false);
-        cache_batch_set(b, user_key(ar, recs[i].user_id), recs[i].live_id, strlen(recs[i].live_id),
-                        0);
+        cache_batch_set(b, user_key(a, ar, recs[i].user_id), recs[i].live_id,
+                        strlen(recs[i].live_id), 0);
         cache_batch_group(b, false);
         cache_batch_zadd(b, live_hb_key(ar, recs[i].live_id), now, recs[i].user_id, false);
         cache_batch_group(b, false);
-        cache_batch_sadd(b, ROOMS_KEY, recs[i].live_id);
+        cache_batch_sadd(b, rooms_key(a, ar), recs[i].live_id);
     }
     if (!err && n)
         err = cache_batch_run(a->cache, b);

@@ -2,8 +2,8 @@
  * (heartbeat, like), served from each node's memory and validated against the shared cache.
  *
  * Validity: every write to a room bumps its generation "live:{<live_id>}:gen" and the lists'
- * "live:gen:_lists" in the shared cache after it commits; a cached entry serves only while its
- * stamp equals the generation read in the same round trip, so every node sees a change on its
+ * "live:gen:_lists:<scope>" in the shared cache after it commits; a cached entry serves only while
+ * its stamp equals the generation read in the same round trip, so every node sees a change on its
  * next read. An entry is stamped with the generation read before the database was, so a write
  * that lands in between leaves it stale-stamped and unused.
  *
@@ -36,11 +36,13 @@ enum { VIEWS_CAPACITY = 8192, GEN_KEY_TTL_MS = 24 * 3600 * 1000 };
  * SENTINEL + 2i, its online_count SENTINEL + 2i + 1. */
 static const int64_t SENTINEL = 9000000000000000000LL;
 
-static const char LISTS_GEN_KEY[] = "live:gen:_lists";
-
-static const char *gen_key(struct arena *ar, const char *live_id)
+/* A room's generation (live ids are qnlive's own, unique), or the lists' one when live_id is
+ * NULL, which is the deployment's (app_cache_scope) as is an anchor's: user ids are the
+ * business server's. */
+static const char *gen_key(struct app *a, struct arena *ar, const char *live_id)
 {
-    return live_id ? arena_printf(ar, "live:{%s}:gen", live_id) : LISTS_GEN_KEY;
+    return live_id ? arena_printf(ar, "live:{%s}:gen", live_id)
+                   : arena_printf(ar, "live:gen:_lists:%s", app_cache_scope(a));
 }
 
 void live_views_close(struct live_mod *m)
@@ -55,20 +57,20 @@ void live_views_init(struct live_mod *m)
         m->views = textcache_new(VIEWS_CAPACITY, ttl_ms);
 }
 
-static const char *anchor_gen_key(struct arena *ar, const char *user_id)
+static const char *anchor_gen_key(struct app *a, struct arena *ar, const char *user_id)
 {
-    return arena_printf(ar, "live:a:{%s}:gen", user_id);
+    return arena_printf(ar, "live:a:%s:{%s}:gen", app_cache_scope(a), user_id);
 }
 
 void live_views_anchor_changed(struct app *a, const char *user_id)
 {
     struct arena *ar = arena_new();
     struct cache_batch *b = cache_batch_new(ar);
-    cache_batch_incrby(b, anchor_gen_key(ar, user_id), 1);
-    cache_batch_pexpire(b, anchor_gen_key(ar, user_id), GEN_KEY_TTL_MS);
+    cache_batch_incrby(b, anchor_gen_key(a, ar, user_id), 1);
+    cache_batch_pexpire(b, anchor_gen_key(a, ar, user_id), GEN_KEY_TTL_MS);
     cache_batch_group(b, false);
-    cache_batch_incrby(b, LISTS_GEN_KEY, 1);
-    cache_batch_pexpire(b, LISTS_GEN_KEY, GEN_KEY_TTL_MS);
+    cache_batch_incrby(b, gen_key(a, ar, NULL), 1);
+    cache_batch_pexpire(b, gen_key(a, ar, NULL), GEN_KEY_TTL_MS);
     if (cache_batch_run(a->cache, b))
         log_warn("view generation of anchor %s not bumped", user_id);
     arena_free(&ar);
@@ -79,21 +81,22 @@ void live_views_changed(struct app *a, const char *live_id)
     struct arena *ar = arena_new();
     struct cache_batch *b = cache_batch_new(ar);
     if (live_id) {
-        cache_batch_incrby(b, gen_key(ar, live_id), 1);
-        cache_batch_pexpire(b, gen_key(ar, live_id), GEN_KEY_TTL_MS);
+        cache_batch_incrby(b, gen_key(a, ar, live_id), 1);
+        cache_batch_pexpire(b, gen_key(a, ar, live_id), GEN_KEY_TTL_MS);
         cache_batch_group(b, false);
     }
-    cache_batch_incrby(b, LISTS_GEN_KEY, 1);
-    cache_batch_pexpire(b, LISTS_GEN_KEY, GEN_KEY_TTL_MS);
+    cache_batch_incrby(b, gen_key(a, ar, NULL), 1);
+    cache_batch_pexpire(b, gen_key(a, ar, NULL), GEN_KEY_TTL_MS);
     /* entries live at most view_cache_ms, which bounds the damage of a lost bump */
     if (cache_batch_run(a->cache, b))
         log_warn("view generation of %s not bumped", live_id ? live_id : "the lists");
     arena_free(&ar);
 }
 
-size_t live_views_gen_cmd(struct cache_batch *b, struct arena *ar, const char *live_id)
+size_t live_views_gen_cmd(struct app *a, struct cache_batch *b, struct arena *ar,
+                          const char *live_id)
 {
-    return cache_batch_get(b, gen_key(ar, live_id));
+    return cache_batch_get(b, gen_key(a, ar, live_id));
 }
 
 void live_views_gen_take(const struct cache_batch *b, size_t i, struct live_views_gen *g)
@@ -217,10 +220,11 @@ bool live_room_peek(struct app *a, struct arena *ar, const char *live_id, struct
            strcmp(text, "-") != 0 && room_from_text(ar, text, out);
 }
 
-size_t live_room_gen_cmd(struct cache_batch *b, struct arena *ar, const char *live_id)
+size_t live_room_gen_cmd(struct app *a, struct cache_batch *b, struct arena *ar,
+                         const char *live_id)
 {
     cache_batch_group(b, false);
-    return live_views_gen_cmd(b, ar, live_id);
+    return live_views_gen_cmd(a, b, ar, live_id);
 }
 
 err_t live_room_at(struct app *a, struct arena *ar, const char *live_id,
@@ -299,13 +303,13 @@ void live_views_lookup_cmds(struct app *a, struct arena *ar, const char *live_id
     if (a->live->views && textcache_peek(a->live->views, meta_key, ar, &e->_seen, &len))
         parse_rooms(ar, e->_seen, e);
     cache_batch_group(b, false);
-    e->_gen_cmd = live_views_gen_cmd(b, ar, live_id);
+    e->_gen_cmd = live_views_gen_cmd(a, b, ar, live_id);
     e->_first_count = add_count_cmds(b, ar, e);
     /* room info also shows its anchor's profile: its generation counts too */
     e->_by_anchor = live_id && e->n == 1;
     cache_batch_group(b, false);
     if (e->_by_anchor)
-        e->_anchor_gen_cmd = cache_batch_get(b, anchor_gen_key(ar, e->anchor_ids[0]));
+        e->_anchor_gen_cmd = cache_batch_get(b, anchor_gen_key(a, ar, e->anchor_ids[0]));
 }
 
 void live_views_lookup_take(struct app *a, struct arena *ar, struct live_views_entry *e,
@@ -360,18 +364,35 @@ int64_t live_views_placeholder(size_t i, bool online)
     return SENTINEL + 2 * (int64_t)i + (online ? 1 : 0);
 }
 
-/* Copies text with every "anchor_status" / "online_count" placeholder replaced. */
+/* Length of the key pattern ("anchor_status": or "online_count":) starting at p, else 0. */
+static size_t count_key_at(const char *p, size_t left)
+{
+    static const char *const pats[] = {"\"anchor_status\":", "\"online_count\":"};
+    for (size_t k = 0; k < ARRAY_LEN(pats); k++) {
+        size_t pl = strlen(pats[k]);
+        if (pl <= left && memcmp(p, pats[k], pl) == 0)
+            return pl;
+    }
+    return 0;
+}
+
+/* Copies text with every "anchor_status" / "online_count" placeholder replaced. Only a quote
+ * can start a key, so the copy jumps from quote to quote: this runs on every room info and
+ * list page. */
 static char *fill_text(struct arena *ar, const char *text, size_t len, const int64_t *vals,
                        size_t n, size_t *out_len)
 {
-    static const char *const pats[] = {"\"anchor_status\":", "\"online_count\":"};
     char *out = arena_alloc(ar, len + 1), *w = out;
     size_t i = 0;
     while (i < len) {
-        size_t pl = 0;
-        for (size_t k = 0; k < ARRAY_LEN(pats) && !pl; k++)
-            if (strncmp(text + i, pats[k], strlen(pats[k])) == 0)
-                pl = strlen(pats[k]);
+        const char *q = memchr(text + i, '"', len - i);
+        size_t upto = q ? (size_t)(q - text) : len;
+        memcpy(w, text + i, upto - i);
+        w += upto - i;
+        i = upto;
+        if (i == len)
+            break;
+        size_t pl = count_key_at(text + i, len - i);
         if (!pl) {
             *w++ = text[i++];
             continue;

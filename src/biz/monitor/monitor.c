@@ -53,6 +53,24 @@ static void put_pools(struct metrics_gauges *g, struct store *s)
                           pool_names[i], (double)u[i].max_open);
 }
 
+/* The near cache of a single Redis node, when configured. */
+static void put_near_cache(struct metrics_gauges *g, const struct cache *c)
+{
+    struct cache_near_stats st;
+    cache_near_stats(c, &st);
+    if (!st.enabled)
+        return;
+    metrics_gauge(g, "qnlive_cache_near_active", "1 while the near cache receives invalidations.",
+                  NULL, NULL, st.active);
+    metrics_gauge(g, "qnlive_cache_near_hits", "Cache batches answered from the near cache.", NULL,
+                  NULL, (double)st.hits);
+    metrics_gauge(g, "qnlive_cache_near_misses",
+                  "Batches of cacheable reads that had to go to Redis.", NULL, NULL,
+                  (double)st.misses);
+    metrics_gauge(g, "qnlive_cache_near_entries", "Keys held in the near cache.", NULL, NULL,
+                  (double)st.entries);
+}
+
 /* The business-callback outbox. Without a receiver nothing is queued: zeros, no query. */
 static err_t put_callback_backlog(struct metrics_gauges *g, struct app *a)
 {
@@ -95,6 +113,7 @@ static void collect(void *ud, struct metrics_gauges *g)
     metrics_gauge(g, "qnlive_dependency_up", "1 when the dependency answered this scrape.",
                   "dependency", "cache", cache_ping(a->cache) ? 0 : 1);
     put_pools(g, a->store);
+    put_near_cache(g, a->cache);
 }
 
 static void monitor_close(void *self)

@@ -30,21 +30,14 @@ enum {
     USER_GEN_TTL_MS = 24 * 3600 * 1000,
 };
 
-/* User ids are the business server's, so two databases sharing one Redis may both have a
- * "u1": the keys carry the database name, as the cron lease does. */
-static const char *scope(const struct app *a)
-{
-    return a->conf.mysql.n_databases ? a->conf.mysql.databases[0].database : "";
-}
-
 static const char *row_key(struct app *a, struct arena *ar, const char *user_id)
 {
-    return arena_printf(ar, "user:%s:{%s}", scope(a), user_id);
+    return arena_printf(ar, "user:%s:{%s}", app_cache_scope(a), user_id);
 }
 
 static const char *gen_key(struct app *a, struct arena *ar, const char *user_id)
 {
-    return arena_printf(ar, "user:%s:{%s}:gen", scope(a), user_id);
+    return arena_printf(ar, "user:%s:{%s}:gen", app_cache_scope(a), user_id);
 }
 
 static char *row_to_text(const struct user_row *u)

@@ -281,11 +281,29 @@ static void test_lock(void **state)
     assert_true(released);
     assert_int_equal(cache_lock_acquire(fx->c, K(fx, "lock"), "owner-2", 150, &got), ERR_OK);
     assert_true(got);
+    /* Only the holder extends it; someone else's renewal leaves its TTL alone. */
+    bool renewed = true;
+    assert_int_equal(cache_lock_renew(fx->c, K(fx, "lock"), "owner-1", 5000, &renewed), ERR_OK);
+    assert_false(renewed);
+    assert_int_equal(cache_lock_renew(fx->c, K(fx, "lock"), "owner-2", 600, &renewed), ERR_OK);
+    assert_true(renewed);
+    sleep_ms(300); /* past the first TTL, within the renewed one */
+    assert_int_equal(cache_lock_acquire(fx->c, K(fx, "lock"), "owner-3", 5000, &got), ERR_OK);
+    assert_false(got);
+    assert_int_equal(cache_lock_renew(fx->c, K(fx, "lock"), "owner-2", 150, &renewed), ERR_OK);
+    assert_true(renewed);
+    assert_int_equal(cache_lock_renew(fx->c, K(fx, "lock"), "owner-2", 0, &renewed),
+                     ERR_BAD_REQUEST);
     /* An abandoned lock frees itself when its TTL runs out. */
     sleep_ms(400);
     assert_int_equal(cache_lock_acquire(fx->c, K(fx, "lock"), "owner-3", 5000, &got), ERR_OK);
     assert_true(got);
     assert_int_equal(cache_lock_release(fx->c, K(fx, "lock"), "owner-3"), ERR_OK);
+    assert_int_equal(cache_exists(fx->c, K(fx, "lock"), &found), ERR_OK);
+    assert_false(found);
+    /* A lapsed lock is not brought back by its former holder's renewal. */
+    assert_int_equal(cache_lock_renew(fx->c, K(fx, "lock"), "owner-3", 5000, &renewed), ERR_OK);
+    assert_false(renewed);
     assert_int_equal(cache_exists(fx->c, K(fx, "lock"), &found), ERR_OK);
     assert_false(found);
     assert_int_equal(cache_lock_acquire(fx->c, K(fx, "lock"), "o", 0, &got), ERR_BAD_REQUEST);

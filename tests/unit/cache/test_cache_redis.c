@@ -7,6 +7,8 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include "core/str.h"
+
 static int setup_node(void **state)
 {
     const char *addr = getenv("QNLIVE_TEST_REDIS");
@@ -212,10 +214,137 @@ static void test_password(void **state)
     cache_close(&none);
 }
 
+/* ---- the near cache: two "nodes" on the private server -------------------------------------- */
+
+static bool near_on_within(struct cache *c, bool want, int ms)
+{
+    for (int waited = 0; waited < ms; waited += 20) {
+        if (cache_near_on(c) == want)
+            return true;
+        sleep_ms(20);
+    }
+    return cache_near_on(c) == want;
+}
+
+static struct cache *near_node(const char *addr)
+{
+    struct cache *c = NULL;
+    assert_int_equal(cache_redis_new(addr, "", &c), ERR_OK);
+    cache_near_enable(c);
+    assert_true(near_on_within(c, true, 5000));
+    return c;
+}
+
+/* One GET and one ZCARD, the shape of a room read; answers them in *gen and *count. */
+static void read_room(struct cache *c, struct arena *a, const char *gen_key, const char *set_key,
+                      int64_t *gen, int64_t *count)
+{
+    struct cache_batch *b = cache_batch_new(a);
+    size_t g = cache_batch_get(b, gen_key);
+    cache_batch_group(b, false);
+    size_t n = cache_batch_zcard(b, set_key);
+    assert_int_equal(cache_batch_run(c, b), ERR_OK);
+    const char *text = cache_batch_str(b, g);
+    *gen = 0;
+    if (text)
+        assert_true(str_to_i64(text, INT64_MIN, INT64_MAX, gen));
+    *count = cache_batch_int(b, n, -1);
+}
+
+static void write_room(struct cache *c, struct arena *a, const char *gen_key, const char *set_key,
+                       int64_t member)
+{
+    struct cache_batch *b = cache_batch_new(a);
+    cache_batch_incrby(b, gen_key, 1);
+    cache_batch_group(b, false);
+    cache_batch_zadd(b, set_key, member, arena_printf(a, "m%lld", (long long)member), false);
+    assert_int_equal(cache_batch_run(c, b), ERR_OK);
+}
+
+static uint64_t near_hits(struct cache *c)
+{
+    struct cache_near_stats st;
+    cache_near_stats(c, &st);
+    return st.hits;
+}
+
+/* Reads nobody changed are answered from memory; a change made through another node is seen
+ * by the very next read, every time. */
+static void test_near_cache_serves_unchanged_reads_and_sees_every_change(void **state)
+{
+    struct priv *p = priv_of();
+    struct cache *a = near_node(p->addr), *b = near_node(p->addr);
+    const char *gen = "live:{near1}:gen", *set = "live:{near1}:hb";
+    int64_t g, n;
+
+    (void)state;
+    write_room(b, p->a, gen, set, 0);
+    /* a reply is kept only when no invalidation of its key came in while it was read, and the
+     * write's own invalidation may arrive late: a few reads may go to Redis first */
+    uint64_t hits = near_hits(a);
+    for (int i = 0; i < 100 && near_hits(a) == hits; i++) {
+        read_room(a, p->a, gen, set, &g, &n);
+        sleep_ms(10);
+    }
+    assert_true(near_hits(a) > hits);
+    assert_int_equal(g, 1);
+    assert_int_equal(n, 1);
+    for (int64_t i = 1; i <= 300; i++) {
+        write_room(b, p->a, gen, set, i);
+        read_room(a, p->a, gen, set, &g, &n);
+        assert_int_equal(g, i + 1);
+        assert_int_equal(n, i + 1);
+        arena_reset(p->a);
+    }
+    /* keys outside the tracked prefixes always go to Redis */
+    hits = near_hits(a);
+    read_room(a, p->a, "like:{near1}", "like:{near1}:z", &g, &n);
+    read_room(a, p->a, "like:{near1}", "like:{near1}:z", &g, &n);
+    assert_int_equal(near_hits(a), hits);
+    cache_close(&a);
+    cache_close(&b);
+}
+
+/* Losing the invalidation stream turns the near cache off and empties it; reads go to Redis
+ * meanwhile, and it comes back by itself. */
+static void test_near_cache_off_while_invalidations_are_lost(void **state)
+{
+    struct priv *p = priv_of();
+    struct cache *a = near_node(p->addr), *b = near_node(p->addr);
+    const char *gen = "live:{near2}:gen", *set = "live:{near2}:hb";
+    struct cache_near_stats st;
+    int64_t g, n;
+
+    (void)state;
+    write_room(b, p->a, gen, set, 1);
+    read_room(a, p->a, gen, set, &g, &n);
+    redisContext *raw = raw_connect(p->addr);
+    assert_non_null(raw);
+    redisReply *r = redisCommand(raw, "CLIENT KILL TYPE pubsub");
+    assert_non_null(r);
+    freeReplyObject(r);
+    redisFree(raw);
+    assert_true(near_on_within(a, false, 5000));
+    cache_near_stats(a, &st);
+    assert_int_equal(st.entries, 0);
+    write_room(b, p->a, gen, set, 2);
+    read_room(a, p->a, gen, set, &g, &n);
+    assert_int_equal(g, 2);
+    assert_true(near_on_within(a, true, 5000));
+    assert_true(near_on_within(b, true, 5000));
+    write_room(b, p->a, gen, set, 3);
+    read_room(a, p->a, gen, set, &g, &n);
+    assert_int_equal(g, 3);
+    cache_close(&a);
+    cache_close(&b);
+}
+
 static const struct CMUnitTest outage_tests[] = {
     cmocka_unit_test(test_restart),
     cmocka_unit_test(test_frozen_server_times_out),
     cmocka_unit_test(test_password),
+    cmocka_unit_test(test_near_cache_serves_unchanged_reads_and_sees_every_change),
+    cmocka_unit_test(test_near_cache_off_while_invalidations_are_lost),
 };
 
 int main(void)

@@ -9,6 +9,8 @@
 #include <cmocka.h>
 
 #include <inttypes.h>
+#include <string.h>
+#include <time.h>
 
 #include "clients/im.h"
 #include "fake_proc.h"
@@ -202,6 +204,44 @@ static void test_like_notify_wire_format(void **state)
     json_decref(calls);
 }
 
+/* Calls of service recorded by the fake, once there are at least n (waits up to 5 s). */
+static json_t *calls_when(const char *service, size_t n)
+{
+    json_t *calls = fake_calls(&fk, service);
+    for (int i = 0; i < 500 && json_array_size(calls) < n; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        json_decref(calls);
+        calls = fake_calls(&fk, service);
+    }
+    return calls;
+}
+
+/* The background variants send the same messages without the caller waiting for IM. */
+static void test_notifications_later_send_the_same_messages(void **state)
+{
+    (void)state;
+    assert_true(im_notify_like_later(im, 30001, 20001, "L1", "u7", 2));
+    assert_true(im_notify_gift_later(im, 30001, 20002, "viewer_7", "L1", 3, 100));
+    assert_false(im_notify_like_later(im, 0, 20001, "L1", "u7", 2));            /* no chat room */
+    assert_false(im_notify_gift_later(im, 30001, 0, "viewer_7", "L1", 3, 100)); /* no sender */
+    assert_false(im_notify_like_later(NULL, 30001, 20001, "L1", "u7", 2));
+    json_t *calls = calls_when("im", 2);
+    assert_int_equal(json_array_size(calls), 2);
+    char *seen[2];
+    for (size_t i = 0; i < 2; i++)
+        seen[i] = json_dumps(json_object_get(json_array_get(calls, i), "content"),
+                             JSON_COMPACT | JSON_PRESERVE_ORDER);
+    const char *like = "{\"action\":\"like_notify\",\"data\":{\"live_id\":\"L1\","
+                       "\"user_id\":\"u7\",\"count\":2}}";
+    /* two senders may deliver them in either order */
+    assert_true(strcmp(seen[0], like) == 0 || strcmp(seen[1], like) == 0);
+    assert_true(strstr(seen[0], "gift_notify") || strstr(seen[1], "gift_notify"));
+    free(seen[0]);
+    free(seen[1]);
+    json_decref(calls);
+}
+
 static void test_gift_and_pk_notify_payloads(void **state)
 {
     (void)state;
@@ -350,6 +390,7 @@ int main(void)
         cmocka_unit_test_setup(test_wrong_admin_token_fails, reset),
         cmocka_unit_test_setup(test_create_chatroom, reset),
         cmocka_unit_test_setup(test_like_notify_wire_format, reset),
+        cmocka_unit_test_setup(test_notifications_later_send_the_same_messages, reset),
         cmocka_unit_test_setup(test_gift_and_pk_notify_payloads, reset),
         cmocka_unit_test_setup(test_censor_messages, reset),
         cmocka_unit_test_setup(test_send_prechecks_send_nothing, reset),

@@ -77,6 +77,7 @@ struct fake_lock {
         int64_t expires_ms;
     } held[FAKE_KEYS];
     int releases_by_other;
+    int lease_acquires; /* of the singleton lease key, by anyone */
     bool fail;
     char crashed[128];
 };
@@ -115,8 +116,26 @@ static bool fake_acquire(void *ud, const char *key, const char *owner, int64_t t
             got = true;
         }
     }
+    if (got && strcmp(key, "qnlive:cron:leader") == 0)
+        l->lease_acquires++;
     pthread_mutex_unlock(&l->mu);
     return got;
+}
+
+static bool fake_renew(void *ud, const char *key, const char *owner, int64_t ttl_ms, err_t *err)
+{
+    struct fake_lock *l = ud;
+    bool renewed = false;
+    pthread_mutex_lock(&l->mu);
+    int i = find_key(l, key);
+    if (l->fail) {
+        *err = ERR_UNAVAILABLE;
+    } else if (i >= 0 && strcmp(l->held[i].owner, owner) == 0) {
+        l->held[i].expires_ms = mono_now_ms() + ttl_ms;
+        renewed = true;
+    }
+    pthread_mutex_unlock(&l->mu);
+    return renewed;
 }
 
 static void fake_release(void *ud, const char *key, const char *owner)
@@ -249,12 +268,13 @@ struct pair {
     struct cron *a, *b;
 };
 
-static void pair_start(struct pair *p)
+static void pair_start(struct pair *p, bool renew)
 {
     struct cron_options oa = {.node_id = 1,
                               .single_task_node = 1,
                               .lock_acquire = fake_acquire,
                               .lock_release = fake_release,
+                              .lock_renew = renew ? fake_renew : NULL,
                               .lock_ud = &p->lock};
     struct cron_options ob = oa;
     ob.node_id = 2;
@@ -273,7 +293,7 @@ static void test_preferred_node_runs_singletons_and_another_takes_over_at_its_st
 {
     (void)state;
     struct pair p = {.lock.mu = PTHREAD_MUTEX_INITIALIZER};
-    pair_start(&p);
+    pair_start(&p, true);
     assert_true(wait_for(&p.on_a.calls, 20, 10000));
     assert_int_equal(atomic_load(&p.on_b.calls), 0); /* first pick: the preferred node */
     assert_true(cron_stop(p.a));                     /* a graceful stop hands over at once */
@@ -287,7 +307,7 @@ static void test_another_node_takes_over_when_the_holder_dies(void **state)
 {
     (void)state;
     struct pair p = {.lock.mu = PTHREAD_MUTEX_INITIALIZER};
-    pair_start(&p);
+    pair_start(&p, true);
     assert_true(wait_for(&p.on_a.calls, 5, 10000));
     /* node 1 dies: it stops running and its lease is never released, only lapses */
     pthread_mutex_lock(&p.lock.mu);
@@ -299,6 +319,68 @@ static void test_another_node_takes_over_when_the_holder_dies(void **state)
     assert_true(wait_for(&p.on_b.calls, 5, 15000)); /* after the lease lapses (seconds) */
     cron_free(&p.a);
     cron_free(&p.b);
+}
+
+/* How many times the lease was taken while node 1 held it for `hold_ms`. */
+static int lease_acquires_while_held(bool renew, int hold_ms, int *runs_elsewhere)
+{
+    struct pair p = {.lock.mu = PTHREAD_MUTEX_INITIALIZER};
+    pair_start(&p, renew);
+    assert_true(wait_for(&p.on_a.calls, 5, 10000));
+    sleep_ms(hold_ms);
+    pthread_mutex_lock(&p.lock.mu);
+    int acquires = p.lock.lease_acquires;
+    pthread_mutex_unlock(&p.lock.mu);
+    *runs_elsewhere = atomic_load(&p.on_b.calls);
+    cron_free(&p.a);
+    cron_free(&p.b);
+    return acquires;
+}
+
+/* The holder extends its lease in place: over several renewals it is taken once and never
+ * released, so there is no moment in which the other node could take it. */
+static void test_holder_renews_its_lease_without_letting_it_go(void **state)
+{
+    (void)state;
+    int elsewhere = -1;
+    /* more than a lease length: about three renewals */
+    assert_int_equal(lease_acquires_while_held(true, 3500, &elsewhere), 1);
+    assert_int_equal(elsewhere, 0);
+}
+
+/* A provider without a renew call still works: the holder releases and takes the lease again. */
+static void test_lease_without_renew_is_taken_again(void **state)
+{
+    (void)state;
+    int elsewhere = -1;
+    assert_true(lease_acquires_while_held(false, 1500, &elsewhere) >= 2);
+}
+
+/* Two deployments sharing one cache (different lock scopes) each run their own singletons:
+ * neither holds the other's lease nor blocks its job locks. */
+static void test_each_lock_scope_runs_its_own_singletons(void **state)
+{
+    (void)state;
+    struct fake_lock lock = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    struct probe pa = {0}, pb = {0};
+    struct cron_options oa = {.lock_scope = "live_a",
+                              .lock_acquire = fake_acquire,
+                              .lock_release = fake_release,
+                              .lock_renew = fake_renew,
+                              .lock_ud = &lock};
+    struct cron_options ob = oa;
+    ob.lock_scope = "live_b";
+    struct cron *a = cron_new(&oa), *b = cron_new(&ob);
+    struct cron_job ja = job_of("timeouts", 20, &pa), jb = job_of("timeouts", 20, &pb);
+    ja.singleton = jb.singleton = true;
+    assert_int_equal(cron_add(a, &ja), ERR_OK);
+    assert_int_equal(cron_add(b, &jb), ERR_OK);
+    assert_int_equal(cron_start(a), ERR_OK);
+    assert_int_equal(cron_start(b), ERR_OK);
+    assert_true(wait_for(&pa.calls, 5, 10000));
+    assert_true(wait_for(&pb.calls, 5, 10000));
+    cron_free(&a);
+    cron_free(&b);
 }
 
 static void test_lock_backend_failure_skips_run(void **state)
@@ -540,6 +622,9 @@ int main(void)
         cmocka_unit_test(test_singleton_runs_without_a_lock_on_any_node),
         cmocka_unit_test(test_preferred_node_runs_singletons_and_another_takes_over_at_its_stop),
         cmocka_unit_test(test_another_node_takes_over_when_the_holder_dies),
+        cmocka_unit_test(test_holder_renews_its_lease_without_letting_it_go),
+        cmocka_unit_test(test_lease_without_renew_is_taken_again),
+        cmocka_unit_test(test_each_lock_scope_runs_its_own_singletons),
         cmocka_unit_test(test_singleton_runs_on_designated_node),
         cmocka_unit_test(test_two_nodes_never_run_singleton_concurrently),
         cmocka_unit_test(test_lock_backend_failure_skips_run),
