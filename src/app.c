@@ -198,6 +198,9 @@ void app_http_config(struct app *a, struct http_server_config *out)
         .max_connections = (unsigned)cf->httpq.max_connections,
         .max_connections_per_ip = (unsigned)cf->httpq.max_connections_per_ip,
         .header_max = (size_t)cf->httpq.header_max,
+        /* with Redis every cache call is a network round trip: trying in place only wastes
+         * work; the memory cache and a free SQLite connection answer at once */
+        .try_inline = strcmp(a->cache->ops->name, "memory") == 0,
         .proxies = {cf->httpq.trusted_proxies, cf->httpq.n_trusted_proxies},
         .auth =
             {

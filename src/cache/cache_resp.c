@@ -12,6 +12,7 @@
 #include "cache/cache.h"
 #include "cache/cache_int.h"
 #include "core/bulkhead.h"
+#include "core/noblock.h"
 #include "core/log.h"
 #include "core/mem.h"
 
@@ -39,7 +40,10 @@ static err_t run(struct cache *c, const char *key, int argc, const char **argv, 
             auto_lens[i] = strlen(argv[i]);
         lens = auto_lens;
     }
-    err_t err = bulkhead_enter(r->bulkhead);
+    /* every Redis command is a network round trip: never on a thread that must not block */
+    err_t err = noblock_check();
+    if (!err)
+        err = bulkhead_enter(r->bulkhead);
     if (err)
         return err;
     err = r->run(r, key, argc, argv, lens, out);
@@ -407,9 +411,12 @@ static err_t resp_batch(struct cache *c, struct cache_batch *b)
     struct cache_resp *r = (struct cache_resp *)c;
     if (cache_near_serve(r->near, b))
         return ERR_OK;
+    /* what the near cache cannot serve is a round trip: never on a thread that must not block */
+    err_t err = noblock_check();
+    if (err)
+        return err;
     struct near_ticket *t = cache_near_begin(r->near, b);
-    err_t err = bulkhead_enter(r->bulkhead);
-
+    err = bulkhead_enter(r->bulkhead);
     if (err)
         return err;
     err = r->run_batch(r, b);

@@ -15,6 +15,7 @@
 #include "cache/cache_int.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/noblock.h"
 
 enum { RPOOL_IDLE_MAX = 64, RPOOL_LOG_EVERY_MS = 5000 };
 
@@ -192,6 +193,10 @@ static bool exchange_many(redisContext *ctx, bool asking, size_t n, const int *a
 err_t rpool_pipeline(struct rpool *p, bool asking, size_t n, const int *argc,
                      const char **const *argv, const size_t *const *lens, redisReply **replies)
 {
+    /* the cluster's own map reloads come here too, not only the cache's commands */
+    err_t err = noblock_check();
+    if (err)
+        return err;
     for (int attempt = 0; attempt < 2; attempt++) {
         redisContext *ctx = pool_take(p);
         bool fresh = ctx == NULL;

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "core/bulkhead.h"
+#include "core/noblock.h"
 #include "core/deadline.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -255,13 +256,19 @@ err_t httpc_do(const struct httpc_req *rq, struct httpc_resp *out)
     const char *service = rq->service ? rq->service : "other";
 
     memset(out, 0, sizeof(*out));
+    /* a cloud service is a network round trip: never on a thread that must not block */
+    err_t err = noblock_check();
+    if (err) {
+        snprintf(out->error, sizeof(out->error), "%s: not on this thread", service);
+        return err;
+    }
     struct bulkhead *b = limit_of(service);
     if (bulkhead_enter(b)) {
         snprintf(out->error, sizeof(out->error), "%s: too many calls in flight", service);
         metrics_observe_upstream(service, "rejected", 0);
         return ERR_UPSTREAM;
     }
-    err_t err = perform(rq, service, out);
+    err = perform(rq, service, out);
     bulkhead_leave(b);
     return err;
 }

@@ -31,7 +31,8 @@ struct httpc_resp {
 
 /* Performs the request. ERR_OK whenever an HTTP response arrived (whatever its status: the
  * caller judges it); ERR_UPSTREAM on connect failure, timeout, a response over the cap, or
- * when the service's bulkhead is full (no call is made then). The timeouts never reach past
+ * when the service's bulkhead is full (no call is made then); ERR_WOULD_BLOCK, with no call
+ * made, on a thread marked "must not block" (core/noblock.h). The timeouts never reach past
  * the calling request's deadline, and the transfer stops once the request is abandoned.
  * Free the response with httpc_resp_free in both cases. */
 err_t httpc_do(const struct httpc_req *rq, struct httpc_resp *out) MUST_USE;

@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/deadline.h"
 #include "core/log.h"
+#include "core/noblock.h"
 
 /* Full slots none of which came back for this long mean a hung dependency: waiting for one is
  * pointless, the caller fails at once. */
@@ -57,7 +58,9 @@ err_t bulkhead_enter(struct bulkhead *b)
     pthread_mutex_lock(&b->mu);
     if (b->used >= b->limit && deadline_now_ms() - b->last_leave_ms > BULKHEAD_STALL_MS)
         wait = 0;
-    int rc = 0;
+    /* a thread that must not block takes a free slot but never waits for one */
+    bool marked = b->used >= b->limit && noblock_is_set();
+    int rc = marked ? ETIMEDOUT : 0;
     while (b->used >= b->limit && rc != ETIMEDOUT)
         rc = wait > 0 ? pthread_cond_timedwait(&b->cv, &b->mu, &until) : ETIMEDOUT;
     bool admitted = b->used < b->limit;
@@ -66,6 +69,8 @@ err_t bulkhead_enter(struct bulkhead *b)
     pthread_mutex_unlock(&b->mu);
     if (admitted)
         return ERR_OK;
+    if (marked)
+        return noblock_check();
     note_rejection(b);
     return ERR_UNAVAILABLE;
 }

@@ -31,7 +31,8 @@ void bulkhead_init(struct bulkhead *b, const char *name, int limit, int64_t wait
 void bulkhead_destroy(struct bulkhead *b);
 
 /* Takes a slot: ERR_OK, or ERR_UNAVAILABLE when none frees up within the bulkhead's wait and
- * the calling request's deadline. A NULL bulkhead always admits. */
+ * the calling request's deadline. A thread marked "must not block" (core/noblock.h) gets
+ * ERR_WOULD_BLOCK at once when no slot is free. A NULL bulkhead always admits. */
 err_t bulkhead_enter(struct bulkhead *b) MUST_USE;
 
 /* Gives back a slot taken by bulkhead_enter. Accepts NULL. */

@@ -18,6 +18,7 @@ static const char *const err_names[ERR__COUNT] = {
     [ERR_LOGIN_UNKNOWN] = "login_unknown",
     [ERR_UPSTREAM] = "upstream",
     [ERR_UNAVAILABLE] = "unavailable",
+    [ERR_WOULD_BLOCK] = "would_block",
     [ERR_INTERNAL] = "internal",
     [ERR_CONFIG] = "config",
     [ERR_RECORD_NOT_FOUND] = "refused_record_not_found",

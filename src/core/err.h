@@ -21,6 +21,9 @@ typedef enum {
     ERR_LOGIN_UNKNOWN, /* HTTP 200, code 30001 */
     ERR_UPSTREAM,    /* an IM/RTC/moderation call failed: HTTP 500 unless a route says otherwise */
     ERR_UNAVAILABLE, /* HTTP 503, code 503: database or cache unreachable */
+    ERR_WOULD_BLOCK, /* a thread marked "must not block" refused to wait (core/noblock.h); the
+                      * request is run again where it may wait, so it never reaches a client:
+                      * HTTP 503 "server busy" if it ever escapes */
     ERR_INTERNAL,    /* HTTP 500, code 500 */
     ERR_CONFIG,      /* start-up only: a configured value cannot be used (never retried) */
     /* Refusals. The reference answered most of them with 500 and a fixed text, which the

@@ -123,6 +123,8 @@ static err_t lookup_failed(struct req *r, const char *what, const char *user_id,
 {
     if (err == ERR_NOT_FOUND)
         return req_fail(r, ERR_UNAUTHORIZED, NULL);
+    if (err == ERR_WOULD_BLOCK)
+        return req_fail(r, err, NULL); /* not a failure: the lookup runs again off this thread */
     log_warn("%s lookup failed user=%s err=%s", what, user_id, err_name(err));
     return req_fail_internal(r, err);
 }

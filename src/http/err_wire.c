@@ -21,6 +21,7 @@ static const struct err_wire err_wire_table[ERR__COUNT] = {
     [ERR_LOGIN_UNKNOWN] = {200, 30001, "Invalid username or password"},
     [ERR_UPSTREAM] = {500, 500, "Internal Server Error"},
     [ERR_UNAVAILABLE] = {503, 503, "Service Unavailable"},
+    [ERR_WOULD_BLOCK] = {503, 503, "server busy"},
     [ERR_INTERNAL] = {500, 500, "Internal Server Error"},
     [ERR_CONFIG] = {500, 500, "Internal Server Error"},
     [ERR_RECORD_NOT_FOUND] = {500, 500, "record not found"},

@@ -44,6 +44,7 @@ struct handler_pool {
     struct pool_job *q_head, *q_tail;
     unsigned q_len, q_max;
     struct pool_job *live; /* every queued or running job */
+    int deferred;          /* deferrals not resubmitted yet */
     atomic_int completing; /* `complete` callbacks running outside the lock */
     bool closed;           /* no new jobs */
     bool stopping;         /* workers exit once the queue is empty */
@@ -133,26 +134,63 @@ static struct pool_job *pop_locked(struct handler_pool *p)
     return j;
 }
 
-/* The handler finished: unless the deadline won meanwhile, its result stands. `complete` runs
- * outside the lock (it wakes an event thread, which is slow enough to serialise the pool);
- * handler_pool_close waits for such calls, so none outlives the close. */
+/* Under p->mu: appends j to the queue and wakes a worker if the queue needs one. */
+static void enqueue_locked(struct handler_pool *p, struct pool_job *j, int64_t now)
+{
+    atomic_store(&j->_state, POOL_JOB_QUEUED);
+    j->_next_q = NULL;
+    if (p->q_tail)
+        p->q_tail->_next_q = j;
+    else
+        p->q_head = j;
+    p->q_tail = j;
+    p->q_len++;
+    if (needs_worker_locked(p, now))
+        wake_one_locked(p);
+}
+
+/* Under p->mu, once `run` returned in time: true when the job is done, false when it waits
+ * for a resubmission or was queued again. */
+static bool after_run_locked(struct handler_pool *p, struct pool_job *j)
+{
+    if (j->_requeue) {
+        j->_requeue = false;
+        j->_deferred = false;
+        enqueue_locked(p, j, now_us());
+        return false;
+    }
+    if (j->_deferred)
+        return false;
+    live_remove(p, j);
+    atomic_store(&j->_state, POOL_JOB_DONE);
+    atomic_fetch_add(&p->completing, 1);
+    return true;
+}
+
+/* The handler returned: unless the deadline won meanwhile, or the handler deferred the job,
+ * its result stands. `complete` runs outside the lock (it wakes an event thread, which is slow
+ * enough to serialise the pool); handler_pool_close waits for such calls, so none outlives the
+ * close. A job resubmitted during `run` whose deadline won meanwhile is released once more
+ * here: it will not run again. */
 static void run_one(struct handler_pool *p, struct pool_job *j)
 {
     deadline_set(j->deadline_ms, &j->_cancelled);
     j->run(j);
     deadline_clear();
     pthread_mutex_lock(&p->mu);
+    j->_in_run = false;
     bool in_time = atomic_load(&j->_state) == POOL_JOB_RUNNING;
-    if (in_time) {
-        live_remove(p, j);
-        atomic_store(&j->_state, POOL_JOB_DONE);
-        atomic_fetch_add(&p->completing, 1);
-    }
+    bool done = in_time && after_run_locked(p, j);
+    bool lost_resubmission = !in_time && j->_requeue;
+    if (lost_resubmission)
+        j->_requeue = false;
     pthread_mutex_unlock(&p->mu);
-    if (in_time) {
+    if (done) {
         j->complete(j);
         atomic_fetch_sub(&p->completing, 1);
     }
+    if (lost_resubmission)
+        j->release(j);
 }
 
 static void *worker_main(void *arg)
@@ -170,6 +208,7 @@ static void *worker_main(void *arg)
         bool runnable = atomic_load(&j->_state) == POOL_JOB_QUEUED;
         if (runnable)
             atomic_store(&j->_state, POOL_JOB_RUNNING);
+        j->_in_run = runnable;
         pthread_mutex_unlock(&p->mu);
         if (runnable)
             run_one(p, j);
@@ -246,20 +285,38 @@ bool handler_pool_submit(struct handler_pool *p, struct pool_job *j)
     atomic_store(&j->_state, POOL_JOB_QUEUED);
     atomic_store(&j->_cancelled, 0);
     j->_next_q = NULL;
+    j->_in_run = j->_deferred = j->_requeue = false;
     int64_t now = now_us();
     pthread_mutex_lock(&p->mu);
     bool ok = !p->closed && p->q_len < p->q_max;
     if (ok) {
-        if (p->q_tail)
-            p->q_tail->_next_q = j;
-        else
-            p->q_head = j;
-        p->q_tail = j;
-        p->q_len++;
         live_add(p, j);
-        if (needs_worker_locked(p, now))
-            wake_one_locked(p);
+        enqueue_locked(p, j, now);
     }
+    pthread_mutex_unlock(&p->mu);
+    return ok;
+}
+
+void pool_job_defer(struct handler_pool *p, struct pool_job *j)
+{
+    pthread_mutex_lock(&p->mu);
+    j->_deferred = true;
+    p->deferred++;
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* A resubmitted job was admitted once already: the queue's cap does not apply to it. */
+bool pool_job_resubmit(struct handler_pool *p, struct pool_job *j)
+{
+    int64_t now = now_us();
+    pthread_mutex_lock(&p->mu);
+    p->deferred--;
+    bool ok = !p->closed && atomic_load(&j->_state) == POOL_JOB_RUNNING;
+    if (ok && j->_in_run)
+        j->_requeue = true;
+    else if (ok)
+        enqueue_locked(p, j, now);
+    j->_deferred = false;
     pthread_mutex_unlock(&p->mu);
     return ok;
 }
@@ -288,6 +345,14 @@ void handler_pool_free(struct handler_pool **pp)
         return;
     struct handler_pool *p = *pp;
     handler_pool_close(p);
+    /* a deferred job's resubmission still comes here: it is refused, but must find the pool */
+    pthread_mutex_lock(&p->mu);
+    while (p->deferred > 0) {
+        pthread_mutex_unlock(&p->mu);
+        nanosleep(&(struct timespec){.tv_nsec = 1000 * 1000}, NULL);
+        pthread_mutex_lock(&p->mu);
+    }
+    pthread_mutex_unlock(&p->mu);
     pthread_mutex_lock(&p->mu);
     p->stopping = true;
     for (unsigned i = 0; i < p->n_threads; i++)

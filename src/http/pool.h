@@ -7,9 +7,13 @@
  * running when it passes, and the job's owner answers for them. Exactly one of "the handler
  * finished" and "the deadline passed" wins; `complete` runs once, for the winner.
  *
+ * A job may also wait without a worker: `run` defers it (pool_job_defer), and another thread
+ * queues it again later (pool_job_resubmit) to run `run` once more; meanwhile the watchdog
+ * still expires it at its deadline.
+ *
  * Ownership: the submitter keeps the job alive until `release` is called; the pool calls
- * `release` exactly once per accepted job, after its last use of it (a late handler's job is
- * released only when the handler returns). */
+ * `release` once per accepted submission or resubmission, after its last use of it (a late
+ * handler's job is released only when the handler returns). */
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -31,6 +35,9 @@ struct pool_job {
      * expires at once, so the waits inside its handler give up */
     bool (*abandoned)(struct pool_job *j);
     /* pool-private */
+    bool _in_run;   /* `run` has not returned yet */
+    bool _deferred; /* waits for pool_job_resubmit */
+    bool _requeue;  /* resubmitted while `run` still ran: queued when it returns */
     _Atomic int _state;
     atomic_int _cancelled; /* non-zero once expired: long waits inside the handler give up */
     struct pool_job *_next_q;
@@ -47,6 +54,16 @@ struct handler_pool *handler_pool_new(unsigned threads, unsigned awake_target, u
 /* Queues j (QUEUED). False when the queue is full or the pool is closed: j is untouched and
  * none of its callbacks will run. */
 bool handler_pool_submit(struct handler_pool *p, struct pool_job *j);
+
+/* Called by `run` on its worker: the job is not done when `run` returns. It keeps its deadline
+ * but no worker until pool_job_resubmit() queues it again. */
+void pool_job_defer(struct handler_pool *p, struct pool_job *j);
+
+/* Queues a job deferred by its `run` again, from any thread (even before that `run` returned).
+ * True: it will run again and the pool calls `release` once more. False: its deadline won or
+ * the pool closed meanwhile, and it will not run again. Every deferral must be followed by
+ * exactly one resubmission: handler_pool_free waits for them. */
+bool pool_job_resubmit(struct handler_pool *p, struct pool_job *j);
 
 /* The job's state (DONE or EXPIRED once `complete` has run). */
 enum pool_job_state pool_job_state(const struct pool_job *j);

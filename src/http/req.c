@@ -214,7 +214,9 @@ err_t req_fail_code(struct req *r, err_t e, int code, const char *message)
 
 err_t req_fail_internal(struct req *r, err_t e)
 {
-    return req_fail(r, e == ERR_UNAVAILABLE ? ERR_UNAVAILABLE : ERR_INTERNAL, NULL);
+    if (e == ERR_UNAVAILABLE || e == ERR_WOULD_BLOCK)
+        return req_fail(r, e, NULL);
+    return req_fail(r, ERR_INTERNAL, NULL);
 }
 
 err_t req_fail_msg(struct req *r, err_t e, const struct err_msg *m)
@@ -252,4 +254,22 @@ err_t req_ok_empty(struct req *r)
     r->_data = NULL;
     r->_has_data = false;
     return ERR_OK;
+}
+
+void req_reset_outcome(struct req *r)
+{
+    json_decref(r->_data);
+    r->_data = NULL;
+    r->_raw_data = NULL;
+    r->_raw_len = 0;
+    r->_has_data = false;
+    r->err = ERR_OK;
+    r->err_message = NULL;
+    r->err_code = 0;
+    r->status = 0;
+    r->user_id = r->app_id = r->device_id = r->role = NULL;
+    r->im_userid = 0;
+    r->state = NULL;
+    r->_next = NULL;
+    r->_pending = false;
 }

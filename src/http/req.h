@@ -53,6 +53,9 @@ struct req {
     json_t *_json; /* parsed body, owned */
 
     struct route_match match;
+    void *state;     /* the handler's own, between the steps of a pending request (arena) */
+    route_fn *_next; /* the step req_resume runs */
+    bool _pending;   /* the handler returned req_pending(): no answer yet */
 
     /* identity set by the auth middleware */
     const char *user_id;
@@ -117,7 +120,8 @@ err_t req_fail_code(struct req *r, err_t e, int code, const char *message);
 err_t req_fail_msg(struct req *r, err_t e, const struct err_msg *m);
 
 /* The answer for a failed dependency: 503 when the database or cache is unreachable
- * (ERR_UNAVAILABLE), otherwise a generic 500 whose details stay in the log. */
+ * (ERR_UNAVAILABLE), otherwise a generic 500 whose details stay in the log. ERR_WOULD_BLOCK
+ * is kept as it is: the server runs the request again where it may wait. */
 err_t req_fail_internal(struct req *r, err_t e);
 
 /* Success with `data` (reference stolen; NULL renders "data":null). */
@@ -129,5 +133,23 @@ err_t req_ok_raw(struct req *r, const char *json_text, size_t len);
 
 /* Success without a data key. */
 err_t req_ok_empty(struct req *r);
+
+/* Tells the server the answer is not ready: another thread will call req_resume(r) once what
+ * the request waits for has happened, and `next` then runs on the handler pool as the next step
+ * of the handler (it may return req_pending again). No handler thread is held meanwhile; the
+ * request's deadline still answers 503 if the resume comes too late. Only for handlers that run
+ * on the handler pool; returns ERR_OK, which the handler returns at once. Implemented by the
+ * server. */
+err_t req_pending(struct req *r, route_fn *next);
+
+/* Called once, from any thread, for each req_pending: queues the request's next step. It may
+ * come before the handler has even called req_pending (the step is queued once the handler has
+ * returned). r must not be touched afterwards. Implemented by the server. */
+void req_resume(struct req *r);
+
+/* For the server: forgets everything auth and the handler left in r (identity, error,
+ * message, data, status, handler state), so the request can be run again from the start.
+ * The parsed body and the path parameters stay. */
+void req_reset_outcome(struct req *r);
 
 #endif

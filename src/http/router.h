@@ -37,9 +37,16 @@ enum http_method {
 /* Where a route's handler runs. The default is the handler pool, which may wait on the store,
  * the cache or a cloud service. ROUTE_INLINE handlers answer from memory on the event thread
  * and must never wait on anything; it applies only with AUTH_NONE or AUTH_SERVER, whose
- * checks need no dependency. */
+ * checks need no dependency.
+ *
+ * ROUTE_TRY_INLINE handlers (and their auth) are first tried on the event thread, when the
+ * server allows it, with the thread marked "must not block" (core/noblock.h): whatever would
+ * wait there gives up with ERR_WOULD_BLOCK, the outcome is wiped and the request runs again
+ * on the handler pool. Such a handler must make no change before its first point that may
+ * give up, or take it back when it gives up, and must hand ERR_WOULD_BLOCK up unchanged. */
 enum route_flags {
     ROUTE_INLINE = 1 << 0,
+    ROUTE_TRY_INLINE = 1 << 1,
 };
 
 struct route {

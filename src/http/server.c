@@ -2,6 +2,7 @@
 #include "http/server.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -17,6 +18,7 @@
 #include "core/deadline.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/noblock.h"
 #include "core/str.h"
 #include "http/conn_guard.h"
 #include "http/envelope.h"
@@ -108,6 +110,7 @@ struct conn_req {
     double t_start;
     bool responded;
     bool suspended;  /* waiting for the handler pool */
+    bool pooled;     /* handed to the handler pool (the access log's run=pool) */
     bool refused;    /* the pool was full: answer 503 on resume */
     int edge_status; /* an answer decided by the edge checks, 0 = none */
     const char *edge_msg;
@@ -314,8 +317,9 @@ static const char *u64_dec(uint64_t v, char *buf)
     return buf;
 }
 
-/* One line per request: method, path, route template, status, error, client, duration. Built
- * without printf because it runs for every request. Reads only what the event thread owns. */
+/* One line per request: method, path, route template, status, error, client, duration and
+ * where the handler ran (run=event|pool). Built without printf because it runs for every
+ * request. Reads only what the event thread owns. */
 static void access_log(struct conn_req *cr, int status, err_t err)
 {
     const struct route *rt = cr->r.match.route;
@@ -342,7 +346,8 @@ static void access_log(struct conn_req *cr, int status, err_t err)
                            cr->r.client_ip,
                            " dur_ms=",
                            u64_dec(us / 1000, ms),
-                           frac};
+                           frac,
+                           cr->pooled ? " run=pool" : " run=event"};
     log_write_parts(LOG_INFO, LOG_MODULE, parts, ARRAY_LEN(parts));
 }
 
@@ -358,12 +363,16 @@ static enum MHD_Result answer_error(struct conn_req *cr, int status, err_t err, 
     return ret;
 }
 
-/* Auth, then the handler; the outcome is left in r (err, message, data, status). */
-static void run_handler(struct req *r)
+static err_t auth_and_handler(struct req *r)
 {
     err_t err = auth_check(r);
-    if (!err)
-        err = r->match.route->handler(r);
+    return err ? err : r->match.route->handler(r);
+}
+
+/* Leaves the outcome of auth and the handler in r (err, status) and logs an admin's
+ * operation. */
+static void settle(struct req *r, err_t err)
+{
     if (err && !r->err)
         r->err = err;
     if (!err && r->err)
@@ -371,6 +380,28 @@ static void run_handler(struct req *r)
     r->status = err_http_status(r->err);
     if (r->match.route->auth == AUTH_ADMIN && r->_auth->log_admin_operation && r->role)
         r->_auth->log_admin_operation(r, r->status);
+}
+
+/* Auth, then the handler; the outcome is left in r (err, message, data, status). */
+static void run_handler(struct req *r)
+{
+    settle(r, auth_and_handler(r));
+}
+
+/* Runs auth and the handler on the event thread, marked "must not block". True when they
+ * finished there; false when something would have waited (even if the handler swallowed the
+ * refusal): the outcome is wiped so the handler pool can run the request from the start. */
+static bool try_inline(struct req *r)
+{
+    noblock_enter();
+    err_t err = auth_and_handler(r);
+    noblock_leave();
+    if (!noblock_tripped() && err != ERR_WOULD_BLOCK) {
+        settle(r, err);
+        return true;
+    }
+    req_reset_outcome(r);
+    return false;
 }
 
 static enum MHD_Result answer_now(struct conn_req *cr)
@@ -384,13 +415,44 @@ static enum MHD_Result answer_now(struct conn_req *cr)
     return ret;
 }
 
+/* Runs the request's handler, or the step a pending request resumes with; renders the answer
+ * unless the step left it pending again. */
 static void job_run(struct pool_job *j)
 {
     struct conn_req *cr = container_of(j, struct conn_req, job);
-    log_set_reqid(cr->r.reqid);
-    run_handler(&cr->r);
-    cr->resp_body = envelope_render(&cr->r, &cr->resp_len);
+    struct req *r = &cr->r;
+    route_fn *step = r->_next;
+    log_set_reqid(r->reqid);
+    r->_next = NULL;
+    r->_pending = false;
+    err_t err = step ? step(r) : auth_and_handler(r);
+    if (!r->_pending) {
+        settle(r, err);
+        cr->resp_body = envelope_render(r, &cr->resp_len);
+    }
     log_set_reqid(NULL);
+}
+
+/* The resuming thread holds a reference of its own: the deadline may answer and finish the
+ * request before it resumes. */
+err_t req_pending(struct req *r, route_fn *next)
+{
+    struct conn_req *cr = container_of(r, struct conn_req, r);
+    assert(cr->pooled && !noblock_is_set());
+    r->_next = next;
+    r->_pending = true;
+    atomic_fetch_add(&cr->refs, 1);
+    pool_job_defer(cr->srv->pool, &cr->job);
+    return ERR_OK;
+}
+
+/* On success the pool takes over the resuming thread's reference (its `release` after the next
+ * step); otherwise the deadline answered already and the reference is dropped here. */
+void req_resume(struct req *r)
+{
+    struct conn_req *cr = container_of(r, struct conn_req, r);
+    if (!pool_job_resubmit(cr->srv->pool, &cr->job))
+        conn_req_unref(cr);
 }
 
 static void job_complete(struct pool_job *j)
@@ -423,6 +485,7 @@ static enum MHD_Result hand_to_pool(struct conn_req *cr)
     cr->job.complete = job_complete;
     cr->job.release = job_release;
     cr->job.abandoned = job_abandoned;
+    cr->pooled = true;
     atomic_fetch_add(&cr->refs, 1);
     MHD_suspend_connection(cr->conn);
     cr->suspended = true;
@@ -469,10 +532,14 @@ static enum MHD_Result dispatch(struct conn_req *cr)
         return answer_now(cr);
     }
     r->self = r->match.self;
-    if (!runs_inline(r->match.route))
-        return hand_to_pool(cr);
-    run_handler(r);
-    return answer_now(cr);
+    if (runs_inline(r->match.route)) {
+        run_handler(r);
+        return answer_now(cr);
+    }
+    /* the pool hop costs more CPU than a handler served from memory: try in place first */
+    if (cr->srv->cfg.try_inline && (r->match.route->flags & ROUTE_TRY_INLINE) && try_inline(r))
+        return answer_now(cr);
+    return hand_to_pool(cr);
 }
 
 static void client_ip(struct conn_req *cr)

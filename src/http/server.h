@@ -34,6 +34,9 @@ struct http_server_config {
     unsigned max_connections;        /* 0 = 10000 */
     unsigned max_connections_per_ip; /* 0 = no per-address cap; trusted proxies are not capped */
     size_t header_max;               /* request line + headers in bytes; 0 = 16 KiB */
+    bool try_inline;                 /* ROUTE_TRY_INLINE routes are tried on the event thread
+                                      * first: worth it only when most of their calls are
+                                      * answered without a network round trip */
     struct trusted_proxies proxies;
     struct http_auth auth;
     const struct router *router;

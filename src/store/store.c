@@ -13,6 +13,7 @@
 #include "core/deadline.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/noblock.h"
 #include "metrics/metrics.h"
 #include "store/store_int.h"
 
@@ -327,6 +328,31 @@ static err_t pool_get(struct store_pool *p, int64_t timeout_ms, struct store_con
     }
 }
 
+/* A thread that must not block takes an idle connection or nothing: it never waits for one
+ * to come back, and never opens one (a first open may wait on the file's locks). */
+static err_t pool_try_get(struct store_pool *p, struct store_conn **out)
+{
+    pthread_mutex_lock(&p->mu);
+    *out = pop_idle(p);
+    pthread_mutex_unlock(&p->mu);
+    return *out ? ERR_OK : noblock_check();
+}
+
+/* On a thread that must not block: MySQL is a network round trip, always refused; SQLite is
+ * a local file, served when a connection is idle right now. */
+static err_t acquire_noblock(struct store *s, bool read_only, struct store_conn **out)
+{
+    if (s->ops->dialect != STORE_DIALECT_SQLITE)
+        return noblock_check();
+    err_t err = bulkhead_enter(&s->bulkhead);
+    if (err)
+        return err;
+    err = pool_try_get(read_only && s->has_ro ? &s->ro : &s->rw, out);
+    if (err)
+        bulkhead_leave(&s->bulkhead);
+    return err;
+}
+
 err_t store_acquire(struct store *s, bool read_only, struct store_conn **out)
 {
     struct store_conn *tx = tls_tx_conn;
@@ -337,6 +363,8 @@ err_t store_acquire(struct store *s, bool read_only, struct store_conn **out)
         *out = tx;
         return ERR_OK;
     }
+    if (noblock_is_set())
+        return acquire_noblock(s, read_only, out);
     err_t err = bulkhead_enter(&s->bulkhead);
     if (err)
         return err;

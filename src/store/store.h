@@ -125,7 +125,10 @@ void store_pool_usage(struct store *s, bool read_only, struct store_pool_usage *
  * `read_only: true`) when one is configured, else the read-write pool; but when this thread holds
  * a read-write connection of the same store inside a transaction, that connection is lent instead
  * so the read sees the transaction's writes. Blocks while the pool is at max_open_conns, up to
- * the acquire timeout: ERR_UNAVAILABLE then, or when no connection can be made. */
+ * the acquire timeout: ERR_UNAVAILABLE then, or when no connection can be made. On a thread
+ * marked "must not block" (core/noblock.h) it never waits: ERR_WOULD_BLOCK for MySQL, and for
+ * SQLite unless a connection is idle; statements on such a thread do not wait for another
+ * writer's lock either (ERR_WOULD_BLOCK). */
 err_t store_acquire(struct store *s, bool read_only, struct store_conn **out) MUST_USE;
 
 /* Returns a connection to its pool (accepts NULL). An open transaction is rolled back. */

@@ -2,9 +2,11 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/noblock.h"
 #include "store/sqltime.h"
 #include "store/store_int.h"
 
@@ -34,12 +36,36 @@ static err_t classify(struct lite_conn *lc, int rc, const char *sql)
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
     case SQLITE_BUSY_SNAPSHOT:
+        /* a thread that must not block met another writer: run again where it may wait */
+        if (noblock_is_set())
+            return noblock_check();
         log_warn("database busy: %s", sqlite3_errmsg(lc->db));
         return ERR_UNAVAILABLE;
     default:
         log_error("error %d: %s; sql: %.200s", rc, sqlite3_errmsg(lc->db), sql);
         return ERR_INTERNAL;
     }
+}
+
+/* SQLite's own busy timeout, with one difference: a thread that must not block gives up at
+ * once instead of sleeping while another connection holds the write lock. The pauses are
+ * SQLite's (sqliteDefaultBusyCallback). */
+static int busy_wait(void *ud, int count)
+{
+    static const int delays[] = {1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100};
+    static const int totals[] = {0, 1, 3, 8, 18, 33, 53, 78, 103, 128, 178, 228};
+    const int n = (int)ARRAY_LEN(delays);
+    (void)ud;
+    if (noblock_check())
+        return 0;
+    int delay = count < n ? delays[count] : delays[n - 1];
+    int prior = count < n ? totals[count] : totals[n - 1] + delay * (count - (n - 1));
+    if (prior + delay > BUSY_TIMEOUT_MS)
+        delay = BUSY_TIMEOUT_MS - prior;
+    if (delay <= 0)
+        return 0;
+    nanosleep(&(struct timespec){.tv_nsec = delay * 1000000L}, NULL);
+    return 1;
 }
 
 static err_t lite_open(struct store_pool *p, struct store_conn **out)
@@ -58,7 +84,7 @@ static err_t lite_open(struct store_pool *p, struct store_conn **out)
         return ERR_UNAVAILABLE;
     }
     sqlite3_extended_result_codes(lc->db, 1);
-    sqlite3_busy_timeout(lc->db, BUSY_TIMEOUT_MS);
+    sqlite3_busy_handler(lc->db, busy_wait, NULL);
     /* WAL lets readers run beside the single writer; NORMAL sync is durable across app crashes. */
     rc = sqlite3_exec(lc->db,
                       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "

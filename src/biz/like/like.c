@@ -15,6 +15,7 @@
 #include "cache/cache.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/noblock.h"
 #include "core/str.h"
 #include "cron/cron.h"
 #include "store/store.h"
@@ -90,6 +91,8 @@ static err_t ensure_seeded(struct like_mod *m, struct arena *ar, const char *liv
 
     for (int i = 0; !err && !found && !got && i < SEED_WAIT_STEPS; i++) {
         err = cache_lock_acquire(a->cache, lock, owner, SEED_LOCK_TTL_MS, &got);
+        if (!err && !got)
+            err = noblock_check(); /* another caller seeds: its store reads take a while */
         if (!err && !got) {
             nanosleep(&(struct timespec){.tv_nsec = 20 * 1000000L}, NULL);
             err = is_seeded(a, ar, live_id, &found);
@@ -157,11 +160,50 @@ static void uncount(struct like_mod *m, struct arena *ar, const char *live_id, c
         log_warn("like counters of room %s not taken back", live_id);
 }
 
+/* The end of a like once its commit is known: a like not stored is taken back. */
+static err_t settle(struct like_mod *m, struct arena *ar, const char *live_id, const char *user_id,
+                    int64_t count, err_t err)
+{
+    if (err)
+        uncount(m, ar, live_id, user_id, count);
+    metrics_add(METRICS_LIKES, err ? 0 : count);
+    return err;
+}
+
+/* Queues the like's commit without waiting for it: `later` says it is pending. */
+/* On the committer's thread once the commit ended. The like's own bookkeeping is done here,
+ * so that it happens even when the request's deadline has answered meanwhile; a scratch arena,
+ * as the request's thread may still be using the request's. Then the caller is told. */
+static void committed(void *ud)
+{
+    struct like_later *later = ud;
+    struct arena *ar = arena_new();
+    later->_err = settle(later->_m, ar, later->_live_id, later->_user_id, later->_count,
+                         like_commit_result(later->_w));
+    arena_free(&ar);
+    later->on_done(later->ud);
+}
+
+static err_t commit_later(struct like_mod *m, struct arena *ar, const char *live_id,
+                          const char *user_id, int64_t count, const struct like_result *out,
+                          struct like_later *later)
+{
+    later->_m = m;
+    later->_live_id = live_id;
+    later->_user_id = user_id;
+    later->_count = count;
+    err_t err =
+        like_commit_submit(m, ar, live_id, user_id, out->count, committed, later, &later->_w);
+    later->pending = !err;
+    return err;
+}
+
 /* After the increments ran: re-seeds a hash that lost its stored counts (cache restart,
- * eviction) and re-reads them, then stores the like (group commit) before it is answered. */
+ * eviction) and re-reads them, then stores the like (group commit) before it is answered:
+ * waiting here, or, with `later`, once the commit calls back. */
 static err_t complete(struct like_mod *m, struct arena *ar, const char *live_id,
                       const char *user_id, int64_t count, const struct cache_batch *b,
-                      const struct like_cmds *k, struct like_result *out)
+                      const struct like_cmds *k, struct like_result *out, struct like_later *later)
 {
     err_t err = ERR_OK;
     out->count = cache_batch_int(b, k->mine, 0);
@@ -171,12 +213,18 @@ static err_t complete(struct like_mod *m, struct arena *ar, const char *live_id,
         if (!err)
             err = read_counts(m->app, ar, live_id, user_id, out);
     }
-    if (!err)
+    if (!err && later)
+        err = commit_later(m, ar, live_id, user_id, count, out, later);
+    else if (!err)
         err = like_commit_wait(m, live_id, user_id, out->count);
-    if (err)
-        uncount(m, ar, live_id, user_id, count);
-    metrics_add(METRICS_LIKES, err ? 0 : count);
-    return err;
+    if (!err && later)
+        return ERR_OK;
+    return settle(m, ar, live_id, user_id, count, err);
+}
+
+err_t like_later_end(const struct like_later *later)
+{
+    return later->_err;
 }
 
 static bool valid(const char *user_id, int64_t count)
@@ -184,8 +232,8 @@ static bool valid(const char *user_id, int64_t count)
     return count >= 1 && count <= LIKE_COUNT_MAX && strcmp(user_id, TOTAL_FIELD) != 0;
 }
 
-err_t like_add(struct like_mod *m, struct arena *ar, const char *live_id, const char *user_id,
-               int64_t count, struct like_result *out)
+static err_t add(struct like_mod *m, struct arena *ar, const char *live_id, const char *user_id,
+                 int64_t count, struct like_result *out, struct like_later *later)
 {
     struct like_cmds k;
     if (!valid(user_id, count))
@@ -198,13 +246,20 @@ err_t like_add(struct like_mod *m, struct arena *ar, const char *live_id, const 
         return err;
     if (!counted(b, &k))
         return ERR_INTERNAL;
-    return complete(m, ar, live_id, user_id, count, b, &k, out);
+    return complete(m, ar, live_id, user_id, count, b, &k, out, later);
+}
+
+err_t like_add(struct like_mod *m, struct arena *ar, const char *live_id, const char *user_id,
+               int64_t count, struct like_result *out)
+{
+    return add(m, ar, live_id, user_id, count, out, NULL);
 }
 
 /* The checks first, then the like: two round trips. */
 static err_t like_checked_first(struct like_mod *m, struct arena *ar, const char *live_id,
                                 const char *user_id, int64_t count, struct live_room *room,
-                                struct like_result *out, enum like_refusal *why)
+                                struct like_result *out, enum like_refusal *why,
+                                struct like_later *later)
 {
     bool in_room = false;
     err_t err = live_find_for(m->app, ar, live_id, user_id, room, &in_room);
@@ -214,21 +269,21 @@ static err_t like_checked_first(struct like_mod *m, struct arena *ar, const char
                                                            : LIKE_TAKEN;
     if (err == ERR_NOT_FOUND || *why != LIKE_TAKEN)
         return ERR_OK;
-    return err ? err : like_add(m, ar, live_id, user_id, count, out);
+    return err ? err : add(m, ar, live_id, user_id, count, out, later);
 }
 
 /* The room's generation and, guarded by the membership test, the increments: one round trip.
  * The anchor never changes, so this node's last copy of the room tells a self-like apart
  * before anything is counted; a room gone meanwhile is seen under the generation read. */
-err_t like_in_room(struct like_mod *m, struct arena *ar, const char *live_id, const char *user_id,
-                   int64_t count, struct live_room *room, struct like_result *out,
-                   enum like_refusal *why)
+static err_t in_room(struct like_mod *m, struct arena *ar, const char *live_id, const char *user_id,
+                     int64_t count, struct live_room *room, struct like_result *out,
+                     enum like_refusal *why, struct like_later *later)
 {
     struct like_cmds k;
     if (!valid(user_id, count))
         return ERR_BAD_REQUEST;
     if (!live_room_peek(m->app, ar, live_id, room) || strcmp(room->anchor_id, user_id) == 0)
-        return like_checked_first(m, ar, live_id, user_id, count, room, out, why);
+        return like_checked_first(m, ar, live_id, user_id, count, room, out, why, later);
     struct cache_batch *b = cache_batch_new(ar);
     size_t gen = live_room_gen_cmd(m->app, b, ar, live_id);
     cache_batch_group_guarded(b);
@@ -242,5 +297,20 @@ err_t like_in_room(struct like_mod *m, struct arena *ar, const char *live_id, co
         uncount(m, ar, live_id, user_id, count);
     if (err == ERR_NOT_FOUND || (!err && *why != LIKE_TAKEN))
         return ERR_OK;
-    return err ? err : complete(m, ar, live_id, user_id, count, b, &k, out);
+    return err ? err : complete(m, ar, live_id, user_id, count, b, &k, out, later);
+}
+
+err_t like_in_room(struct like_mod *m, struct arena *ar, const char *live_id, const char *user_id,
+                   int64_t count, struct live_room *room, struct like_result *out,
+                   enum like_refusal *why)
+{
+    return in_room(m, ar, live_id, user_id, count, room, out, why, NULL);
+}
+
+err_t like_in_room_later(struct like_mod *m, struct arena *ar, const char *live_id,
+                         const char *user_id, int64_t count, struct live_room *room,
+                         struct like_result *out, enum like_refusal *why, struct like_later *later)
+{
+    later->pending = false;
+    return in_room(m, ar, live_id, user_id, count, room, out, why, later);
 }

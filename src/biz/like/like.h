@@ -11,6 +11,7 @@
  * its counts (cache restart, eviction, expiry) is re-seeded from the database, so counts
  * continue exactly. */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/err.h"
@@ -51,6 +52,34 @@ enum like_refusal { LIKE_TAKEN, LIKE_NO_ROOM, LIKE_SELF, LIKE_NOT_IN_ROOM };
 err_t like_in_room(struct like_mod *m, struct arena *ar, const char *live_id, const char *user_id,
                    int64_t count, struct live_room *room, struct like_result *out,
                    enum like_refusal *why) MUST_USE;
+
+struct like_waiter;
+
+/* A like that waits for its commit without holding a thread (like_in_room_later). The caller
+ * sets on_done and ud; the service fills the rest. */
+struct like_later {
+    void (*on_done)(void *ud); /* called on the committer's thread once the commit ended */
+    void *ud;
+    bool pending; /* the like waits for its commit: on_done will be called */
+    struct like_mod *_m;
+    const char *_live_id, *_user_id;
+    int64_t _count;
+    struct like_waiter *_w;
+    err_t _err;
+};
+
+/* like_in_room, except that a like taken is not waited for: then `later->pending` is set and
+ * `later->on_done(ud)` comes once its commit ended, after which like_later_end() tells the
+ * outcome; *out, *room and *why are final already. `later` and ar must outlive the call of
+ * on_done. */
+err_t like_in_room_later(struct like_mod *m, struct arena *ar, const char *live_id,
+                         const char *user_id, int64_t count, struct live_room *room,
+                         struct like_result *out, enum like_refusal *why,
+                         struct like_later *later) MUST_USE;
+
+/* The outcome of a pending like once on_done was called: ERR_OK when it is stored, else the
+ * store's error (its counters were taken back before on_done). */
+err_t like_later_end(const struct like_later *later) MUST_USE;
 
 /* Registers the like route, the like committer and the KeepCacheLikes job. */
 void like_module_register(struct app *a);

@@ -14,9 +14,11 @@
 #define LOG_MODULE "like"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app.h"
 #include "biz/like/like.h"
@@ -25,6 +27,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/noblock.h"
 #include "store/store.h"
 
 enum {
@@ -32,11 +35,14 @@ enum {
     COMMITTERS = 3,
 };
 
-/* One waiting request: its row, and the outcome the committer writes back. */
+/* One waiting request: its row, and the outcome the committer writes back. A request that
+ * waits on a thread sleeps on `cond`; one that waits without a thread is told by `on_done`. */
 struct like_waiter {
     struct like_put row;
     struct like_waiter *next;
     pthread_cond_t cond; /* its own: a commit wakes only the requests it carried */
+    void (*on_done)(void *ud);
+    void *ud;
     bool done;
     err_t err;
 };
@@ -102,6 +108,26 @@ static struct like_waiter *take(struct like_commit *lc, size_t *n)
     return first;
 }
 
+#ifdef QNLIVE_TEST_CLOCK
+static atomic_long test_delay_ms;
+
+void like_commit_test_delay(int64_t ms)
+{
+    atomic_store(&test_delay_ms, (long)ms);
+}
+
+static void test_commit_delay(void)
+{
+    long ms = atomic_load(&test_delay_ms);
+    if (ms > 0)
+        nanosleep(&(struct timespec){.tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000L}, NULL);
+}
+#else
+static void test_commit_delay(void)
+{
+}
+#endif
+
 static void *committer(void *arg)
 {
     struct like_commit *lc = arg;
@@ -114,13 +140,17 @@ static void *committer(void *arg)
         size_t n;
         struct like_waiter *batch = take(lc, &n);
         pthread_mutex_unlock(&lc->mu);
+        test_commit_delay();
         err_t err = write_rows(lc->app, batch, n);
         pthread_mutex_lock(&lc->mu);
         for (struct like_waiter *w = batch, *next; w; w = next) {
             next = w->next; /* w belongs to its request once done is set */
             w->err = err;
             w->done = true;
-            pthread_cond_signal(&w->cond);
+            if (w->on_done)
+                w->on_done(w->ud);
+            else
+                pthread_cond_signal(&w->cond);
         }
     }
     pthread_mutex_unlock(&lc->mu);
@@ -131,6 +161,10 @@ err_t like_commit_wait(struct like_mod *m, const char *live_id, const char *user
 {
     struct like_commit *lc = m->commit;
     struct like_waiter w = {.row = {.live_id = live_id, .user_id = user_id, .count = count}};
+    /* the commit is another thread's store write: not something to wait for in place */
+    err_t err = noblock_check();
+    if (err)
+        return err;
     pthread_mutex_lock(&lc->mu);
     if (lc->stopping) {
         pthread_mutex_unlock(&lc->mu);
@@ -149,6 +183,37 @@ err_t like_commit_wait(struct like_mod *m, const char *live_id, const char *user
     if (w.err)
         log_warn("like of live_id=%s not stored: %s", live_id, err_name(w.err));
     return w.err;
+}
+
+err_t like_commit_submit(struct like_mod *m, struct arena *ar, const char *live_id,
+                         const char *user_id, int64_t count, void (*on_done)(void *ud), void *ud,
+                         struct like_waiter **out)
+{
+    struct like_commit *lc = m->commit;
+    struct like_waiter *w = arena_zalloc(ar, sizeof(*w));
+    w->row = (struct like_put){.live_id = live_id, .user_id = user_id, .count = count};
+    w->on_done = on_done;
+    w->ud = ud;
+    *out = w; /* before a committer can see it: on_done may read it */
+    pthread_mutex_lock(&lc->mu);
+    if (lc->stopping) {
+        pthread_mutex_unlock(&lc->mu);
+        *out = NULL;
+        return ERR_UNAVAILABLE;
+    }
+    *lc->tail = w;
+    lc->tail = &w->next;
+    lc->n++;
+    pthread_cond_signal(&lc->work);
+    pthread_mutex_unlock(&lc->mu);
+    return ERR_OK;
+}
+
+err_t like_commit_result(const struct like_waiter *w)
+{
+    if (w->err)
+        log_warn("like of live_id=%s not stored: %s", w->row.live_id, err_name(w->err));
+    return w->err;
 }
 
 static void like_mod_free(void *self)

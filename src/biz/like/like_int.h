@@ -29,4 +29,25 @@ void like_jobs_register(struct like_mod *m);
 err_t like_commit_wait(struct like_mod *m, const char *live_id, const char *user_id,
                        int64_t count) MUST_USE;
 
+struct arena;
+struct like_waiter;
+
+/* Queues the user's cumulative count for the next group commit without waiting: on_done(ud) is
+ * called on the committer's thread once the commit ended (the waiter then belongs to the
+ * caller again; read its outcome with like_commit_result). The waiter lives in `ar`, which
+ * must outlive the call of on_done. ERR_UNAVAILABLE when the committers are stopping (on_done
+ * is not called then). */
+err_t like_commit_submit(struct like_mod *m, struct arena *ar, const char *live_id,
+                         const char *user_id, int64_t count, void (*on_done)(void *ud), void *ud,
+                         struct like_waiter **out) MUST_USE;
+
+/* The outcome of a submitted like once on_done was called: ERR_OK when it is in the database,
+ * else the store's error (logged). */
+err_t like_commit_result(const struct like_waiter *w) MUST_USE;
+
+#ifdef QNLIVE_TEST_CLOCK
+/* Test build: every commit waits `ms` before it writes (0 = not at all). */
+void like_commit_test_delay(int64_t ms);
+#endif
+
 #endif

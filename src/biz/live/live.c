@@ -412,8 +412,9 @@ void live_join_cmds(struct app *a, struct arena *ar, struct cache_batch *b, cons
 }
 
 /* The presence moves in the same round trip as the room's generation is read, so the room is
- * checked after the move, under that generation; a refused join is then undone. Another node
- * may see the member for that moment, as it would if the room stopped just after the join. */
+ * checked after the move, under that generation; a refused join is then undone, and so is one
+ * that would block (it runs again on the handler pool). Another node may see the member for
+ * that moment, as it would if the room stopped just after the join. */
 err_t live_join_end(struct app *a, struct arena *ar, struct live_presence_move *m,
                     const struct cache_batch *b, err_t run_err, err_t view_err,
                     const struct live_views_gen *gen, struct live_room *room)
@@ -421,7 +422,8 @@ err_t live_join_end(struct app *a, struct arena *ar, struct live_presence_move *
     if (run_err) {
         if (run_err == ERR_UNAVAILABLE)
             live_presence_outage(a);
-        metrics_add(METRICS_ROOM_JOINS, 0);
+        if (run_err != ERR_WOULD_BLOCK)
+            metrics_add(METRICS_ROOM_JOINS, 0);
         return run_err;
     }
     live_presence_join_take(a, ar, b, m);
@@ -434,7 +436,9 @@ err_t live_join_end(struct app *a, struct arena *ar, struct live_presence_move *
         log_warn("refused join of %s to %s not undone", m->user_id, m->live_id);
     if (!err)
         live_presence_count_view(a, m->live_id, m->user_id);
-    metrics_add(METRICS_ROOM_JOINS, !err);
+    /* a would-block was taken back above and is counted when the join runs again */
+    if (err != ERR_WOULD_BLOCK)
+        metrics_add(METRICS_ROOM_JOINS, !err);
     return err;
 }
 

@@ -20,14 +20,16 @@ static const int64_t PAGE_SIZE_MAX = 1000;
 
 /* Client routes answer as the reference did: a missing room is its ORM's 500 "record not
  * found" (the clients handle it: an Android heartbeat re-joins), other failures 500 unless the
- * input was bad or a dependency is away; rule refusals carry their own answer. */
+ * input was bad or a dependency is away; rule refusals carry their own answer. A would-block
+ * stays one: the server runs the request again on its handler pool. */
 static err_t client_error(err_t err)
 {
     if (err == ERR_NOT_FOUND)
         return ERR_RECORD_NOT_FOUND;
     if (err == ERR_FORBIDDEN)
         return ERR_NOT_ROOM_OWNER;
-    if (err == ERR_UNAVAILABLE || err == ERR_BAD_REQUEST || err_is_refusal(err))
+    if (err == ERR_UNAVAILABLE || err == ERR_WOULD_BLOCK || err == ERR_BAD_REQUEST ||
+        err_is_refusal(err))
         return err;
     return ERR_INTERNAL;
 }
@@ -180,18 +182,22 @@ static err_t info_template(struct req *r, const char *live_id, struct live_views
     return err ? err : info_template_load(r, live_id, e, no_anchor);
 }
 
-/* The anchor's own view carries its push URL (signed when the room started). */
-static const char *with_push_url(struct req *r, const struct live_views_entry *e, const char *text,
-                                 size_t *len)
+/* The anchor's own view carries its push URL (signed when the room started), from `known`
+ * when the caller has just read the room (a join: not read twice, and no second point where
+ * the join could have to wait after it moved the presence). */
+static const char *with_push_url(struct req *r, const struct live_views_entry *e,
+                                 const struct live_room *known, const char *text, size_t *len)
 {
     static const char blank[] = "\"push_url\":\"\"";
     struct live_views_gen g = {.ok = e->usable, .gen = e->gen};
     struct live_room l;
+    const struct live_room *room = known;
     const char *at = strstr(text, blank);
-    if (!at || live_room_cached(r->app, r->arena, e->live_ids[0], &g, &l) || !l.push_url ||
-        !*l.push_url)
+    if (at && !room && !live_room_cached(r->app, r->arena, e->live_ids[0], &g, &l))
+        room = &l;
+    if (!at || !room || !room->push_url || !*room->push_url)
         return text;
-    json_t *j = json_string(l.push_url);
+    json_t *j = json_string(room->push_url);
     char *url = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
     json_decref(j);
     const char *out = arena_printf(r->arena, "%.*s\"push_url\":%s%s", (int)(at - text), text,
@@ -217,7 +223,7 @@ static err_t info_reply(struct req *r, struct live_views_entry *e, const struct 
     if (err)
         return req_fail(r, client_error(err), NULL);
     if (e->n == 1 && strcmp(e->anchor_ids[0], r->user_id) == 0)
-        text = with_push_url(r, e, text, &len);
+        text = with_push_url(r, e, join_of, text, &len);
     return req_ok_raw(r, text, len);
 }
 
@@ -442,18 +448,21 @@ static err_t handle_user_list(struct req *r)
     return req_ok(r, page_json(&p, size, list));
 }
 
+/* The hot reads and join are tried on the event thread first (ROUTE_TRY_INLINE): they change
+ * nothing before their first store or cache call, except join, which takes its presence move
+ * back when it would have to wait. */
 static const struct route live_routes[] = {
     {HTTP_POST, "/client/live/room/instance", handle_create, AUTH_CLIENT},
     {HTTP_DELETE, "/client/live/room/instance/:live_id", handle_delete, AUTH_CLIENT},
     /* Android's spelling without the /client prefix */
     {HTTP_DELETE, "/live/room/instance/:live_id", handle_delete, AUTH_CLIENT},
-    {HTTP_GET, "/client/live/room/info/:live_id", handle_info, AUTH_CLIENT},
+    {HTTP_GET, "/client/live/room/info/:live_id", handle_info, AUTH_CLIENT, ROUTE_TRY_INLINE},
     {HTTP_PUT, "/client/live/room/:live_id", handle_start, AUTH_CLIENT},
     {HTTP_DELETE, "/client/live/room/:live_id", handle_stop, AUTH_CLIENT},
-    {HTTP_GET, "/client/live/room", handle_search, AUTH_CLIENT},
-    {HTTP_POST, "/client/live/room/user/:live_id", handle_join, AUTH_CLIENT},
-    {HTTP_GET, "/client/live/room/list", handle_list, AUTH_CLIENT},
-    {HTTP_GET, "/client/live/room/list/anchor", handle_list_anchor, AUTH_CLIENT},
+    {HTTP_GET, "/client/live/room", handle_search, AUTH_CLIENT, ROUTE_TRY_INLINE},
+    {HTTP_POST, "/client/live/room/user/:live_id", handle_join, AUTH_CLIENT, ROUTE_TRY_INLINE},
+    {HTTP_GET, "/client/live/room/list", handle_list, AUTH_CLIENT, ROUTE_TRY_INLINE},
+    {HTTP_GET, "/client/live/room/list/anchor", handle_list_anchor, AUTH_CLIENT, ROUTE_TRY_INLINE},
     {HTTP_DELETE, "/client/live/room/user/:live_id", handle_leave, AUTH_CLIENT},
     {HTTP_GET, "/client/live/room/heartbeat/:live_id", handle_heartbeat, AUTH_CLIENT},
     {HTTP_PUT, "/client/live/room/extends", handle_extends, AUTH_CLIENT},

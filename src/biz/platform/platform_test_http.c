@@ -1,6 +1,7 @@
 /* Routes of the test build only (QNLIVE_TEST_CLOCK): the API suite moves the business clock
- * forward and runs a scheduled job at once, so timeout and expiry tests never wait. A
- * production build compiles none of this. */
+ * forward and runs a scheduled job at once, so timeout and expiry tests never wait, and holds
+ * the store's connections to see requests that must wait for one. A production build compiles
+ * none of this. */
 #define LOG_MODULE "platform"
 
 #include "biz/platform/platform.h"
@@ -17,6 +18,7 @@
 #include "cron/cron.h"
 #include "http/req.h"
 #include "http/router.h"
+#include "store/store.h"
 
 enum { CLOCK_ADVANCE_MAX_S = 10 * 365 * 86400 };
 
@@ -65,14 +67,40 @@ static err_t handle_run_job(struct req *r)
     return req_ok(r, o);
 }
 
+enum { HOLD_MAX_MS = 4000, HOLD_CONNS_MAX = 64 };
+
+/* POST /test/store/hold?ms=N: takes every connection of the read-write pool and keeps them N ms,
+ * so any request that needs one meanwhile has to wait for it. Answers once they are back. */
+static err_t handle_store_hold(struct req *r)
+{
+    struct store_conn *held[HOLD_CONNS_MAX];
+    struct store_pool_usage u;
+    size_t n = 0;
+    int64_t ms = 0;
+    err_t err = req_query_i64(r, "ms", 0, 0, HOLD_MAX_MS, &ms);
+    if (err)
+        return req_fail(r, err, NULL);
+    store_pool_usage(r->app->store, false, &u);
+    while (!err && n < u.max_open && n < HOLD_CONNS_MAX) {
+        err = store_acquire(r->app->store, false, &held[n]);
+        n += !err;
+    }
+    log_info("holding %zu store connections for %" PRId64 " ms", n, ms);
+    nanosleep(&(struct timespec){.tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000L}, NULL);
+    while (n > 0)
+        store_release(held[--n]);
+    return err ? req_fail(r, err, NULL) : req_ok_empty(r);
+}
+
 static const struct route test_routes[] = {
     {HTTP_POST, "/test/clock", handle_clock, AUTH_NONE},
     {HTTP_POST, "/test/cron/:job", handle_run_job, AUTH_NONE},
+    {HTTP_POST, "/test/store/hold", handle_store_hold, AUTH_NONE},
 };
 
 void platform_test_routes_register(struct app *a)
 {
-    log_warn("test build: /test/clock and /test/cron routes are open");
+    log_warn("test build: /test/clock, /test/cron and /test/store routes are open");
     router_add(a->router, test_routes, ARRAY_LEN(test_routes), NULL);
 }
 

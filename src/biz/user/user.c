@@ -15,6 +15,7 @@
 #include "cron/cron.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/noblock.h"
 #include "http/req.h"
 #include "store/store.h"
 
@@ -109,6 +110,10 @@ err_t user_find_or_create(struct app *a, struct arena *ar, const char *user_id,
 {
     err_t err = user_find(a, ar, user_id, out);
     if (err != ERR_NOT_FOUND)
+        return err;
+    /* creating writes the row and registers with IM: never tried in place and half done */
+    err = noblock_check();
+    if (err)
         return err;
     bool created = false;
     err = create_user(a, ar, user_id, NULL, &created);

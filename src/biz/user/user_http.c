@@ -220,11 +220,13 @@ static err_t handle_server_profiles(struct req *r)
     return list_by_ids(r, ERR_INTERNAL, "ids cant be empty, or more than 200", true);
 }
 
+/* Profile and user lookups are tried on the event thread first (ROUTE_TRY_INLINE): they only
+ * read, except the profile's creation of a missing user, which never starts there. */
 static const struct route user_routes[] = {
-    {HTTP_GET, "/client/user/profile", handle_profile, AUTH_CLIENT},
-    {HTTP_GET, "/client/user/user/:id", handle_user_info, AUTH_CLIENT},
+    {HTTP_GET, "/client/user/profile", handle_profile, AUTH_CLIENT, ROUTE_TRY_INLINE},
+    {HTTP_GET, "/client/user/user/:id", handle_user_info, AUTH_CLIENT, ROUTE_TRY_INLINE},
     /* the iOS SDK's spelling of the same lookup */
-    {HTTP_GET, "/client/user/:id", handle_user_info, AUTH_CLIENT},
+    {HTTP_GET, "/client/user/:id", handle_user_info, AUTH_CLIENT, ROUTE_TRY_INLINE},
     {HTTP_PUT, "/client/user/user", handle_update_self, AUTH_CLIENT},
     {HTTP_GET, "/client/user/users", handle_users, AUTH_CLIENT},
     {HTTP_GET, "/client/user/imusers", handle_im_users, AUTH_CLIENT},

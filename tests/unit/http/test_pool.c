@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
 #include <cmocka.h>
@@ -194,6 +195,106 @@ static void test_burst_is_served_by_few_awake_workers(void **state)
     free(jobs);
 }
 
+/* A job whose first run defers it; `resume_in_run` resubmits it from that run already (as a
+ * commit that called back before its handler returned). */
+struct deferring {
+    struct probe p;
+    struct handler_pool *pool;
+    bool resume_in_run;
+    atomic_int runs;
+    atomic_int resubmit_ok;
+};
+
+static void deferring_run(struct pool_job *j)
+{
+    struct deferring *d = container_of(j, struct deferring, p.job);
+    if (atomic_fetch_add(&d->runs, 1) > 0)
+        return;
+    if (d->resume_in_run)
+        atomic_store(&d->resubmit_ok, pool_job_resubmit(d->pool, j));
+    pool_job_defer(d->pool, j);
+}
+
+static void deferring_init(struct deferring *d, struct handler_pool *pool, int64_t budget_ms)
+{
+    *d = (struct deferring){.pool = pool};
+    probe_init(&d->p, 0, budget_ms);
+    d->p.job.run = deferring_run;
+}
+
+static void wait_runs(struct deferring *d, int n)
+{
+    for (int i = 0; i < 3000 && atomic_load(&d->runs) < n; i++)
+        sleep_ms(10);
+    assert_int_equal(atomic_load(&d->runs), n);
+}
+
+static void wait_completed(struct probe *p)
+{
+    for (int i = 0; i < 3000 && !atomic_load(&p->completed); i++)
+        sleep_ms(10);
+}
+
+/* A deferred job holds no worker: with a single worker, the next job runs while the deferred
+ * one waits; its resubmission runs it again and it is done once, released once per run. */
+static void test_deferred_job_holds_no_worker(void **state)
+{
+    (void)state;
+    struct handler_pool *pool = handler_pool_new(1, 1, 8);
+    struct deferring d;
+    struct probe next;
+    deferring_init(&d, pool, 60000);
+    probe_init(&next, 0, 60000);
+    assert_true(handler_pool_submit(pool, &d.p.job));
+    wait_runs(&d, 1);
+    assert_true(handler_pool_submit(pool, &next.job));
+    wait_released(&next);
+    assert_int_equal(atomic_load(&next.completed), 1);
+    assert_int_equal(atomic_load(&d.p.completed), 0);
+    assert_true(pool_job_resubmit(pool, &d.p.job));
+    wait_completed(&d.p);
+    wait_runs(&d, 2);
+    handler_pool_free(&pool);
+    assert_int_equal(atomic_load(&d.p.completed), 1);
+    assert_int_equal(atomic_load(&d.p.state_seen), POOL_JOB_DONE);
+    assert_int_equal(atomic_load(&d.p.released), 2);
+}
+
+static void test_resubmission_during_the_run_waits_for_it(void **state)
+{
+    (void)state;
+    struct handler_pool *pool = handler_pool_new(2, 2, 8);
+    struct deferring d;
+    deferring_init(&d, pool, 60000);
+    d.resume_in_run = true;
+    assert_true(handler_pool_submit(pool, &d.p.job));
+    wait_completed(&d.p);
+    handler_pool_free(&pool);
+    assert_int_equal(atomic_load(&d.resubmit_ok), 1);
+    assert_int_equal(atomic_load(&d.runs), 2);
+    assert_int_equal(atomic_load(&d.p.completed), 1);
+    assert_int_equal(atomic_load(&d.p.state_seen), POOL_JOB_DONE);
+    assert_int_equal(atomic_load(&d.p.released), 2);
+}
+
+/* The deadline answers a deferred job that nobody resubmits in time; the late resubmission is
+ * refused and the job never runs again. */
+static void test_deferred_job_expires_at_its_deadline(void **state)
+{
+    (void)state;
+    struct handler_pool *pool = handler_pool_new(1, 1, 8);
+    struct deferring d;
+    deferring_init(&d, pool, 100);
+    assert_true(handler_pool_submit(pool, &d.p.job));
+    wait_completed(&d.p);
+    assert_int_equal(atomic_load(&d.p.state_seen), POOL_JOB_EXPIRED);
+    assert_false(pool_job_resubmit(pool, &d.p.job));
+    handler_pool_free(&pool);
+    assert_int_equal(atomic_load(&d.runs), 1);
+    assert_int_equal(atomic_load(&d.p.completed), 1);
+    assert_int_equal(atomic_load(&d.p.released), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +304,9 @@ int main(void)
         cmocka_unit_test(test_close_expires_everything_left),
         cmocka_unit_test(test_job_behind_a_blocked_worker_wakes_another),
         cmocka_unit_test(test_burst_is_served_by_few_awake_workers),
+        cmocka_unit_test(test_deferred_job_holds_no_worker),
+        cmocka_unit_test(test_resubmission_during_the_run_waits_for_it),
+        cmocka_unit_test(test_deferred_job_expires_at_its_deadline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
