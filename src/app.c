@@ -198,9 +198,11 @@ void app_http_config(struct app *a, struct http_server_config *out)
         .max_connections = (unsigned)cf->httpq.max_connections,
         .max_connections_per_ip = (unsigned)cf->httpq.max_connections_per_ip,
         .header_max = (size_t)cf->httpq.header_max,
-        /* with Redis every cache call is a network round trip: trying in place only wastes
-         * work; the memory cache and a free SQLite connection answer at once */
-        .try_inline = strcmp(a->cache->ops->name, "memory") == 0,
+        /* the memory cache and a free SQLite connection answer at once, and so does a Redis
+         * node's near cache for the hot reads; on a cluster every cache call is a network
+         * round trip, and trying in place would only waste work */
+        .try_inline = strcmp(a->cache->ops->name, "memory") == 0 ||
+                      (strcmp(a->cache->ops->name, "node") == 0 && cf->cache.near_cache),
         .proxies = {cf->httpq.trusted_proxies, cf->httpq.n_trusted_proxies},
         .auth =
             {

@@ -19,6 +19,7 @@
 #include "core/ids.h"
 #include "core/jv.h"
 #include "core/log.h"
+#include "core/noblock.h"
 #include "core/mem.h"
 #include "store/store.h"
 #include "metrics/metrics.h"
@@ -510,8 +511,14 @@ err_t live_heartbeat(struct app *a, struct arena *ar, const char *live_id, const
         err = live_room_cached(a, ar, live_id, &gen, &l);
     if (err)
         return err;
-    if (strcmp(l.anchor_id, user_id) == 0)
+    if (strcmp(l.anchor_id, user_id) == 0) {
+        /* the anchor's beat may write the database: never on a thread that must not block
+         * (the audience's beat just queued is queued once more by the re-run: harmless) */
+        err = noblock_check();
+        if (err)
+            return err;
         anchor_heartbeat(a, ar, live_id, clock_now_s(a->clock));
+    }
     *status = l.status;
     metrics_add(METRICS_HEARTBEATS, 1);
     return ERR_OK;

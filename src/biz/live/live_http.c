@@ -448,9 +448,10 @@ static err_t handle_user_list(struct req *r)
     return req_ok(r, page_json(&p, size, list));
 }
 
-/* The hot reads and join are tried on the event thread first (ROUTE_TRY_INLINE): they change
- * nothing before their first store or cache call, except join, which takes its presence move
- * back when it would have to wait. */
+/* The hot reads, heartbeat and join are tried on the event thread first (ROUTE_TRY_INLINE):
+ * they change nothing before their first store or cache call, except join, which takes its
+ * presence move back when it would have to wait, and heartbeat, whose audience beat is a
+ * refresh that the re-run repeats harmlessly (the anchor's beat always runs on the pool). */
 static const struct route live_routes[] = {
     {HTTP_POST, "/client/live/room/instance", handle_create, AUTH_CLIENT},
     {HTTP_DELETE, "/client/live/room/instance/:live_id", handle_delete, AUTH_CLIENT},
@@ -464,7 +465,8 @@ static const struct route live_routes[] = {
     {HTTP_GET, "/client/live/room/list", handle_list, AUTH_CLIENT, ROUTE_TRY_INLINE},
     {HTTP_GET, "/client/live/room/list/anchor", handle_list_anchor, AUTH_CLIENT, ROUTE_TRY_INLINE},
     {HTTP_DELETE, "/client/live/room/user/:live_id", handle_leave, AUTH_CLIENT},
-    {HTTP_GET, "/client/live/room/heartbeat/:live_id", handle_heartbeat, AUTH_CLIENT},
+    {HTTP_GET, "/client/live/room/heartbeat/:live_id", handle_heartbeat, AUTH_CLIENT,
+     ROUTE_TRY_INLINE},
     {HTTP_PUT, "/client/live/room/extends", handle_extends, AUTH_CLIENT},
     {HTTP_GET, "/client/live/room/user_list", handle_user_list, AUTH_CLIENT},
     {HTTP_POST, "/server/live", handle_server_create, AUTH_SERVER},
