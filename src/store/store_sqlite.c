@@ -59,10 +59,13 @@ static err_t lite_open(struct store_pool *p, struct store_conn **out)
     }
     sqlite3_extended_result_codes(lc->db, 1);
     sqlite3_busy_timeout(lc->db, BUSY_TIMEOUT_MS);
-    /* WAL lets readers run beside the single writer; NORMAL sync is durable across app crashes. */
+    /* WAL lets readers run beside the single writer; NORMAL sync is durable across app crashes.
+     * The page cache is per connection, 2 MB by default: with the pool's 8 connections up to
+     * 16 MB, each caching the same hot pages that the OS page cache holds once anyway. 1 MiB
+     * each (a negative cache_size is in KiB). */
     rc = sqlite3_exec(lc->db,
                       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                      "PRAGMA foreign_keys=OFF;",
+                      "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-1024;",
                       NULL, NULL, &errmsg);
     if (rc != SQLITE_OK) {
         log_error("pragmas on %s failed: %s", path, errmsg ? errmsg : "?");
