@@ -97,6 +97,12 @@ static err_t lite_reconnect(struct store_conn *c)
     return ERR_OK;
 }
 
+static err_t stmt_prepare(struct lite_conn *lc, const char *sql, sqlite3_stmt **out)
+{
+    int rc = sqlite3_prepare_v2(lc->db, sql, -1, out, NULL);
+    return rc == SQLITE_OK ? ERR_OK : classify(lc, rc, sql);
+}
+
 static err_t stmt_get(struct lite_conn *lc, const char *sql, sqlite3_stmt **out)
 {
     uint64_t h = store_hash_sql(sql);
@@ -219,9 +225,10 @@ static err_t lite_exec(struct store_conn *c, const char *sql, const struct sql_a
 {
     struct lite_conn *lc = (struct lite_conn *)c;
     sqlite3_stmt *st = NULL;
+    bool is_batch = nargs > STORE_STMT_CACHED_ARGS_MAX;
     err_t err;
 
-    err = stmt_get(lc, sql, &st);
+    err = is_batch ? stmt_prepare(lc, sql, &st) : stmt_get(lc, sql, &st);
     if (err)
         return err;
     err = bind_args(lc, st, sql, args, nargs);
@@ -230,6 +237,10 @@ static err_t lite_exec(struct store_conn *c, const char *sql, const struct sql_a
     if (!err) {
         res->affected = sqlite3_changes64(lc->db);
         res->last_id = sqlite3_last_insert_rowid(lc->db);
+    }
+    if (is_batch) {
+        sqlite3_finalize(st);
+        return err;
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
