@@ -207,7 +207,7 @@ def test_paid_gift_outlives_its_client(make_server, fake):
     while the hook takes its time, or a request whose deadline passes meanwhile, still gets its
     gift recorded exactly once when the hook says paid, and a retry of the same biz_id replays
     it without a second charge."""
-    s = make_server(extra=gift_yaml(fake).replace("800", "4000") +
+    s = make_server(extra="gift:\n  gift_addr: %s\n  timeout_ms: 4000\n" % fake.url("pay") +
                     "callback:\n  addr: %s\n" % fake.url("callback"),
                     httpq="  request_timeout_ms: 1000\n").start()
     _, lid, _ = room(s, "g_anchor9")
