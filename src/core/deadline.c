@@ -47,3 +47,18 @@ bool deadline_cancelled(void)
         return true;
     return tls_deadline_ms != 0 && deadline_now_ms() >= tls_deadline_ms;
 }
+
+void deadline_detach(int64_t budget_ms, struct deadline_saved *saved)
+{
+    saved->at_ms = tls_deadline_ms;
+    saved->cancelled = tls_cancelled;
+    /* 0 means "no deadline": a detached one is always bounded */
+    tls_deadline_ms = deadline_now_ms() + (budget_ms > 0 ? budget_ms : 1);
+    tls_cancelled = NULL;
+}
+
+void deadline_restore(const struct deadline_saved *saved)
+{
+    tls_deadline_ms = saved->at_ms;
+    tls_cancelled = saved->cancelled;
+}

@@ -32,4 +32,19 @@ int64_t deadline_cap_ms(int64_t timeout_ms, int64_t reserve_ms);
 /* True when the request was abandoned (its deadline passed or its client went away). */
 bool deadline_cancelled(void);
 
+/* The calling thread's deadline, saved by deadline_detach for deadline_restore. */
+struct deadline_saved {
+    int64_t at_ms;
+    const atomic_int *cancelled;
+};
+
+/* Switches the calling thread to a deadline of its own, `budget_ms` from now, that neither the
+ * request's deadline nor its client going away cancels: for work that must not stop half way
+ * once begun (a payment that may have been charged is recorded). Saves the thread's deadline
+ * in *saved; pair each call with deadline_restore. */
+void deadline_detach(int64_t budget_ms, struct deadline_saved *saved);
+
+/* Puts back the deadline deadline_detach saved in *saved. */
+void deadline_restore(const struct deadline_saved *saved);
+
 #endif

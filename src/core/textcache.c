@@ -10,12 +10,16 @@
 
 enum { TC_SHARDS = 16, TC_WAYS = 4, TC_KEY_MAX = 256 };
 
+/* A slot keeps its key in the same heap block as its text rather than inline: an inline key of
+ * TC_KEY_MAX bytes made every slot 288 bytes, 4.7 MB for the user cache's table alone, most of
+ * it for keys of 20-30 bytes. */
 struct tc_entry {
-    char key[TC_KEY_MAX];
+    uint64_t hash;
     int64_t gen;
     int64_t expires_ms;
-    char *text; /* heap */
-    size_t len;
+    char *blob; /* heap: the key, its NUL, the text, a NUL; NULL = empty slot */
+    uint32_t klen;
+    uint32_t len;
 };
 
 struct tc_shard {
@@ -73,7 +77,7 @@ void textcache_free(struct textcache **cp)
     struct textcache *c = *cp;
     for (size_t i = 0; i < TC_SHARDS; i++) {
         for (size_t j = 0; j < c->n_sets * TC_WAYS; j++)
-            free(c->shards[i].sets[j].text);
+            free(c->shards[i].sets[j].blob);
         free(c->shards[i].sets);
         pthread_mutex_destroy(&c->shards[i].lock);
     }
@@ -81,9 +85,13 @@ void textcache_free(struct textcache **cp)
     *cp = NULL;
 }
 
-static struct tc_entry *lock_set(struct textcache *c, const char *key, struct tc_shard **sh)
+static bool same_key(const struct tc_entry *e, uint64_t h, const char *key, size_t klen)
 {
-    uint64_t h = hash(key);
+    return e->blob && e->hash == h && e->klen == klen && memcmp(e->blob, key, klen) == 0;
+}
+
+static struct tc_entry *lock_set(struct textcache *c, uint64_t h, struct tc_shard **sh)
+{
     *sh = &c->shards[h % TC_SHARDS];
     pthread_mutex_lock(&(*sh)->lock);
     return &(*sh)->sets[(h / TC_SHARDS % c->n_sets) * TC_WAYS];
@@ -96,12 +104,13 @@ static bool lookup(struct textcache *c, const char *key, bool any_gen, int64_t g
     struct tc_shard *sh;
     bool hit = false;
     int64_t now = now_ms(c);
-    struct tc_entry *set = lock_set(c, key, &sh);
+    uint64_t h = hash(key);
+    size_t klen = strlen(key);
+    struct tc_entry *set = lock_set(c, h, &sh);
     for (int i = 0; i < TC_WAYS && !hit; i++) {
         struct tc_entry *e = &set[i];
-        if (e->text && (any_gen || e->gen == gen) && e->expires_ms > now &&
-            strcmp(e->key, key) == 0) {
-            *text = arena_strndup(a, e->text, e->len);
+        if (same_key(e, h, key, klen) && (any_gen || e->gen == gen) && e->expires_ms > now) {
+            *text = arena_strndup(a, e->blob + e->klen + 1, e->len);
             *len = e->len;
             hit = true;
         }
@@ -125,26 +134,32 @@ bool textcache_peek(struct textcache *c, const char *key, struct arena *a, const
 void textcache_put(struct textcache *c, const char *key, int64_t gen, const char *text, size_t len)
 {
     size_t klen = strlen(key);
-    if (klen >= TC_KEY_MAX)
+    if (klen >= TC_KEY_MAX || len > UINT32_MAX - TC_KEY_MAX)
         return;
-    char *copy = xstrndup(text, len); /* outside the lock */
+    /* the copy is made outside the lock */
+    char *blob = xmalloc(klen + 1 + len + 1);
+    memcpy(blob, key, klen + 1);
+    memcpy(blob + klen + 1, text, len);
+    blob[klen + 1 + len] = '\0';
+    uint64_t h = hash(key);
     struct tc_shard *sh;
-    struct tc_entry *set = lock_set(c, key, &sh);
+    struct tc_entry *set = lock_set(c, h, &sh);
     struct tc_entry *victim = &set[0];
     for (int i = 0; i < TC_WAYS; i++) {
-        if (set[i].text && strcmp(set[i].key, key) == 0) {
+        if (same_key(&set[i], h, key, klen)) {
             victim = &set[i];
             break;
         }
         if (set[i].expires_ms < victim->expires_ms)
             victim = &set[i];
     }
-    char *old = victim->text;
-    memcpy(victim->key, key, klen + 1);
+    char *old = victim->blob;
+    victim->hash = h;
     victim->gen = gen;
     victim->expires_ms = now_ms(c) + c->ttl_ms;
-    victim->text = copy;
-    victim->len = len;
+    victim->blob = blob;
+    victim->klen = (uint32_t)klen;
+    victim->len = (uint32_t)len;
     pthread_mutex_unlock(&sh->lock);
     free(old);
 }

@@ -122,7 +122,11 @@ err_t store_script_each(const char *script, err_t (*fn)(void *ctx, const char *s
 /* A 64-bit FNV-1a hash of a string, used to key prepared statement caches. */
 uint64_t store_hash_sql(const char *sql);
 
-/* Size of the per-connection prepared statement caches. */
-enum { STORE_STMT_CACHE = 128 };
+/* Size of the per-connection prepared statement caches, and the most parameters a statement
+ * may have to be kept in them. Bigger ones (the write-behind's batches of up to 256 rows) are
+ * prepared for each use and closed after it: a prepared statement keeps per-parameter arrays
+ * (about 200 KB for 1,536 parameters) on every connection that ever ran it, while a batch runs
+ * a few times per second per node at most. */
+enum { STORE_STMT_CACHE = 128, STORE_STMT_CACHED_ARGS_MAX = 128 };
 
 #endif

@@ -173,6 +173,20 @@ static err_t my_reconnect(struct store_conn *c)
 }
 
 /* Finds the cached prepared statement for sql, preparing (and caching) it on a miss. */
+static err_t stmt_prepare(struct my_conn *mc, const char *sql, MYSQL_STMT **out)
+{
+    MYSQL_STMT *st = mysql_stmt_init(mc->m);
+    if (!st)
+        return classify(mc, mysql_errno(mc->m), mysql_error(mc->m), sql);
+    if (mysql_stmt_prepare(st, sql, strlen(sql)) != 0) {
+        err_t err = stmt_error(mc, st, sql);
+        mysql_stmt_close(st);
+        return err;
+    }
+    *out = st;
+    return ERR_OK;
+}
+
 static err_t stmt_get(struct my_conn *mc, const char *sql, MYSQL_STMT **out)
 {
     uint64_t h = store_hash_sql(sql);
@@ -185,14 +199,9 @@ static err_t stmt_get(struct my_conn *mc, const char *sql, MYSQL_STMT **out)
             return ERR_OK;
         }
     }
-    st = mysql_stmt_init(mc->m);
-    if (!st)
-        return classify(mc, mysql_errno(mc->m), mysql_error(mc->m), sql);
-    if (mysql_stmt_prepare(st, sql, strlen(sql)) != 0) {
-        err_t err = stmt_error(mc, st, sql);
-        mysql_stmt_close(st);
+    err_t err = stmt_prepare(mc, sql, &st);
+    if (err)
         return err;
-    }
     if (mc->n_cache < STORE_STMT_CACHE) {
         e = &mc->cache[mc->n_cache++];
     } else { /* full: replace entries round-robin */
@@ -217,6 +226,22 @@ static void grow_scratch(struct my_conn *mc, size_t n)
     mc->ints = xrealloc(mc->ints, mc->cap_args * sizeof(*mc->ints));
     mc->times = xrealloc(mc->times, mc->cap_args * sizeof(*mc->times));
     mc->str_lens = xrealloc(mc->str_lens, mc->cap_args * sizeof(*mc->str_lens));
+}
+
+/* The scratch grown for a batch goes once the batch is done, like its statement. */
+static void shrink_scratch(struct my_conn *mc)
+{
+    if (mc->cap_args <= STORE_STMT_CACHED_ARGS_MAX)
+        return;
+    free(mc->binds);
+    free(mc->ints);
+    free(mc->times);
+    free(mc->str_lens);
+    mc->binds = NULL;
+    mc->ints = NULL;
+    mc->times = NULL;
+    mc->str_lens = NULL;
+    mc->cap_args = 0;
 }
 
 static void bind_one(struct my_conn *mc, size_t i, const struct sql_arg *a)
@@ -398,13 +423,19 @@ static err_t my_exec(struct store_conn *c, const char *sql, const struct sql_arg
 {
     struct my_conn *mc = (struct my_conn *)c;
     MYSQL_STMT *st = NULL;
+    bool is_batch = nargs > STORE_STMT_CACHED_ARGS_MAX;
     err_t err;
 
-    err = stmt_get(mc, sql, &st);
+    err = is_batch ? stmt_prepare(mc, sql, &st) : stmt_get(mc, sql, &st);
     if (!err)
         err = bind_args(mc, st, sql, args, nargs);
     if (!err)
         err = run_stmt(mc, st, sql, a, rows, res);
+    if (is_batch) {
+        if (st)
+            mysql_stmt_close(st);
+        shrink_scratch(mc);
+    }
     return err;
 }
 

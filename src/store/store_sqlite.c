@@ -85,10 +85,13 @@ static err_t lite_open(struct store_pool *p, struct store_conn **out)
     }
     sqlite3_extended_result_codes(lc->db, 1);
     sqlite3_busy_handler(lc->db, busy_wait, NULL);
-    /* WAL lets readers run beside the single writer; NORMAL sync is durable across app crashes. */
+    /* WAL lets readers run beside the single writer; NORMAL sync is durable across app crashes.
+     * The page cache is per connection, 2 MB by default: with the pool's 8 connections up to
+     * 16 MB, each caching the same hot pages that the OS page cache holds once anyway. 1 MiB
+     * each (a negative cache_size is in KiB). */
     rc = sqlite3_exec(lc->db,
                       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                      "PRAGMA foreign_keys=OFF;",
+                      "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-1024;",
                       NULL, NULL, &errmsg);
     if (rc != SQLITE_OK) {
         log_error("pragmas on %s failed: %s", path, errmsg ? errmsg : "?");
@@ -118,6 +121,12 @@ static err_t lite_reconnect(struct store_conn *c)
 {
     (void)c;
     return ERR_OK;
+}
+
+static err_t stmt_prepare(struct lite_conn *lc, const char *sql, sqlite3_stmt **out)
+{
+    int rc = sqlite3_prepare_v2(lc->db, sql, -1, out, NULL);
+    return rc == SQLITE_OK ? ERR_OK : classify(lc, rc, sql);
 }
 
 static err_t stmt_get(struct lite_conn *lc, const char *sql, sqlite3_stmt **out)
@@ -242,9 +251,10 @@ static err_t lite_exec(struct store_conn *c, const char *sql, const struct sql_a
 {
     struct lite_conn *lc = (struct lite_conn *)c;
     sqlite3_stmt *st = NULL;
+    bool is_batch = nargs > STORE_STMT_CACHED_ARGS_MAX;
     err_t err;
 
-    err = stmt_get(lc, sql, &st);
+    err = is_batch ? stmt_prepare(lc, sql, &st) : stmt_get(lc, sql, &st);
     if (err)
         return err;
     err = bind_args(lc, st, sql, args, nargs);
@@ -253,6 +263,10 @@ static err_t lite_exec(struct store_conn *c, const char *sql, const struct sql_a
     if (!err) {
         res->affected = sqlite3_changes64(lc->db);
         res->last_id = sqlite3_last_insert_rowid(lc->db);
+    }
+    if (is_batch) {
+        sqlite3_finalize(st);
+        return err;
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);

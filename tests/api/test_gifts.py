@@ -1,6 +1,7 @@
 """Gifts: catalogue routes, the exactly-once send flow through the payment hook,
 transaction lists, the demo hook, and the routes' absence without a gift section."""
 import json
+import socket
 import time
 
 import pytest
@@ -203,6 +204,52 @@ def test_send_refused_and_failures(srv, fake):
     n = len(pay_calls(fake, "k-down"))
     assert_error(send("k-down"), 200, 20002, "PayGift Failure")
     assert len(pay_calls(fake, "k-down")) == n
+
+
+def wait_for(pred, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while not pred() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return pred()
+
+
+def test_paid_gift_outlives_its_client(make_server, fake):
+    """Once the payment hook has been called the send runs to its end: a client that hangs up
+    while the hook takes its time, or a request whose deadline passes meanwhile, still gets its
+    gift recorded exactly once when the hook says paid, and a retry of the same biz_id replays
+    it without a second charge."""
+    s = make_server(extra="gift:\n  gift_addr: %s\n  timeout_ms: 4000\n" % fake.url("pay") +
+                    "callback:\n  addr: %s\n" % fake.url("callback"),
+                    httpq="  request_timeout_ms: 1000\n").start()
+    _, lid, _ = room(s, "g_anchor9")
+    vtok = viewer(s, "g_viewer9", lid)
+    custom_gift(s)
+    body = json.dumps({"live_id": lid, "gift_id": 1, "amount": 5, "biz_id": "gone-paid"})
+    fake.fail("pay", "slow", count=1, delay=2.0)
+    sock = socket.create_connection(("127.0.0.1", s.port))
+    sock.sendall(("POST /client/gift/send HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: %s"
+                  "\r\nContent-Length: %d\r\n\r\n%s" % (vtok, len(body), body)).encode())
+    assert wait_for(lambda: pay_calls(fake, "gone-paid"), 10)
+    sock.close()
+    status = lambda k: s.sql("SELECT status FROM live_gift WHERE biz_id = '%s'" % k)
+    assert wait_for(lambda: status("gone-paid") == [["1"]]), status("gone-paid")
+    # a client that stays past the request's deadline gets no answer in time, yet its gift too
+    # is recorded once the hook answers
+    fake.fail("pay", "slow", count=1, delay=2.0)
+    late = {"live_id": lid, "gift_id": 1, "amount": 6, "biz_id": "late-paid"}
+    assert client_call(s, "POST", "/client/gift/send", vtok, late).status_code == 503
+    assert wait_for(lambda: status("late-paid") == [["1"]]), status("late-paid")
+    for key in ("gone-paid", "late-paid"):
+        assert len(pay_calls(fake, key)) == 1
+    assert s.sql("SELECT count FROM stats_single_live WHERE type = 7 AND live_id = '%s'"
+                 % lid) == [["11"]]
+    assert assert_ok(server_call(s, "GET", "/server/gift/list/live/" + lid))["total_count"] == 2
+    assert s.sql("SELECT COUNT(*) FROM outbox WHERE topic = 'gift_send' AND live_id = '%s'"
+                 % lid) == [["2"]]
+    d = assert_ok(client_call(s, "POST", "/client/gift/send", vtok, json.loads(body)))
+    assert (d["biz_id"], d["status"]) == ("gone-paid", 1)
+    assert len(pay_calls(fake, "gone-paid")) == 1
+    assert s.stop() == 0
 
 
 def test_lists(srv, fake):

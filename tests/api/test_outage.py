@@ -282,9 +282,10 @@ def test_hung_mariadb_fails_fast_and_recovers(own_mariadb):
 
 
 def test_client_that_hangs_up_stops_costing_work(make_server, fake):
-    """A gift send whose client disconnects while the payment hook hangs gives its hook slot
-    back soon after: with one slot, a second send then reaches the hook instead of being
-    refused for a full bulkhead."""
+    """A gift send whose client disconnects while the payment hook hangs holds its hook slot
+    no longer than the hook's own timeout (the hook may have charged, so its answer is awaited
+    whatever the client does; test_gifts checks the paid case): with one slot, a second send
+    then reaches the hook instead of being refused for a full bulkhead for good."""
     fake.reset()
     s = make_server(extra="gift:\n  gift_addr: %s\nlimits:\n  pay: 1\n" % fake.url("pay")).start()
     try:
@@ -297,9 +298,9 @@ def test_client_that_hangs_up_stops_costing_work(make_server, fake):
                       "\r\nContent-Length: %d\r\n\r\n%s" % (vtok, len(body), body)).encode())
         fake.wait_calls("pay", 1, timeout=10)
         sock.close()
-        # The watchdog looks every 100 ms; on a loaded machine it may take longer, so retry
-        # (each try with its own biz_id) until one send reaches the hook; a slot that is never
-        # given back makes every try a bulkhead refusal that never reaches it.
+        # The first send gives the slot back at the hook's 2.5 s timeout; on a loaded machine
+        # it may take longer, so retry (each try with its own biz_id) until one send reaches
+        # the hook; a slot that is never given back makes every try a bulkhead refusal.
         deadline = time.monotonic() + 20
         tries = 0
         while time.monotonic() < deadline:
@@ -313,5 +314,51 @@ def test_client_that_hangs_up_stops_costing_work(make_server, fake):
         assert_error(r, 200, 20002)
         assert [c["body"]["biz_id"] for c in fake.calls("pay")] == ["gone-1", "gone-%d" % (tries + 1)]
     finally:
+        fake.reset()
+        assert s.stop() == 0
+
+
+@needs_mysql
+def test_client_that_hangs_up_before_the_payment_hook_is_not_charged(own_mariadb, fake):
+    """A gift send whose client hangs up while the send still waits for the database, before
+    the payment hook is called, stops once the database answers: the hook is never asked and
+    no gift row is left, so the same key sent again later is a new gift, paid once."""
+    mdir, env = own_mariadb
+    fake.reset()
+    s = server_on(env, extra="gift:\n  gift_addr: %s\n" % fake.url("pay"))
+    with open(os.path.join(mdir, "pid")) as f:
+        db_pid = int(f.read().strip())
+    try:
+        _, vtok, lid = live_room(s, "early_anchor", "early_viewer")
+        configure_custom_gift(s)
+        body = {"live_id": lid, "gift_id": 1, "amount": 1, "biz_id": "early-1"}
+        text = json.dumps(body)
+        os.kill(db_pid, signal.SIGSTOP)
+        try:
+            sock = socket.create_connection(("127.0.0.1", s.port))
+            sock.sendall(("POST /client/gift/send HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                          "Authorization: %s\r\nContent-Length: %d\r\n\r\n%s"
+                          % (vtok, len(text), text)).encode())
+            time.sleep(1.0)
+            sock.close()
+            # the database thaws only once the server has given the request up (the watchdog
+            # looks for clients gone every 100 ms, later on a loaded machine)
+            given_up = lambda: any("/client/gift/send" in line and "status=503" in line
+                                   for line in s.read_log().splitlines())
+            deadline = time.monotonic() + 10
+            while not given_up() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert given_up()
+        finally:
+            os.kill(db_pid, signal.SIGCONT)
+        time.sleep(3.0)  # the send runs on once the database answers
+        assert [c for c in fake.calls("pay") if (c["body"] or {}).get("biz_id") == "early-1"] == []
+        gifts = lambda: assert_ok(server_call(s, "GET", "/server/gift/list/user/early_viewer"))
+        assert gifts()["total_count"] == 0
+        assert assert_ok(client_call(s, "POST", "/client/gift/send", vtok, body))["status"] == 1
+        assert len([c for c in fake.calls("pay") if c["body"]["biz_id"] == "early-1"]) == 1
+        assert [(g["biz_id"], g["status"]) for g in gifts()["list"]] == [("early-1", 1)]
+    finally:
+        os.kill(db_pid, signal.SIGCONT)
         fake.reset()
         assert s.stop() == 0

@@ -14,6 +14,7 @@
 #include "biz/stats/stats.h"
 #include "clients/im.h"
 #include "core/clock.h"
+#include "core/deadline.h"
 #include "core/ids.h"
 #include "core/jv.h"
 #include "core/log.h"
@@ -128,6 +129,26 @@ static err_t charge(struct app *a, const struct gift_tx *t, struct pay_result *v
     return verdict->code != 0 ? ERR_GIFT_PAY : ERR_OK;
 }
 
+/* The hook may charge as soon as it is called, so from then on the send runs to its end
+ * whatever the client does: a client hanging up or the request's deadline passing must not
+ * abort the wait for the hook's verdict, nor the recording of a paid gift. It runs on a
+ * deadline of its own instead, long enough for the hook's timeout and then as long as a whole
+ * request is given for the recording. */
+static err_t pay_and_record(struct app *a, struct arena *ar, struct gift_tx *t,
+                            struct pay_result *verdict, bool *moved)
+{
+    struct deadline_saved saved;
+    deadline_detach(a->conf.gift.timeout_ms + a->conf.httpq.request_timeout_ms, &saved);
+    err_t err = charge(a, t, verdict);
+    bool paid = err == ERR_OK;
+    if (paid)
+        err = finish_paid(a, ar, t, moved);
+    else
+        finish_failed(a, t);
+    deadline_restore(&saved);
+    return paid && err ? store_err(err) : err;
+}
+
 static void init_tx(struct arena *ar, const struct gift_send_in *in, const struct live_room *lr,
                     int64_t now, struct gift_tx *t)
 {
@@ -197,20 +218,18 @@ err_t gift_send(struct app *a, struct arena *ar, const struct gift_send_in *in, 
         if (err)
             return err;
     }
+    /* nobody waits for the answer any more: stop while nothing is claimed or charged */
+    if (deadline_cancelled())
+        return ERR_UNAVAILABLE;
     init_tx(ar, in, &lr, clock_now_s(a->clock), out);
     err = claim(a, ar, out, &claimed);
     if (err || !claimed) {
         /* a replay: paid → the same answer, failed or still being paid → refused */
         return err ? err : out->status == GIFT_PAID ? ERR_OK : ERR_GIFT_PAY;
     }
-    err = charge(a, out, verdict);
-    if (err) {
-        finish_failed(a, out);
-        return err;
-    }
-    err = finish_paid(a, ar, out, &moved);
+    err = pay_and_record(a, ar, out, verdict, &moved);
     if (err)
-        return store_err(err);
+        return err;
     if (moved)
         notify(a, out, lr.chat_id, in->im_userid);
     metrics_add_gift(moved ? out->amount : -1);

@@ -67,7 +67,10 @@ struct gift_send_in {
  * ERR_GIFT_AMOUNT, ERR_GIFT_UNKNOWN, ERR_GIFT_PRICE) when the room is not on air, the sender is
  * not in it, the amount is not positive, the gift is not configured or the amount is not its
  * price (a stored biz_id skips these checks: its retry replays the stored outcome);
- * ERR_UNAVAILABLE / ERR_INTERNAL on store errors. */
+ * ERR_UNAVAILABLE / ERR_INTERNAL on store errors, and ERR_UNAVAILABLE when the request was
+ * abandoned before the hook was called. Once the hook is called the send runs to its end on a
+ * deadline of its own (hook timeout + request timeout), whatever the client or the request's
+ * deadline do, so that a paid gift is always recorded. */
 err_t gift_send(struct app *a, struct arena *ar, const struct gift_send_in *in, struct gift_tx *out,
                 struct pay_result *verdict) MUST_USE;
 

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -158,6 +159,38 @@ static void test_crud_and_types(void **state)
         ERR_OK);
     assert_int_equal(n, 1);
     assert_int_equal(count(f, c, "SELECT COUNT(*) FROM live_users WHERE user_id = ?", "crud-1"), 0);
+    store_release(c);
+}
+
+/* Statements with more parameters than the statement caches keep (128) are prepared for each
+ * use: the same batch runs twice, a small statement in between reuses the shrunk scratch. */
+static void test_batches_beyond_the_statement_cache(void **state)
+{
+    enum { ROWS = 100, COLS = 2 };
+    struct fx *f = *state;
+    struct store_conn *c = rw(f);
+    char sql[64 + ROWS * 8];
+    size_t at =
+        (size_t)snprintf(sql, sizeof(sql), "INSERT INTO live_users (user_id, created_at) VALUES ");
+    struct sql_arg args[ROWS * COLS];
+    char ids[ROWS][16];
+    int64_t n = 0;
+
+    for (int i = 0; i < ROWS; i++)
+        at += (size_t)snprintf(sql + at, sizeof(sql) - at, "%s(?, ?)", i ? ", " : "");
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < ROWS; i++) {
+            snprintf(ids[i], sizeof(ids[i]), "batch-%d-%d", round, i);
+            args[i * COLS] = SQL_STR(ids[i]);
+            args[i * COLS + 1] = SQL_TIME(1700000000 + i);
+        }
+        assert_int_equal(store_exec(c, sql, args, ROWS * COLS, &n), ERR_OK);
+        assert_int_equal(n, ROWS);
+        assert_int_equal(
+            count(f, c, "SELECT COUNT(*) FROM live_users WHERE user_id = ?", ids[ROWS - 1]), 1);
+    }
+    assert_int_equal(count(f, c, "SELECT COUNT(*) FROM live_users WHERE user_id LIKE ?", "batch-%"),
+                     2 * ROWS);
     store_release(c);
 }
 
@@ -560,6 +593,7 @@ static void test_memory_store(void **state)
 
 #define STORE_TESTS                                                                                \
     cmocka_unit_test(test_crud_and_types), cmocka_unit_test(test_long_and_binary_safe_values),     \
+        cmocka_unit_test(test_batches_beyond_the_statement_cache),                                 \
         cmocka_unit_test(test_time_comparisons),                                                   \
         cmocka_unit_test(test_unique_violation_is_exists),                                         \
         cmocka_unit_test(test_bad_sql_and_arg_count),                                              \
