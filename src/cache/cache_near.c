@@ -13,8 +13,9 @@
  * Freshness: Redis queues the invalidation of a key while it executes the write, before the
  * writer's reply, so by the time a client hears "done" from one node and asks another, the
  * invalidation has been written to that node's subscriber socket. A read is served from memory
- * only when that socket has nothing unread and the listener is not in the middle of applying
- * what it read; otherwise it goes to Redis.
+ * only when that socket has nothing unread, the listener is not in the middle of applying what
+ * it read, and the subscriber answered a ping within the last second (a Redis that hangs or a
+ * network that drops sends no invalidations either); otherwise it goes to Redis.
  *
  * A reply is kept only if no invalidation of its key (or of a key sharing its epoch slot)
  * arrived between the sending of the read and the keeping, and the tracking session is the one
@@ -31,6 +32,7 @@
 #include <unistd.h>
 
 #include "cache/cache_int.h"
+#include "core/deadline.h"
 #include "core/log.h"
 #include "core/mem.h"
 
@@ -39,8 +41,13 @@ enum {
     NEAR_STRIPES = 64,
     NEAR_EPOCHS = 4096,
     NEAR_ENTRIES_MAX = 200000, /* past this, replies are not kept (memory bound) */
-    NEAR_POLL_MS = 250,
+    NEAR_POLL_MS = 100,
     NEAR_RETRY_MS = 1000,
+    /* the subscriber is pinged this often and dropped when no answer came for NEAR_DEAD_MS: a
+     * Redis that hangs, or a network that silently drops, sends no invalidations either, and
+     * what is held could be stale while another node writes */
+    NEAR_PING_MS = 300,
+    NEAR_DEAD_MS = 1000,
 };
 
 static const char *const TRACKED_PREFIXES[] = {"live:{",
@@ -76,6 +83,7 @@ struct cache_near {
     atomic_bool applying; /* the listener holds read but unapplied invalidations */
     atomic_int sub_fd;    /* the subscriber's socket, -1 when none */
     atomic_bool stopping;
+    atomic_llong last_pong_ms; /* monotonic: the subscriber's last answer to a ping */
     pthread_t listener;
     atomic_ullong hits, misses;
 };
@@ -220,7 +228,8 @@ static bool invalidations_settled(struct cache_near *n)
 {
     int fd = atomic_load(&n->sub_fd);
     int unread = 0;
-    if (fd < 0 || atomic_load(&n->applying))
+    if (fd < 0 || atomic_load(&n->applying) ||
+        deadline_now_ms() - atomic_load(&n->last_pong_ms) > NEAR_DEAD_MS)
         return false;
     return ioctl(fd, FIONREAD, &unread) == 0 && unread == 0;
 }
@@ -388,6 +397,11 @@ static bool start_session(struct cache_near *n, redisContext **sub, redisContext
 /* Applies one message of the subscriber: a list of changed keys, or nil for "everything". */
 static void apply_message(struct cache_near *n, redisReply *m)
 {
+    if (m->type == REDIS_REPLY_ARRAY && m->elements >= 1 && m->element[0]->str &&
+        strcmp(m->element[0]->str, "pong") == 0) {
+        atomic_store(&n->last_pong_ms, deadline_now_ms());
+        return;
+    }
     if (m->type != REDIS_REPLY_ARRAY || m->elements < 3 || !m->element[0]->str ||
         strcmp(m->element[0]->str, "message") != 0)
         return;
@@ -425,7 +439,21 @@ static void run_session(struct cache_near *n, redisContext *sub, redisContext *r
     atomic_fetch_add(&n->session, 1);
     atomic_store(&n->active, true);
     log_info("near cache on: invalidations from redis %s:%d", n->host, n->port);
+    atomic_store(&n->last_pong_ms, deadline_now_ms());
+    int64_t last_ping_ms = 0;
     while (!atomic_load(&n->stopping)) {
+        int64_t now = deadline_now_ms();
+        if (now - atomic_load(&n->last_pong_ms) > NEAR_DEAD_MS)
+            break; /* silent: Redis hangs or the network drops */
+        if (now - last_ping_ms >= NEAR_PING_MS) {
+            int done = 0;
+            redisAppendCommand(sub, "PING");
+            while (!done && redisBufferWrite(sub, &done) == REDIS_OK)
+                ;
+            if (!done)
+                break;
+            last_ping_ms = now;
+        }
         struct pollfd fds[2] = {{sub->fd, POLLIN, 0}, {reg->fd, POLLIN, 0}};
         int got = poll(fds, 2, NEAR_POLL_MS);
         if (got < 0 && errno != EINTR)
@@ -441,8 +469,8 @@ static void run_session(struct cache_near *n, redisContext *sub, redisContext *r
     atomic_store(&n->sub_fd, -1);
     flush_all(n);
     if (!atomic_load(&n->stopping))
-        log_warn("near cache off: lost the tracking connection to redis %s:%d; retrying", n->host,
-                 n->port);
+        log_warn("near cache off: lost or silent tracking connection to redis %s:%d; retrying",
+                 n->host, n->port);
 }
 
 static void pause_ms(struct cache_near *n, int ms)

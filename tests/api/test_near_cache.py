@@ -3,6 +3,10 @@ as soon as Redis reports a change. Two nodes share one Redis and one database: w
 changes, the other shows on the very next read; heartbeats answered from memory are written,
 so they keep their users in their rooms; the near cache is really used (its hit counter grows).
 MariaDB + Redis only."""
+import os
+import signal
+import time
+
 import pytest
 import requests
 
@@ -87,3 +91,55 @@ def test_heartbeats_answered_from_memory_keep_their_users(two_nodes):
     run_job_on_one((first, second), "live_user_timeout")
     info = assert_ok(client_call(first, "GET", "/client/live/room/info/" + live_id, viewer))
     assert info["online_count"] == 0
+
+
+def near_metric(port, name):
+    text = requests.get("http://127.0.0.1:%d/metrics" % port, timeout=10).text
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
+def test_a_hung_redis_turns_the_near_cache_off(own_redis):
+    """A Redis that hangs sends no invalidations either: within about a second the node stops
+    answering from memory, so nothing stale is served while another node could be writing;
+    the near cache comes back with Redis."""
+    rdir, env = own_redis
+    port = free_port()
+    saved = os.environ["QNLIVE_TEST_REDIS"]
+    os.environ["QNLIVE_TEST_REDIS"] = env["QNLIVE_TEST_REDIS"]
+    try:
+        s = Server(extra="prome:\n  client_mode: exporter\n  exporter_config:\n"
+                   "    listen_addr: 127.0.0.1:%d\n" % port).start()
+    finally:
+        os.environ["QNLIVE_TEST_REDIS"] = saved
+    pid = int(open(os.path.join(rdir, "redis.pid")).read().strip())
+    try:
+        anchor, viewer = user_token(s, "hung_anchor"), user_token(s, "hung_viewer")
+        live_id = assert_ok(client_call(s, "POST", "/client/live/room/instance", anchor,
+                                        {"title": "t"}))["live_id"]
+        assert_ok(client_call(s, "PUT", "/client/live/room/" + live_id, anchor, {}))
+        assert_ok(client_call(s, "POST", "/client/live/room/user/" + live_id, viewer, {}))
+        hits = near_metric(port, "qnlive_cache_near_hits")
+        for _ in range(5):
+            assert_ok(client_call(s, "GET", "/client/live/room/heartbeat/" + live_id, viewer))
+        assert near_metric(port, "qnlive_cache_near_hits") > hits
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            deadline = time.monotonic() + 10
+            while near_metric(port, "qnlive_cache_near_active") != 0:
+                assert time.monotonic() < deadline, "the near cache stayed on"
+                time.sleep(0.1)
+            r = client_call(s, "GET", "/client/live/room/heartbeat/" + live_id, viewer)
+            assert r.status_code == 503, r.text
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        deadline = time.monotonic() + 15
+        while near_metric(port, "qnlive_cache_near_active") != 1:
+            assert time.monotonic() < deadline, "the near cache did not come back"
+            time.sleep(0.1)
+        assert_ok(client_call(s, "GET", "/client/live/room/heartbeat/" + live_id, viewer))
+    finally:
+        os.kill(pid, signal.SIGCONT)
+        assert s.stop() == 0
