@@ -10,6 +10,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "fakes"))
 
 from fake_client import FakeQiniu  # noqa: E402
+from helpers import user_token  # noqa: E402
 from qnlive_server import Server, env_script  # noqa: E402
 
 
@@ -19,6 +20,18 @@ def server():
     s = Server().start()
     yield s
     assert s.stop() == 0
+
+
+@pytest.fixture(scope="module")
+def tokens(server):
+    """Client tokens of the module's server, made once per user id."""
+    made = {}
+
+    def tok(uid):
+        if uid not in made:
+            made[uid] = user_token(server, uid)
+        return made[uid]
+    return tok
 
 
 @pytest.fixture

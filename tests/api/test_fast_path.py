@@ -29,16 +29,6 @@ def server():
     assert s.stop() == 0
 
 
-@pytest.fixture(scope="module")
-def tokens(server):
-    cache = {}
-
-    def tok(uid):
-        if uid not in cache:
-            cache[uid] = user_token(server, uid)
-        return cache[uid]
-    return tok
-
 
 def call(srv, method, path, token, body=None):
     """A client request with its own request id: (response, request id)."""

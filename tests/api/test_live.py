@@ -14,16 +14,6 @@ LIVE_INFO_KEYS = ["live_id", "title", "notice", "cover_url", "extends", "anchor_
                   "total_count", "total_mics", "live_status"]
 
 
-@pytest.fixture(scope="module")
-def tokens(server):
-    cache = {}
-
-    def tok(uid):
-        if uid not in cache:
-            cache[uid] = user_token(server, uid)
-        return cache[uid]
-    return tok
-
 
 def create(srv, tok, body=None):
     return assert_ok(client_call(srv, "POST", "/client/live/room/instance", tok,

@@ -26,6 +26,15 @@ def near_hits(port):
     return None
 
 
+def on_air_room(srv, anchor_id, viewer_id):
+    """An anchor's room on air: (anchor token, viewer token, live id)."""
+    anchor, viewer = user_token(srv, anchor_id), user_token(srv, viewer_id)
+    live_id = assert_ok(client_call(srv, "POST", "/client/live/room/instance", anchor,
+                                    {"title": "t"}))["live_id"]
+    assert_ok(client_call(srv, "PUT", "/client/live/room/" + live_id, anchor, {}))
+    return anchor, viewer, live_id
+
+
 @pytest.fixture
 def two_nodes(make_server):
     port = free_port()
@@ -46,10 +55,7 @@ def two_nodes(make_server):
 
 def test_a_change_on_one_node_shows_on_the_next_read_of_the_other(two_nodes):
     first, second, port = two_nodes
-    anchor, viewer = user_token(first, "near_anchor"), user_token(first, "near_viewer")
-    live_id = assert_ok(client_call(first, "POST", "/client/live/room/instance", anchor,
-                                    {"title": "t"}))["live_id"]
-    assert_ok(client_call(first, "PUT", "/client/live/room/" + live_id, anchor, {}))
+    anchor, viewer, live_id = on_air_room(first, "near_anchor", "near_viewer")
 
     def info():
         return assert_ok(client_call(first, "GET", "/client/live/room/info/" + live_id, viewer))
@@ -69,10 +75,7 @@ def test_a_change_on_one_node_shows_on_the_next_read_of_the_other(two_nodes):
 
 def test_heartbeats_answered_from_memory_keep_their_users(two_nodes):
     first, second, port = two_nodes
-    anchor, viewer = user_token(first, "near_anchor2"), user_token(first, "near_viewer2")
-    live_id = assert_ok(client_call(first, "POST", "/client/live/room/instance", anchor,
-                                    {"title": "t"}))["live_id"]
-    assert_ok(client_call(first, "PUT", "/client/live/room/" + live_id, anchor, {}))
+    anchor, viewer, live_id = on_air_room(first, "near_anchor2", "near_viewer2")
     assert_ok(client_call(first, "POST", "/client/live/room/user/" + live_id, viewer, {}))
     hits = near_hits(port)
     for _ in range(6):  # 90 s in all, each heartbeat within the timeout of the one before
@@ -116,10 +119,7 @@ def test_a_hung_redis_turns_the_near_cache_off(own_redis):
         os.environ["QNLIVE_TEST_REDIS"] = saved
     pid = int(open(os.path.join(rdir, "redis.pid")).read().strip())
     try:
-        anchor, viewer = user_token(s, "hung_anchor"), user_token(s, "hung_viewer")
-        live_id = assert_ok(client_call(s, "POST", "/client/live/room/instance", anchor,
-                                        {"title": "t"}))["live_id"]
-        assert_ok(client_call(s, "PUT", "/client/live/room/" + live_id, anchor, {}))
+        anchor, viewer, live_id = on_air_room(s, "hung_anchor", "hung_viewer")
         assert_ok(client_call(s, "POST", "/client/live/room/user/" + live_id, viewer, {}))
         hits = near_metric(port, "qnlive_cache_near_hits")
         for _ in range(5):

@@ -154,6 +154,15 @@ static inline void test_conf_sqlite(struct conf *cf, const char *path)
     cf->sqlite.path = xstrdup(path);
 }
 
+/* Removes a test's temporary directory and everything in it. */
+static inline void test_rm_rf(const char *dir)
+{
+    char *cmd = xasprintf("rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+    free(cmd);
+}
+
 static inline void test_conf_free(struct conf *cf)
 {
     for (size_t i = 0; i < cf->mysql.n_databases; i++) {

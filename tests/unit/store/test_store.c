@@ -77,7 +77,6 @@ static int setup_mysql(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char *cmd;
 
     if (!f)
         return 0;
@@ -86,10 +85,7 @@ static int teardown(void **state)
     if (f->mysql) {
         test_mysql_drop_db(&f->m, f->dbname);
     } else if (f->dir[0]) {
-        cmd = xasprintf("rm -rf '%s'", f->dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "could not remove %s\n", f->dir);
-        free(cmd);
+        test_rm_rf(f->dir);
     }
     test_conf_free(&f->cf);
     free(f);

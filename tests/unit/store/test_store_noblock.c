@@ -54,10 +54,7 @@ static int teardown(void **state)
     store_close(&f->s);
     store_close(&f->other);
     arena_free(&f->a);
-    char *cmd = xasprintf("rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", f->dir);
-    free(cmd);
+    test_rm_rf(f->dir);
     test_conf_free(&f->cf);
     free(f);
     return 0;

@@ -127,13 +127,9 @@ static void test_server_restart(void **state)
 
 static int cleanup(void **state)
 {
-    char *cmd = xasprintf("rm -rf '%s'", dir);
-
     (void)state;
     (void)server("stop", NULL);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-    free(cmd);
+    test_rm_rf(dir);
     return 0;
 }
 
