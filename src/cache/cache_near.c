@@ -13,9 +13,10 @@
  * Freshness: Redis queues the invalidation of a key while it executes the write, before the
  * writer's reply, so by the time a client hears "done" from one node and asks another, the
  * invalidation has been written to that node's subscriber socket. A read is served from memory
- * only when that socket has nothing unread, the listener is not in the middle of applying what
- * it read, and the subscriber answered a ping within the last second (a Redis that hangs or a
- * network that drops sends no invalidations either); otherwise it goes to Redis.
+ * only once everything that socket holds has been applied (by the listener, or by the reading
+ * thread itself when it finds invalidations waiting) and the subscriber answered a ping within
+ * the last second (a Redis that hangs or a network that drops sends no invalidations either);
+ * otherwise it goes to Redis.
  *
  * A reply is kept only if no invalidation of its key (or of a key sharing its epoch slot)
  * arrived between the sending of the read and the keeping, and the tracking session is the one
@@ -48,6 +49,10 @@ enum {
      * what is held could be stale while another node writes */
     NEAR_PING_MS = 300,
     NEAR_DEAD_MS = 1000,
+    /* after applying what arrived, the listener rests this long before it looks again: under a
+     * stream of writes it wakes at most a few hundred times a second, and in between a reading
+     * thread that finds invalidations waiting applies them itself */
+    NEAR_REST_US = 2000,
 };
 
 static const char *const TRACKED_PREFIXES[] = {"live:{",
@@ -78,10 +83,12 @@ struct cache_near {
     pthread_mutex_t stripes[NEAR_STRIPES];
     atomic_uint epochs[NEAR_EPOCHS];
     atomic_size_t entries;
-    atomic_uint session;  /* bumped whenever tracking starts or stops */
-    atomic_bool active;   /* tracking on, invalidations flowing */
-    atomic_bool applying; /* the listener holds read but unapplied invalidations */
-    atomic_int sub_fd;    /* the subscriber's socket, -1 when none */
+    atomic_uint session;    /* bumped whenever tracking starts or stops */
+    atomic_bool active;     /* tracking on, invalidations flowing */
+    pthread_mutex_t sub_mu; /* the subscriber's connection: the listener or a reading thread */
+    redisContext *sub;      /* under sub_mu; NULL between sessions */
+    atomic_bool broken;     /* a read of the subscriber failed: the session ends */
+    atomic_int sub_fd;      /* the subscriber's socket, -1 when none */
     atomic_bool stopping;
     atomic_llong last_pong_ms; /* monotonic: the subscriber's last answer to a ping */
     pthread_t listener;
@@ -222,16 +229,59 @@ static bool lookup(struct cache_near *n, struct arena *a, const struct cache_cmd
     return found;
 }
 
-/* Nothing unread on the subscriber socket and nothing being applied: every invalidation Redis
- * wrote so far has been applied. */
+static void apply_message(struct cache_near *n, redisReply *m);
+
+/* Reads what the subscriber socket holds (it is known to hold something, so the read does not
+ * block) and applies every whole message. Under sub_mu. */
+static bool drain_locked(struct cache_near *n)
+{
+    void *reply = NULL;
+    bool ok = redisBufferRead(n->sub) == REDIS_OK;
+    while (ok && redisGetReplyFromReader(n->sub, &reply) == REDIS_OK && reply) {
+        apply_message(n, reply);
+        freeReplyObject(reply);
+        reply = NULL;
+    }
+    ok = ok && !n->sub->err;
+    if (!ok)
+        atomic_store(&n->broken, true);
+    return ok;
+}
+
+static bool unread_bytes(int fd, int *unread)
+{
+    *unread = 0;
+    return ioctl(fd, FIONREAD, unread) == 0;
+}
+
+/* Applies whatever invalidations wait, then tells whether none is left: nothing unread on the
+ * socket and no partial message in the reader. Under sub_mu. */
+static bool catch_up_locked(struct cache_near *n)
+{
+    int unread;
+    if (!n->sub || !unread_bytes(n->sub->fd, &unread))
+        return false;
+    if (unread > 0 && !drain_locked(n))
+        return false;
+    /* hiredis leaves its first read task armed (type -1) once it has run out of bytes */
+    const redisReader *r = n->sub->reader;
+    bool idle = r->pos == r->len && (r->ridx == -1 || (r->ridx == 0 && r->rstack[0].type < 0));
+    return idle && unread_bytes(n->sub->fd, &unread) && unread == 0;
+}
+
+/* Every invalidation Redis wrote so far has been applied (by the listener, or here by the
+ * reading thread when it finds some waiting), and the subscriber is alive. A thread that finds
+ * the subscriber busy in another thread's hands does not wait: it reads from Redis. */
 static bool invalidations_settled(struct cache_near *n)
 {
-    int fd = atomic_load(&n->sub_fd);
-    int unread = 0;
-    if (fd < 0 || atomic_load(&n->applying) ||
+    if (atomic_load(&n->sub_fd) < 0 || atomic_load(&n->broken) ||
         deadline_now_ms() - atomic_load(&n->last_pong_ms) > NEAR_DEAD_MS)
         return false;
-    return ioctl(fd, FIONREAD, &unread) == 0 && unread == 0;
+    if (pthread_mutex_trylock(&n->sub_mu) != 0)
+        return false;
+    bool settled = catch_up_locked(n);
+    pthread_mutex_unlock(&n->sub_mu);
+    return settled;
 }
 
 bool cache_near_serve(struct cache_near *n, struct cache_batch *b)
@@ -416,41 +466,43 @@ static void apply_message(struct cache_near *n, redisReply *m)
     }
 }
 
-/* Reads and applies what arrived; false when the connection failed. */
-static bool drain_subscriber(struct cache_near *n, redisContext *sub)
+/* Sends a ping on the subscriber; false when the connection failed. */
+static bool ping(struct cache_near *n)
 {
-    void *reply = NULL;
-    atomic_store(&n->applying, true);
-    bool ok = redisBufferRead(sub) == REDIS_OK;
-    while (ok && redisGetReplyFromReader(sub, &reply) == REDIS_OK && reply) {
-        apply_message(n, reply);
-        freeReplyObject(reply);
-        reply = NULL;
-    }
-    ok = ok && !sub->err;
-    atomic_store(&n->applying, false);
-    return ok;
+    int done = 0;
+    pthread_mutex_lock(&n->sub_mu);
+    redisAppendCommand(n->sub, "PING");
+    while (!done && redisBufferWrite(n->sub, &done) == REDIS_OK)
+        ;
+    pthread_mutex_unlock(&n->sub_mu);
+    return done;
+}
+
+static void rest(void)
+{
+    struct timespec ts = {0, NEAR_REST_US * 1000L};
+    nanosleep(&ts, NULL);
 }
 
 /* Serves one session until a connection fails or the cache stops. */
 static void run_session(struct cache_near *n, redisContext *sub, redisContext *reg)
 {
+    pthread_mutex_lock(&n->sub_mu);
+    n->sub = sub;
+    pthread_mutex_unlock(&n->sub_mu);
+    atomic_store(&n->broken, false);
+    atomic_store(&n->last_pong_ms, deadline_now_ms());
     atomic_store(&n->sub_fd, sub->fd);
     atomic_fetch_add(&n->session, 1);
     atomic_store(&n->active, true);
     log_info("near cache on: invalidations from redis %s:%d", n->host, n->port);
-    atomic_store(&n->last_pong_ms, deadline_now_ms());
     int64_t last_ping_ms = 0;
-    while (!atomic_load(&n->stopping)) {
+    while (!atomic_load(&n->stopping) && !atomic_load(&n->broken)) {
         int64_t now = deadline_now_ms();
         if (now - atomic_load(&n->last_pong_ms) > NEAR_DEAD_MS)
             break; /* silent: Redis hangs or the network drops */
         if (now - last_ping_ms >= NEAR_PING_MS) {
-            int done = 0;
-            redisAppendCommand(sub, "PING");
-            while (!done && redisBufferWrite(sub, &done) == REDIS_OK)
-                ;
-            if (!done)
+            if (!ping(n))
                 break;
             last_ping_ms = now;
         }
@@ -461,12 +513,19 @@ static void run_session(struct cache_near *n, redisContext *sub, redisContext *r
         /* the tracking connection never receives anything: readable means closed */
         if (got > 0 && fds[1].revents)
             break;
-        if (got > 0 && fds[0].revents && !drain_subscriber(n, sub))
-            break;
+        if (got > 0 && fds[0].revents) {
+            pthread_mutex_lock(&n->sub_mu);
+            (void)catch_up_locked(n);
+            pthread_mutex_unlock(&n->sub_mu);
+            rest();
+        }
     }
     atomic_store(&n->active, false);
     atomic_fetch_add(&n->session, 1);
     atomic_store(&n->sub_fd, -1);
+    pthread_mutex_lock(&n->sub_mu);
+    n->sub = NULL;
+    pthread_mutex_unlock(&n->sub_mu);
     flush_all(n);
     if (!atomic_load(&n->stopping))
         log_warn("near cache off: lost or silent tracking connection to redis %s:%d; retrying",
@@ -510,6 +569,7 @@ struct cache_near *cache_near_new(const char *host, int port, const char *passwo
     n->password = xstrdup(password ? password : "");
     for (size_t i = 0; i < NEAR_STRIPES; i++)
         pthread_mutex_init(&n->stripes[i], NULL);
+    pthread_mutex_init(&n->sub_mu, NULL);
     atomic_init(&n->sub_fd, -1);
     if (pthread_create(&n->listener, NULL, listener, n) != 0) {
         log_error("cannot start the near cache's listener");
@@ -528,6 +588,7 @@ void cache_near_free(struct cache_near **np)
     flush_all(n);
     for (size_t i = 0; i < NEAR_STRIPES; i++)
         pthread_mutex_destroy(&n->stripes[i]);
+    pthread_mutex_destroy(&n->sub_mu);
     free(n->host);
     free(n->password);
     free(n);

@@ -43,10 +43,14 @@ enum http_method {
  * server allows it, with the thread marked "must not block" (core/noblock.h): whatever would
  * wait there gives up with ERR_WOULD_BLOCK, the outcome is wiped and the request runs again
  * on the handler pool. Such a handler must make no change before its first point that may
- * give up, or take it back when it gives up, and must hand ERR_WOULD_BLOCK up unchanged. */
+ * give up, or take it back when it gives up, and must hand ERR_WOULD_BLOCK up unchanged.
+ * ROUTE_TRY_INLINE_LOCAL is the same for a handler that writes what the server may hold
+ * remotely (a write to Redis is always a round trip): it is tried in place only when the
+ * server says its dependencies are in-process. */
 enum route_flags {
     ROUTE_INLINE = 1 << 0,
     ROUTE_TRY_INLINE = 1 << 1,
+    ROUTE_TRY_INLINE_LOCAL = 1 << 2,
 };
 
 struct route {

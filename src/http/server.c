@@ -520,6 +520,12 @@ static bool runs_inline(const struct route *rt)
     return (rt->flags & ROUTE_INLINE) && (rt->auth == AUTH_NONE || rt->auth == AUTH_SERVER);
 }
 
+static bool tried_in_place(const struct http_server_config *c, unsigned flags)
+{
+    return (c->try_inline && (flags & ROUTE_TRY_INLINE)) ||
+           (c->try_inline_local && (flags & ROUTE_TRY_INLINE_LOCAL));
+}
+
 static enum MHD_Result dispatch(struct conn_req *cr)
 {
     struct req *r = &cr->r;
@@ -537,7 +543,7 @@ static enum MHD_Result dispatch(struct conn_req *cr)
         return answer_now(cr);
     }
     /* the pool hop costs more CPU than a handler served from memory: try in place first */
-    if (cr->srv->cfg.try_inline && (r->match.route->flags & ROUTE_TRY_INLINE) && try_inline(r))
+    if (tried_in_place(&cr->srv->cfg, r->match.route->flags) && try_inline(r))
         return answer_now(cr);
     return hand_to_pool(cr);
 }

@@ -37,6 +37,8 @@ struct http_server_config {
     bool try_inline;                 /* ROUTE_TRY_INLINE routes are tried on the event thread
                                       * first: worth it only when most of their calls are
                                       * answered without a network round trip */
+    bool try_inline_local;           /* ROUTE_TRY_INLINE_LOCAL routes too: the store and the
+                                      * cache are in-process */
     struct trusted_proxies proxies;
     struct http_auth auth;
     const struct router *router;

@@ -448,7 +448,8 @@ static err_t handle_user_list(struct req *r)
     return req_ok(r, page_json(&p, size, list));
 }
 
-/* The hot reads, heartbeat and join are tried on the event thread first (ROUTE_TRY_INLINE):
+/* The hot reads, heartbeat and join are tried on the event thread first (ROUTE_TRY_INLINE; join,
+ * a write, only with the in-process cache: ROUTE_TRY_INLINE_LOCAL):
  * they change nothing before their first store or cache call, except join, which takes its
  * presence move back when it would have to wait, and heartbeat, whose audience beat is a
  * refresh that the re-run repeats harmlessly (the anchor's beat always runs on the pool). */
@@ -461,7 +462,8 @@ static const struct route live_routes[] = {
     {HTTP_PUT, "/client/live/room/:live_id", handle_start, AUTH_CLIENT},
     {HTTP_DELETE, "/client/live/room/:live_id", handle_stop, AUTH_CLIENT},
     {HTTP_GET, "/client/live/room", handle_search, AUTH_CLIENT, ROUTE_TRY_INLINE},
-    {HTTP_POST, "/client/live/room/user/:live_id", handle_join, AUTH_CLIENT, ROUTE_TRY_INLINE},
+    {HTTP_POST, "/client/live/room/user/:live_id", handle_join, AUTH_CLIENT,
+     ROUTE_TRY_INLINE_LOCAL},
     {HTTP_GET, "/client/live/room/list", handle_list, AUTH_CLIENT, ROUTE_TRY_INLINE},
     {HTTP_GET, "/client/live/room/list/anchor", handle_list_anchor, AUTH_CLIENT, ROUTE_TRY_INLINE},
     {HTTP_DELETE, "/client/live/room/user/:live_id", handle_leave, AUTH_CLIENT},
