@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cache/cache_int.h"
@@ -466,6 +467,16 @@ static void apply_message(struct cache_near *n, redisReply *m)
     }
 }
 
+/* Readable with nothing to read: Redis closed the connection. Under sub_mu (a reading thread
+ * may have taken the bytes that made the socket readable). */
+static bool subscriber_closed_locked(struct cache_near *n)
+{
+    char c;
+    int unread;
+    return unread_bytes(n->sub->fd, &unread) && unread == 0 &&
+           recv(n->sub->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
 /* Sends a ping on the subscriber; false when the connection failed. */
 static bool ping(struct cache_near *n)
 {
@@ -513,10 +524,16 @@ static void run_session(struct cache_near *n, redisContext *sub, redisContext *r
         /* the tracking connection never receives anything: readable means closed */
         if (got > 0 && fds[1].revents)
             break;
+        if (got > 0 && (fds[0].revents & (POLLHUP | POLLERR)))
+            break;
         if (got > 0 && fds[0].revents) {
             pthread_mutex_lock(&n->sub_mu);
-            (void)catch_up_locked(n);
+            bool closed = subscriber_closed_locked(n);
+            if (!closed)
+                (void)catch_up_locked(n);
             pthread_mutex_unlock(&n->sub_mu);
+            if (closed)
+                break;
             rest();
         }
     }
