@@ -134,14 +134,6 @@ static atomic_uint *epoch_of(struct cache_near *n, uint64_t h)
     return &n->epochs[h % NEAR_EPOCHS];
 }
 
-static char *bytes_dup(const char *s, size_t len)
-{
-    char *d = xmalloc(len + 1);
-    memcpy(d, s, len);
-    d[len] = '\0';
-    return d;
-}
-
 static void items_free(struct near_item *it)
 {
     for (struct near_item *next; it; it = next) {
@@ -220,10 +212,8 @@ static bool lookup(struct cache_near *n, struct arena *a, const struct cache_cmd
         if (!same_cmd(it, c))
             continue;
         *r = (struct cache_reply){.type = it->type, .integer = it->integer, .len = it->len};
-        if (it->str) {
-            r->str = arena_alloc(a, it->len + 1);
-            memcpy(r->str, it->str, it->len + 1);
-        }
+        if (it->str)
+            r->str = arena_strndup(a, it->str, it->len);
         found = true;
     }
     pthread_mutex_unlock(mu);
@@ -360,7 +350,7 @@ static void keep(struct cache_near *n, const struct near_ticket *t, const struct
     (*it)->type = r->type;
     (*it)->integer = r->integer;
     (*it)->len = r->len;
-    (*it)->str = r->str ? bytes_dup(r->str, r->len) : NULL;
+    (*it)->str = r->str ? xstrndup(r->str, r->len) : NULL;
     pthread_mutex_unlock(mu);
 }
 
