@@ -170,7 +170,6 @@ static err_t settle(struct like_mod *m, struct arena *ar, const char *live_id, c
     return err;
 }
 
-/* Queues the like's commit without waiting for it: `later` says it is pending. */
 /* On the committer's thread once the commit ended. The like's own bookkeeping is done here,
  * so that it happens even when the request's deadline has answered meanwhile; a scratch arena,
  * as the request's thread may still be using the request's. Then the caller is told. */
@@ -184,6 +183,7 @@ static void committed(void *ud)
     later->on_done(later->ud);
 }
 
+/* Queues the like's commit without waiting for it: `later` says it is pending. */
 static err_t commit_later(struct like_mod *m, struct arena *ar, const char *live_id,
                           const char *user_id, int64_t count, const struct like_result *out,
                           struct like_later *later)

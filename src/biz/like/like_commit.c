@@ -142,16 +142,27 @@ static void *committer(void *arg)
         pthread_mutex_unlock(&lc->mu);
         test_commit_delay();
         err_t err = write_rows(lc->app, batch, n);
+        /* the callbacks run outside the lock: a failed like takes its counters back in the
+         * cache, and the next commits must not wait for that */
+        struct like_waiter *told = NULL;
         pthread_mutex_lock(&lc->mu);
         for (struct like_waiter *w = batch, *next; w; w = next) {
             next = w->next; /* w belongs to its request once done is set */
             w->err = err;
+            if (w->on_done) {
+                w->next = told;
+                told = w;
+                continue;
+            }
             w->done = true;
-            if (w->on_done)
-                w->on_done(w->ud);
-            else
-                pthread_cond_signal(&w->cond);
+            pthread_cond_signal(&w->cond);
         }
+        pthread_mutex_unlock(&lc->mu);
+        for (struct like_waiter *w = told, *next; w; w = next) {
+            next = w->next; /* on_done may end the request that owns w */
+            w->on_done(w->ud);
+        }
+        pthread_mutex_lock(&lc->mu);
     }
     pthread_mutex_unlock(&lc->mu);
     return NULL;

@@ -50,13 +50,14 @@ static void notify(struct req *r, const struct live_room *room, int64_t count)
 
 /* A like between its two steps: taken (counted, its commit queued), then answered. */
 struct like_step {
+    int64_t count;
     struct live_room room;
     struct like_result res;
     enum like_refusal why;
     struct like_later later;
 };
 
-static err_t answer(struct req *r, struct like_step *s, int64_t count, err_t err)
+static err_t answer(struct req *r, struct like_step *s, err_t err)
 {
     if (err == ERR_BAD_REQUEST)
         return req_fail(r, err, "invalid user id");
@@ -68,7 +69,7 @@ static err_t answer(struct req *r, struct like_step *s, int64_t count, err_t err
         return req_fail(r, ERR_BAD_REQUEST, "anchor can not like self");
     if (s->why == LIKE_NOT_IN_ROOM)
         return req_fail(r, ERR_NOT_IN_ROOM, NULL);
-    notify(r, &s->room, count);
+    notify(r, &s->room, s->count);
     return req_ok(r, json_pack("{s:I, s:I}", "count", (json_int_t)s->res.count, "total",
                                (json_int_t)s->res.total));
 }
@@ -78,7 +79,7 @@ static err_t handle_like_stored(struct req *r)
 {
     struct like_step *s = r->state;
     err_t err = like_later_end(&s->later);
-    return answer(r, s, s->later._count, err);
+    return answer(r, s, err);
 }
 
 /* On the committer's thread: the request's next step goes back to the handler pool. */
@@ -91,21 +92,20 @@ static void like_stored(void *ud)
 static err_t handle_like(struct req *r)
 {
     struct like_step *s = arena_zalloc(r->arena, sizeof(*s));
-    int64_t count = 0;
-    err_t err = parse_count(r, &count);
+    err_t err = parse_count(r, &s->count);
 
     if (err)
         return err;
     s->why = LIKE_TAKEN;
     s->later = (struct like_later){.on_done = like_stored, .ud = r};
     r->state = s;
-    err = like_in_room_later(r->self, r->arena, req_param(r, "live_id"), r->user_id, count,
+    err = like_in_room_later(r->self, r->arena, req_param(r, "live_id"), r->user_id, s->count,
                              &s->room, &s->res, &s->why, &s->later);
     /* the commit may have called back already: the server queues the next step only once
      * this one has returned */
     if (!err && s->later.pending)
         return req_pending(r, handle_like_stored);
-    return answer(r, s, count, err);
+    return answer(r, s, err);
 }
 
 static const struct route like_routes[] = {
