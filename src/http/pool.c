@@ -352,8 +352,6 @@ void handler_pool_free(struct handler_pool **pp)
         nanosleep(&(struct timespec){.tv_nsec = 1000 * 1000}, NULL);
         pthread_mutex_lock(&p->mu);
     }
-    pthread_mutex_unlock(&p->mu);
-    pthread_mutex_lock(&p->mu);
     p->stopping = true;
     for (unsigned i = 0; i < p->n_threads; i++)
         pthread_cond_signal(&p->workers[i].cv);
