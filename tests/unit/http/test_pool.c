@@ -67,18 +67,23 @@ static void probe_init(struct probe *p, int run_ms, int64_t budget_ms)
     p->job.release = probe_release;
 }
 
-/* Waits (up to 30 s) until a worker has taken the job, however slow the machine is. */
+/* Waits (up to 30 s, however slow the machine is) until *v reaches n; its value then. */
+static int wait_for(atomic_int *v, int n)
+{
+    for (int i = 0; i < 3000 && atomic_load(v) < n; i++)
+        sleep_ms(10);
+    return atomic_load(v);
+}
+
+/* Until a worker has taken the job. */
 static void wait_started(struct probe *p)
 {
-    for (int i = 0; i < 3000 && !atomic_load(&p->started); i++)
-        sleep_ms(10);
-    assert_int_equal(atomic_load(&p->started), 1);
+    assert_int_equal(wait_for(&p->started, 1), 1);
 }
 
 static void wait_released(struct probe *p)
 {
-    for (int i = 0; i < 3000 && !atomic_load(&p->released); i++)
-        sleep_ms(10);
+    (void)wait_for(&p->released, 1);
 }
 
 static void test_job_in_time_is_done(void **state)
@@ -224,15 +229,12 @@ static void deferring_init(struct deferring *d, struct handler_pool *pool, int64
 
 static void wait_runs(struct deferring *d, int n)
 {
-    for (int i = 0; i < 3000 && atomic_load(&d->runs) < n; i++)
-        sleep_ms(10);
-    assert_int_equal(atomic_load(&d->runs), n);
+    assert_int_equal(wait_for(&d->runs, n), n);
 }
 
 static void wait_completed(struct probe *p)
 {
-    for (int i = 0; i < 3000 && !atomic_load(&p->completed); i++)
-        sleep_ms(10);
+    (void)wait_for(&p->completed, 1);
 }
 
 /* A deferred job holds no worker: with a single worker, the next job runs while the deferred
