@@ -172,7 +172,7 @@ static err_t my_reconnect(struct store_conn *c)
     return connect_server(mc, &c->pool->t);
 }
 
-/* Finds the cached prepared statement for sql, preparing (and caching) it on a miss. */
+/* A new prepared statement for sql, not cached (big write-behind batches). */
 static err_t stmt_prepare(struct my_conn *mc, const char *sql, MYSQL_STMT **out)
 {
     MYSQL_STMT *st = mysql_stmt_init(mc->m);
@@ -187,6 +187,7 @@ static err_t stmt_prepare(struct my_conn *mc, const char *sql, MYSQL_STMT **out)
     return ERR_OK;
 }
 
+/* Finds the cached prepared statement for sql, preparing (and caching) it on a miss. */
 static err_t stmt_get(struct my_conn *mc, const char *sql, MYSQL_STMT **out)
 {
     uint64_t h = store_hash_sql(sql);
