@@ -80,15 +80,21 @@ err_t cache_batch_check_slots(const struct cache_batch *b)
     return ERR_OK;
 }
 
-err_t cache_batch_run(struct cache *c, struct cache_batch *b)
+err_t cache_batch_prepare(struct cache_batch *b)
 {
     err_t err = cache_batch_check_slots(b);
 
-    if (err)
+    if (!err)
+        b->replies = arena_zalloc(b->a, (b->n + 1) * sizeof(*b->replies));
+    return err;
+}
+
+err_t cache_batch_run(struct cache *c, struct cache_batch *b)
+{
+    err_t err = cache_batch_prepare(b);
+
+    if (err || b->n == 0)
         return err;
-    b->replies = arena_zalloc(b->a, (b->n + 1) * sizeof(*b->replies));
-    if (b->n == 0)
-        return ERR_OK;
     return c->ops->batch(c, b);
 }
 

@@ -108,6 +108,9 @@ struct cache_batch {
 /* Checks that every group's keys share one slot; ERR_BAD_REQUEST (logged) otherwise. */
 err_t cache_batch_check_slots(const struct cache_batch *b) MUST_USE;
 
+/* Checks the slots and makes room for the replies: what every run of b starts with. */
+err_t cache_batch_prepare(struct cache_batch *b) MUST_USE;
+
 /* Sends several commands on one connection and reads all their replies (pipelining): n
  * commands, argc[i] / argv[i] / lens[i] each; replies[i] (freed by the caller with
  * freeReplyObject) may be error replies. `asking` prefixes the pipeline with ASKING. Same

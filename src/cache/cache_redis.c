@@ -85,6 +85,12 @@ err_t cache_redis_new(const char *addr, const char *password, struct cache **out
     return ERR_OK;
 }
 
+/* The near cache of c when c is a single node that has one, else NULL. */
+static struct cache_near *near_of(const struct cache *c)
+{
+    return c->ops == &cache_resp_node_ops ? ((const struct cache_node *)c)->resp.near : NULL;
+}
+
 void cache_near_enable(struct cache *c)
 {
     char host[CACHE_HOST_MAX];
@@ -99,23 +105,17 @@ void cache_near_enable(struct cache *c)
 
 bool cache_near_on(const struct cache *c)
 {
-    return c->ops == &cache_resp_node_ops &&
-           cache_near_active(((const struct cache_node *)c)->resp.near);
+    return cache_near_active(near_of(c));
 }
 
 void cache_near_stats(const struct cache *c, struct cache_near_stats *out)
 {
     *out = (struct cache_near_stats){0};
-    if (c->ops == &cache_resp_node_ops)
-        cache_near_read_stats(((const struct cache_node *)c)->resp.near, out);
+    cache_near_read_stats(near_of(c), out);
 }
 
 bool cache_near_serve_only(struct cache *c, struct cache_batch *b)
 {
-    if (c->ops != &cache_resp_node_ops || !((struct cache_node *)c)->resp.near)
-        return false;
-    if (cache_batch_check_slots(b))
-        return false;
-    b->replies = arena_zalloc(b->a, (b->n + 1) * sizeof(*b->replies));
-    return cache_near_serve(((struct cache_node *)c)->resp.near, b);
+    struct cache_near *n = near_of(c);
+    return n && cache_batch_prepare(b) == ERR_OK && cache_near_serve(n, b);
 }
