@@ -5,9 +5,11 @@ The backend comes from QNLIVE_TEST_BACKEND: "sqlite" (embedded SQLite + memory c
 QNLIVE_TEST_REDIS). Each server gets its own SQLite file or its own MariaDB database, so tests
 never see each other's rows.
 """
+import atexit
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -90,6 +92,10 @@ class Server:
     def __init__(self, extra="", server_auth=True, env=None, httpq=""):
         self.httpq = httpq
         self.tmp = tempfile.mkdtemp(prefix="qnlive-api-")
+        # a server may be stopped and started again on its files: they go when the run ends
+        # (QNLIVE_TEST_KEEP=1 keeps them for a look at the logs)
+        if not os.environ.get("QNLIVE_TEST_KEEP"):
+            atexit.register(shutil.rmtree, self.tmp, True)
         self.port = free_port()
         self.base = "http://127.0.0.1:%d" % self.port
         self.config = os.path.join(self.tmp, "qnlive.yaml")
