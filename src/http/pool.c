@@ -44,7 +44,7 @@ struct handler_pool {
     struct pool_job *q_head, *q_tail;
     unsigned q_len, q_max;
     struct pool_job *live; /* every queued or running job */
-    int deferred;          /* deferrals not resubmitted yet */
+    int deferred;          /* deferrals and adoptions not finished yet */
     atomic_int completing; /* `complete` callbacks running outside the lock */
     bool closed;           /* no new jobs */
     bool stopping;         /* workers exit once the queue is empty */
@@ -149,29 +149,35 @@ static void enqueue_locked(struct handler_pool *p, struct pool_job *j, int64_t n
         wake_one_locked(p);
 }
 
-/* Under p->mu, once `run` returned in time: true when the job is done, false when it waits
- * for a resubmission or was queued again. */
-static bool after_run_locked(struct handler_pool *p, struct pool_job *j)
+/* Under p->mu: the job is done; its `complete` is the caller's to run, outside the lock. */
+static void done_locked(struct handler_pool *p, struct pool_job *j)
 {
-    if (j->_requeue) {
-        j->_requeue = false;
-        j->_deferred = false;
-        enqueue_locked(p, j, now_us());
-        return false;
-    }
-    if (j->_deferred)
-        return false;
     live_remove(p, j);
     atomic_store(&j->_state, POOL_JOB_DONE);
     atomic_fetch_add(&p->completing, 1);
+}
+
+/* Under p->mu, once `run` returned in time: true when the job is done, false when it still
+ * waits for pool_job_finish. */
+static bool after_run_locked(struct handler_pool *p, struct pool_job *j)
+{
+    if (j->_deferred && !j->_finish)
+        return false;
+    j->_finish = j->_deferred = false;
+    done_locked(p, j);
     return true;
+}
+
+static void complete_unlocked(struct handler_pool *p, struct pool_job *j)
+{
+    j->complete(j);
+    atomic_fetch_sub(&p->completing, 1);
 }
 
 /* The handler returned: unless the deadline won meanwhile, or the handler deferred the job,
  * its result stands. `complete` runs outside the lock (it wakes an event thread, which is slow
  * enough to serialise the pool); handler_pool_close waits for such calls, so none outlives the
- * close. A job resubmitted during `run` whose deadline won meanwhile is released once more
- * here: it will not run again. */
+ * close. */
 static void run_one(struct handler_pool *p, struct pool_job *j)
 {
     deadline_set(j->deadline_ms, &j->_cancelled);
@@ -179,18 +185,10 @@ static void run_one(struct handler_pool *p, struct pool_job *j)
     deadline_clear();
     pthread_mutex_lock(&p->mu);
     j->_in_run = false;
-    bool in_time = atomic_load(&j->_state) == POOL_JOB_RUNNING;
-    bool done = in_time && after_run_locked(p, j);
-    bool lost_resubmission = !in_time && j->_requeue;
-    if (lost_resubmission)
-        j->_requeue = false;
+    bool done = atomic_load(&j->_state) == POOL_JOB_RUNNING && after_run_locked(p, j);
     pthread_mutex_unlock(&p->mu);
-    if (done) {
-        j->complete(j);
-        atomic_fetch_sub(&p->completing, 1);
-    }
-    if (lost_resubmission)
-        j->release(j);
+    if (done)
+        complete_unlocked(p, j);
 }
 
 static void *worker_main(void *arg)
@@ -285,7 +283,7 @@ bool handler_pool_submit(struct handler_pool *p, struct pool_job *j)
     atomic_store(&j->_state, POOL_JOB_QUEUED);
     atomic_store(&j->_cancelled, 0);
     j->_next_q = NULL;
-    j->_in_run = j->_deferred = j->_requeue = false;
+    j->_in_run = j->_deferred = j->_finish = false;
     int64_t now = now_us();
     pthread_mutex_lock(&p->mu);
     bool ok = !p->closed && p->q_len < p->q_max;
@@ -305,19 +303,37 @@ void pool_job_defer(struct handler_pool *p, struct pool_job *j)
     pthread_mutex_unlock(&p->mu);
 }
 
-/* A resubmitted job was admitted once already: the queue's cap does not apply to it. */
-bool pool_job_resubmit(struct handler_pool *p, struct pool_job *j)
+bool handler_pool_adopt(struct handler_pool *p, struct pool_job *j)
 {
-    int64_t now = now_us();
+    atomic_store(&j->_cancelled, 0);
+    j->_next_q = NULL;
+    j->_in_run = j->_finish = false;
+    j->_deferred = true;
+    pthread_mutex_lock(&p->mu);
+    p->deferred++; /* even when refused: its finish still comes and is counted off */
+    bool ok = !p->closed;
+    atomic_store(&j->_state, ok ? POOL_JOB_RUNNING : POOL_JOB_EXPIRED);
+    if (ok)
+        live_add(p, j);
+    pthread_mutex_unlock(&p->mu);
+    return ok;
+}
+
+bool pool_job_finish(struct handler_pool *p, struct pool_job *j)
+{
     pthread_mutex_lock(&p->mu);
     p->deferred--;
-    bool ok = !p->closed && atomic_load(&j->_state) == POOL_JOB_RUNNING;
+    bool ok = atomic_load(&j->_state) == POOL_JOB_RUNNING;
+    bool done = ok && !j->_in_run;
     if (ok && j->_in_run)
-        j->_requeue = true;
-    else if (ok)
-        enqueue_locked(p, j, now);
-    j->_deferred = false;
+        j->_finish = true; /* its `run` completes it on return */
+    if (done) {
+        j->_deferred = false;
+        done_locked(p, j);
+    }
     pthread_mutex_unlock(&p->mu);
+    if (done)
+        complete_unlocked(p, j);
     return ok;
 }
 
@@ -345,7 +361,7 @@ void handler_pool_free(struct handler_pool **pp)
         return;
     struct handler_pool *p = *pp;
     handler_pool_close(p);
-    /* a deferred job's resubmission still comes here: it is refused, but must find the pool */
+    /* a deferred job's finish still comes here: it is refused, but must find the pool */
     pthread_mutex_lock(&p->mu);
     while (p->deferred > 0) {
         pthread_mutex_unlock(&p->mu);

@@ -7,9 +7,10 @@
  * running when it passes, and the job's owner answers for them. Exactly one of "the handler
  * finished" and "the deadline passed" wins; `complete` runs once, for the winner.
  *
- * A job may also wait without a worker: `run` defers it (pool_job_defer), and another thread
- * queues it again later (pool_job_resubmit) to run `run` once more; meanwhile the watchdog
- * still expires it at its deadline.
+ * A job may also wait without a worker: `run` defers it (pool_job_defer), or a thread outside
+ * the pool hands over one that already waits (handler_pool_adopt); another thread later ends
+ * the wait with pool_job_finish, and the job is done without running again. Meanwhile the
+ * watchdog still expires it at its deadline.
  *
  * Ownership: the submitter keeps the job alive until `release` is called; the pool calls
  * `release` once per accepted submission or resubmission, after its last use of it (a late
@@ -36,8 +37,8 @@ struct pool_job {
     bool (*abandoned)(struct pool_job *j);
     /* pool-private */
     bool _in_run;   /* `run` has not returned yet */
-    bool _deferred; /* waits for pool_job_resubmit */
-    bool _requeue;  /* resubmitted while `run` still ran: queued when it returns */
+    bool _deferred; /* waits for pool_job_finish */
+    bool _finish;   /* finished while `run` still ran: done when it returns */
     _Atomic int _state;
     atomic_int _cancelled; /* non-zero once expired: long waits inside the handler give up */
     struct pool_job *_next_q;
@@ -56,14 +57,21 @@ struct handler_pool *handler_pool_new(unsigned threads, unsigned awake_target, u
 bool handler_pool_submit(struct handler_pool *p, struct pool_job *j);
 
 /* Called by `run` on its worker: the job is not done when `run` returns. It keeps its deadline
- * but no worker until pool_job_resubmit() queues it again. */
+ * but no worker until pool_job_finish() ends it. */
 void pool_job_defer(struct handler_pool *p, struct pool_job *j);
 
-/* Queues a job deferred by its `run` again, from any thread (even before that `run` returned).
- * True: it will run again and the pool calls `release` once more. False: its deadline won or
- * the pool closed meanwhile, and it will not run again. Every deferral must be followed by
- * exactly one resubmission: handler_pool_free waits for them. */
-bool pool_job_resubmit(struct handler_pool *p, struct pool_job *j);
+/* Takes over a job that waits already, from a thread outside the pool (an event thread whose
+ * handler went on waiting for a callback): the job gets its deadline and waits for
+ * pool_job_finish, like a deferred one. The pool never runs nor releases it. False when the
+ * pool is closed: the job is then EXPIRED at once and `complete` is not called; the finish that
+ * still comes is refused. */
+bool handler_pool_adopt(struct handler_pool *p, struct pool_job *j);
+
+/* Ends the wait of a deferred or adopted job, from any thread (even before the `run` that
+ * deferred it returned): it is done (`complete` runs, once that `run` has returned). False:
+ * its deadline won or the pool closed meanwhile. Every deferral and adoption must be followed by
+ * exactly one finish: handler_pool_free waits for them. */
+bool pool_job_finish(struct handler_pool *p, struct pool_job *j);
 
 /* The job's state (DONE or EXPIRED once `complete` has run). */
 enum pool_job_state pool_job_state(const struct pool_job *j);

@@ -54,7 +54,7 @@ struct req {
 
     struct route_match match;
     void *state;     /* the handler's own, between the steps of a pending request (arena) */
-    route_fn *_next; /* the step req_resume runs */
+    route_fn *_next; /* the step that renders a pending request's answer */
     bool _pending;   /* the handler returned req_pending(): no answer yet */
 
     /* identity set by the auth middleware */
@@ -135,16 +135,16 @@ err_t req_ok_raw(struct req *r, const char *json_text, size_t len);
 err_t req_ok_empty(struct req *r);
 
 /* Tells the server the answer is not ready: another thread will call req_resume(r) once what
- * the request waits for has happened, and `next` then runs on the handler pool as the next step
- * of the handler (it may return req_pending again). No handler thread is held meanwhile; the
- * request's deadline still answers 503 if the resume comes too late. Only for handlers that run
- * on the handler pool; returns ERR_OK, which the handler returns at once. Implemented by the
- * server. */
+ * the request waits for has happened, and `next` then renders the answer on the event thread,
+ * marked "must not block" (it neither waits nor goes pending again). No thread is held
+ * meanwhile; the request's deadline still answers 503 if the resume comes too late. For
+ * handlers on the handler pool, and for those tried in place once nothing can refuse them any
+ * more; returns ERR_OK, which the handler returns at once. Implemented by the server. */
 err_t req_pending(struct req *r, route_fn *next);
 
-/* Called once, from any thread, for each req_pending: queues the request's next step. It may
- * come before the handler has even called req_pending (the step is queued once the handler has
- * returned). r must not be touched afterwards. Implemented by the server. */
+/* Called once, from any thread, for each req_pending: the connection resumes and runs the next
+ * step. It may come before the handler has even called req_pending (the step runs once the
+ * handler has returned). r must not be touched afterwards. Implemented by the server. */
 void req_resume(struct req *r);
 
 /* For the server: forgets everything auth and the handler left in r (identity, error,

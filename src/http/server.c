@@ -97,6 +97,8 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+enum { PEND_NONE = 0, PEND_WAITING = 1, PEND_RESUMED = 2 };
+
 /* One request. Owned jointly by its connection and, while a handler runs it, by the handler
  * pool: whoever drops the last reference frees it, so a handler that outlives its deadline
  * still finds its arena and body. */
@@ -109,9 +111,12 @@ struct conn_req {
     atomic_int refs;
     double t_start;
     bool responded;
-    bool suspended;  /* waiting for the handler pool */
-    bool pooled;     /* handed to the handler pool (the access log's run=pool) */
-    bool refused;    /* the pool was full: answer 503 on resume */
+    bool suspended; /* waiting for the handler pool */
+    bool pooled;    /* handed to the handler pool (the access log's run=pool) */
+    bool refused;   /* the pool was full: answer 503 on resume */
+    /* A handler that went pending on the event thread, and its resume, meet here: the one that
+     * comes second ends the wait (PEND_*). */
+    atomic_int pend;
     int edge_status; /* an answer decided by the edge checks, 0 = none */
     const char *edge_msg;
     size_t body_cap;
@@ -396,6 +401,11 @@ static bool try_inline(struct req *r)
     noblock_enter();
     err_t err = auth_and_handler(r);
     noblock_leave();
+    if (r->_pending) {
+        /* a handler waits for a callback only once nothing can refuse it any more */
+        assert(!noblock_tripped() && !err);
+        return true;
+    }
     if (!noblock_tripped() && err != ERR_WOULD_BLOCK) {
         settle(r, err);
         return true;
@@ -415,17 +425,14 @@ static enum MHD_Result answer_now(struct conn_req *cr)
     return ret;
 }
 
-/* Runs the request's handler, or the step a pending request resumes with; renders the answer
- * unless the step left it pending again. */
+/* Runs the request's handler; renders the answer unless the handler left it pending (its next
+ * step then renders it on the event thread). */
 static void job_run(struct pool_job *j)
 {
     struct conn_req *cr = container_of(j, struct conn_req, job);
     struct req *r = &cr->r;
-    route_fn *step = r->_next;
     log_set_reqid(r->reqid);
-    r->_next = NULL;
-    r->_pending = false;
-    err_t err = step ? step(r) : auth_and_handler(r);
+    err_t err = auth_and_handler(r);
     if (!r->_pending) {
         settle(r, err);
         cr->resp_body = envelope_render(r, &cr->resp_len);
@@ -434,25 +441,31 @@ static void job_run(struct pool_job *j)
 }
 
 /* The resuming thread holds a reference of its own: the deadline may answer and finish the
- * request before it resumes. */
+ * request before it resumes. On the handler pool the job is deferred here; on the event thread
+ * the server hands it to the pool once the handler has returned (wait_for_resume). */
 err_t req_pending(struct req *r, route_fn *next)
 {
     struct conn_req *cr = container_of(r, struct conn_req, r);
-    assert(cr->pooled && !noblock_is_set());
     r->_next = next;
     r->_pending = true;
     atomic_fetch_add(&cr->refs, 1);
-    pool_job_defer(cr->srv->pool, &cr->job);
+    if (cr->pooled)
+        pool_job_defer(cr->srv->pool, &cr->job);
     return ERR_OK;
 }
 
-/* On success the pool takes over the resuming thread's reference (its `release` after the next
- * step); otherwise the deadline answered already and the reference is dropped here. */
+/* Ends the pool's wait: the connection resumes and its next step runs on the event thread. */
+static void finish_wait(struct conn_req *cr)
+{
+    (void)pool_job_finish(cr->srv->pool, &cr->job); /* refused: the deadline answered already */
+    conn_req_unref(cr);
+}
+
 void req_resume(struct req *r)
 {
     struct conn_req *cr = container_of(r, struct conn_req, r);
-    if (!pool_job_resubmit(cr->srv->pool, &cr->job))
-        conn_req_unref(cr);
+    if (cr->pooled || atomic_exchange(&cr->pend, PEND_RESUMED) == PEND_WAITING)
+        finish_wait(cr);
 }
 
 static void job_complete(struct pool_job *j)
@@ -497,16 +510,35 @@ static enum MHD_Result hand_to_pool(struct conn_req *cr)
     return MHD_YES;
 }
 
+/* The step after a pending handler's wait: it only renders what the wait brought, so it runs
+ * here, marked "must not block". */
+static void run_next_step(struct conn_req *cr)
+{
+    struct req *r = &cr->r;
+    route_fn *step = r->_next;
+    r->_next = NULL;
+    r->_pending = false;
+    noblock_enter();
+    err_t err = step(r);
+    noblock_leave();
+    assert(!r->_pending);
+    settle(r, noblock_tripped() && !err ? ERR_WOULD_BLOCK : err);
+    cr->resp_body = envelope_render(r, &cr->resp_len);
+}
+
+/* The event thread served other requests meanwhile: the log lines are this one's again. */
 static enum MHD_Result answer_from_pool(struct conn_req *cr)
 {
     cr->suspended = false;
+    log_set_reqid(cr->r.reqid);
     if (cr->refused)
         return answer_error(cr, 503, ERR_UNAVAILABLE, "server busy");
     if (pool_job_state(&cr->job) != POOL_JOB_DONE) {
-        log_set_reqid(cr->r.reqid);
         log_warn("request deadline passed: answering 503");
         return answer_error(cr, 503, ERR_UNAVAILABLE, "request timed out");
     }
+    if (cr->r._next)
+        run_next_step(cr);
     char *body = cr->resp_body;
     cr->resp_body = NULL;
     enum MHD_Result ret = queue(cr, cr->r.status, body, cr->resp_len);
@@ -518,6 +550,22 @@ static enum MHD_Result answer_from_pool(struct conn_req *cr)
 static bool runs_inline(const struct route *rt)
 {
     return (rt->flags & ROUTE_INLINE) && (rt->auth == AUTH_NONE || rt->auth == AUTH_SERVER);
+}
+
+/* The handler tried in place went on waiting for a callback (req_pending): the connection is
+ * suspended and the pool keeps the request's deadline until req_resume. */
+static enum MHD_Result wait_for_resume(struct conn_req *cr)
+{
+    cr->job.complete = job_complete;
+    cr->job.abandoned = job_abandoned;
+    MHD_suspend_connection(cr->conn);
+    cr->suspended = true;
+    cr->refused = !handler_pool_adopt(cr->srv->pool, &cr->job);
+    if (cr->refused)
+        MHD_resume_connection(cr->conn); /* stopping: 503 at once; the late resume is refused */
+    if (atomic_exchange(&cr->pend, PEND_WAITING) == PEND_RESUMED)
+        finish_wait(cr); /* the callback came while the handler still ran */
+    return MHD_YES;
 }
 
 static bool tried_in_place(const struct http_server_config *c, unsigned flags)
@@ -544,7 +592,7 @@ static enum MHD_Result dispatch(struct conn_req *cr)
     }
     /* the pool hop costs more CPU than a handler served from memory: try in place first */
     if (tried_in_place(&cr->srv->cfg, r->match.route->flags) && try_inline(r))
-        return answer_now(cr);
+        return r->_pending ? wait_for_resume(cr) : answer_now(cr);
     return hand_to_pool(cr);
 }
 

@@ -200,23 +200,22 @@ static void test_burst_is_served_by_few_awake_workers(void **state)
     free(jobs);
 }
 
-/* A job whose first run defers it; `resume_in_run` resubmits it from that run already (as a
- * commit that called back before its handler returned). */
+/* A job whose run defers it; `resume_in_run` finishes it from that run already (as a commit
+ * that called back before its handler returned). */
 struct deferring {
     struct probe p;
     struct handler_pool *pool;
     bool resume_in_run;
     atomic_int runs;
-    atomic_int resubmit_ok;
+    atomic_int finish_ok;
 };
 
 static void deferring_run(struct pool_job *j)
 {
     struct deferring *d = container_of(j, struct deferring, p.job);
-    if (atomic_fetch_add(&d->runs, 1) > 0)
-        return;
+    atomic_fetch_add(&d->runs, 1);
     if (d->resume_in_run)
-        atomic_store(&d->resubmit_ok, pool_job_resubmit(d->pool, j));
+        atomic_store(&d->finish_ok, pool_job_finish(d->pool, j));
     pool_job_defer(d->pool, j);
 }
 
@@ -238,7 +237,7 @@ static void wait_completed(struct probe *p)
 }
 
 /* A deferred job holds no worker: with a single worker, the next job runs while the deferred
- * one waits; its resubmission runs it again and it is done once, released once per run. */
+ * one waits; its finish makes it done without running again, released once. */
 static void test_deferred_job_holds_no_worker(void **state)
 {
     (void)state;
@@ -253,16 +252,17 @@ static void test_deferred_job_holds_no_worker(void **state)
     wait_released(&next);
     assert_int_equal(atomic_load(&next.completed), 1);
     assert_int_equal(atomic_load(&d.p.completed), 0);
-    assert_true(pool_job_resubmit(pool, &d.p.job));
+    assert_true(pool_job_finish(pool, &d.p.job));
     wait_completed(&d.p);
-    wait_runs(&d, 2);
     handler_pool_free(&pool);
+    assert_int_equal(atomic_load(&d.runs), 1);
     assert_int_equal(atomic_load(&d.p.completed), 1);
     assert_int_equal(atomic_load(&d.p.state_seen), POOL_JOB_DONE);
-    assert_int_equal(atomic_load(&d.p.released), 2);
+    assert_int_equal(atomic_load(&d.p.released), 1);
 }
 
-static void test_resubmission_during_the_run_waits_for_it(void **state)
+/* A finish that comes before the deferring run returned completes the job once it returns. */
+static void test_finish_during_the_run_waits_for_it(void **state)
 {
     (void)state;
     struct handler_pool *pool = handler_pool_new(2, 2, 8);
@@ -272,15 +272,15 @@ static void test_resubmission_during_the_run_waits_for_it(void **state)
     assert_true(handler_pool_submit(pool, &d.p.job));
     wait_completed(&d.p);
     handler_pool_free(&pool);
-    assert_int_equal(atomic_load(&d.resubmit_ok), 1);
-    assert_int_equal(atomic_load(&d.runs), 2);
+    assert_int_equal(atomic_load(&d.finish_ok), 1);
+    assert_int_equal(atomic_load(&d.runs), 1);
     assert_int_equal(atomic_load(&d.p.completed), 1);
     assert_int_equal(atomic_load(&d.p.state_seen), POOL_JOB_DONE);
-    assert_int_equal(atomic_load(&d.p.released), 2);
+    assert_int_equal(atomic_load(&d.p.released), 1);
 }
 
-/* The deadline answers a deferred job that nobody resubmits in time; the late resubmission is
- * refused and the job never runs again. */
+/* The deadline answers a deferred job that nobody finishes in time; the late finish is
+ * refused. */
 static void test_deferred_job_expires_at_its_deadline(void **state)
 {
     (void)state;
@@ -290,11 +290,50 @@ static void test_deferred_job_expires_at_its_deadline(void **state)
     assert_true(handler_pool_submit(pool, &d.p.job));
     wait_completed(&d.p);
     assert_int_equal(atomic_load(&d.p.state_seen), POOL_JOB_EXPIRED);
-    assert_false(pool_job_resubmit(pool, &d.p.job));
+    assert_false(pool_job_finish(pool, &d.p.job));
     handler_pool_free(&pool);
     assert_int_equal(atomic_load(&d.runs), 1);
     assert_int_equal(atomic_load(&d.p.completed), 1);
     assert_int_equal(atomic_load(&d.p.released), 1);
+}
+
+/* A job adopted from outside the pool is never run nor released: its finish completes it, or
+ * its deadline does. */
+static void test_adopted_job_waits_for_its_finish_or_deadline(void **state)
+{
+    (void)state;
+    struct handler_pool *pool = handler_pool_new(1, 1, 8);
+    struct probe done, late;
+    probe_init(&done, 0, 60000);
+    probe_init(&late, 0, 100);
+    assert_true(handler_pool_adopt(pool, &done.job));
+    assert_true(handler_pool_adopt(pool, &late.job));
+    assert_int_equal(atomic_load(&done.completed), 0);
+    assert_true(pool_job_finish(pool, &done.job));
+    assert_int_equal(atomic_load(&done.state_seen), POOL_JOB_DONE);
+    wait_completed(&late);
+    assert_int_equal(atomic_load(&late.state_seen), POOL_JOB_EXPIRED);
+    assert_false(pool_job_finish(pool, &late.job));
+    handler_pool_free(&pool);
+    assert_int_equal(atomic_load(&done.completed) + atomic_load(&late.completed), 2);
+    assert_int_equal(atomic_load(&done.started) + atomic_load(&late.started), 0);
+    assert_int_equal(atomic_load(&done.released) + atomic_load(&late.released), 0);
+}
+
+/* A closed pool refuses an adoption: the job is expired without `complete`, and its finish
+ * is refused (and counted off, so the pool can be freed). */
+static void test_closed_pool_refuses_adoption(void **state)
+{
+    (void)state;
+    struct handler_pool *pool = handler_pool_new(1, 1, 8);
+    struct probe p;
+    probe_init(&p, 0, 60000);
+    handler_pool_close(pool);
+    assert_false(handler_pool_adopt(pool, &p.job));
+    assert_int_equal(pool_job_state(&p.job), POOL_JOB_EXPIRED);
+    assert_false(pool_job_finish(pool, &p.job));
+    handler_pool_free(&pool);
+    assert_int_equal(atomic_load(&p.completed), 0);
 }
 
 int main(void)
@@ -307,8 +346,10 @@ int main(void)
         cmocka_unit_test(test_job_behind_a_blocked_worker_wakes_another),
         cmocka_unit_test(test_burst_is_served_by_few_awake_workers),
         cmocka_unit_test(test_deferred_job_holds_no_worker),
-        cmocka_unit_test(test_resubmission_during_the_run_waits_for_it),
+        cmocka_unit_test(test_finish_during_the_run_waits_for_it),
         cmocka_unit_test(test_deferred_job_expires_at_its_deadline),
+        cmocka_unit_test(test_adopted_job_waits_for_its_finish_or_deadline),
+        cmocka_unit_test(test_closed_pool_refuses_adoption),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
