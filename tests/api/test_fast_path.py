@@ -1,5 +1,5 @@
 """The fast path: with the embedded store and the memory cache, room info, room lists, join,
-heartbeats, profile and user lookups run on the event thread (run=event in the access log)
+leave, like, heartbeats, profile and user lookups run on the event thread (run=event in the access log)
 unless something would have to wait, in which case they run on the handler pool (run=pool) with
 the same answer. With MariaDB + Redis the reads the near cache holds run on the event thread, the
 rest on the pool; without the near cache everything runs on the pool."""
@@ -199,6 +199,44 @@ def test_join_that_would_wait_is_taken_back_and_done_once_on_the_pool(server, to
     left = assert_ok(call(server, "GET", "/client/live/room/user_list?live_id=%s&page_num=1"
                           "&page_size=50" % first, v)[0])["list"]
     assert "fp_mover" not in [u["user_id"] for u in left]
+
+
+@sqlite_only
+def test_like_counts_on_the_event_thread_and_once_when_it_falls_back(server, tokens):
+    v = tokens("fp_liker")
+    live_id = create_room(server, tokens("fp_like_anchor"), "likes")
+    assert_ok(call(server, "POST", "/client/live/room/user/" + live_id, v)[0])
+    path = "/client/live/room/%s/like" % live_id
+    # the room's first like seeds its counters from the store, which is held: counted in
+    # place, taken back, then counted once on the pool
+    with StoreHold(server):
+        resp, rid = call(server, "PUT", path, v, {"count": 2})
+    assert ran(server, rid) == "pool"
+    assert assert_ok(resp) == {"count": 2, "total": 2}
+    resp, rid = call(server, "PUT", path, v, {"count": 1})
+    assert ran(server, rid) == "event"
+    assert assert_ok(resp) == {"count": 3, "total": 3}
+    # the anchor's own like is refused in place
+    resp, rid = call(server, "PUT", path, tokens("fp_like_anchor"))
+    assert_error(resp, 400, 400, "anchor can not like self")
+    assert ran(server, rid) == "event"
+
+
+@sqlite_only
+def test_a_viewer_leaves_on_the_event_thread_the_anchor_on_the_pool(server, tokens):
+    a, v = tokens("fp_leave_anchor"), tokens("fp_leaver")
+    live_id = create_room(server, a, "leave")
+    assert_ok(call(server, "POST", "/client/live/room/user/" + live_id, v)[0])
+    resp, rid = call(server, "DELETE", "/client/live/room/user/" + live_id, v)
+    assert_ok(resp)
+    assert ran(server, rid) == "event"
+    members = assert_ok(call(server, "GET", "/client/live/room/user_list?live_id=%s&page_num=1"
+                             "&page_size=50" % live_id, a)[0])["list"]
+    assert [u["user_id"] for u in members] == ["fp_leave_anchor"]
+    # the anchor's leave tells the room's listeners: never where it must not block
+    resp, rid = call(server, "DELETE", "/client/live/room/user/" + live_id, a)
+    assert_ok(resp)
+    assert ran(server, rid) == "pool"
 
 
 def ran_after_reads(srv, method, path, tok, tries=5):

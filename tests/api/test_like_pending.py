@@ -64,3 +64,26 @@ def test_waiting_likes_hold_no_handler_thread(server):
     last = assert_ok(client_call(server, "PUT", "/client/live/room/%s/like" % room, toks[0],
                                  {"count": 1}))
     assert (last["count"], last["total"]) == (2, LIKERS + 1)
+
+
+def test_like_past_its_deadline_answers_503_and_frees_nothing_twice(make_server):
+    """A like whose commit outlasts the request's deadline is answered 503 by the deadline; its
+    late commit then finds the request gone, and the server goes on serving."""
+    s = make_server(httpq="  request_timeout_ms: 500\n").start()
+    anchor = user_token(s, "lp_late_anchor")
+    room = assert_ok(client_call(s, "POST", "/client/live/room/instance", anchor,
+                                 {"title": "late"}))["live_id"]
+    assert_ok(client_call(s, "PUT", "/client/live/room/" + room, anchor))
+    viewer = user_token(s, "lp_late_viewer")
+    assert_ok(client_call(s, "POST", "/client/live/room/user/" + room, viewer))
+    assert_ok(requests.post(s.url("/test/like/commit_delay?ms=1500"), timeout=10))
+    late = client_call(s, "PUT", "/client/live/room/%s/like" % room, viewer, {"count": 1})
+    assert late.status_code == 503, late.text
+    assert late.json()["message"] == "request timed out"
+    time.sleep(1.5)  # the late commit calls back into a request that was answered
+    requests.post(s.url("/test/like/commit_delay?ms=0"), timeout=10)
+    again = assert_ok(client_call(s, "PUT", "/client/live/room/%s/like" % room, viewer,
+                                  {"count": 1}))
+    # the late like was stored after all: it counts, once
+    assert (again["count"], again["total"]) == (2, 2)
+    assert s.stop() == 0

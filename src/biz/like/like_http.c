@@ -82,13 +82,15 @@ static err_t handle_like_stored(struct req *r)
     return answer(r, s, err);
 }
 
-/* On the committer's thread: the request's next step goes back to the handler pool. */
+/* On the committer's thread: the connection resumes and its event thread renders the answer. */
 static void like_stored(void *ud)
 {
     req_resume(ud);
 }
 
-/* A like is acknowledged only once stored; the wait for its group commit holds no thread. */
+/* A like is acknowledged only once stored; the wait for its group commit holds no thread. With
+ * the in-process cache it is counted on the event thread (ROUTE_TRY_INLINE_LOCAL): anything
+ * that would block there comes before the count, or takes it back. */
 static err_t handle_like(struct req *r)
 {
     struct like_step *s = arena_zalloc(r->arena, sizeof(*s));
@@ -109,7 +111,7 @@ static err_t handle_like(struct req *r)
 }
 
 static const struct route like_routes[] = {
-    {HTTP_PUT, "/client/live/room/:live_id/like", handle_like, AUTH_CLIENT},
+    {HTTP_PUT, "/client/live/room/:live_id/like", handle_like, AUTH_CLIENT, ROUTE_TRY_INLINE_LOCAL},
 };
 
 #ifdef QNLIVE_TEST_CLOCK

@@ -459,13 +459,28 @@ void live_user_gone(struct app *a, const char *live_id, const char *user_id)
     anchor_left_check(a, live_id, user_id);
 }
 
+/* Whether the room's anchor is user_id cannot matter: this node's copy of the room names
+ * another anchor (a room's anchor never changes). */
+static bool surely_not_anchor(struct app *a, struct arena *ar, const char *live_id,
+                              const char *user_id)
+{
+    struct live_room l;
+    return live_room_peek(a, ar, live_id, &l) && strcmp(l.anchor_id, user_id) != 0;
+}
+
+/* A viewer's leave is only its presence move, so it may run where nothing may block; the
+ * anchor's (or an unknown room's) may tell listeners and is refused there before anything
+ * moves, so that its re-run on the pool still tells them. */
 err_t live_leave(struct app *a, const char *live_id, const char *user_id)
 {
     struct arena *ar = arena_new();
     bool left = false;
-    err_t err = live_presence_leave(a, ar, live_id, user_id, &left);
+    bool viewer = surely_not_anchor(a, ar, live_id, user_id);
+    err_t err = viewer ? ERR_OK : noblock_check();
+    if (!err)
+        err = live_presence_leave(a, ar, live_id, user_id, &left);
     arena_free(&ar);
-    if (left)
+    if (left && !viewer)
         anchor_left_check(a, live_id, user_id);
     return err;
 }

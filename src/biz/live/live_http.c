@@ -448,11 +448,12 @@ static err_t handle_user_list(struct req *r)
     return req_ok(r, page_json(&p, size, list));
 }
 
-/* The hot reads, heartbeat and join are tried on the event thread first (ROUTE_TRY_INLINE; join,
- * a write, only with the in-process cache: ROUTE_TRY_INLINE_LOCAL):
- * they change nothing before their first store or cache call, except join, which takes its
- * presence move back when it would have to wait, and heartbeat, whose audience beat is a
- * refresh that the re-run repeats harmlessly (the anchor's beat always runs on the pool). */
+/* The hot reads, heartbeat, join and leave are tried on the event thread first
+ * (ROUTE_TRY_INLINE; join and leave, writes, only with the in-process cache:
+ * ROUTE_TRY_INLINE_LOCAL): they change nothing before their first store or cache call, except
+ * join, which takes its presence move back when it would have to wait, and heartbeat, whose
+ * audience beat is a refresh that the re-run repeats harmlessly (the anchor's beat and leave
+ * always run on the pool). */
 static const struct route live_routes[] = {
     {HTTP_POST, "/client/live/room/instance", handle_create, AUTH_CLIENT},
     {HTTP_DELETE, "/client/live/room/instance/:live_id", handle_delete, AUTH_CLIENT},
@@ -466,7 +467,8 @@ static const struct route live_routes[] = {
      ROUTE_TRY_INLINE_LOCAL},
     {HTTP_GET, "/client/live/room/list", handle_list, AUTH_CLIENT, ROUTE_TRY_INLINE},
     {HTTP_GET, "/client/live/room/list/anchor", handle_list_anchor, AUTH_CLIENT, ROUTE_TRY_INLINE},
-    {HTTP_DELETE, "/client/live/room/user/:live_id", handle_leave, AUTH_CLIENT},
+    {HTTP_DELETE, "/client/live/room/user/:live_id", handle_leave, AUTH_CLIENT,
+     ROUTE_TRY_INLINE_LOCAL},
     {HTTP_GET, "/client/live/room/heartbeat/:live_id", handle_heartbeat, AUTH_CLIENT,
      ROUTE_TRY_INLINE},
     {HTTP_PUT, "/client/live/room/extends", handle_extends, AUTH_CLIENT},
