@@ -22,6 +22,7 @@ struct http_auth {
     int64_t token_max_ttl_s;   /* life of a client token without exp after its iat; 0 = no cap */
     const struct clock *clock; /* the business clock: token expiry */
     struct textcache *users;   /* user_id -> im_userid of recent client lookups; may be NULL */
+    struct textcache *tokens;  /* token -> its verified claims (auth_tokens_new); may be NULL */
     /* Finds the live_users row of a client token: ERR_OK and *im_userid, ERR_NOT_FOUND, or a
      * store error. */
     err_t (*find_client_user)(struct req *r, const char *user_id, int64_t *im_userid);
@@ -35,5 +36,8 @@ struct http_auth {
  * friends. Returns ERR_OK, or the error to answer with (message recorded through req_fail):
  * 401 for a bad token or an unknown user, 503 when the lookup could not reach the store. */
 err_t auth_check(struct req *r) MUST_USE;
+
+/* The cache of verified tokens for http_auth.tokens (the server makes and frees its own). */
+struct textcache *auth_tokens_new(void);
 
 #endif

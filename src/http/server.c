@@ -20,6 +20,8 @@
 #include "core/mem.h"
 #include "core/noblock.h"
 #include "core/str.h"
+#include "core/textcache.h"
+#include "http/auth.h"
 #include "http/conn_guard.h"
 #include "http/envelope.h"
 #include "http/ip_limit.h"
@@ -880,6 +882,7 @@ err_t http_server_start(const struct http_server_config *cfg, struct http_server
     s->guard = conn_guard_new(s->cfg.header_timeout_s);
     s->ip_limit = ip_limit_new(s->cfg.max_connections_per_ip, &s->cfg.proxies);
     s->pool = handler_pool_new(s->cfg.handler_threads, cpu_count(), s->cfg.queue_max);
+    s->cfg.auth.tokens = auth_tokens_new();
     MHD_set_panic_func(mhd_panic, NULL);
     s->daemon = start_daemon(s, &sin);
     if (!s->daemon) {
@@ -887,6 +890,7 @@ err_t http_server_start(const struct http_server_config *cfg, struct http_server
         handler_pool_free(&s->pool);
         conn_guard_free(&s->guard);
         ip_limit_free(&s->ip_limit);
+        textcache_free(&s->cfg.auth.tokens);
         free(s);
         return ERR_UNAVAILABLE;
     }
@@ -932,6 +936,7 @@ void http_server_stop(struct http_server **sp, int drain_timeout_s)
     handler_pool_free(&s->pool);
     conn_guard_free(&s->guard);
     ip_limit_free(&s->ip_limit);
+    textcache_free(&s->cfg.auth.tokens);
     free(s);
     *sp = NULL;
 }

@@ -1,7 +1,7 @@
 """Client JWTs as the reference decodes them: claim names in any case, and a `null` claim is an
 absent one. A token without exp lives at most auth.token_max_ttl_s (default 30 days) after its
 iat; with the cap set to 0 it never expires, as in the reference."""
-from helpers import assert_error, assert_ok, client_call, make_jwt, now, user_token
+from helpers import advance_clock, assert_error, assert_ok, client_call, make_jwt, now, user_token
 
 
 def claims(user, **kw):
@@ -58,3 +58,24 @@ def test_missing_feature_sections_are_logged(server):
     log = server.read_log()  # the test server has no im and no pili section
     assert "no im section: IM is off" in log and "no pili section" in log
     assert "no rtc section" not in log
+
+
+def test_a_token_used_before_still_expires_and_its_forgeries_fail(make_server):
+    """A token's checked claims are kept for its next requests: its exp still counts against
+    the clock, and a token that differs in any byte (another signature, another user) is
+    checked on its own."""
+    s = make_server().start()
+    user_token(s, "tok_kept")
+    user_token(s, "tok_other")
+    tok = make_jwt(claims("tok_kept", exp=now() + 120))
+    for _ in range(3):
+        assert assert_ok(client_call(s, "GET", "/client/user/profile", tok))["user_id"] == \
+            "tok_kept"
+    head, payload, sig = tok.split(".")
+    forged_sig = head + "." + payload + "." + ("A" if sig[0] != "A" else "B") + sig[1:]
+    assert_error(client_call(s, "GET", "/client/user/profile", forged_sig), 401, 401)
+    other = make_jwt(claims("tok_other", exp=now() + 120)).split(".")[1]
+    assert_error(client_call(s, "GET", "/client/user/profile", head + "." + other + "." + sig),
+                 401, 401)
+    advance_clock(s, 300)
+    assert_error(client_call(s, "GET", "/client/user/profile", tok), 401, 499)
