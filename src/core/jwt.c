@@ -3,6 +3,8 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,9 +17,66 @@ static const char JWT_HEADER_B64[] = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
 
 enum { JWT_TOKEN_MAX = 8192 };
 
+/* OpenSSL 3's one-shot HMAC() looks the algorithm up on every call, most of its cost for a
+ * token-sized message: each thread keeps a context keyed once, re-initialised for each use. */
+struct hmac_slot {
+    EVP_MAC_CTX *ctx;
+    char *key;
+};
+
+static EVP_MAC *hmac_alg;
+static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
+static pthread_key_t hmac_tls;
+
+static void hmac_slot_free(void *p)
+{
+    struct hmac_slot *t = p;
+    EVP_MAC_CTX_free(t->ctx);
+    free(t->key);
+    free(t);
+}
+
+static void hmac_setup(void)
+{
+    hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    if (pthread_key_create(&hmac_tls, hmac_slot_free) != 0)
+        hmac_alg = NULL; /* every call takes the one-shot path */
+}
+
+/* This thread's context keyed with `key`, ready for input; NULL when OpenSSL refuses. */
+static EVP_MAC_CTX *keyed_ctx(const char *key)
+{
+    pthread_once(&hmac_once, hmac_setup);
+    if (!hmac_alg)
+        return NULL;
+    struct hmac_slot *t = pthread_getspecific(hmac_tls);
+    if (!t) {
+        t = xcalloc(1, sizeof(*t));
+        pthread_setspecific(hmac_tls, t);
+    }
+    if (t->ctx && strcmp(t->key, key) == 0)
+        return EVP_MAC_init(t->ctx, NULL, 0, NULL) ? t->ctx : NULL; /* the same key again */
+    EVP_MAC_CTX_free(t->ctx);
+    free(t->key);
+    t->key = xstrdup(key);
+    t->ctx = EVP_MAC_CTX_new(hmac_alg);
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
+                           OSSL_PARAM_construct_end()};
+    if (t->ctx && EVP_MAC_init(t->ctx, (const unsigned char *)key, strlen(key), params))
+        return t->ctx;
+    EVP_MAC_CTX_free(t->ctx);
+    t->ctx = NULL;
+    return NULL;
+}
+
 static void hs256(const char *key, const char *msg, size_t len, unsigned char out[32])
 {
+    EVP_MAC_CTX *c = keyed_ctx(key);
+    size_t n = 0;
     unsigned int dlen = 0;
+    if (c && EVP_MAC_update(c, (const unsigned char *)msg, len) && EVP_MAC_final(c, out, &n, 32) &&
+        n == 32)
+        return;
     HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)msg, len, out, &dlen);
 }
 

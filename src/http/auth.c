@@ -83,7 +83,7 @@ static err_t cap_token_without_exp(struct req *r, const struct jwt_claims *c)
 /* A client sends the same token with every request: the claims of a token whose signature
  * was checked are kept, keyed by the whole token, so only those very bytes hit and skip the
  * HMAC and the decoding. exp is checked on every use all the same. */
-enum { TOKENS_CAPACITY = 4096, TOKENS_TTL_MS = 60 * 1000 };
+enum { TOKENS_CAPACITY = 8192, TOKENS_TTL_MS = 60 * 1000 };
 
 struct textcache *auth_tokens_new(void)
 {
