@@ -256,8 +256,23 @@ err_t req_ok_empty(struct req *r)
     return ERR_OK;
 }
 
+err_t req_ok_document(struct req *r, const char *content_type, const char *doc, size_t len,
+                      const char *const *headers)
+{
+    req_ok_empty(r);
+    r->_doc = doc;
+    r->_doc_len = len;
+    r->_doc_type = content_type;
+    r->_doc_headers = headers;
+    return ERR_OK;
+}
+
 void req_reset_outcome(struct req *r)
 {
+    r->_doc = NULL;
+    r->_doc_len = 0;
+    r->_doc_type = NULL;
+    r->_doc_headers = NULL;
     json_decref(r->_data);
     r->_data = NULL;
     r->_raw_data = NULL;

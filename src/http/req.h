@@ -72,6 +72,11 @@ struct req {
     const char *_raw_data;   /* pre-rendered data JSON (arena), used instead of _data */
     size_t _raw_len;
     bool _has_data;
+    /* a document answered as it is instead of the envelope (req_ok_document) */
+    const char *_doc;
+    size_t _doc_len;
+    const char *_doc_type;
+    const char *const *_doc_headers;
     int status; /* final HTTP status */
 };
 
@@ -133,6 +138,13 @@ err_t req_ok_raw(struct req *r, const char *json_text, size_t len);
 
 /* Success without a data key. */
 err_t req_ok_empty(struct req *r);
+
+/* Success answered with a document of its own type instead of the envelope: a static file, the
+ * API description. `doc` must outlive the request (it is not copied before the answer is
+ * made); `headers` is NULL or a NULL-terminated list of name, value, name, value... (static).
+ * A later failure of the request still answers the envelope. */
+err_t req_ok_document(struct req *r, const char *content_type, const char *doc, size_t len,
+                      const char *const *headers);
 
 /* Tells the server the answer is not ready: another thread will call req_resume(r) once what
  * the request waits for has happened, and `next` then renders the answer on the event thread,

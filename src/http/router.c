@@ -83,6 +83,13 @@ void router_add(struct router *rt, const struct route *routes, size_t n, void *s
     }
 }
 
+void router_each_route(const struct router *rt, void (*fn)(void *ud, const struct route *r),
+                       void *ud)
+{
+    for (size_t i = 0; i < rt->n; i++)
+        fn(ud, rt->routes[i].route);
+}
+
 enum http_method http_method_parse(const char *m)
 {
     static const struct {

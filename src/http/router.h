@@ -83,6 +83,11 @@ void router_free(struct router **rt);
  * without state of its own); the module owns and frees it. */
 void router_add(struct router *rt, const struct route *routes, size_t n, void *self);
 
+/* Calls `fn` for each registered route, in the order they were added (the API description
+ * walks the router, so a route cannot be served without being described). */
+void router_each_route(const struct router *rt, void (*fn)(void *ud, const struct route *r),
+                       void *ud);
+
 /* Parses "GET", "POST", ... into an http_method bit (HTTP_OTHER for anything else). */
 enum http_method http_method_parse(const char *m);
 

@@ -277,12 +277,33 @@ static bool origin_is_foreign(const struct req *r)
     return !rest || strcmp(rest, host) != 0;
 }
 
-static enum MHD_Result queue(struct conn_req *cr, int status, char *body, size_t len)
+/* A handler's document, when it answered one and nothing failed after. */
+static bool answers_document(const struct req *r)
+{
+    return r->_doc && !r->err;
+}
+
+/* The answer's body (heap): the envelope, or the handler's document. */
+static char *render_body(const struct req *r, size_t *len)
+{
+    if (!answers_document(r))
+        return envelope_render(r, len);
+    char *body = xmalloc(r->_doc_len ? r->_doc_len : 1);
+    memcpy(body, r->_doc, r->_doc_len);
+    *len = r->_doc_len;
+    return body;
+}
+
+/* `doc`: the body is the handler's document (answers_document), with its type and headers. */
+static enum MHD_Result queue(struct conn_req *cr, int status, char *body, size_t len, bool doc)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(
         len, body, body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     if (body)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, CONTENT_TYPE_JSON);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                doc ? cr->r._doc_type : CONTENT_TYPE_JSON);
+    for (const char *const *h = doc ? cr->r._doc_headers : NULL; h && h[0]; h += 2)
+        MHD_add_response_header(resp, h[0], h[1]);
     if (cr->r.reqid[0])
         MHD_add_response_header(resp, "X-Reqid", cr->r.reqid);
     if (origin_is_foreign(&cr->r)) {
@@ -365,7 +386,7 @@ static enum MHD_Result answer_error(struct conn_req *cr, int status, err_t err, 
 {
     size_t len;
     char *body = envelope_render_error(cr->r.reqid, status, msg, &len);
-    enum MHD_Result ret = queue(cr, status, body, len);
+    enum MHD_Result ret = queue(cr, status, body, len, false);
     access_log(cr, status, err);
     return ret;
 }
@@ -421,8 +442,8 @@ static enum MHD_Result answer_now(struct conn_req *cr)
     struct req *r = &cr->r;
     r->status = err_http_status(r->err);
     size_t len;
-    char *body = envelope_render(r, &len);
-    enum MHD_Result ret = queue(cr, r->status, body, len);
+    char *body = render_body(r, &len);
+    enum MHD_Result ret = queue(cr, r->status, body, len, answers_document(r));
     access_log(cr, r->status, r->err);
     return ret;
 }
@@ -437,7 +458,7 @@ static void job_run(struct pool_job *j)
     err_t err = auth_and_handler(r);
     if (!r->_pending) {
         settle(r, err);
-        cr->resp_body = envelope_render(r, &cr->resp_len);
+        cr->resp_body = render_body(r, &cr->resp_len);
     }
     log_set_reqid(NULL);
 }
@@ -525,7 +546,7 @@ static void run_next_step(struct conn_req *cr)
     noblock_leave();
     assert(!r->_pending);
     settle(r, noblock_tripped() && !err ? ERR_WOULD_BLOCK : err);
-    cr->resp_body = envelope_render(r, &cr->resp_len);
+    cr->resp_body = render_body(r, &cr->resp_len);
 }
 
 /* The event thread served other requests meanwhile: the log lines are this one's again. */
@@ -543,7 +564,7 @@ static enum MHD_Result answer_from_pool(struct conn_req *cr)
         run_next_step(cr);
     char *body = cr->resp_body;
     cr->resp_body = NULL;
-    enum MHD_Result ret = queue(cr, cr->r.status, body, cr->resp_len);
+    enum MHD_Result ret = queue(cr, cr->r.status, body, cr->resp_len, answers_document(&cr->r));
     access_log(cr, cr->r.status, cr->r.err);
     return ret;
 }
