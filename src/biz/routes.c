@@ -6,6 +6,7 @@
 #include "biz/auth/auth.h"
 #include "biz/callback/callback.h"
 #include "biz/censor/censor.h"
+#include "biz/console/console.h"
 #include "biz/gift/gift.h"
 #include "biz/item/item.h"
 #include "biz/live/live.h"
@@ -34,4 +35,5 @@ void biz_register_all(struct app *a)
     gift_module_register(a);
     item_module_register(a);
     monitor_module_register(a);
+    console_module_register(a);
 }

@@ -36,6 +36,8 @@ static const struct {
     {2.5, "2.5"},     {5, "5"},       {10, "10"},
 };
 
+_Static_assert((int)NBOUNDS == (int)METRICS_LATENCY_BOUNDS, "metrics.h shows the same buckets");
+
 struct series {
     char *vals[LABELS_MAX];
     /* Non-cumulative bucket counts, the last one is +Inf; the count is their sum, so _count
@@ -257,6 +259,29 @@ void metrics_observe_cron(const char *job, int failed, double seconds)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     atomic_store_explicit(&s->last_ok_s, (int64_t)ts.tv_sec, memory_order_relaxed);
+}
+
+void metrics_http_totals(struct metrics_http_totals *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->start_time_s = atomic_load(&start_time_s);
+    out->in_flight = atomic_load(&inflight);
+    for (size_t b = 0; b < NBOUNDS; b++)
+        out->bounds[b] = bounds[b].le;
+    uint64_t sum_ns = 0;
+    for (size_t i = 0; i < SLOTS; i++) {
+        struct series *s = atomic_load_explicit(&fam_http.slots[i], memory_order_acquire);
+        if (!s)
+            continue;
+        for (size_t b = 0; b <= NBOUNDS; b++)
+            out->cumulative[b] += atomic_load_explicit(&s->buckets[b], memory_order_relaxed);
+        sum_ns += atomic_load_explicit(&s->sum_ns, memory_order_relaxed);
+    }
+    /* the series keep per-bucket counts: make them cumulative, as Prometheus shows them */
+    for (size_t b = 1; b <= NBOUNDS; b++)
+        out->cumulative[b] += out->cumulative[b - 1];
+    out->requests = out->cumulative[NBOUNDS];
+    out->sum_seconds = (double)sum_ns / 1e9;
 }
 
 /* ---- rendering ---------------------------------------------------------------------------- */

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "core/config.h"
 #include "core/err.h"
 
@@ -75,6 +77,26 @@ void metrics_gauge(struct metrics_gauges *g, const char *name, const char *help,
  * buffer the caller frees with free(); *len (may be NULL) receives its length. Series are sorted
  * by label values, so the output is deterministic. */
 char *metrics_render(size_t *len);
+
+/* The node's HTTP traffic in one figure set, summed over every route and status (the console's
+ * live chart: it derives requests per second and the p99 latency from two readings). */
+enum { METRICS_LATENCY_BOUNDS = 11 };
+struct metrics_http_totals {
+    int64_t start_time_s; /* Unix time of metrics_init, 0 before it */
+    int64_t in_flight;
+    uint64_t requests;                               /* served since start */
+    double sum_seconds;                              /* of their latencies */
+    double bounds[METRICS_LATENCY_BOUNDS];           /* histogram upper bounds, seconds */
+    uint64_t cumulative[METRICS_LATENCY_BOUNDS + 1]; /* requests <= each bound; last: all */
+};
+
+/* Reads the totals (relaxed atomics: a reading may straddle a request, never tear a counter). */
+void metrics_http_totals(struct metrics_http_totals *out);
+
+/* The totals as JSON for GET /admin/node/summary (a new reference): version, start time,
+ * uptime, requests, in-flight requests and the cumulative latency buckets (bounds in whole
+ * milliseconds, the sum in microseconds: integers print exactly). */
+json_t *metrics_summary_json(const char *version);
 
 /* Builds the Pushgateway target `<url>/metrics/job/<job>/instance/<instance>`:
  * "http://" is prepended when `url` has no scheme, trailing '/' are removed, a value containing
