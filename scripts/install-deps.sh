@@ -7,8 +7,12 @@ BUILD="build-essential cmake ninja-build pkg-config"
 LIBS="libmicrohttpd-dev libjansson-dev libyaml-dev libmariadb-dev libsqlite3-dev
       libhiredis-dev libcurl4-openssl-dev libssl-dev libcmocka-dev"
 TEST="mariadb-server mariadb-client redis-server redis-tools python3 python3-pytest python3-requests
-      procps sqlite3 clang-format"
+      procps sqlite3 clang-format chromium chromium-driver python3-selenium"
 BENCH="wrk nginx-light"
+
+# The API tests validate /openapi.json with an npm package (tests/openapi): Node.js and npm
+# from Debian unless the machine already has them.
+command -v npm >/dev/null 2>&1 || TEST="$TEST nodejs npm"
 
 case "${1:-all}" in
 run) want="$BUILD $LIBS" ;;
