@@ -487,9 +487,9 @@ def test_console_in_a_browser(env, fake, browser, shots):
     c.assert_no_csp_violation()
 
 
-def test_console_on_the_embedded_default(server, browser, shots):
-    """Without moderation or gifts configured (the embedded default), the console says so and
-    the rest works."""
+def test_console_without_moderation_or_gifts(server, browser, shots):
+    """Without the censor and gift sections in the configuration, the console says so and the
+    rest works."""
     add_admin(server, "default_operator")
     c = Console(browser, server, shots)
     browser.set_window_size(1280, 900)
