@@ -140,9 +140,10 @@ err_t req_ok_raw(struct req *r, const char *json_text, size_t len);
 err_t req_ok_empty(struct req *r);
 
 /* Success answered with a document of its own type instead of the envelope: a static file, the
- * API description. `doc` must outlive the request (it is not copied before the answer is
- * made); `headers` is NULL or a NULL-terminated list of name, value, name, value... (static).
- * A later failure of the request still answers the envelope. */
+ * API description. `doc` is sent from where it lives, never copied: it must stay until the
+ * server stops (a compiled-in file, a buffer kept for the process's life); `headers` is NULL or a
+ * NULL-terminated list of name, value, name, value... (static). A later failure of the request
+ * still answers the envelope. */
 err_t req_ok_document(struct req *r, const char *content_type, const char *doc, size_t len,
                       const char *const *headers);
 

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,23 +284,26 @@ static bool answers_document(const struct req *r)
     return r->_doc && !r->err;
 }
 
-/* The answer's body (heap): the envelope, or the handler's document. */
+/* The envelope (heap), or NULL when the handler answered a document: queue() sends that from
+ * where it lives, without a copy. */
 static char *render_body(const struct req *r, size_t *len)
 {
-    if (!answers_document(r))
-        return envelope_render(r, len);
-    char *body = xmalloc(r->_doc_len ? r->_doc_len : 1);
-    memcpy(body, r->_doc, r->_doc_len);
-    *len = r->_doc_len;
-    return body;
+    *len = 0;
+    return answers_document(r) ? NULL : envelope_render(r, len);
 }
 
-/* `doc`: the body is the handler's document (answers_document), with its type and headers. */
+/* `body` (heap, handed to libmicrohttpd) is the envelope; with `doc` it is NULL and the answer is
+ * the handler's document, which outlives the request (req_ok_document), with its type and
+ * headers. */
 static enum MHD_Result queue(struct conn_req *cr, int status, char *body, size_t len, bool doc)
 {
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        len, body, body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-    if (body)
+    struct MHD_Response *resp =
+        /* libmicrohttpd only reads a persistent buffer */
+        doc ? MHD_create_response_from_buffer(cr->r._doc_len, (void *)(uintptr_t)cr->r._doc,
+                                              MHD_RESPMEM_PERSISTENT)
+            : MHD_create_response_from_buffer(
+                  len, body, body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (body || doc)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                                 doc ? cr->r._doc_type : CONTENT_TYPE_JSON);
     for (const char *const *h = doc ? cr->r._doc_headers : NULL; h && h[0]; h += 2)
