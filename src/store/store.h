@@ -213,6 +213,9 @@ const char *store_sql_upsert_rows(const struct store_conn *c, struct arena *a, c
                                   const char *cols, const char *conflict, const char *update,
                                   size_t nrows);
 
+/* "?, ?, ?": n placeholders, for an IN (...) list of n values. */
+const char *store_sql_placeholders(struct arena *a, size_t n);
+
 /* INSERT INTO table (cols) VALUES (?, ...) that does nothing when a unique key already holds the
  * row (no error, 0 rows affected). Other errors still fail, unlike MySQL's INSERT IGNORE. */
 const char *store_sql_insert_ignore(const struct store_conn *c, struct arena *a, const char *table,

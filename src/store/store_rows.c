@@ -116,14 +116,9 @@ int store_rows_col(const struct store_rows *r, const char *name)
     return -1;
 }
 
-/* "?, ?, ?" with one placeholder per comma-separated column. */
-static const char *placeholders(struct arena *a, const char *cols)
+const char *store_sql_placeholders(struct arena *a, size_t n)
 {
-    size_t n = 1;
-
-    for (const char *p = cols; *p; p++)
-        n += *p == ',';
-    char *out = arena_alloc(a, n * 3);
+    char *out = arena_alloc(a, n * 3 + 1);
     char *w = out;
     for (size_t i = 0; i < n; i++) {
         if (i) {
@@ -134,6 +129,16 @@ static const char *placeholders(struct arena *a, const char *cols)
     }
     *w = '\0';
     return out;
+}
+
+/* "?, ?, ?" with one placeholder per comma-separated column. */
+static const char *placeholders(struct arena *a, const char *cols)
+{
+    size_t n = 1;
+
+    for (const char *p = cols; *p; p++)
+        n += *p == ',';
+    return store_sql_placeholders(a, n);
 }
 
 /* Writes ", (one)" (or "(one)" for the first row) at w; returns the length written. */

@@ -108,20 +108,6 @@ err_t censor_store_image_insert(struct store_conn *c, const struct censor_image 
     return store_insert(c, sql, args, ARRAY_LEN(args), NULL);
 }
 
-/* "?, ?, ..." with n placeholders, in the arena. */
-static char *placeholders(struct arena *ar, size_t n)
-{
-    char *s = arena_alloc(ar, n * 3 + 1);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            s[k++] = ',';
-        s[k++] = '?';
-    }
-    s[k] = '\0';
-    return s;
-}
-
 err_t censor_store_audit(struct store_conn *c, struct arena *ar, const char *live_id,
                          const int64_t *ids, size_t n, int64_t answer, const char *user_id,
                          int64_t now, int64_t *affected)
@@ -130,7 +116,7 @@ err_t censor_store_audit(struct store_conn *c, struct arena *ar, const char *liv
                                    "UPDATE censor_image SET is_review = 1, review_answer = ?, "
                                    "review_user_id = ?, review_time = ? WHERE live_id = ? AND "
                                    "id IN (%s)",
-                                   placeholders(ar, n));
+                                   store_sql_placeholders(ar, n));
     struct sql_arg *args = arena_alloc(ar, (n + 4) * sizeof(*args));
     args[0] = SQL_I64(answer);
     args[1] = SQL_STR(user_id);

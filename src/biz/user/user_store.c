@@ -85,20 +85,6 @@ err_t user_store_set_im(struct store_conn *c, const char *user_id, int64_t im_us
     return store_exec(c, sql, args, ARRAY_LEN(args), NULL);
 }
 
-/* "?, ?, ?" for n placeholders, in the arena. */
-static const char *placeholders(struct arena *ar, size_t n)
-{
-    char *p = arena_alloc(ar, n * 3 + 1);
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            p[o++] = ',';
-        p[o++] = '?';
-    }
-    p[o] = '\0';
-    return p;
-}
-
 err_t user_store_list(struct store_conn *c, struct arena *ar, const char *by,
                       const struct sql_arg *vals, size_t n, struct user_row **out, size_t *n_out)
 {
@@ -106,7 +92,7 @@ err_t user_store_list(struct store_conn *c, struct arena *ar, const char *by,
     const char *sql = arena_printf(ar,
                                    "SELECT " USER_COLUMNS " FROM live_users WHERE deleted_at IS "
                                    "NULL AND %s IN (%s) ORDER BY id",
-                                   col, placeholders(ar, n));
+                                   col, store_sql_placeholders(ar, n));
     struct store_rows rows;
     err_t err = store_query(c, ar, sql, vals, n, &rows);
     if (err)
