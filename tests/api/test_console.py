@@ -183,6 +183,35 @@ def test_rooms_list_shows_live_figures(env):
     assert_ok(client_call(s, "DELETE", "/client/live/room/" + lid, anchor))
 
 
+def test_rooms_list_shows_each_rooms_own_likes(env):
+    """The totals of a page's rooms are read together: each room gets its own."""
+    s = env
+    h = {"Authorization": admin_login(s, "operator")}
+    rooms = {}
+    for name, likes in (("con_likes_a", 3), ("con_likes_b", 5)):
+        anchor = user_token(s, name)
+        lid = assert_ok(client_call(s, "POST", "/client/live/room/instance", anchor,
+                                    {"title": name}))["live_id"]
+        assert_ok(client_call(s, "PUT", "/client/live/room/" + lid, anchor, {}))
+        viewer = user_token(s, name + "_viewer")
+        assert_ok(client_call(s, "POST", "/client/live/room/user/" + lid, viewer, {}))
+        assert_ok(client_call(s, "PUT", "/client/live/room/%s/like" % lid, viewer,
+                              {"count": likes}))
+        rooms[lid] = (anchor, likes)
+    shown = {}
+    deadline = time.monotonic() + 30  # likes reach the statistics by their write-behind
+    while time.monotonic() < deadline:
+        d = assert_ok(requests.get(s.url("/admin/console/rooms?page_size=50"), headers=h,
+                                   timeout=10))
+        shown = {r["live_id"]: r["likes"] for r in d["list"] if r["live_id"] in rooms}
+        if shown == {lid: likes for lid, (_, likes) in rooms.items()}:
+            break
+        time.sleep(0.2)
+    assert shown == {lid: likes for lid, (_, likes) in rooms.items()}
+    for lid, (anchor, _) in rooms.items():
+        assert_ok(client_call(s, "DELETE", "/client/live/room/" + lid, anchor))
+
+
 # ---- the console in a browser ------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -124,16 +124,10 @@ static void set_int(json_t *o, const char *key, int64_t v)
     json_object_set_new(o, key, json_integer((json_int_t)v));
 }
 
-/* One room of the console's list: the LiveInfo fields it shows plus the room's totals. */
-static json_t *room_json(struct app *a, struct arena *ar, const struct live_view *v)
+/* One room of the console's list: the LiveInfo fields it shows plus the room's totals
+ * (`totals`: SUM(count) per statistics type). */
+static json_t *room_json(const struct live_view *v, const int64_t totals[STATS_TYPE_COUNT])
 {
-    struct stats_summary st[STATS_TYPE_COUNT];
-    int64_t likes = 0, gifts = 0;
-    /* the totals are a courtesy: a room whose statistics cannot be read still shows */
-    if (stats_room(a, ar, v->room.live_id, st) == ERR_OK) {
-        likes = st[STATS_LIKE - 1].page_view;
-        gifts = st[STATS_GIFT - 1].page_view;
-    }
     json_t *o = json_object();
     set_str(o, "live_id", v->room.live_id);
     set_str(o, "title", v->room.title);
@@ -142,8 +136,8 @@ static json_t *room_json(struct app *a, struct arena *ar, const struct live_view
     set_int(o, "live_status", v->room.status);
     set_int(o, "online_count", v->online_count);
     set_int(o, "start_at", v->room.start_at);
-    set_int(o, "likes", likes);
-    set_int(o, "gifts", gifts);
+    set_int(o, "likes", totals[STATS_LIKE - 1]);
+    set_int(o, "gifts", totals[STATS_GIFT - 1]);
     set_str(o, "stop_reason", v->room.stop_reason);
     return o;
 }
@@ -163,9 +157,16 @@ static err_t handle_rooms(struct req *r)
                     0, pg.num, pg.size, LIVE_WANT_ONLINE | LIVE_WANT_ANCHOR_STATUS, &p);
     if (err)
         return req_fail_internal(r, err);
+    const char **ids = arena_alloc(r->arena, (p.n + 1) * sizeof(*ids));
+    for (size_t i = 0; i < p.n; i++)
+        ids[i] = p.views[i].room.live_id;
+    int64_t(*totals)[STATS_TYPE_COUNT] = arena_alloc(r->arena, (p.n + 1) * sizeof(*totals));
+    /* the totals are a courtesy: rooms whose statistics cannot be read still show, with zeros */
+    if (stats_rooms_page_views(r->app, r->arena, ids, p.n, totals) != ERR_OK)
+        memset(totals, 0, (p.n + 1) * sizeof(*totals));
     json_t *list = json_array();
     for (size_t i = 0; i < p.n; i++)
-        json_array_append_new(list, room_json(r->app, r->arena, &p.views[i]));
+        json_array_append_new(list, room_json(&p.views[i], totals[i]));
     return req_ok_page(r, &pg, p.total, (int64_t)p.fetched < pg.size, list);
 }
 

@@ -60,6 +60,20 @@ err_t stats_room(struct app *a, struct arena *ar, const char *live_id,
     return err;
 }
 
+err_t stats_rooms_page_views(struct app *a, struct arena *ar, const char *const *live_ids, size_t n,
+                             int64_t (*out)[STATS_TYPE_COUNT])
+{
+    struct store_conn *c = NULL;
+    memset(out, 0, n * sizeof(*out));
+    if (n == 0)
+        return ERR_OK;
+    err_t err = store_acquire(a->store, true, &c);
+    if (!err)
+        err = stats_store_rooms_page_views(c, ar, live_ids, n, out);
+    store_release(c);
+    return err;
+}
+
 /* The telemetry overview body: counts as strings, as the reference sends them. */
 static char *overview_body(const struct conf *cf, int64_t lives, int64_t users)
 {

@@ -4,6 +4,7 @@
 /* Per-room statistics: stats_single_live rows keyed by (type, live_id, user_id,
  * biz_id), incremented atomically, and the per-room summary of S2. */
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/err.h"
@@ -60,6 +61,11 @@ err_t stats_add_one(struct app *a, const struct stats_item *it) MUST_USE;
 /* The seven summary lines of a room, types 1..7 in order (zeros for types without rows). */
 err_t stats_room(struct app *a, struct arena *ar, const char *live_id,
                  struct stats_summary out[STATS_TYPE_COUNT]) MUST_USE;
+
+/* SUM(count) of every type for each of n rooms: out[i][type - 1] for live_ids[i] (zeros for
+ * types without rows), in one query. */
+err_t stats_rooms_page_views(struct app *a, struct arena *ar, const char *const *live_ids, size_t n,
+                             int64_t (*out)[STATS_TYPE_COUNT]) MUST_USE;
 
 /* The English name of a type ("Live", "Item", ...), "" outside 1..7. */
 const char *stats_type_name(int type);

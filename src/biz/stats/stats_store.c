@@ -3,6 +3,9 @@
 
 #include "biz/stats/stats_store.h"
 
+#include <string.h>
+
+#include "core/mem.h"
 #include "store/store.h"
 
 err_t stats_store_add(struct store_conn *c, struct arena *ar, const struct stats_item *it,
@@ -39,6 +42,38 @@ err_t stats_store_room(struct store_conn *c, struct arena *ar, const char *live_
             continue;
         out[type - 1].unique_visitor = store_rows_i64(&r, i, 1);
         out[type - 1].page_view = store_rows_i64(&r, i, 2);
+    }
+    return ERR_OK;
+}
+
+static size_t index_of(const char *const *ids, size_t n, const char *id)
+{
+    size_t i = 0;
+    while (i < n && strcmp(ids[i], id) != 0)
+        i++;
+    return i;
+}
+
+err_t stats_store_rooms_page_views(struct store_conn *c, struct arena *ar,
+                                   const char *const *live_ids, size_t n,
+                                   int64_t (*out)[STATS_TYPE_COUNT])
+{
+    const char *sql = arena_printf(ar,
+                                   "SELECT live_id, type, COALESCE(SUM(count), 0) FROM "
+                                   "stats_single_live WHERE live_id IN (%s) GROUP BY live_id, type",
+                                   store_sql_placeholders(ar, n));
+    struct sql_arg *args = arena_alloc(ar, n * sizeof(*args));
+    for (size_t i = 0; i < n; i++)
+        args[i] = SQL_STR(live_ids[i]);
+    struct store_rows r;
+    err_t err = store_query(c, ar, sql, args, n, &r);
+    if (err)
+        return err;
+    for (size_t row = 0; row < r.nrows; row++) {
+        size_t i = index_of(live_ids, n, store_rows_text(&r, row, 0));
+        int64_t type = store_rows_i64(&r, row, 1);
+        if (i < n && type >= 1 && type <= STATS_TYPE_COUNT)
+            out[i][type - 1] += store_rows_i64(&r, row, 2);
     }
     return ERR_OK;
 }
