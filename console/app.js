@@ -112,6 +112,16 @@
   }
 
   /* Calls qnlive and returns the envelope's data. A refused token ends the session. */
+  /* A failed call, said to the operator; a 401 has already logged out and said why. */
+  function report(what, e) {
+    if (e.status !== 401) flash(what + ': ' + e.message);
+  }
+
+  /* The list of a page answer ({list, ...}), empty when the answer has none. */
+  function listOf(d) {
+    return d && Array.isArray(d.list) ? d.list : [];
+  }
+
   async function api(method, path, body) {
     const headers = {Accept: 'application/json'};
     const t = token();
@@ -281,7 +291,7 @@
     try {
       d = await api('GET', '/admin/console/rooms?' + qs);
     } catch (e) {
-      if (e.status !== 401) flash('Rooms: ' + e.message);
+      report('Rooms', e);
       return;
     }
     renderRooms(d || {});
@@ -312,7 +322,7 @@
   }
 
   function renderRooms(d) {
-    const list = Array.isArray(d.list) ? d.list : [];
+    const list = listOf(d);
     const body = $('rooms-table').tBodies[0];
     clear(body);
     for (const r of list) body.append(roomRow(r));
@@ -371,7 +381,7 @@
         censorAvailable(false);
         return false;
       }
-      if (e.status !== 401) flash('Moderation settings: ' + e.message);
+      report('Moderation settings', e);
       return false;
     }
     censorAvailable(true);
@@ -421,10 +431,10 @@
     try {
       d = await api('GET', '/admin/censor/record?is_review=0&page_num=1&page_size=50');
     } catch (e) {
-      if (e.status !== 401) flash('Review queue: ' + e.message);
+      report('Review queue', e);
       return;
     }
-    const list = d && Array.isArray(d.list) ? d.list : [];
+    const list = listOf(d);
     const body = $('queue-table').tBodies[0];
     clear(body);
     for (const img of list) {
@@ -452,7 +462,7 @@
       await api('POST', '/admin/censor/audit', body);
       flash('Frame ' + img.id + (answer === 1 ? ' approved.' : ' rejected.'), true);
     } catch (e) {
-      if (e.status !== 401) flash('Review failed: ' + e.message);
+      report('Review failed', e);
     }
     loadQueue();
   }
@@ -466,10 +476,10 @@
       const qs = new URLSearchParams({live_id: id, page_num: 1, page_size: 100});
       d = await api('GET', '/admin/censor/record?' + qs);
     } catch (e) {
-      if (e.status !== 401) flash('Violation history: ' + e.message);
+      report('Violation history', e);
       return;
     }
-    const list = d && Array.isArray(d.list) ? d.list : [];
+    const list = listOf(d);
     const body = $('history-table').tBodies[0];
     clear(body);
     const answers = {1: 'approved', 2: 'rejected'};
@@ -584,7 +594,7 @@
       await api('DELETE', '/admin/gift/config/' + encodeURIComponent(g.gift_id));
       flash('Gift ' + g.gift_id + ' deleted.', true);
     } catch (e) {
-      if (e.status !== 401) flash('Delete failed: ' + e.message);
+      report('Delete failed', e);
     }
     loadGifts();
   }
@@ -645,7 +655,7 @@
     try {
       s = await api('GET', '/admin/node/summary');
     } catch (e) {
-      if (e.status !== 401) flash('Node summary: ' + e.message);
+      report('Node summary', e);
       return;
     }
     $('ops-version').textContent = String(s.version);
