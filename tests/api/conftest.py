@@ -59,9 +59,12 @@ def make_server():
 
 
 @pytest.fixture(scope="module")
-def fake():
-    """The fake Qiniu services (IM, RTC, Pili, callbacks, payment), recording every call."""
-    f = FakeQiniu().start()
+def fake(request):
+    """The fake Qiniu services (IM, RTC, Pili, callbacks, payment), recording every call. A test
+    module that sets FAKE_CHECKS_ACCOUNT_KEYS = True gets fakes that refuse Pili and moderation
+    calls not signed with the account keys every test server has (qnlive_server.py)."""
+    checks = getattr(request.module, "FAKE_CHECKS_ACCOUNT_KEYS", False)
+    f = (FakeQiniu(ak="acct-ak", sk="acct-sk") if checks else FakeQiniu()).start()
     yield f
     f.stop()
 

@@ -6,7 +6,6 @@ import pytest
 import requests
 
 from conftest import im_yaml
-from fake_client import FakeQiniu
 from helpers import assert_error, assert_ok, client_call, server_call, user_token
 
 PILI = ("pili:\n  hub: hub1\n  stream_pattern: s-%s\n"
@@ -55,12 +54,8 @@ def job_row(s, live_id):
     return rows
 
 
-@pytest.fixture(scope="module")
-def fake():
-    """The fakes, checking moderation calls against the account keys qnlive signs with."""
-    f = FakeQiniu(ak="acct-ak", sk="acct-sk").start()
-    yield f
-    f.stop()
+# the fakes refuse Pili and moderation calls not signed with the account keys (conftest.py)
+FAKE_CHECKS_ACCOUNT_KEYS = True
 
 
 @pytest.fixture(scope="module")

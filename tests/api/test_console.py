@@ -16,7 +16,6 @@ import pytest
 import requests
 
 from conftest import im_yaml
-from fake_client import FakeQiniu
 from helpers import assert_error, assert_ok, client_call, run_job, user_token
 from qnlive_server import BIN, Server
 
@@ -44,12 +43,8 @@ def admin_login(s, name):
     return assert_ok(r)["access_token"]
 
 
-@pytest.fixture(scope="module")
-def fake():
-    """The fakes, checking moderation calls against the account keys qnlive signs with."""
-    f = FakeQiniu(ak="acct-ak", sk="acct-sk").start()
-    yield f
-    f.stop()
+# the fakes refuse Pili and moderation calls not signed with the account keys (conftest.py)
+FAKE_CHECKS_ACCOUNT_KEYS = True
 
 
 @pytest.fixture(scope="module")

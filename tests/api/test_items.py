@@ -2,7 +2,6 @@
 
 import pytest
 
-from fake_client import FakeQiniu
 from helpers import (advance_clock, assert_error, assert_ok, client_call, run_job, server_call,
                      user_token)
 from qnlive_server import Server
@@ -14,12 +13,8 @@ def pili_yaml(fake):
             "  endpoint: %s\n" % fake.url("pili"))
 
 
-@pytest.fixture(scope="module")
-def fake():
-    """A fake whose Pili checks the account keys qnlive signs save-as with."""
-    f = FakeQiniu(ak="acct-ak", sk="acct-sk").start()
-    yield f
-    f.stop()
+# the fakes refuse Pili and moderation calls not signed with the account keys (conftest.py)
+FAKE_CHECKS_ACCOUNT_KEYS = True
 
 
 @pytest.fixture(scope="module")
