@@ -10,6 +10,8 @@ WORKDIR /src
 COPY scripts/install-deps.sh scripts/install-deps.sh
 RUN ./scripts/install-deps.sh run && rm -rf /var/lib/apt/lists/*
 COPY CMakeLists.txt CMakePresets.json ./
+COPY cmake cmake
+COPY console console
 COPY src src
 COPY db db
 COPY tests tests
